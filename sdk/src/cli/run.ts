@@ -1,0 +1,35 @@
+/** Dispatches `rightsize <command>` to its handler; turns usage and I/O errors into exit status 2. */
+import type { CommandIO } from './io.js';
+import { UsageError, VALIDATE_HELP, validateCommand } from './validate-command.js';
+
+export const HELP = `Usage: rightsize <command> [options]
+
+Commands:
+  validate <file|url|->   validate an A2A v1.0 JSON document (agent card, message, task, request, ...)
+
+Run "rightsize <command> --help" for a command's options.`;
+
+const COMMANDS: Record<string, { run: (argv: string[], io: CommandIO) => Promise<number>; help: string }> = {
+  validate: { run: validateCommand, help: VALIDATE_HELP },
+};
+
+export async function run(argv: string[], io: CommandIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.out(HELP);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.err(`rightsize: unknown command "${name}"\n\n${HELP}`);
+    return 2;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    io.err(`rightsize ${name}: ${message}`);
+    if (error instanceof UsageError || (error instanceof TypeError && 'code' in error)) io.err(`\n${command.help}`);
+    return 2;
+  }
+}

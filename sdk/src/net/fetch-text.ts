@@ -1,0 +1,113 @@
+/**
+ * Fetch a small text document (an agent card, a JSON file) over HTTP(S) with a timeout, a size limit and the
+ * address policy applied at connection time (so DNS rebinding cannot bypass it).
+ */
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import type { LookupFunction } from 'node:net';
+import { Agent, type Dispatcher, request } from 'undici';
+import { AddressNotAllowedError, isNonPublicAddress } from './address-policy.js';
+
+export interface FetchTextOptions {
+  readonly signal?: AbortSignal;
+  /** Overall time limit in milliseconds (default 10 000). */
+  readonly timeoutMs?: number;
+  /** Largest body accepted, in bytes (default 4 MiB). */
+  readonly maxBytes?: number;
+  /** Allow loopback and private-range addresses (default false). */
+  readonly allowPrivateNetworks?: boolean;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Use this dispatcher instead of a fresh one (connection pooling); the address policy is then the caller's. */
+  readonly dispatcher?: Dispatcher;
+}
+
+export interface FetchedText {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly text: string;
+}
+
+/** Raised for transport failures, limits and non-2xx answers when fetching a document. */
+export class FetchTextError extends Error {
+  override readonly name = 'FetchTextError';
+  constructor(
+    message: string,
+    readonly status?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** A `lookup` for net.connect that refuses non-public addresses. */
+export const guardedLookup: LookupFunction = (hostname, options, callback) => {
+  dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
+    if (error) return callback(error, '', 0);
+    const list = addresses as LookupAddress[];
+    const bad = list.find((a) => isNonPublicAddress(a.address));
+    if (bad) return callback(new AddressNotAllowedError(hostname, bad.address), '', 0);
+    if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, list);
+    const first = list[0] as LookupAddress;
+    callback(null, first.address, first.family);
+  });
+};
+
+/** A pooled undici dispatcher that applies the address policy on every connection. */
+export function publicOnlyAgent(): Agent {
+  return new Agent({ connect: { lookup: guardedLookup } });
+}
+
+export async function fetchText(url: string, options: FetchTextOptions = {}): Promise<FetchedText> {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (cause) {
+    throw new FetchTextError(`not a valid URL: ${url}`, undefined, { cause });
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new FetchTextError(`unsupported URL scheme ${parsed.protocol} (use http or https)`);
+  }
+  const allowPrivate = options.allowPrivateNetworks ?? false;
+  if (!allowPrivate && isNonPublicAddress(parsed.hostname)) {
+    throw new AddressNotAllowedError(parsed.hostname, parsed.hostname);
+  }
+  const maxBytes = options.maxBytes ?? 4 * 1024 * 1024;
+  const signals = [AbortSignal.timeout(options.timeoutMs ?? 10_000)];
+  if (options.signal) signals.push(options.signal);
+  const ownDispatcher = options.dispatcher ? undefined : allowPrivate ? new Agent() : publicOnlyAgent();
+  try {
+    const response = await request(parsed, {
+      method: 'GET',
+      headers: { accept: 'application/json', ...options.headers },
+      signal: AbortSignal.any(signals),
+      dispatcher: options.dispatcher ?? ownDispatcher,
+    });
+    const declared = Number(response.headers['content-length'] ?? Number.NaN);
+    if (declared > maxBytes) {
+      response.body.destroy();
+      throw new FetchTextError(`response is ${declared} bytes; the limit is ${maxBytes}`, response.statusCode);
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of response.body) {
+      size += (chunk as Buffer).byteLength;
+      if (size > maxBytes) {
+        response.body.destroy();
+        throw new FetchTextError(`response exceeds the limit of ${maxBytes} bytes`, response.statusCode);
+      }
+      chunks.push(chunk as Buffer);
+    }
+    const text = Buffer.concat(chunks).toString('utf8');
+    if (response.statusCode < 200 || response.statusCode > 299) {
+      throw new FetchTextError(`HTTP ${response.statusCode} from ${parsed.href}`, response.statusCode);
+    }
+    return { status: response.statusCode, headers: response.headers, text };
+  } catch (error) {
+    if (error instanceof FetchTextError || error instanceof AddressNotAllowedError) throw error;
+    const cause = error instanceof Error && error.cause instanceof AddressNotAllowedError ? error.cause : undefined;
+    if (cause) throw cause;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new FetchTextError(`fetching ${parsed.href} failed: ${reason}`, undefined, { cause: error });
+  } finally {
+    await ownDispatcher?.close();
+  }
+}
