@@ -83,7 +83,11 @@ export type SecurityScheme = Static<typeof SecurityScheme>;
 
 export const SecurityRequirement = Type.Object(
   {
-    schemes: Type.Record(Type.String(), Type.Object({ list: Type.Optional(Type.Array(Type.String())) })),
+    schemes: Type.Optional(
+      Type.Record(Type.String(), Type.Object({ list: Type.Optional(Type.Array(Type.String())) }), {
+        description: 'Scheme name to its scopes. A proto map: ProtoJSON writers omit it when empty.',
+      }),
+    ),
   },
   { description: 'Schemes (by name in securitySchemes) that together satisfy one requirement, with scopes.' },
 );

@@ -61,12 +61,18 @@ export type ListTasksRequest = Static<typeof ListTasksRequest>;
 
 export const ListTasksResponse = Type.Object(
   {
-    tasks: Type.Array(Task, { description: 'May be empty: an empty page is a valid answer.' }),
-    nextPageToken: Type.String({ description: 'Empty when this is the last page.' }),
-    pageSize: Int32({ minimum: 0 }),
-    totalSize: Int32({ minimum: 0 }),
+    tasks: Type.Optional(Type.Array(Task, { description: 'May be empty or absent: an empty page is valid.' })),
+    nextPageToken: Type.Optional(Type.String({ description: 'Empty or absent on the last page.' })),
+    pageSize: Type.Optional(Int32({ minimum: 0 })),
+    totalSize: Type.Optional(Int32({ minimum: 0 })),
   },
-  { description: 'A page of tasks (A2A §3.1.4).' },
+  {
+    description:
+      'A page of tasks (A2A §3.1.4). The proto marks all four fields REQUIRED, but ProtoJSON writers (the official ' +
+      'SDKs among them) omit zero values, so an absent tasks, nextPageToken, pageSize or totalSize means [], "" ' +
+      'or 0. ' +
+      'Rightsize servers always send them.',
+  },
 );
 export type ListTasksResponse = Static<typeof ListTasksResponse>;
 
