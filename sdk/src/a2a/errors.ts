@@ -33,6 +33,7 @@ const spec = (
   grpcStatus,
   reason: name
     .replace(/Error$/, '')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
     .toUpperCase(),
   defaultMessage,

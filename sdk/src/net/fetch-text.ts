@@ -56,6 +56,12 @@ export function publicOnlyAgent(): Agent {
   return new Agent({ connect: { lookup: guardedLookup } });
 }
 
+/** Stop reading a body we refuse; the abort it causes is expected, not an error to report. */
+function discard(body: Dispatcher.ResponseData['body']): void {
+  body.on('error', () => {});
+  body.destroy();
+}
+
 export async function fetchText(url: string, options: FetchTextOptions = {}): Promise<FetchedText> {
   let parsed: URL;
   try {
@@ -83,7 +89,7 @@ export async function fetchText(url: string, options: FetchTextOptions = {}): Pr
     });
     const declared = Number(response.headers['content-length'] ?? Number.NaN);
     if (declared > maxBytes) {
-      response.body.destroy();
+      discard(response.body);
       throw new FetchTextError(`response is ${declared} bytes; the limit is ${maxBytes}`, response.statusCode);
     }
     const chunks: Buffer[] = [];
@@ -91,7 +97,7 @@ export async function fetchText(url: string, options: FetchTextOptions = {}): Pr
     for await (const chunk of response.body) {
       size += (chunk as Buffer).byteLength;
       if (size > maxBytes) {
-        response.body.destroy();
+        discard(response.body);
         throw new FetchTextError(`response exceeds the limit of ${maxBytes} bytes`, response.statusCode);
       }
       chunks.push(chunk as Buffer);

@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+
+describe('package exports map', () => {
+  it('exposes the public API under the documented subpaths (built output)', async () => {
+    const root = await import('@rightsize/sdk');
+    const a2a = await import('@rightsize/sdk/a2a');
+    const validate = await import('@rightsize/sdk/validate');
+    const errors = await import('@rightsize/sdk/errors');
+    const net = await import('@rightsize/sdk/net');
+    expect(typeof root.createA2AValidator).toBe('function');
+    expect(Object.keys(a2a.A2A_OBJECTS)).toContain('AgentCard');
+    expect(validate.shortcuts(validate.createA2AValidator()).agentCard({}).ok).toBe(false);
+    expect(new errors.TaskNotFoundError().jsonRpcCode).toBe(-32001);
+    expect(net.isNonPublicAddress('10.1.2.3')).toBe(true);
+    expect(net.isNonPublicAddress('::ffff:127.0.0.1')).toBe(true);
+    expect(net.isNonPublicAddress('8.8.8.8')).toBe(false);
+  });
+});
