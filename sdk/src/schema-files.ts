@@ -4,6 +4,7 @@
  */
 import type { TSchema } from '@sinclair/typebox';
 import { A2A_OBJECTS, A2A_SCHEMA_BASE } from './a2a/catalog.js';
+import { RIGHTSIZE_OBJECTS, RIGHTSIZE_SCHEMA_BASE } from './rightsize/catalog.js';
 
 export interface SchemaFile {
   /** Path relative to the repository's `schemas/` folder. */
@@ -11,9 +12,10 @@ export interface SchemaFile {
   readonly contents: string;
 }
 
-/** Schema catalogues and where their files go; the extension's catalogue joins this list. */
+/** Schema catalogues and where their files go. */
 export const SCHEMA_SETS: ReadonlyArray<{ folder: string; base: string; objects: Record<string, TSchema> }> = [
   { folder: 'a2a/v1.0', base: A2A_SCHEMA_BASE, objects: A2A_OBJECTS },
+  { folder: 'rightsize/v1', base: RIGHTSIZE_SCHEMA_BASE, objects: RIGHTSIZE_OBJECTS },
 ];
 
 /** Every generated file, in a stable order, as pretty-printed JSON with a trailing newline. */

@@ -1,0 +1,364 @@
+/**
+ * The matching rule of the Rightsize extension (spec §7.2–§7.4): assess every candidate (feasibility and
+ * predictions), rank the feasible ones by the preference, break ties deterministically and plan the escalation.
+ * Pure and synchronous; the same inputs give the same decision in every implementation that follows the spec.
+ */
+import type { Complexity, Percentile } from './model/common.js';
+import type { CandidateAssessment, Predictions, RejectionReason } from './model/decision.js';
+import type { Preference, TaskDescriptor } from './model/descriptor.js';
+import type { CapabilityProfile, DomainCeiling } from './model/profile.js';
+import {
+  budgetCeiling,
+  curveOf,
+  DEFAULTS,
+  effectiveCeiling,
+  expectedReasoningTokens,
+  expectedSuccess,
+  predictCost,
+  predictLatency,
+  reasoningOf,
+} from './predict.js';
+
+/** What the matcher needs to know of one agent. */
+export interface MatchCandidate {
+  readonly id: string;
+  readonly profile: CapabilityProfile;
+  readonly skills?: ReadonlyArray<{
+    readonly id: string;
+    readonly tags: readonly string[];
+    readonly inputModes?: readonly string[] | undefined;
+    readonly outputModes?: readonly string[] | undefined;
+  }>;
+  readonly defaultInputModes?: readonly string[];
+  readonly defaultOutputModes?: readonly string[];
+  /** Tasks in flight (spec §4.6). */
+  readonly load?: number;
+  /** False when the broker knows the agent is down (spec §7.2, AGENT_UNAVAILABLE). */
+  readonly available?: boolean;
+}
+
+export interface MatchTask {
+  readonly descriptor: TaskDescriptor;
+  /** Media types of the message parts (spec §7.2, MODALITY_UNSUPPORTED). */
+  readonly inputModes?: readonly string[];
+  /** SendMessageConfiguration.acceptedOutputModes. */
+  readonly acceptedOutputModes?: readonly string[];
+  /** The broker's own estimate, used when the descriptor states no complexity (spec §5.2). */
+  readonly estimate?: Complexity;
+}
+
+export interface MatchPolicy {
+  /** Decision currency when the descriptor has no maxCost (spec §7.3); default USD. */
+  readonly currency?: string;
+  /** Multipliers converting an amount in the keyed currency to the decision currency. */
+  readonly rates?: Readonly<Record<string, number>>;
+  /** Escalation steps after the chosen agent (spec §7.4); default 2. */
+  readonly maxEscalations?: number;
+}
+
+export type ComplexityOrigin = 'descriptor' | 'reasoning-tokens' | 'estimator' | 'default';
+
+export interface ResolvedTask {
+  readonly complexity: Required<Pick<Complexity, 'value' | 'sigma'>> & Complexity;
+  readonly origin: ComplexityOrigin;
+  readonly percentile: Percentile;
+  readonly minSuccess: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly currency: string;
+  readonly preference: Preference;
+}
+
+export interface Assessment extends CandidateAssessment {
+  readonly predictions: Predictions;
+  /** Cost converted to the decision currency (Infinity when it cannot be converted). */
+  readonly comparableCost: number;
+}
+
+export interface MatchResult {
+  readonly task: ResolvedTask;
+  /** Feasible candidates, best first (rank 1 = chosen). */
+  readonly ranked: readonly Assessment[];
+  /** Infeasible candidates with their reasons, closest to feasible first. */
+  readonly rejected: readonly Assessment[];
+  readonly chosen: Assessment | undefined;
+  readonly selection: readonly string[];
+  /** Agent ids to try in order; the chosen agent first (spec §7.4). */
+  readonly escalation: readonly string[];
+}
+
+const clampComplexity = (c: number) => Math.min(64, Math.max(0, c));
+
+/** Spec §5.2: which complexity the broker uses, and where it came from. */
+export function resolveTask(task: MatchTask, policy: MatchPolicy = {}): ResolvedTask {
+  const d = task.descriptor;
+  let complexity: ResolvedTask['complexity'];
+  let origin: ComplexityOrigin;
+  if (d.complexity) {
+    complexity = { ...d.complexity, sigma: d.complexity.sigma ?? 0 };
+    origin = 'descriptor';
+  } else if (d.reasoningTokens) {
+    const value = clampComplexity(Math.log2(d.reasoningTokens.value / d.reasoningTokens.tokensPerStep));
+    complexity = { value, sigma: 1, source: 'estimated' };
+    origin = 'reasoning-tokens';
+  } else if (task.estimate) {
+    complexity = { ...task.estimate, sigma: task.estimate.sigma ?? 0 };
+    origin = 'estimator';
+  } else {
+    complexity = { ...DEFAULTS.unknownComplexity, source: 'estimated' };
+    origin = 'default';
+  }
+  const c = d.constraints ?? {};
+  return {
+    complexity,
+    origin,
+    percentile: c.latencyPercentile ?? DEFAULTS.latencyPercentile,
+    minSuccess: c.minSuccess ?? DEFAULTS.minSuccess,
+    inputTokens: d.inputTokens ?? DEFAULTS.inputTokens,
+    outputTokens: d.outputTokens ?? DEFAULTS.outputTokens,
+    currency: c.maxCost?.currency ?? policy.currency ?? 'USD',
+    preference: d.preference ?? 'cost',
+  };
+}
+
+/** `type/*` and `*\/*` wildcards match any subtype / any type. */
+function modeMatches(offered: string, wanted: string): boolean {
+  if (offered === wanted || offered === '*/*' || wanted === '*/*') return true;
+  const [ot, os] = offered.split('/');
+  const [wt, ws] = wanted.split('/');
+  return ot === wt && (os === '*' || ws === '*');
+}
+
+/** Spec §4.7: the skill the task needs (by id, else by tag, in card order) and the profile with its overrides. */
+function resolveSkill(candidate: MatchCandidate, skill: string | undefined) {
+  if (skill === undefined) return { found: true, profile: candidate.profile, skill: undefined };
+  const skills = candidate.skills ?? [];
+  const match = skills.find((s) => s.id === skill) ?? skills.find((s) => s.tags.includes(skill));
+  if (!match) return { found: false, profile: candidate.profile, skill: undefined };
+  const override = candidate.profile.skills?.[match.id];
+  return { found: true, profile: override ? { ...candidate.profile, ...override } : candidate.profile, skill: match };
+}
+
+function domainCeiling(profile: CapabilityProfile, domain: string): DomainCeiling | undefined {
+  return profile.domains.find((d) => d.domain === domain) ?? profile.domains.find((d) => d.domain === 'general');
+}
+
+/** Spec §6.2: ceilings are reported at most 64 (the top of the scale); null when no complexity qualifies. */
+const reportedCeiling = (c: number | null): number | null => (c === null ? null : Math.min(64, c));
+
+/** Spec §7.2: feasibility and predictions of one candidate. */
+export function assess(
+  candidate: MatchCandidate,
+  task: MatchTask,
+  resolved: ResolvedTask,
+  policy: MatchPolicy = {},
+): Assessment {
+  const reasons: RejectionReason[] = [];
+  const d = task.descriptor;
+  const c = d.constraints ?? {};
+  const { found, profile, skill } = resolveSkill(candidate, d.skill);
+  if (!found) reasons.push('SKILL_UNAVAILABLE');
+  if (candidate.available === false) reasons.push('AGENT_UNAVAILABLE');
+
+  const ceiling = domainCeiling(profile, d.domain);
+  if (!ceiling) reasons.push('DOMAIN_UNSUPPORTED');
+  const curve = ceiling ? curveOf(ceiling) : { ability: Number.NEGATIVE_INFINITY, slope: DEFAULTS.slope, pMax: 0 };
+  const reasoning = reasoningOf(profile.reasoning);
+  const upper = budgetCeiling(reasoning);
+  const success = ceiling ? expectedSuccess(curve, resolved.complexity, upper) : 0;
+  const capabilitySuccess = ceiling ? expectedSuccess(curve, resolved.complexity) : 0;
+  if (ceiling && success < resolved.minSuccess) {
+    reasons.push(capabilitySuccess < resolved.minSuccess ? 'CAPABILITY_CEILING' : 'BUDGET_CEILING');
+  }
+
+  const latency = predictLatency({
+    profile,
+    complexity: resolved.complexity,
+    percentile: resolved.percentile,
+    inputTokens: resolved.inputTokens,
+    outputTokens: resolved.outputTokens,
+    network: d.network,
+    load: candidate.load ?? 0,
+  });
+  if (c.firstResponseDeadlineMs !== undefined && latency.firstResponseMs > c.firstResponseDeadlineMs) {
+    reasons.push('FIRST_RESPONSE_DEADLINE');
+  }
+  if (c.completionDeadlineMs !== undefined && latency.completionMs > c.completionDeadlineMs) {
+    reasons.push('COMPLETION_DEADLINE');
+  }
+
+  const reasoningTokens = expectedReasoningTokens(reasoning, resolved.complexity);
+  const amount = predictCost(profile.cost, {
+    input: resolved.inputTokens,
+    output: resolved.outputTokens,
+    reasoning: reasoningTokens,
+  });
+  const rate = profile.cost.currency === resolved.currency ? 1 : policy.rates?.[profile.cost.currency];
+  if (rate === undefined) reasons.push('CURRENCY_MISMATCH');
+  const comparableCost = rate === undefined ? Number.POSITIVE_INFINITY : amount * rate;
+  if (c.maxCost && rate !== undefined && comparableCost > c.maxCost.amount) reasons.push('COST_CAP');
+
+  if (c.allowedPlacements && !c.allowedPlacements.includes(profile.placement.placement)) {
+    reasons.push('PLACEMENT_NOT_ALLOWED');
+  }
+  if (c.allowedRegions && !(profile.placement.region && c.allowedRegions.includes(profile.placement.region))) {
+    reasons.push('REGION_NOT_ALLOWED');
+  }
+
+  const inputModes = skill?.inputModes?.length ? skill.inputModes : candidate.defaultInputModes;
+  const outputModes = skill?.outputModes?.length ? skill.outputModes : candidate.defaultOutputModes;
+  const inputsOk =
+    !task.inputModes?.length || !inputModes || task.inputModes.every((m) => inputModes.some((o) => modeMatches(o, m)));
+  const outputsOk =
+    !task.acceptedOutputModes?.length ||
+    !outputModes ||
+    outputModes.some((o) => task.acceptedOutputModes?.some((m) => modeMatches(o, m)));
+  if (!inputsOk || !outputsOk) reasons.push('MODALITY_UNSUPPORTED');
+
+  const capacity = profile.capacity;
+  if (capacity && (candidate.load ?? 0) >= capacity.maxConcurrentTasks + (capacity.queueDepth ?? 0)) {
+    reasons.push('CAPACITY_EXHAUSTED');
+  }
+
+  const predictions: Predictions = {
+    success,
+    capabilitySuccess,
+    firstResponseMs: latency.firstResponseMs,
+    completionMs: latency.completionMs,
+    latencyPercentile: resolved.percentile,
+    reasoningTokens,
+    cost: { amount, currency: profile.cost.currency },
+    costPerSuccess: success > 0 ? amount / success : null,
+    effectiveCeiling: reportedCeiling(ceiling ? effectiveCeiling(curve, reasoning, resolved.minSuccess) : null),
+  };
+  return { agentId: candidate.id, feasible: reasons.length === 0, reasons, predictions, comparableCost };
+}
+
+const EPSILON = 1e-9;
+const differs = (a: number, b: number) => Math.abs(a - b) > EPSILON * Math.max(1, Math.abs(a), Math.abs(b));
+const costPerSuccess = (a: Assessment) =>
+  a.predictions.success > 0 ? a.comparableCost / a.predictions.success : Number.POSITIVE_INFINITY;
+
+/** Spec §7.3: the primary key of the preference, lower is better; weights are min-max normalised over `pool`. */
+function primaryKey(preference: Preference, pool: readonly Assessment[]): (a: Assessment) => number {
+  if (preference === 'latency') return (a) => a.predictions.completionMs;
+  if (preference === 'quality') return (a) => -a.predictions.success;
+  if (preference === 'cost') return costPerSuccess;
+  const w = preference.weights;
+  const wc = w.cost ?? 0;
+  const wl = w.latency ?? 0;
+  const wq = w.quality ?? 0;
+  if (wc + wl + wq === 0) return costPerSuccess;
+  const norm = (values: number[]) => {
+    const finite = values.filter(Number.isFinite);
+    const lo = Math.min(...finite);
+    const hi = Math.max(...finite);
+    return (v: number) => (!Number.isFinite(v) ? 1 : hi > lo ? (v - lo) / (hi - lo) : 0);
+  };
+  const nc = norm(pool.map(costPerSuccess));
+  const nl = norm(pool.map((a) => a.predictions.completionMs));
+  const nq = norm(pool.map((a) => a.predictions.success));
+  return (a) => wc * nc(costPerSuccess(a)) + wl * nl(a.predictions.completionMs) + wq * (1 - nq(a.predictions.success));
+}
+
+const PRIMARY_REASON = {
+  cost: 'LOWEST_COST_PER_SUCCESS',
+  latency: 'LOWEST_LATENCY',
+  quality: 'HIGHEST_SUCCESS',
+} as const;
+
+/** Spec §7.3: rank feasible candidates; returns the sorted list and whether rank 1 needed a tie-break. */
+export function rank(
+  pool: readonly Assessment[],
+  preference: Preference,
+): { ranked: Assessment[]; tieBroken: boolean } {
+  const key = primaryKey(preference, pool);
+  const keys = new Map(pool.map((a) => [a, key(a)]));
+  const tieKeys: Array<(a: Assessment) => number> = [
+    (a) => -a.predictions.success,
+    (a) => a.predictions.completionMs,
+    costPerSuccess,
+  ];
+  const compare = (x: Assessment, y: Assessment, includePrimary = true): number => {
+    if (includePrimary) {
+      const kx = keys.get(x) as number;
+      const ky = keys.get(y) as number;
+      if (kx !== ky && (!Number.isFinite(kx) || !Number.isFinite(ky) || differs(kx, ky))) return kx < ky ? -1 : 1;
+    }
+    for (const tk of tieKeys) {
+      const a = tk(x);
+      const b = tk(y);
+      if (a !== b && (!Number.isFinite(a) || !Number.isFinite(b) || differs(a, b))) return a < b ? -1 : 1;
+    }
+    return x.agentId < y.agentId ? -1 : x.agentId > y.agentId ? 1 : 0;
+  };
+  const ranked = [...pool].sort((a, b) => compare(a, b));
+  const [first, second] = ranked;
+  let tieBroken = false;
+  if (first && second) {
+    const kx = keys.get(first) as number;
+    const ky = keys.get(second) as number;
+    tieBroken = !(kx !== ky && (!Number.isFinite(kx) || !Number.isFinite(ky) || differs(kx, ky)));
+  }
+  return { ranked, tieBroken };
+}
+
+/** Spec §7.4: the escalation plan: each next agent is the best-ranked one predicted strictly more likely to succeed
+ * whose completion still fits the deadline after the earlier attempts' median durations. */
+export function escalationPlan(
+  ranked: readonly Assessment[],
+  deadlineMs: number | undefined,
+  maxEscalations: number,
+): string[] {
+  const first = ranked[0];
+  if (!first) return [];
+  const plan = [first];
+  let elapsed = first.predictions.completionMs;
+  while (plan.length <= maxEscalations) {
+    const last = plan[plan.length - 1] as Assessment;
+    const next = ranked.find(
+      (a) =>
+        !plan.includes(a) &&
+        a.predictions.success > last.predictions.success &&
+        (deadlineMs === undefined || elapsed + a.predictions.completionMs <= deadlineMs),
+    );
+    if (!next) break;
+    plan.push(next);
+    elapsed += next.predictions.completionMs;
+  }
+  return plan.map((a) => a.agentId);
+}
+
+/** Spec §7.7: order infeasible candidates, closest to feasible first. */
+export function byCloseness(a: Assessment, b: Assessment): number {
+  if (a.reasons.length !== b.reasons.length) return a.reasons.length - b.reasons.length;
+  if (a.predictions.success !== b.predictions.success) return b.predictions.success - a.predictions.success;
+  return a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0;
+}
+
+/** Spec §7: the whole matching rule over a list of candidates. */
+export function match(task: MatchTask, candidates: Iterable<MatchCandidate>, policy: MatchPolicy = {}): MatchResult {
+  const resolved = resolveTask(task, policy);
+  const feasible: Assessment[] = [];
+  const rejected: Assessment[] = [];
+  for (const candidate of candidates) {
+    const a = assess(candidate, task, resolved, policy);
+    (a.feasible ? feasible : rejected).push(a);
+  }
+  const { ranked, tieBroken } = rank(feasible, resolved.preference);
+  const withRanks = ranked.map((a, i) => ({ ...a, rank: i + 1 }));
+  const chosen = withRanks[0];
+  const primary = typeof resolved.preference === 'string' ? PRIMARY_REASON[resolved.preference] : 'BEST_WEIGHTED_SCORE';
+  return {
+    task: resolved,
+    ranked: withRanks,
+    rejected: rejected.sort(byCloseness),
+    chosen,
+    selection: chosen ? (tieBroken ? [primary, 'TIE_BROKEN'] : [primary]) : [],
+    escalation: escalationPlan(
+      withRanks,
+      task.descriptor.constraints?.completionDeadlineMs,
+      policy.maxEscalations ?? 2,
+    ),
+  };
+}

@@ -1,0 +1,113 @@
+/** The routing decision record a broker puts on the Task, and the no-capable-agent error detail (spec §7). */
+import { type Static, Type } from '@sinclair/typebox';
+import { StringEnum, Timestamp } from '../../a2a/model/primitives.js';
+import { Complexity, Money, Percentile } from './common.js';
+import { UsageReport } from './outcome.js';
+
+/** Why a candidate is infeasible, in the order the checks are made and listed (spec §7.2, Table 7). */
+export const REJECTION_REASONS = [
+  'SKILL_UNAVAILABLE',
+  'AGENT_UNAVAILABLE',
+  'DOMAIN_UNSUPPORTED',
+  'CAPABILITY_CEILING',
+  'BUDGET_CEILING',
+  'FIRST_RESPONSE_DEADLINE',
+  'COMPLETION_DEADLINE',
+  'CURRENCY_MISMATCH',
+  'COST_CAP',
+  'PLACEMENT_NOT_ALLOWED',
+  'REGION_NOT_ALLOWED',
+  'MODALITY_UNSUPPORTED',
+  'CAPACITY_EXHAUSTED',
+] as const;
+export type RejectionReason = (typeof REJECTION_REASONS)[number];
+
+export const SELECTION_REASONS = [
+  'LOWEST_COST_PER_SUCCESS',
+  'LOWEST_LATENCY',
+  'HIGHEST_SUCCESS',
+  'BEST_WEIGHTED_SCORE',
+  'TIE_BROKEN',
+  'ESCALATED',
+] as const;
+
+export const Predictions = Type.Object(
+  {
+    success: Type.Number({ minimum: 0, maximum: 1 }),
+    capabilitySuccess: Type.Number({ minimum: 0, maximum: 1, description: 'Success ignoring the budget ceiling.' }),
+    firstResponseMs: Type.Number({ minimum: 0 }),
+    completionMs: Type.Number({ minimum: 0 }),
+    latencyPercentile: Percentile,
+    reasoningTokens: Type.Number({ minimum: 0, description: 'Expected reasoning tokens.' }),
+    cost: Money,
+    costPerSuccess: Type.Union([Type.Number({ minimum: 0 }), Type.Null()], { description: 'null when success is 0.' }),
+    effectiveCeiling: Type.Union([Type.Number({ maximum: 64 }), Type.Null()], {
+      description: 'Largest complexity solvable at minSuccess, at most 64 (spec §6.2); null if none.',
+    }),
+  },
+  { description: 'What the broker predicted for one agent (spec §6).' },
+);
+export type Predictions = Static<typeof Predictions>;
+
+export const CandidateAssessment = Type.Object(
+  {
+    agentId: Type.String({ minLength: 1 }),
+    feasible: Type.Boolean(),
+    rank: Type.Optional(Type.Integer({ minimum: 1, description: 'Rank among feasible candidates, 1 = chosen.' })),
+    reasons: Type.Array(StringEnum(REJECTION_REASONS, 'Why the agent is infeasible.')),
+    predictions: Type.Optional(Predictions),
+  },
+  { description: 'One agent the broker considered.' },
+);
+export type CandidateAssessment = Static<typeof CandidateAssessment>;
+
+export const RoutingDecision = Type.Object(
+  {
+    decisionId: Type.String({ minLength: 1 }),
+    specVersion: Type.String(),
+    decidedAt: Timestamp,
+    chosen: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { description: 'Agent id; null if none.' }),
+    selection: Type.Array(StringEnum(SELECTION_REASONS, 'Why the chosen agent won.')),
+    complexity: Complexity,
+    complexityOrigin: StringEnum(
+      ['descriptor', 'reasoning-tokens', 'estimator', 'default'] as const,
+      'Where the complexity used came from.',
+    ),
+    preference: Type.String(),
+    minSuccess: Type.Number({ minimum: 0, maximum: 1 }),
+    escalation: Type.Array(Type.String({ minLength: 1 }), { description: 'Agents to try in order, chosen first.' }),
+    candidates: Type.Array(CandidateAssessment, { description: 'Every agent considered (may be truncated).' }),
+    candidatesOmitted: Type.Optional(Type.Integer({ minimum: 0 })),
+    attempts: Type.Optional(
+      Type.Array(
+        Type.Object({
+          agentId: Type.String(),
+          taskId: Type.Optional(Type.String()),
+          state: Type.String(),
+          usage: Type.Optional(UsageReport),
+        }),
+      ),
+    ),
+  },
+  { description: 'The routing decision record on Task.metadata[URI].decision (spec §7.5).' },
+);
+export type RoutingDecision = Static<typeof RoutingDecision>;
+
+export const NoCapableAgent = Type.Object(
+  {
+    '@type': Type.Literal('type.googleapis.com/dev.rightsize.v1.NoCapableAgent'),
+    decision: RoutingDecision,
+    best: Type.Union([CandidateAssessment, Type.Null()], {
+      description: 'The candidate closest to feasible (fewest reasons, then highest success).',
+    }),
+  },
+  { description: 'Error detail when no agent can take the task (spec §7.7).' },
+);
+export type NoCapableAgent = Static<typeof NoCapableAgent>;
+
+/** `Task.metadata[URI]`: the broker's decision and/or the agent's usage report. */
+export const TaskExtensionData = Type.Object(
+  { decision: Type.Optional(RoutingDecision), usage: Type.Optional(UsageReport) },
+  { minProperties: 1, description: 'Task.metadata[extension URI] (spec §7.5, §8.1).' },
+);
+export type TaskExtensionData = Static<typeof TaskExtensionData>;

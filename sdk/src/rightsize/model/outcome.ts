@@ -1,0 +1,68 @@
+/** What flows back after a task: the agent's usage report and the client's feedback (spec §8). */
+import { type Static, Type } from '@sinclair/typebox';
+import { Timestamp } from '../../a2a/model/primitives.js';
+import { Money } from './common.js';
+import { TaskDescriptor } from './descriptor.js';
+
+export const UsageReport = Type.Object(
+  {
+    inputTokens: Type.Optional(Type.Integer({ minimum: 0 })),
+    outputTokens: Type.Optional(Type.Integer({ minimum: 0 })),
+    reasoningTokens: Type.Optional(Type.Integer({ minimum: 0 })),
+    firstResponseMs: Type.Optional(Type.Number({ minimum: 0, description: 'Measured at the agent.' })),
+    completionMs: Type.Optional(Type.Number({ minimum: 0, description: 'Measured at the agent.' })),
+    selfReportedSuccess: Type.Optional(
+      Type.Number({ minimum: 0, maximum: 1, description: "The agent's own probability that its answer is correct." }),
+    ),
+    cost: Type.Optional(Money),
+  },
+  { description: 'Resources a task actually used, reported by the agent on the Task (spec §8.1).' },
+);
+export type UsageReport = Static<typeof UsageReport>;
+
+export const Feedback = Type.Object(
+  {
+    taskId: Type.String({ minLength: 1, maxLength: 256 }),
+    success: Type.Boolean({ description: 'Whether the result was correct / acceptable to the client.' }),
+    score: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Graded quality, if known.' })),
+    verified: Type.Optional(Type.Boolean({ description: "True when a verifier (not a person's guess) decided." })),
+    measuredComplexity: Type.Optional(
+      Type.Number({ minimum: 0, maximum: 64, description: 'The complexity as known after the fact.' }),
+    ),
+    comment: Type.Optional(Type.String({ maxLength: 1024 })),
+  },
+  { description: "The client's verdict on a task, used for calibration (spec §8.2)." },
+);
+export type Feedback = Static<typeof Feedback>;
+
+export const ReasoningBudget = Type.Object(
+  {
+    maxReasoningTokens: Type.Integer({ minimum: 0, description: 'Reasoning tokens the agent may spend on this task.' }),
+  },
+  { description: 'A per-task reasoning budget a broker asks of an agent with budgetControl (spec §5.3).' },
+);
+export type ReasoningBudget = Static<typeof ReasoningBudget>;
+
+/** The extension member of `Message.metadata`: a descriptor, a reasoning budget and/or feedback on an earlier task. */
+export const MessageExtensionData = Type.Object(
+  {
+    descriptor: Type.Optional(TaskDescriptor),
+    budget: Type.Optional(ReasoningBudget),
+    feedback: Type.Optional(Feedback),
+  },
+  { minProperties: 1, description: 'Message.metadata[extension URI] (spec §5.1, §5.3, §8.2).' },
+);
+export type MessageExtensionData = Static<typeof MessageExtensionData>;
+
+/** One outcome as the calibration engine consumes it (spec §9.3). */
+export const Outcome = Type.Object(
+  {
+    agentId: Type.String({ minLength: 1 }),
+    domain: Type.String(),
+    complexity: Type.Number({ minimum: 0, maximum: 64 }),
+    success: Type.Boolean(),
+    at: Type.Optional(Timestamp),
+  },
+  { description: 'A (task complexity, success) observation for one agent and domain.' },
+);
+export type Outcome = Static<typeof Outcome>;

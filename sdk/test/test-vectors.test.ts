@@ -1,0 +1,117 @@
+/**
+ * The published test vectors (spec/v1/test-vectors.json) against the SDK's prediction math and matcher. The
+ * expected values were computed by an independent implementation, so agreement checks both.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { type MatchCandidate, type MatchPolicy, type MatchTask, match } from '../src/rightsize/match.js';
+import type { Complexity, NetworkConditions, Percentile } from '../src/rightsize/model/common.js';
+import type {
+  CapabilityProfile,
+  CostProfile,
+  DomainCeiling,
+  ReasoningProfile,
+} from '../src/rightsize/model/profile.js';
+import {
+  budgetCeiling,
+  capabilityCeiling,
+  capabilitySuccessAt,
+  curveOf,
+  effectiveCeiling,
+  expectedReasoningTokens,
+  expectedSuccess,
+  predictCost,
+  predictLatency,
+  reasoningOf,
+  ttftAt,
+} from '../src/rightsize/predict.js';
+import { REPO_ROOT } from './support/spec-examples.js';
+
+interface Vector {
+  id: string;
+  section: string;
+  function: string;
+  input: Record<string, unknown>;
+  expected: unknown;
+  tolerance?: { absolute?: number; relative?: number };
+}
+const doc = JSON.parse(readFileSync(join(REPO_ROOT, 'spec', 'v1', 'test-vectors.json'), 'utf8')) as {
+  defaultTolerance: { absolute: number; relative: number };
+  vectors: Vector[];
+};
+
+const finite = (x: number | null) => (x === null || !Number.isFinite(x) ? null : x);
+const curve = (i: Record<string, unknown>) => curveOf({ domain: 'general', ...(i.curve as object) } as DomainCeiling);
+
+const FUNCTIONS: Record<string, (i: Record<string, unknown>) => unknown> = {
+  capabilitySuccess: (i) => capabilitySuccessAt(curve(i), i.complexity as number),
+  expectedSuccess: (i) =>
+    expectedSuccess(
+      curve(i),
+      i.complexity as Complexity,
+      (i.budgetCeiling as number | null) ?? Number.POSITIVE_INFINITY,
+    ),
+  capabilityCeiling: (i) => capabilityCeiling(curve(i), i.reliability as number),
+  budgetCeiling: (i) => finite(budgetCeiling(reasoningOf(i.reasoning as ReasoningProfile))),
+  effectiveCeiling: (i) =>
+    effectiveCeiling(curve(i), reasoningOf(i.reasoning as ReasoningProfile), i.reliability as number),
+  expectedReasoningTokens: (i) =>
+    expectedReasoningTokens(reasoningOf(i.reasoning as ReasoningProfile), i.complexity as Complexity),
+  ttft: (i) => ttftAt(i.ttftMs as CapabilityProfile['latency']['ttftMs'], i.percentile as Percentile),
+  latency: (i) => {
+    const p = predictLatency({
+      profile: i.profile as CapabilityProfile,
+      complexity: i.complexity as Complexity,
+      percentile: i.percentile as Percentile,
+      inputTokens: i.inputTokens as number,
+      outputTokens: i.outputTokens as number,
+      network: i.network as NetworkConditions | undefined,
+      load: (i.load as number | undefined) ?? 0,
+    });
+    return { firstResponseMs: p.firstResponseMs, completionMs: p.completionMs };
+  },
+  cost: (i) => predictCost(i.cost as CostProfile, i.tokens as { input: number; output: number; reasoning: number }),
+  match: (i) => {
+    const result = match(i.task as MatchTask, i.candidates as MatchCandidate[], i.policy as MatchPolicy | undefined);
+    return {
+      chosen: result.chosen?.agentId ?? null,
+      ranking: result.ranked.map((a) => a.agentId),
+      rejected: Object.fromEntries(result.rejected.map((a) => [a.agentId, a.reasons])),
+      selection: result.selection,
+      escalation: result.escalation,
+    };
+  },
+};
+
+function close(actual: unknown, expected: unknown, tol: { absolute: number; relative: number }, path: string): void {
+  if (typeof expected === 'number') {
+    expect(typeof actual, path).toBe('number');
+    const bound = Math.max(tol.absolute, tol.relative * Math.abs(expected));
+    expect(Math.abs((actual as number) - expected), `${path}: ${actual} vs ${expected}`).toBeLessThanOrEqual(bound);
+  } else if (expected !== null && typeof expected === 'object' && !Array.isArray(expected)) {
+    expect(Object.keys(actual as object).sort(), path).toEqual(Object.keys(expected).sort());
+    for (const [k, v] of Object.entries(expected))
+      close((actual as Record<string, unknown>)[k], v, tol, `${path}.${k}`);
+  } else {
+    expect(actual, path).toEqual(expected);
+  }
+}
+
+describe('spec/v1/test-vectors.json', () => {
+  it('covers every function of spec §6–§7', () => {
+    expect(new Set(doc.vectors.map((v) => v.function))).toEqual(new Set(Object.keys(FUNCTIONS)));
+    expect(new Set(doc.vectors.map((v) => v.id)).size).toBe(doc.vectors.length);
+  });
+  for (const vector of doc.vectors) {
+    it(`${vector.id} (§${vector.section} ${vector.function})`, () => {
+      const fn = FUNCTIONS[vector.function];
+      if (!fn) throw new Error(`no implementation for ${vector.function}`);
+      const tol = {
+        absolute: vector.tolerance?.absolute ?? doc.defaultTolerance.absolute,
+        relative: vector.tolerance?.relative ?? doc.defaultTolerance.relative,
+      };
+      close(fn(vector.input), vector.expected, tol, vector.id);
+    });
+  }
+});
