@@ -37,6 +37,7 @@ export const RIGHTSIZE_OBJECTS = {
   ListAgentsResponse: M.ListAgentsResponse,
   CalibratedDomain: M.CalibratedDomain,
   MatchRequest: M.MatchRequest,
+  LoadReport: M.LoadReport,
 } as const;
 
 export type RightsizeObjectName = keyof typeof RIGHTSIZE_OBJECTS;

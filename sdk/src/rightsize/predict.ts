@@ -23,6 +23,13 @@ export const DEFAULTS = {
   integrationIntervals: 400,
 } as const;
 
+/** Spec §6.1: a sigma below 1e-6 is treated as 0 (the integral is then the point value to far below tolerance). */
+export const SIGMA_EPSILON = 1e-6;
+const sigmaOf = (complexity: Complexity): number => {
+  const sigma = complexity.sigma ?? 0;
+  return sigma < SIGMA_EPSILON ? 0 : sigma;
+};
+
 export interface CurveParams {
   readonly ability: number;
   readonly slope: number;
@@ -75,7 +82,7 @@ export function effectiveCeiling(curve: CurveParams, r: ReasoningParams, reliabi
  */
 export function expectedSuccess(curve: CurveParams, complexity: Complexity, upper = Number.POSITIVE_INFINITY): number {
   const mu = complexity.value;
-  const sigma = complexity.sigma ?? 0;
+  const sigma = sigmaOf(complexity);
   if (sigma === 0) return mu <= upper ? capabilitySuccessAt(curve, mu) : 0;
   const lo = mu - DEFAULTS.integrationSigmas * sigma;
   const hi = Math.min(mu + DEFAULTS.integrationSigmas * sigma, upper);
@@ -99,7 +106,7 @@ export const reasoningTokensAt = (r: ReasoningParams, c: number): number =>
  */
 export function expectedReasoningTokens(r: ReasoningParams, complexity: Complexity): number {
   if (!r.reasons) return 0;
-  const sigma = complexity.sigma ?? 0;
+  const sigma = sigmaOf(complexity);
   if (sigma === 0) return reasoningTokensAt(r, complexity.value);
   const m = Math.log(r.tokensPerStep) + complexity.value * Math.LN2;
   const s = sigma * Math.LN2;
@@ -157,7 +164,7 @@ export function predictLatency(inputs: LatencyInputs): LatencyPrediction {
   const generationMs = (1000 * inputs.outputTokens) / profile.latency.outputTokensPerSecond;
   const reasoningMsAt = (c: number) => (1000 * reasoningTokensAt(r, c)) / reasoningRate;
   const ttftMs = ttftAt(profile.latency.ttftMs, percentile);
-  const reasoningMs = reasoningMsAt(complexity.value + z * (complexity.sigma ?? 0));
+  const reasoningMs = reasoningMsAt(complexity.value + z * sigmaOf(complexity));
   const capacity = profile.capacity?.maxConcurrentTasks ?? Number.POSITIVE_INFINITY;
   const load = inputs.load ?? 0;
   const median = overhead + ttftAt(profile.latency.ttftMs, 50) + reasoningMsAt(complexity.value) + generationMs;

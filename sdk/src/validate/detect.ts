@@ -3,6 +3,7 @@
  * spec-example checker). Detection only proposes candidates; validation decides.
  */
 import { A2A_METHODS, type A2A_OBJECTS, type A2AObjectName, isA2AMethod } from '../a2a/catalog.js';
+import { extensionIssues } from '../rightsize/extension.js';
 import type { ValidationIssue } from './issues.js';
 import type { Validator } from './validator.js';
 
@@ -77,9 +78,15 @@ export function validateDocument(
   return first as DocumentReport;
 }
 
-function validateAs(validator: Validator<typeof A2A_OBJECTS>, value: unknown, kind: A2AObjectName): DocumentReport {
+/** Schema check, then the Rightsize extension members inside the object (spec/v1/rightsize.md). */
+function checkWithExtension(validator: Validator<typeof A2A_OBJECTS>, kind: A2AObjectName, value: unknown) {
   const result = validator.check(kind, value);
-  if (!result.ok) return { kind, ok: false, issues: result.issues };
+  return result.ok ? extensionIssues(kind, value) : result.issues;
+}
+
+function validateAs(validator: Validator<typeof A2A_OBJECTS>, value: unknown, kind: A2AObjectName): DocumentReport {
+  const issues = checkWithExtension(validator, kind, value);
+  if (issues.length > 0) return { kind, ok: false, issues };
   if (kind === 'JsonRpcRequest' && isRecord(value)) {
     const method = String(value.method);
     if (!isA2AMethod(method)) {
@@ -89,8 +96,8 @@ function validateAs(validator: Validator<typeof A2A_OBJECTS>, value: unknown, ki
         issues: [{ path: '/method', keyword: 'enum', message: `unknown A2A method "${method}"` }],
       };
     }
-    const params = validator.check(A2A_METHODS[method].params, value.params ?? {});
-    return { kind, ok: params.ok, issues: params.ok ? [] : prefix(params.issues, '/params') };
+    const params = checkWithExtension(validator, A2A_METHODS[method].params, value.params ?? {});
+    return { kind, ok: params.length === 0, issues: prefix(params, '/params') };
   }
   if (kind === 'JsonRpcSuccessResponse' && isRecord(value)) {
     const inner = validateDocument(validator, value.result);

@@ -52,7 +52,8 @@ export function arbitraryFor(schema: Schema): fc.Arbitrary<unknown> {
       const exclusive = typeof schema.exclusiveMinimum === 'number' ? schema.exclusiveMinimum : undefined;
       return fc
         .double({ min: exclusive ?? min, max, noNaN: true, noDefaultInfinity: true })
-        .filter((n) => exclusive === undefined || n > exclusive);
+        .filter((n) => exclusive === undefined || n > exclusive)
+        .map((n) => (n === 0 ? 0 : n)); // JSON has no -0
     }
     case 'boolean':
       return fc.boolean();
@@ -84,7 +85,9 @@ function objectArbitrary(schema: Schema): fc.Arbitrary<unknown> {
     record[key] = arbitraryFor(value);
     if (required.has(key)) requiredKeys.push(key);
   }
-  return fc.record(record, { requiredKeys });
+  const arbitrary = fc.record(record, { requiredKeys });
+  const minProperties = typeof schema.minProperties === 'number' ? schema.minProperties : 0;
+  return minProperties > 0 ? arbitrary.filter((o) => Object.keys(o).length >= minProperties) : arbitrary;
 }
 
 /** A deterministic valid sample of `schema`. */

@@ -7,7 +7,7 @@ export const ErrorDetail = Type.Object(
   { '@type': Type.String({ minLength: 1 }) },
   { description: 'A structured error detail in ProtoJSON Any form.', additionalProperties: true },
 );
-export type ErrorDetail = Static<typeof ErrorDetail>;
+export type ErrorDetail = Static<typeof ErrorDetail> & Record<string, unknown>;
 
 /** `google.rpc.ErrorInfo`, which carries the A2A error reason (§11.6). */
 export const ErrorInfo = Type.Object({

@@ -78,3 +78,14 @@ export const MatchRequest = Type.Object(
   { description: 'POST {registryUrl}/match: the decision for a task, without running it (spec §7.8).' },
 );
 export type MatchRequest = Static<typeof MatchRequest>;
+
+export const LoadReport = Type.Object(
+  {
+    inflight: Type.Integer({ minimum: 0, description: 'Tasks in flight at the agent now.' }),
+    capacity: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'Current capacity, if it differs from the card.' }),
+    ),
+  },
+  { description: 'PUT {registryUrl}/agents/{id}/load (spec §4.6, §7.8).' },
+);
+export type LoadReport = Static<typeof LoadReport>;

@@ -1,0 +1,189 @@
+/** Rules of the matcher not pinned by the published vectors, and its properties over random fleets. */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { type MatchCandidate, type MatchTask, match, resolveTask } from '../src/rightsize/match.js';
+import type { CapabilityProfile } from '../src/rightsize/model/profile.js';
+
+const base: CapabilityProfile = {
+  domains: [{ domain: 'math', ability: 8 }],
+  reasoning: { mode: 'none' },
+  latency: { ttftMs: { p50: 100, p95: 300 }, outputTokensPerSecond: 100 },
+  placement: { placement: 'cloud', region: 'eu' },
+  cost: { currency: 'USD', outputPerMillion: 1 },
+};
+
+const profileArb: fc.Arbitrary<CapabilityProfile> = fc.record({
+  domains: fc
+    .constant([{ domain: 'general', ability: 0 }])
+    .chain(() =>
+      fc
+        .tuple(fc.double({ min: 0, max: 14, noNaN: true }), fc.double({ min: 0.5, max: 4, noNaN: true }))
+        .map(([ability, slope]) => [{ domain: 'general', ability, slope }]),
+    ),
+  reasoning: fc.oneof(
+    fc.constant({ mode: 'none' as const }),
+    fc
+      .integer({ min: 500, max: 100000 })
+      .map((b) => ({ mode: 'thinking' as const, maxReasoningTokens: b, reasoningTokensPerSecond: 200 })),
+  ),
+  latency: fc
+    .tuple(fc.integer({ min: 20, max: 800 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 20, max: 300 }))
+    .map(([p50, f, tps]) => ({
+      ttftMs: { p50, p95: p50 * f },
+      outputTokensPerSecond: tps,
+    })),
+  placement: fc.constantFrom(
+    { placement: 'device' as const },
+    { placement: 'edge' as const, region: 'eu' },
+    { placement: 'cloud' as const, region: 'us' },
+  ),
+  cost: fc
+    .tuple(fc.double({ min: 0, max: 20, noNaN: true }), fc.double({ min: 0, max: 60, noNaN: true }))
+    .map(([i, o]) => ({
+      currency: 'USD',
+      inputPerMillion: i,
+      outputPerMillion: o,
+      reasoningPerMillion: o,
+    })),
+});
+
+const fleetArb = fc
+  .array(profileArb, { minLength: 1, maxLength: 8 })
+  .map((ps) => ps.map((profile, i) => ({ id: `agent-${i}`, profile })));
+const taskArb: fc.Arbitrary<MatchTask> = fc
+  .record({
+    value: fc.double({ min: 0, max: 14, noNaN: true }),
+    sigma: fc.double({ min: 0, max: 3, noNaN: true }),
+    deadline: fc.option(fc.integer({ min: 200, max: 120000 }), { nil: undefined }),
+    preference: fc.constantFrom('cost' as const, 'latency' as const, 'quality' as const, {
+      weights: { cost: 1, latency: 1, quality: 1 },
+    }),
+    minSuccess: fc.double({ min: 0.3, max: 0.95, noNaN: true }),
+  })
+  .map((t) => ({
+    descriptor: {
+      domain: 'general',
+      complexity: { value: t.value, sigma: t.sigma },
+      preference: t.preference,
+      constraints: { minSuccess: t.minSuccess, ...(t.deadline ? { completionDeadlineMs: t.deadline } : {}) },
+    },
+  }));
+
+const summary = (r: ReturnType<typeof match>) => ({
+  chosen: r.chosen?.agentId,
+  ranking: r.ranked.map((a) => a.agentId),
+  escalation: r.escalation,
+});
+
+describe('matcher rules', () => {
+  it('rejects an agent without the domain or a general curve: DOMAIN_UNSUPPORTED', () => {
+    const r = match({ descriptor: { domain: 'code', complexity: { value: 1 } } }, [{ id: 'm', profile: base }]);
+    expect(r.rejected[0]).toMatchObject({ agentId: 'm', reasons: ['DOMAIN_UNSUPPORTED'], predictions: { success: 0 } });
+  });
+
+  it('treats an 8 ± 2 task differently from an 8 ± 0 task', () => {
+    const certain = match({ descriptor: { domain: 'math', complexity: { value: 7, sigma: 0 } } }, [
+      { id: 'm', profile: base },
+    ]);
+    const uncertain = match({ descriptor: { domain: 'math', complexity: { value: 7, sigma: 2 } } }, [
+      { id: 'm', profile: base },
+    ]);
+    expect(certain.chosen?.agentId).toBe('m');
+    expect(uncertain.chosen).toBeUndefined();
+    expect(uncertain.rejected[0]?.reasons).toEqual(['CAPABILITY_CEILING']);
+  });
+
+  it('resolves complexity from the descriptor, reasoning tokens, the estimate, else the default', () => {
+    expect(resolveTask({ descriptor: { domain: 'math', complexity: { value: 3 } } }).origin).toBe('descriptor');
+    expect(
+      resolveTask({ descriptor: { domain: 'math', reasoningTokens: { value: 2400, tokensPerStep: 24 } } }).complexity
+        .value,
+    ).toBeCloseTo(Math.log2(100), 12);
+    expect(resolveTask({ descriptor: { domain: 'math' }, estimate: { value: 5, sigma: 1 } }).origin).toBe('estimator');
+    expect(resolveTask({ descriptor: { domain: 'math' } })).toMatchObject({
+      origin: 'default',
+      complexity: { value: 4, sigma: 3 },
+    });
+  });
+
+  it('prefers the cheaper of two agents with equal predictions under the cost preference', () => {
+    const cheap = { ...base, cost: { currency: 'USD', outputPerMillion: 0.5 } };
+    const r = match({ descriptor: { domain: 'math', complexity: { value: 2 } } }, [
+      { id: 'a-dear', profile: base },
+      { id: 'z-cheap', profile: cheap },
+    ]);
+    expect(summary(r).ranking).toEqual(['z-cheap', 'a-dear']);
+    expect(r.selection).toEqual(['LOWEST_COST_PER_SUCCESS']);
+  });
+});
+
+describe('matcher properties (random fleets)', () => {
+  it('adding an infeasible agent never changes the decision', () => {
+    fc.assert(
+      fc.property(fleetArb, taskArb, (fleet, task) => {
+        const before = summary(match(task, fleet));
+        const hopeless: MatchCandidate = {
+          id: 'agent-hopeless',
+          profile: { ...base, domains: [{ domain: 'code', ability: 1 }] },
+        };
+        const after = match(task, [...fleet, hopeless]);
+        expect(after.rejected.some((a) => a.agentId === 'agent-hopeless')).toBe(true);
+        expect(summary(after)).toEqual(before);
+      }),
+      { numRuns: 150, seed: 3 },
+    );
+  });
+
+  it('a strictly cheaper copy of an agent is ranked above it under the cost preference', () => {
+    fc.assert(
+      fc.property(fleetArb, taskArb, fc.nat(7), (fleet, task, pick) => {
+        const original = fleet[pick % fleet.length] as MatchCandidate;
+        const c = original.profile.cost;
+        const cheaper: MatchCandidate = {
+          id: 'agent-copy',
+          profile: { ...original.profile, cost: { ...c, perTask: 0.01, outputPerMillion: c.outputPerMillion } },
+        };
+        const dearer: MatchCandidate = {
+          ...cheaper,
+          id: 'agent-dear',
+          profile: { ...cheaper.profile, cost: { ...cheaper.profile.cost, perTask: 0.02 } },
+        };
+        const r = match({ ...task, descriptor: { ...task.descriptor, preference: 'cost' } }, [
+          ...fleet,
+          dearer,
+          cheaper,
+        ]);
+        const ids = r.ranked.map((a) => a.agentId);
+        if (ids.includes('agent-copy')) expect(ids.indexOf('agent-copy')).toBeLessThan(ids.indexOf('agent-dear'));
+      }),
+      { numRuns: 150, seed: 5 },
+    );
+  });
+
+  it('the decision does not depend on the order of the candidates', () => {
+    fc.assert(
+      fc.property(fleetArb, taskArb, (fleet, task) => {
+        expect(summary(match(task, [...fleet].reverse()))).toEqual(summary(match(task, fleet)));
+      }),
+      { numRuns: 150, seed: 9 },
+    );
+  });
+
+  it('every feasible agent meets every hard constraint, and the escalation plan only climbs in success', () => {
+    fc.assert(
+      fc.property(fleetArb, taskArb, (fleet, task) => {
+        const r = match(task, fleet);
+        const c = task.descriptor.constraints ?? {};
+        for (const a of r.ranked) {
+          expect(a.predictions.success).toBeGreaterThanOrEqual(c.minSuccess ?? 0.8);
+          if (c.completionDeadlineMs) expect(a.predictions.completionMs).toBeLessThanOrEqual(c.completionDeadlineMs);
+        }
+        const successes = r.escalation.map(
+          (id) => r.ranked.find((a) => a.agentId === id)?.predictions.success as number,
+        );
+        for (let i = 1; i < successes.length; i++) expect(successes[i]).toBeGreaterThan(successes[i - 1] as number);
+      }),
+      { numRuns: 150, seed: 13 },
+    );
+  });
+});
