@@ -148,7 +148,7 @@ export function extensionIssues(kind: string, value: unknown): ValidationIssue[]
   const task = (t: Task, path: string) => {
     add(readTaskExtension(t), `${path}/metadata/${uriPointer}`);
     if (t.status.message) message(t.status.message, `${path}/status/message`);
-    t.history?.forEach((m, i) => message(m, `${path}/history/${i}`));
+    for (const [i, m] of (t.history ?? []).entries()) message(m, `${path}/history/${i}`);
   };
   if (kind === 'AgentCard') {
     const card = value as AgentCard;
