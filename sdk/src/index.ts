@@ -1,7 +1,9 @@
 /**
  * @rightsize/sdk — the A2A v1.0 data model and validators, and the Rightsize extension.
- * Subpath exports: `@rightsize/sdk/a2a`, `@rightsize/sdk/validate`, `@rightsize/sdk/errors`, `@rightsize/sdk/net`.
+ * Subpath exports: `@rightsize/sdk/a2a`, `@rightsize/sdk/rightsize`, `@rightsize/sdk/validate`, `@rightsize/sdk/errors`,
+ * `@rightsize/sdk/net`.
  */
 export * from './a2a/index.js';
 export * from './net/index.js';
+export * from './rightsize/index.js';
 export * from './validate/index.js';

@@ -7,6 +7,10 @@ describe('package exports map', () => {
     const validate = await import('@rightsize/sdk/validate');
     const errors = await import('@rightsize/sdk/errors');
     const net = await import('@rightsize/sdk/net');
+    const rightsize = await import('@rightsize/sdk/rightsize');
+    expect(rightsize.RIGHTSIZE_EXTENSION_URI).toBe('https://rightsize.dev/extensions/rightsize/v1');
+    expect(typeof rightsize.match).toBe('function');
+    expect(typeof root.match).toBe('function');
     expect(typeof root.createA2AValidator).toBe('function');
     expect(Object.keys(a2a.A2A_OBJECTS)).toContain('AgentCard');
     expect(validate.shortcuts(validate.createA2AValidator()).agentCard({}).ok).toBe(false);
