@@ -1,6 +1,7 @@
 /** Rules of the matcher not pinned by the published vectors, and its properties over random fleets. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { CandidateIndex } from '../src/rightsize/candidate-index.js';
 import { type MatchCandidate, type MatchTask, match, resolveTask } from '../src/rightsize/match.js';
 import type { CapabilityProfile } from '../src/rightsize/model/profile.js';
 
@@ -185,5 +186,64 @@ describe('matcher properties (random fleets)', () => {
       }),
       { numRuns: 150, seed: 13 },
     );
+  });
+});
+
+describe('CandidateIndex (spec §7.9)', () => {
+  const bigFleetArb = fc
+    .array(profileArb, { minLength: 1, maxLength: 40 })
+    .map((ps) => ps.map((profile, i) => ({ id: `agent-${i}`, profile })));
+  const anyTaskArb = taskArb.chain((t) =>
+    fc.double({ min: 0.05, max: 0.99, noNaN: true }).map((minSuccess) => ({
+      ...t,
+      descriptor: { ...t.descriptor, constraints: { ...t.descriptor.constraints, minSuccess } },
+    })),
+  );
+
+  it('gives the same chosen agent, top ranking, selection and escalation as the full scan', () => {
+    fc.assert(
+      fc.property(bigFleetArb, anyTaskArb, fc.integer({ min: 1, max: 6 }), (fleet, task, topN) => {
+        const full = match(task, fleet);
+        const indexed = new CandidateIndex(fleet, { topN }).match(task);
+        expect(indexed.chosen?.agentId).toBe(full.chosen?.agentId);
+        expect(indexed.ranked.map((a) => a.agentId)).toEqual(full.ranked.slice(0, topN).map((a) => a.agentId));
+        expect(indexed.selection).toEqual(full.selection);
+        expect(indexed.escalation).toEqual(full.escalation);
+        expect(indexed.assessed).toBeLessThanOrEqual(fleet.length);
+      }),
+      { numRuns: 300, seed: 17 },
+    );
+  });
+
+  it('prunes: an easy task over a large fleet assesses a small fraction of it', () => {
+    const fleet = Array.from({ length: 2000 }, (_, i) => ({
+      id: `a${String(i).padStart(4, '0')}`,
+      profile: {
+        ...base,
+        domains: [{ domain: 'math', ability: 2 + (i % 10) }],
+        cost: { currency: 'USD', outputPerMillion: 1 + (i % 97) },
+      },
+    }));
+    const index = new CandidateIndex(fleet);
+    const result = index.match({ descriptor: { domain: 'math', complexity: { value: 3, sigma: 0.5 } } });
+    expect(result.chosen).toBeDefined();
+    expect(result.assessed).toBeLessThan(200);
+    expect(result.chosen?.agentId).toBe(
+      match({ descriptor: { domain: 'math', complexity: { value: 3, sigma: 0.5 } } }, fleet).chosen?.agentId,
+    );
+  });
+
+  it('follows upserts and removals', () => {
+    const index = new CandidateIndex([{ id: 'x', profile: base }]);
+    const task: MatchTask = { descriptor: { domain: 'math', complexity: { value: 2 } } };
+    expect(index.match(task).chosen?.agentId).toBe('x');
+    index.upsert({ id: 'x', profile: base, available: false });
+    expect(index.match(task).chosen).toBeUndefined();
+    index.upsert({ id: 'y', profile: { ...base, cost: { currency: 'USD' } } });
+    expect(index.match(task).chosen?.agentId).toBe('y');
+    expect(index.remove('y')).toBe(true);
+    expect(index.remove('y')).toBe(false);
+    expect(index.size).toBe(1);
+    expect(index.match(task).rejected.map((a) => a.agentId)).toEqual(['x']);
   });
 });

@@ -236,11 +236,17 @@ export function assess(
 
 const EPSILON = 1e-9;
 const differs = (a: number, b: number) => Math.abs(a - b) > EPSILON * Math.max(1, Math.abs(a), Math.abs(b));
-const costPerSuccess = (a: Assessment) =>
+
+/** Spec §7.3: two keys are equal when they differ by at most 1e-9 relative (infinities only equal themselves). */
+export const keysEqual = (a: number, b: number): boolean =>
+  a === b || (Number.isFinite(a) && Number.isFinite(b) && !differs(a, b));
+
+/** The cost per success in the decision currency; Infinity when success is 0 or the cost is not comparable. */
+export const costPerSuccess = (a: Assessment): number =>
   a.predictions.success > 0 ? a.comparableCost / a.predictions.success : Number.POSITIVE_INFINITY;
 
 /** Spec §7.3: the primary key of the preference, lower is better; weights are min-max normalised over `pool`. */
-function primaryKey(preference: Preference, pool: readonly Assessment[]): (a: Assessment) => number {
+export function primaryKey(preference: Preference, pool: readonly Assessment[]): (a: Assessment) => number {
   if (preference === 'latency') return (a) => a.predictions.completionMs;
   if (preference === 'quality') return (a) => -a.predictions.success;
   if (preference === 'cost') return costPerSuccess;
@@ -261,6 +267,24 @@ function primaryKey(preference: Preference, pool: readonly Assessment[]): (a: As
   return (a) => wc * nc(costPerSuccess(a)) + wl * nl(a.predictions.completionMs) + wq * (1 - nq(a.predictions.success));
 }
 
+const TIE_KEYS: ReadonlyArray<(a: Assessment) => number> = [
+  (a) => -a.predictions.success,
+  (a) => a.predictions.completionMs,
+  costPerSuccess,
+];
+
+/** Spec §7.3: orders feasible assessments by the primary key, then the tie-break keys, then the agent id. */
+export function comparator(key: (a: Assessment) => number): (x: Assessment, y: Assessment) => number {
+  return (x, y) => {
+    for (const k of [key, ...TIE_KEYS]) {
+      const a = k(x);
+      const b = k(y);
+      if (!keysEqual(a, b)) return a < b ? -1 : 1;
+    }
+    return x.agentId < y.agentId ? -1 : x.agentId > y.agentId ? 1 : 0;
+  };
+}
+
 const PRIMARY_REASON = {
   cost: 'LOWEST_COST_PER_SUCCESS',
   latency: 'LOWEST_LATENCY',
@@ -273,38 +297,17 @@ export function rank(
   preference: Preference,
 ): { ranked: Assessment[]; tieBroken: boolean } {
   const key = primaryKey(preference, pool);
-  const keys = new Map(pool.map((a) => [a, key(a)]));
-  const tieKeys: Array<(a: Assessment) => number> = [
-    (a) => -a.predictions.success,
-    (a) => a.predictions.completionMs,
-    costPerSuccess,
-  ];
-  const compare = (x: Assessment, y: Assessment, includePrimary = true): number => {
-    if (includePrimary) {
-      const kx = keys.get(x) as number;
-      const ky = keys.get(y) as number;
-      if (kx !== ky && (!Number.isFinite(kx) || !Number.isFinite(ky) || differs(kx, ky))) return kx < ky ? -1 : 1;
-    }
-    for (const tk of tieKeys) {
-      const a = tk(x);
-      const b = tk(y);
-      if (a !== b && (!Number.isFinite(a) || !Number.isFinite(b) || differs(a, b))) return a < b ? -1 : 1;
-    }
-    return x.agentId < y.agentId ? -1 : x.agentId > y.agentId ? 1 : 0;
-  };
-  const ranked = [...pool].sort((a, b) => compare(a, b));
+  const ranked = [...pool].sort(comparator(key));
   const [first, second] = ranked;
-  let tieBroken = false;
-  if (first && second) {
-    const kx = keys.get(first) as number;
-    const ky = keys.get(second) as number;
-    tieBroken = !(kx !== ky && (!Number.isFinite(kx) || !Number.isFinite(ky) || differs(kx, ky)));
-  }
-  return { ranked, tieBroken };
+  return { ranked, tieBroken: first !== undefined && second !== undefined && keysEqual(key(first), key(second)) };
 }
 
-/** Spec §7.4: the escalation plan: each next agent is the best-ranked one predicted strictly more likely to succeed
- * whose completion still fits the deadline after the earlier attempts' median durations. */
+/** Spec §7.4: escalation candidates are drawn from this many best-ranked feasible agents. */
+export const ESCALATION_WINDOW = 16;
+
+/** Spec §7.4: the escalation plan: each next agent is the best-ranked one, among the first ESCALATION_WINDOW of the
+ * ranking, predicted strictly more likely to succeed and whose completion still fits the deadline after the earlier
+ * attempts' predicted durations. */
 export function escalationPlan(
   ranked: readonly Assessment[],
   deadlineMs: number | undefined,
@@ -313,10 +316,11 @@ export function escalationPlan(
   const first = ranked[0];
   if (!first) return [];
   const plan = [first];
+  const window = ranked.slice(0, ESCALATION_WINDOW);
   let elapsed = first.predictions.completionMs;
   while (plan.length <= maxEscalations) {
     const last = plan[plan.length - 1] as Assessment;
-    const next = ranked.find(
+    const next = window.find(
       (a) =>
         !plan.includes(a) &&
         a.predictions.success > last.predictions.success &&
@@ -336,7 +340,28 @@ export function byCloseness(a: Assessment, b: Assessment): number {
   return a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0;
 }
 
-/** Spec §7: the whole matching rule over a list of candidates. */
+/** Assemble a result from the ranked feasible and the rejected assessments (shared by `match` and the index). */
+export function buildResult(
+  resolved: ResolvedTask,
+  ranked: readonly Assessment[],
+  rejected: readonly Assessment[],
+  tieBroken: boolean,
+  escalation: readonly string[],
+): MatchResult {
+  const withRanks = ranked.map((a, i) => ({ ...a, rank: i + 1 }));
+  const chosen = withRanks[0];
+  const primary = typeof resolved.preference === 'string' ? PRIMARY_REASON[resolved.preference] : 'BEST_WEIGHTED_SCORE';
+  return {
+    task: resolved,
+    ranked: withRanks,
+    rejected,
+    chosen,
+    selection: chosen ? (tieBroken ? [primary, 'TIE_BROKEN'] : [primary]) : [],
+    escalation,
+  };
+}
+
+/** Spec §7: the whole matching rule over a list of candidates (assesses every one; see CandidateIndex for scale). */
 export function match(task: MatchTask, candidates: Iterable<MatchCandidate>, policy: MatchPolicy = {}): MatchResult {
   const resolved = resolveTask(task, policy);
   const feasible: Assessment[] = [];
@@ -346,19 +371,10 @@ export function match(task: MatchTask, candidates: Iterable<MatchCandidate>, pol
     (a.feasible ? feasible : rejected).push(a);
   }
   const { ranked, tieBroken } = rank(feasible, resolved.preference);
-  const withRanks = ranked.map((a, i) => ({ ...a, rank: i + 1 }));
-  const chosen = withRanks[0];
-  const primary = typeof resolved.preference === 'string' ? PRIMARY_REASON[resolved.preference] : 'BEST_WEIGHTED_SCORE';
-  return {
-    task: resolved,
-    ranked: withRanks,
-    rejected: rejected.sort(byCloseness),
-    chosen,
-    selection: chosen ? (tieBroken ? [primary, 'TIE_BROKEN'] : [primary]) : [],
-    escalation: escalationPlan(
-      withRanks,
-      task.descriptor.constraints?.completionDeadlineMs,
-      policy.maxEscalations ?? 2,
-    ),
-  };
+  const escalation = escalationPlan(
+    ranked,
+    task.descriptor.constraints?.completionDeadlineMs,
+    policy.maxEscalations ?? 2,
+  );
+  return buildResult(resolved, ranked, rejected.sort(byCloseness), tieBroken, escalation);
 }

@@ -183,6 +183,24 @@ export function predictLatency(inputs: LatencyInputs): LatencyPrediction {
   };
 }
 
+/** A lower bound of the completion latency: no reasoning, no queue (used to prune candidates, spec §7.9). */
+export function latencyFloor(
+  profile: CapabilityProfile,
+  percentile: Percentile,
+  inputTokens: number,
+  outputTokens: number,
+  network: NetworkConditions | undefined,
+): number {
+  return predictLatency({
+    profile: { ...profile, reasoning: { mode: 'none' }, capacity: undefined },
+    complexity: { value: 0 },
+    percentile,
+    inputTokens,
+    outputTokens,
+    network,
+  }).completionMs;
+}
+
 /** Spec §6.5: expected cost of one attempt, in the agent's currency. */
 export function predictCost(
   cost: CapabilityProfile['cost'],

@@ -172,9 +172,10 @@ def match(task, cands, policy=None):
     plan = []
     if ranked:
         plan = [ranked[0]]; el = ranked[0]['compl']; dl = c.get('completionDeadlineMs')
+        window = ranked[:16]
         while len(plan) <= policy.get('maxEscalations',2):
             last = plan[-1]
-            nxt = next((r for r in ranked if r not in plan and r['succ'] > last['succ'] and (dl is None or el + r['compl'] <= dl)), None)
+            nxt = next((r for r in window if r not in plan and r['succ'] > last['succ'] and (dl is None or el + r['compl'] <= dl)), None)
             if not nxt: break
             plan.append(nxt); el += nxt['compl']
     return dict(chosen=ranked[0]['id'] if ranked else None, ranking=[r['id'] for r in ranked],
