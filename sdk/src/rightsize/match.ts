@@ -10,6 +10,7 @@ import type { CapabilityProfile, DomainCeiling } from './model/profile.js';
 import {
   budgetCeiling,
   curveOf,
+  cutIsIrrelevant,
   DEFAULTS,
   effectiveCeiling,
   expectedReasoningTokens,
@@ -166,7 +167,11 @@ export function assess(
   const reasoning = reasoningOf(profile.reasoning);
   const upper = budgetCeiling(reasoning);
   const success = ceiling ? expectedSuccess(curve, resolved.complexity, upper) : 0;
-  const capabilitySuccess = ceiling ? expectedSuccess(curve, resolved.complexity) : 0;
+  const capabilitySuccess = !ceiling
+    ? 0
+    : cutIsIrrelevant(resolved.complexity, upper)
+      ? success
+      : expectedSuccess(curve, resolved.complexity);
   if (ceiling && success < resolved.minSuccess) {
     reasons.push(capabilitySuccess < resolved.minSuccess ? 'CAPABILITY_CEILING' : 'BUDGET_CEILING');
   }

@@ -5,7 +5,7 @@
  */
 import type { Complexity, NetworkConditions, Percentile } from './model/common.js';
 import type { CapabilityProfile, DomainCeiling, ReasoningProfile } from './model/profile.js';
-import { logistic, logit, normalCdf, simpson, Z_SCORES } from './stats.js';
+import { logistic, logisticNormal, logit, NORMAL_RANGE, normalCdf, Z_SCORES } from './stats.js';
 
 /** Spec §4 defaults. */
 export const DEFAULTS = {
@@ -18,9 +18,6 @@ export const DEFAULTS = {
   latencyPercentile: 95 as Percentile,
   /** Spec §5.2: when nothing states the complexity. */
   unknownComplexity: { value: 4, sigma: 3 },
-  /** Integration: ±8 sigma, 400 Simpson intervals (spec §6.2). */
-  integrationSigmas: 8,
-  integrationIntervals: 400,
 } as const;
 
 /** Spec §6.1: a sigma below 1e-6 is treated as 0 (the integral is then the point value to far below tolerance). */
@@ -84,17 +81,13 @@ export function expectedSuccess(curve: CurveParams, complexity: Complexity, uppe
   const mu = complexity.value;
   const sigma = sigmaOf(complexity);
   if (sigma === 0) return mu <= upper ? capabilitySuccessAt(curve, mu) : 0;
-  const lo = mu - DEFAULTS.integrationSigmas * sigma;
-  const hi = Math.min(mu + DEFAULTS.integrationSigmas * sigma, upper);
-  const density = (c: number) => Math.exp(-0.5 * ((c - mu) / sigma) ** 2) / (sigma * Math.sqrt(2 * Math.PI));
-  return Math.min(
-    1,
-    Math.max(
-      0,
-      simpson((c) => capabilitySuccessAt(curve, c) * density(c), lo, hi, DEFAULTS.integrationIntervals),
-    ),
-  );
+  const p = logisticNormal(curve.slope * (curve.ability - mu), curve.slope * sigma, (upper - mu) / sigma);
+  return Math.min(1, Math.max(0, curve.pMax * p));
 }
+
+/** True when the budget cut at `upper` cannot change the integral (it lies beyond the normal's range). */
+export const cutIsIrrelevant = (complexity: Complexity, upper: number): boolean =>
+  upper >= complexity.value + NORMAL_RANGE * sigmaOf(complexity);
 
 /** Spec §6.3 (1): reasoning tokens the task needs at complexity c, capped by the budget. */
 export const reasoningTokensAt = (r: ReasoningParams, c: number): number =>
@@ -181,24 +174,6 @@ export function predictLatency(inputs: LatencyInputs): LatencyPrediction {
     firstResponseMs,
     completionMs: firstResponseMs + generationMs + transferOutMs,
   };
-}
-
-/** A lower bound of the completion latency: no reasoning, no queue (used to prune candidates, spec §7.9). */
-export function latencyFloor(
-  profile: CapabilityProfile,
-  percentile: Percentile,
-  inputTokens: number,
-  outputTokens: number,
-  network: NetworkConditions | undefined,
-): number {
-  return predictLatency({
-    profile: { ...profile, reasoning: { mode: 'none' }, capacity: undefined },
-    complexity: { value: 0 },
-    percentile,
-    inputTokens,
-    outputTokens,
-    network,
-  }).completionMs;
 }
 
 /** Spec §6.5: expected cost of one attempt, in the agent's currency. */
