@@ -15,7 +15,12 @@ Simulated fleets; each size is timed for about --ms milliseconds per matcher (th
 single decision takes long). Prints a table, or one JSON object with --json.`;
 
 const { values } = parseArgs({
-  options: { json: { type: 'boolean' }, sizes: { type: 'string' }, ms: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  options: {
+    json: { type: 'boolean' },
+    sizes: { type: 'string' },
+    ms: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
 });
 if (values.help) {
   console.log(HELP);
@@ -38,9 +43,23 @@ function simulatedFleet(n: number, seed: number): MatchCandidate[] {
     }));
     const profile: CapabilityProfile = {
       domains,
-      reasoning: tier === 2 ? { mode: 'thinking', maxReasoningTokens: 32000 * rng.int(1, 4), reasoningTokensPerSecond: 100 + rng.int(0, 100) } : { mode: 'none' },
-      latency: { ttftMs: { p50: [60, 150, 400][tier] as number, p95: [120, 400, 1200][tier] as number }, outputTokensPerSecond: 40 + rng.int(0, 120), networkRttMs: [0, 10, 40][tier] as number },
-      placement: { placement: (['device', 'edge', 'cloud'] as const)[tier] as 'device', region: ['eu', 'us', 'ap'][rng.int(0, 2)] as string },
+      reasoning:
+        tier === 2
+          ? {
+              mode: 'thinking',
+              maxReasoningTokens: 32000 * rng.int(1, 4),
+              reasoningTokensPerSecond: 100 + rng.int(0, 100),
+            }
+          : { mode: 'none' },
+      latency: {
+        ttftMs: { p50: [60, 150, 400][tier] as number, p95: [120, 400, 1200][tier] as number },
+        outputTokensPerSecond: 40 + rng.int(0, 120),
+        networkRttMs: [0, 10, 40][tier] as number,
+      },
+      placement: {
+        placement: (['device', 'edge', 'cloud'] as const)[tier] as 'device',
+        region: ['eu', 'us', 'ap'][rng.int(0, 2)] as string,
+      },
       // On-device agents declare a small per-task (energy) price: thousands of agents all free would tie on cost and
       // the tie-break rule (spec §7.3) would then require assessing every one of them.
       cost: {
@@ -67,16 +86,22 @@ function simulatedTasks(n: number, seed: number): MatchTask[] {
         complexity: { value, sigma: rng.next() * 1.5 },
         outputTokens: voice ? 40 : 300,
         preference: rng.next() < 0.8 ? 'cost' : 'latency',
-        constraints: voice ? { firstResponseDeadlineMs: 1000, completionDeadlineMs: 2000 } : { completionDeadlineMs: 120000 },
+        constraints: voice
+          ? { firstResponseDeadlineMs: 1000, completionDeadlineMs: 2000 }
+          : { completionDeadlineMs: 120000 },
         network: { rttMs: 60, jitterMs: 30, lossRate: 0.01 },
       },
     };
   });
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number;
 
-function time(decide: (t: MatchTask) => unknown, tasks: MatchTask[]): { decisions: number; opsPerSec: number; p50Ms: number; p99Ms: number } {
+function time(
+  decide: (t: MatchTask) => unknown,
+  tasks: MatchTask[],
+): { decisions: number; opsPerSec: number; p50Ms: number; p99Ms: number } {
   const samples: number[] = [];
   const start = performance.now();
   for (let i = 0; performance.now() - start < budgetMs || samples.length < 5; i++) {
@@ -88,7 +113,12 @@ function time(decide: (t: MatchTask) => unknown, tasks: MatchTask[]): { decision
   const total = samples.reduce((a, b) => a + b, 0);
   samples.sort((a, b) => a - b);
   const r = (x: number) => Number(x.toFixed(4));
-  return { decisions: samples.length, opsPerSec: Math.round((samples.length * 1000) / total), p50Ms: r(percentile(samples, 0.5)), p99Ms: r(percentile(samples, 0.99)) };
+  return {
+    decisions: samples.length,
+    opsPerSec: Math.round((samples.length * 1000) / total),
+    p50Ms: r(percentile(samples, 0.5)),
+    p99Ms: r(percentile(samples, 0.99)),
+  };
 }
 
 const tasks = simulatedTasks(4096, 7);
@@ -120,7 +150,10 @@ const results = sizes.map((size) => {
 });
 
 const first = results[0];
-const growth = results.map((r) => ({ agents: r.agents, p50Growth: first ? Number((r.indexed.p50Ms / first.indexed.p50Ms).toFixed(2)) : 1 }));
+const growth = results.map((r) => ({
+  agents: r.agents,
+  p50Growth: first ? Number((r.indexed.p50Ms / first.indexed.p50Ms).toFixed(2)) : 1,
+}));
 const target = results.find((r) => r.agents === 10000);
 const summary = {
   benchmark: 'bench:match',
@@ -135,10 +168,17 @@ if (values.json) {
   console.log(JSON.stringify(summary));
 } else {
   console.log(`bench:match (simulated fleets; ${process.version}; baseline: full scan)\n`);
-  console.log('| agents | indexed decisions/s | indexed p50 ms | indexed p99 ms | assessed/decision | full-scan decisions/s | full p50 ms | full p99 ms | throughput ratio |');
+  console.log(
+    '| agents | indexed decisions/s | indexed p50 ms | indexed p99 ms | assessed/decision | full-scan decisions/s | full p50 ms | full p99 ms | throughput ratio |',
+  );
   console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of results) {
-    console.log(`| ${r.agents} | ${r.indexed.opsPerSec} | ${r.indexed.p50Ms} | ${r.indexed.p99Ms} | ${r.meanAssessedPerDecision} | ${r.fullScan.opsPerSec} | ${r.fullScan.p50Ms} | ${r.fullScan.p99Ms} | ${r.ratios.throughputIndexedOverFull}x |`);
+    console.log(
+      `| ${r.agents} | ${r.indexed.opsPerSec} | ${r.indexed.p50Ms} | ${r.indexed.p99Ms} | ${r.meanAssessedPerDecision} | ${r.fullScan.opsPerSec} | ${r.fullScan.p50Ms} | ${r.fullScan.p99Ms} | ${r.ratios.throughputIndexedOverFull}x |`,
+    );
   }
-  if (summary.target) console.log(`\nTarget p99 < 1 ms at 10 000 agents: ${summary.target.p99MsAt10k} ms (${summary.target.met ? 'met' : 'not met'})`);
+  if (summary.target)
+    console.log(
+      `\nTarget p99 < 1 ms at 10 000 agents: ${summary.target.p99MsAt10k} ms (${summary.target.met ? 'met' : 'not met'})`,
+    );
 }

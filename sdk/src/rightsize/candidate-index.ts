@@ -11,7 +11,8 @@
  * 3. agents that provably miss a hard constraint — placement, region, a deadline even with no queue, the cost cap
  *    even with no reasoning — are skipped without a full assessment;
  * 4. for the cost and latency preferences, candidates are visited in order of a cheap lower bound of the primary
- *    key (expected cost at the lowest prices a candidate declares; latency without queueing), and the search stops once the bound
+ *    key (expected cost at the lowest prices a candidate declares, divided by `successUpperBound`; latency without
+ *    queueing), and the search stops once the bound
  *    exceeds the key of the N-th best feasible agent, N = max(topN, ESCALATION_WINDOW), so the ranking the record
  *    lists and the escalation window are exact.
  */
@@ -35,8 +36,15 @@ import {
 } from './match.js';
 import type { Percentile, Placement } from './model/common.js';
 import type { CapabilityProfile } from './model/profile.js';
-import { DEFAULTS, expectedReasoningTokens, reasoningOf, ttftAt } from './predict.js';
-import { logit, normalQuantile, Z_SCORES } from './stats.js';
+import {
+  DEFAULTS,
+  expectedReasoningTokens,
+  type ReasoningParams,
+  reasoningOf,
+  reasoningTokensAt,
+  ttftAt,
+} from './predict.js';
+import { logistic, logit, normalCdf, normalQuantile, Z_SCORES } from './stats.js';
 
 export interface IndexedMatchResult extends MatchResult {
   /** Candidates assessed in full (the rest were pruned). */
@@ -54,6 +62,7 @@ interface Entry {
   readonly candidate: MatchCandidate;
   readonly ability: number;
   readonly maxSlope: number;
+  readonly maxPMax: number;
   readonly variants: readonly CapabilityProfile[];
 }
 
@@ -82,14 +91,18 @@ interface DomainTable {
   readonly ttft: Record<Percentile, Float64Array>;
   readonly msPerOutputToken: Float64Array;
   /** Reasoning floor inputs: 1 if every profile reasons, the least tokens per step and budget, the fastest rate. */
-  readonly reasons: Uint8Array;
-  readonly tokensPerStep: Float64Array;
-  readonly budget: Float64Array;
+  /** Index into `reasoningGroups` (distinct least tokens-per-step and budget pairs), −1 if some profile never reasons. */
+  readonly reasoningGroup: Int32Array;
+  readonly reasoningGroups: ReasoningParams[];
   readonly msPerReasoningToken: Float64Array;
   /** The placement and region of every profile of the candidate, when they all agree (else undefined). */
   readonly placement: Array<{ placement: string; region: string | undefined } | undefined>;
   /** The steepest slope declared for the domain (for the ability threshold). */
   readonly maxSlope: number;
+  /** Per entry: the highest ability, steepest slope and highest pMax over its profiles (success upper bound). */
+  readonly ability: Float64Array;
+  readonly slope: Float64Array;
+  readonly pMax: Float64Array;
 }
 
 const PERCENTILES: readonly Percentile[] = [50, 90, 95, 99];
@@ -108,13 +121,16 @@ function buildTable(entries: Entry[]): DomainTable {
     overhead: new Float64Array(n),
     ttft: { 50: new Float64Array(n), 90: new Float64Array(n), 95: new Float64Array(n), 99: new Float64Array(n) },
     msPerOutputToken: new Float64Array(n),
-    reasons: new Uint8Array(n),
-    tokensPerStep: new Float64Array(n),
-    budget: new Float64Array(n),
+    reasoningGroup: new Int32Array(n),
+    reasoningGroups: [],
     msPerReasoningToken: new Float64Array(n),
     placement: [],
     maxSlope: Math.max(DEFAULTS.slope, ...entries.map((e) => e.maxSlope)),
+    ability: Float64Array.from(entries, (e) => e.ability),
+    slope: Float64Array.from(entries, (e) => e.maxSlope),
+    pMax: Float64Array.from(entries, (e) => e.maxPMax),
   };
+  const groupIndex = new Map<string, number>();
   entries.forEach((entry, i) => {
     const min = (f: (p: CapabilityProfile) => number) => Math.min(...entry.variants.map(f));
     t.costIn[i] = min((p) => p.cost.inputPerMillion ?? 0);
@@ -128,9 +144,22 @@ function buildTable(entries: Entry[]): DomainTable {
     t.overhead[i] = min((p) => p.latency.overheadMs ?? 0);
     for (const q of PERCENTILES) t.ttft[q][i] = min((p) => ttftAt(p.latency.ttftMs, q));
     t.msPerOutputToken[i] = min((p) => 1000 / p.latency.outputTokensPerSecond);
-    t.reasons[i] = entry.variants.every((p) => p.reasoning.mode !== 'none') ? 1 : 0;
-    t.tokensPerStep[i] = min((p) => reasoningOf(p.reasoning).tokensPerStep);
-    t.budget[i] = min((p) => reasoningOf(p.reasoning).budget);
+    if (entry.variants.every((p) => p.reasoning.mode !== 'none')) {
+      const group = {
+        reasons: true,
+        tokensPerStep: min((p) => reasoningOf(p.reasoning).tokensPerStep),
+        budget: min((p) => reasoningOf(p.reasoning).budget),
+      };
+      const key = `${group.tokensPerStep}|${group.budget}`;
+      let index = groupIndex.get(key);
+      if (index === undefined) {
+        index = t.reasoningGroups.push(group) - 1;
+        groupIndex.set(key, index);
+      }
+      t.reasoningGroup[i] = index;
+    } else {
+      t.reasoningGroup[i] = -1;
+    }
     t.msPerReasoningToken[i] = min(
       (p) => 1000 / (p.reasoning.reasoningTokensPerSecond ?? p.latency.outputTokensPerSecond),
     );
@@ -141,39 +170,95 @@ function buildTable(entries: Entry[]): DomainTable {
   return t;
 }
 
-/** The positions of the `size` smallest bounds among [0, n) not yet taken, in ascending order of bound. */
-function smallestUntaken(bounds: Float64Array, n: number, taken: Uint8Array, size: number): number[] {
-  const heap: number[] = []; // max-heap on bound
-  const above = (i: number, j: number) => (bounds[heap[i] as number] as number) > (bounds[heap[j] as number] as number);
-  const swap = (i: number, j: number) => {
-    [heap[i], heap[j]] = [heap[j] as number, heap[i] as number];
-  };
-  for (let i = 0; i < n; i++) {
-    if (taken[i]) continue;
-    if (heap.length < size) {
-      heap.push(i);
-      for (let c = heap.length - 1; c > 0 && above(c, (c - 1) >> 1); c = (c - 1) >> 1) swap(c, (c - 1) >> 1);
-    } else if ((bounds[i] as number) < (bounds[heap[0] as number] as number)) {
-      heap[0] = i;
-      for (let p = 0; ; ) {
-        const l = 2 * p + 1;
-        const r = l + 1;
-        let m = p;
-        if (l < heap.length && above(l, m)) m = l;
-        if (r < heap.length && above(r, m)) m = r;
-        if (m === p) break;
-        swap(p, m);
-        p = m;
-      }
+/**
+ * An upper bound of the success probability of §6.2 (5) for a curve (a, k, pMax) and c ~ N(μ, σ²): for a ≥ μ the
+ * integral is at most Φ((a − μ)/σ) (steeper curves approach that step from below) and at most σ_L(k(a − μ)) (the
+ * logistic is concave above its centre and the noise is symmetric); the budget cut only lowers it.
+ */
+export function successUpperBound(a: number, k: number, pMax: number, mu: number, sigma: number): number {
+  if (a < mu) return pMax;
+  const step = sigma > 0 ? normalCdf((a - mu) / sigma) : 1;
+  return pMax * Math.min(step, logistic(k * (a - mu)));
+}
+
+/** A binary min-heap of entry positions keyed by a shared bounds array, built in O(n) (Floyd). */
+class BoundHeap {
+  readonly #items: Int32Array;
+  #size: number;
+
+  constructor(
+    readonly bounds: Float64Array,
+    skip: Uint8Array,
+    n: number,
+    open: number,
+  ) {
+    this.#items = new Int32Array(open + 1);
+    let k = 0;
+    for (let i = 0; i < n; i++) if (skip[i] === 0) this.#items[k++] = i;
+    this.#size = k;
+    for (let p = (k >> 1) - 1; p >= 0; p--) this.#down(p);
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  peek(): number {
+    return this.#items[0] as number;
+  }
+
+  pop(): number {
+    const top = this.#items[0] as number;
+    this.#size--;
+    if (this.#size > 0) {
+      this.#items[0] = this.#items[this.#size] as number;
+      this.#down(0);
+    }
+    return top;
+  }
+
+  push(i: number): void {
+    let c = this.#size++;
+    this.#items[c] = i;
+    while (c > 0) {
+      const p = (c - 1) >> 1;
+      if (this.#key(p) <= this.#key(c)) break;
+      this.#swap(p, c);
+      c = p;
     }
   }
-  return heap.sort((a, b) => (bounds[a] as number) - (bounds[b] as number));
+
+  #key(slot: number): number {
+    return this.bounds[this.#items[slot] as number] as number;
+  }
+
+  #swap(a: number, b: number): void {
+    const t = this.#items[a] as number;
+    this.#items[a] = this.#items[b] as number;
+    this.#items[b] = t;
+  }
+
+  #down(p: number): void {
+    for (;;) {
+      const l = 2 * p + 1;
+      const r = l + 1;
+      let m = p;
+      if (l < this.#size && this.#key(l) < this.#key(m)) m = l;
+      if (r < this.#size && this.#key(r) < this.#key(m)) m = r;
+      if (m === p) return;
+      this.#swap(p, m);
+      p = m;
+    }
+  }
 }
 
 export class CandidateIndex {
   readonly #byId = new Map<string, MatchCandidate>();
   readonly #byDomain = new Map<string, DomainTable>();
   readonly #topN: number;
+  /** Scratch buffers for one decision, reused (decisions are synchronous). */
+  #bounds = new Float64Array(0);
+  #taken = new Uint8Array(0);
 
   constructor(candidates: Iterable<MatchCandidate> = [], options: CandidateIndexOptions = {}) {
     this.#topN = options.topN ?? 16;
@@ -227,6 +312,7 @@ export class CandidateIndex {
           variants,
           ability: Math.max(...curves.map((c) => c.ability)),
           maxSlope: Math.max(...curves.map((c) => c.slope ?? DEFAULTS.slope)),
+          maxPMax: Math.max(...curves.map((c) => c.pMax ?? DEFAULTS.pMax)),
         });
       }
       entries.sort((a, b) => b.ability - a.ability);
@@ -245,7 +331,8 @@ export class CandidateIndex {
     const r = resolved.minSuccess;
     if (r >= 0.5) {
       const { value, sigma } = resolved.complexity;
-      const threshold = value + Math.max(sigma > 0 ? sigma * normalQuantile(r) : 0, logit(Math.min(r, 1 - 1e-12)) / table.maxSlope);
+      const threshold =
+        value + Math.max(sigma > 0 ? sigma * normalQuantile(r) : 0, logit(Math.min(r, 1 - 1e-12)) / table.maxSlope);
       let lo = 0;
       let hi = all.length;
       while (lo < hi) {
@@ -275,7 +362,7 @@ export class CandidateIndex {
       return this.#result(resolved, ranked, rejected, tieBroken, deadline, maxEscalations, assessed);
     }
 
-    const bounds = this.#bounds(table, poolSize, resolved, task, policy, preference);
+    const { bounds, taken, remaining: open } = this.#prepare(table, poolSize, resolved, task, policy, preference);
     const key = primaryKey(preference, []);
     const order = comparator(key);
     const sorted: Assessment[] = [];
@@ -289,24 +376,34 @@ export class CandidateIndex {
       }
       sorted.splice(lo, 0, a);
     };
-    // Visit candidates in ascending bound order, in batches of the smallest bounds not yet taken; stop once the
-    // next bound exceeds the key of the last agent that must be ranked exactly (spec §7.4 window, record length).
+    // Visit candidates in ascending bound order; stop once the smallest bound left exceeds the key of the last agent
+    // that must be ranked exactly (the escalation window, or the record's length). Cost bounds are refined by the
+    // success upper bound the first time they reach the top, and pushed back.
     const exact = Math.max(this.#topN, ESCALATION_WINDOW);
-    const taken = this.#provablyInfeasible(table, poolSize, resolved, task, policy);
-    let remaining = poolSize - taken.reduce((sum, x) => sum + x, 0);
-    let batchSize = 32;
-    search: while (remaining > 0) {
-      const batch = smallestUntaken(bounds, poolSize, taken, batchSize);
-      batchSize *= 4;
-      for (const i of batch) {
-        const nth = sorted[exact - 1];
-        const bound = bounds[i] as number;
-        if (nth && bound > key(nth) && !keysEqual(bound, key(nth))) break search;
-        taken[i] = 1;
-        remaining--;
-        const a = visit(all[i] as Entry);
-        if (a.feasible) insert(a);
+    const heap = new BoundHeap(bounds, taken, poolSize, open);
+    const refined = preference === 'cost' ? new Uint8Array(poolSize) : undefined;
+    const { value: mu, sigma } = resolved.complexity;
+    while (heap.size > 0) {
+      const i = heap.peek();
+      const bound = bounds[i] as number;
+      const nth = sorted[exact - 1];
+      if (nth && bound > key(nth) && !keysEqual(bound, key(nth))) break;
+      heap.pop();
+      if (refined && refined[i] === 0) {
+        refined[i] = 1;
+        const success = successUpperBound(
+          table.ability[i] as number,
+          table.slope[i] as number,
+          table.pMax[i] as number,
+          mu,
+          sigma,
+        );
+        bounds[i] = success > 0 ? bound / success : Number.POSITIVE_INFINITY;
+        heap.push(i);
+        continue;
       }
+      const a = visit(all[i] as Entry);
+      if (a.feasible) insert(a);
     }
     if (sorted.length === 0) this.#assessClosest(all, poolSize, visit);
     const [first, second] = sorted;
@@ -341,80 +438,35 @@ export class CandidateIndex {
     };
   }
 
-  /** Marks (1) the first `n` entries that certainly miss a hard constraint whatever their reasoning or queue. */
-  #provablyInfeasible(t: DomainTable, n: number, resolved: ResolvedTask, task: MatchTask, policy: MatchPolicy): Uint8Array {
-    const out = new Uint8Array(n);
-    const c = task.descriptor.constraints ?? {};
-    if (task.descriptor.skill !== undefined) return out; // skill overrides may change any member
-    const floors = this.#latencyFloors(t, n, resolved, task);
-    const costs = c.maxCost ? this.#costFloors(t, n, resolved, policy) : undefined;
-    for (let i = 0; i < n; i++) {
-      const place = t.placement[i];
-      if (
-        (c.completionDeadlineMs !== undefined && (floors.completion[i] as number) > c.completionDeadlineMs) ||
-        (c.firstResponseDeadlineMs !== undefined && (floors.first[i] as number) > c.firstResponseDeadlineMs) ||
-        (costs && c.maxCost && (costs[i] as number) > c.maxCost.amount) ||
-        (place && c.allowedPlacements && !c.allowedPlacements.includes(place.placement as Placement)) ||
-        (place && c.allowedRegions && !(place.region && c.allowedRegions.includes(place.region)))
-      ) {
-        out[i] = 1;
-      }
-    }
-    return out;
-  }
-
-  /** Lower bounds of the primary key for the first `n` entries: cost without reasoning, or latency without
-   * reasoning and queueing, each from per-profile minima (so below every profile's true key). */
-  #bounds(
+  /**
+   * One pass over the first `n` entries: marks as taken those that certainly miss a hard constraint (placement,
+   * region, a deadline even without queueing, the cost cap at their lowest prices), and writes for the others a lower
+   * bound of the primary key: the expected cost at their lowest prices (refined lazily by `successUpperBound` when
+   * the search reaches it), or the completion latency without queueing. Buffers are reused across decisions.
+   */
+  #prepare(
     t: DomainTable,
     n: number,
     resolved: ResolvedTask,
     task: MatchTask,
     policy: MatchPolicy,
     preference: 'cost' | 'latency',
-  ): Float64Array {
-    return preference === 'cost' ? this.#costFloors(t, n, resolved, policy) : this.#latencyFloors(t, n, resolved, task).completion;
-  }
-
-  /** Expected cost from per-profile minimum prices, tokens per step and budgets, in the decision currency
-   * (Infinity when not convertible). Expected reasoning tokens are cached per (tokens per step, budget). */
-  #costFloors(t: DomainTable, n: number, resolved: ResolvedTask, policy: MatchPolicy): Float64Array {
-    const floors = new Float64Array(n);
+  ) {
+    if (this.#bounds.length < n) {
+      this.#bounds = new Float64Array(Math.max(n, 2 * this.#bounds.length));
+      this.#taken = new Uint8Array(this.#bounds.length);
+    }
+    const bounds = this.#bounds;
+    const taken = this.#taken;
+    taken.fill(0, 0, n);
+    const c = task.descriptor.constraints ?? {};
+    const checkConstraints = task.descriptor.skill === undefined; // skill overrides may change any member
+    const { value: mu, sigma } = resolved.complexity;
     const input = resolved.inputTokens / 1e6;
     const output = resolved.outputTokens / 1e6;
-    const reasoningCache = new Map<string, number>();
-    const reasoningTokens = (i: number) => {
-      if (t.reasons[i] !== 1) return 0;
-      const tokensPerStep = t.tokensPerStep[i] as number;
-      const budget = t.budget[i] as number;
-      const cacheKey = `${tokensPerStep}|${budget}`;
-      let tokens = reasoningCache.get(cacheKey);
-      if (tokens === undefined) {
-        tokens = expectedReasoningTokens({ reasons: true, tokensPerStep, budget }, resolved.complexity);
-        reasoningCache.set(cacheKey, tokens);
-      }
-      return tokens;
-    };
-    for (let i = 0; i < n; i++) {
-      const currency = t.currency[i] as string;
-      const rate = currency === resolved.currency ? 1 : currency === '*' ? 0 : policy.rates?.[currency];
-      const reasoningPrice = t.costReasoning[i] as number;
-      floors[i] =
-        rate === undefined
-          ? Number.POSITIVE_INFINITY
-          : rate *
-            (input * (t.costIn[i] as number) +
-              output * (t.costOut[i] as number) +
-              (reasoningPrice > 0 ? (reasoningTokens(i) * reasoningPrice) / 1e6 : 0) +
-              (t.costTask[i] as number));
-    }
-    return floors;
-  }
-
-  /** Time to first response and to completion without queueing (spec §6.4 without Q), from per-profile minima. */
-  #latencyFloors(t: DomainTable, n: number, resolved: ResolvedTask, task: MatchTask) {
-    const first = new Float64Array(n);
-    const completion = new Float64Array(n);
+    const groupTokens = t.reasoningGroups.map((g) => expectedReasoningTokens(g, resolved.complexity));
+    const cq = mu + Z_SCORES[resolved.percentile] * sigma;
+    const groupTokensAtQ = t.reasoningGroups.map((g) => reasoningTokensAt(g, cq));
     const net = task.descriptor.network;
     const link = (net?.rttMs ?? 0) + Z_SCORES[resolved.percentile] * (net?.jitterMs ?? 0);
     const lossFactor = 1 / (1 - (net?.lossRate ?? 0));
@@ -422,21 +474,52 @@ export class CandidateIndex {
     const transferIn = bandwidth ? (32 * resolved.inputTokens) / bandwidth : 0;
     const transferOut = bandwidth ? (32 * resolved.outputTokens) / bandwidth : 0;
     const ttft = t.ttft[resolved.percentile];
-    const steps = 2 ** (resolved.complexity.value + Z_SCORES[resolved.percentile] * resolved.complexity.sigma);
+    const needLatency =
+      preference === 'latency' ||
+      (checkConstraints && (c.completionDeadlineMs !== undefined || c.firstResponseDeadlineMs !== undefined));
+    let remaining = 0;
     for (let i = 0; i < n; i++) {
-      const remote = t.remote[i] === 1;
-      const reasoning =
-        t.reasons[i] === 1
-          ? Math.min((t.tokensPerStep[i] as number) * steps, t.budget[i] as number) * (t.msPerReasoningToken[i] as number)
-          : 0;
-      const toFirst =
-        (remote ? (link + (t.networkRtt[i] as number)) * lossFactor + transferIn : 0) +
-        (t.overhead[i] as number) +
-        (ttft[i] as number) +
-        reasoning;
-      first[i] = toFirst;
-      completion[i] = toFirst + resolved.outputTokens * (t.msPerOutputToken[i] as number) + (remote ? transferOut : 0);
+      const group = t.reasoningGroup[i] as number;
+      let first = 0;
+      let completion = 0;
+      if (needLatency) {
+        const remote = t.remote[i] === 1;
+        first =
+          (remote ? (link + (t.networkRtt[i] as number)) * lossFactor + transferIn : 0) +
+          (t.overhead[i] as number) +
+          (ttft[i] as number) +
+          (group < 0 ? 0 : (groupTokensAtQ[group] as number) * (t.msPerReasoningToken[i] as number));
+        completion = first + resolved.outputTokens * (t.msPerOutputToken[i] as number) + (remote ? transferOut : 0);
+      }
+      let cost = 0;
+      if (preference === 'cost' || c.maxCost) {
+        const currency = t.currency[i] as string;
+        const rate = currency === resolved.currency ? 1 : currency === '*' ? 0 : policy.rates?.[currency];
+        const reasoningPrice = t.costReasoning[i] as number;
+        cost =
+          rate === undefined
+            ? Number.POSITIVE_INFINITY
+            : rate *
+              (input * (t.costIn[i] as number) +
+                output * (t.costOut[i] as number) +
+                (group < 0 || reasoningPrice === 0 ? 0 : ((groupTokens[group] as number) * reasoningPrice) / 1e6) +
+                (t.costTask[i] as number));
+      }
+      const place = t.placement[i];
+      if (
+        checkConstraints &&
+        ((c.completionDeadlineMs !== undefined && completion > c.completionDeadlineMs) ||
+          (c.firstResponseDeadlineMs !== undefined && first > c.firstResponseDeadlineMs) ||
+          (c.maxCost !== undefined && cost > c.maxCost.amount) ||
+          (place && c.allowedPlacements && !c.allowedPlacements.includes(place.placement as Placement)) ||
+          (place && c.allowedRegions && !(place.region && c.allowedRegions.includes(place.region))))
+      ) {
+        taken[i] = 1;
+        continue;
+      }
+      remaining++;
+      bounds[i] = preference === 'latency' ? completion : cost;
     }
-    return { first, completion };
+    return { bounds, taken, remaining };
   }
 }
