@@ -26,6 +26,7 @@ import {
   reasoningOf,
   ttftAt,
 } from '../src/rightsize/predict.js';
+import { mulberry32 } from '../src/rightsize/prng.js';
 import { REPO_ROOT } from './support/spec-examples.js';
 
 interface Vector {
@@ -72,6 +73,15 @@ const FUNCTIONS: Record<string, (i: Record<string, unknown>) => unknown> = {
     return { firstResponseMs: p.firstResponseMs, completionMs: p.completionMs };
   },
   cost: (i) => predictCost(i.cost as CostProfile, i.tokens as { input: number; output: number; reasoning: number }),
+  prng: (i) => {
+    const a = mulberry32(i.seed as number);
+    const b = mulberry32(i.seed as number);
+    const count = i.count as number;
+    return {
+      draws: Array.from({ length: count }, () => a.next()),
+      int1to6: Array.from({ length: count }, () => b.int(1, 6)),
+    };
+  },
   match: (i) => {
     const result = match(i.task as MatchTask, i.candidates as MatchCandidate[], i.policy as MatchPolicy | undefined);
     return {

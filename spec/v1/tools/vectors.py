@@ -182,6 +182,19 @@ def match(task, cands, policy=None):
                 rejected={r['id']: r['reasons'] for r in res if r['reasons']}, selection=sel, escalation=[r['id'] for r in plan])
 
 
+def mulberry32(seed):
+    state = seed & 0xFFFFFFFF
+    def imul(a, b):
+        return (a * b) & 0xFFFFFFFF
+    def draw():
+        nonlocal state
+        state = (state + 0x6D2B79F5) & 0xFFFFFFFF
+        t = imul(state ^ (state >> 15), 1 | state)
+        t = ((t + imul(t ^ (t >> 7), 61 | t)) & 0xFFFFFFFF) ^ t
+        return ((t ^ (t >> 14)) & 0xFFFFFFFF) / 4294967296
+    return draw
+
+
 def curve_of(c):
     return c['ability'], c.get('slope', 2), c.get('pMax', 1)
 
@@ -213,6 +226,9 @@ def compute(v):
     if fn == 'cost':
         t = i['tokens']
         return cost(i['cost'], t['input'], t['output'], t['reasoning'])
+    if fn == 'prng':
+        a, b = mulberry32(i['seed']), mulberry32(i['seed'])
+        return {'draws': [a() for _ in range(i['count'])], 'int1to6': [1 + math.floor(b() * 6) for _ in range(i['count'])]}
     if fn == 'match':
         return match(i['task'], i['candidates'], i.get('policy'))
     raise ValueError('unknown function ' + fn)
