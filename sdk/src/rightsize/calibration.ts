@@ -1,0 +1,163 @@
+/**
+ * Online calibration of agents' abilities from outcomes (spec §9.3) and the statistical rule that accepts or
+ * rejects a declared ceiling (spec §9.4). The state is plain JSON (`toJSON` / `Calibrator.fromJSON`) so a broker can
+ * persist it.
+ */
+import type { CalibratedDomain, Outcome } from './model/index.js';
+import type { CapabilityProfile, DomainCeiling } from './model/profile.js';
+import { budgetCeiling, capabilitySuccessAt, curveOf, DEFAULTS, reasoningOf } from './predict.js';
+import { logistic } from './stats.js';
+
+/** Spec §9.3: prior standard deviation of the ability belief. */
+export const PRIOR_SIGMA = 1.5;
+/** Spec §9.3: outcomes before the calibrated ability replaces the declared one. */
+export const MIN_OBSERVATIONS = 20;
+/** Spec §9.4: |z| beyond which a declared curve is rejected. */
+export const Z_THRESHOLD = 3;
+
+interface Belief {
+  declaredAbility: number | null;
+  /** Mean and precision (1/variance) of the ability belief. */
+  ability: number;
+  precision: number;
+  slope: number;
+  pMax: number;
+  /** Budget ceiling (null = none). */
+  budgetCeiling: number | null;
+  observations: number;
+  /** Sums for the z-test against the declared curve (spec §9.4). */
+  successes: number;
+  expected: number;
+  variance: number;
+}
+
+export interface CalibrationState {
+  readonly version: 1;
+  readonly agents: Record<string, Record<string, Belief>>;
+}
+
+export interface CalibratorOptions {
+  /** Per-outcome decay of the precision, ρ in spec §9.3 (default 0: no forgetting). */
+  readonly decay?: number;
+}
+
+function declaredCurve(profile: CapabilityProfile, domain: string): DomainCeiling | undefined {
+  return profile.domains.find((d) => d.domain === domain) ?? profile.domains.find((d) => d.domain === 'general');
+}
+
+export class Calibrator {
+  readonly #agents: Record<string, Record<string, Belief>>;
+  readonly #decay: number;
+
+  constructor(options: CalibratorOptions = {}, state?: CalibrationState) {
+    this.#decay = options.decay ?? 0;
+    if (this.#decay < 0 || this.#decay >= 1) throw new RangeError('decay must be in [0, 1)');
+    this.#agents = state ? structuredClone(state.agents) : {};
+  }
+
+  static fromJSON(state: CalibrationState, options: CalibratorOptions = {}): Calibrator {
+    if (state.version !== 1) throw new Error(`unsupported calibration state version ${String(state.version)}`);
+    return new Calibrator(options, state);
+  }
+
+  toJSON(): CalibrationState {
+    return { version: 1, agents: structuredClone(this.#agents) };
+  }
+
+  /** Forget an agent (e.g. when it leaves the registry). */
+  forget(agentId: string): void {
+    delete this.#agents[agentId];
+  }
+
+  #belief(agentId: string, domain: string, profile: CapabilityProfile): Belief {
+    const domains = (this.#agents[agentId] ??= {});
+    let belief = domains[domain];
+    if (!belief) {
+      const declared = declaredCurve(profile, domain);
+      const curve = declared ? curveOf(declared) : { ability: 0, slope: DEFAULTS.slope, pMax: DEFAULTS.pMax };
+      const cB = budgetCeiling(reasoningOf(profile.reasoning));
+      belief = {
+        declaredAbility: declared?.ability ?? null,
+        ability: curve.ability,
+        precision: 1 / (PRIOR_SIGMA * PRIOR_SIGMA),
+        slope: curve.slope,
+        pMax: curve.pMax,
+        budgetCeiling: Number.isFinite(cB) ? cB : null,
+        observations: 0,
+        successes: 0,
+        expected: 0,
+        variance: 0,
+      };
+      domains[domain] = belief;
+    }
+    return belief;
+  }
+
+  /** Spec §9.3: update the agent's belief for the outcome's domain; `profile` is the agent's declared profile. */
+  observe(outcome: Outcome, profile: CapabilityProfile): void {
+    const b = this.#belief(outcome.agentId, outcome.domain, profile);
+    const c = outcome.complexity;
+    const y = outcome.success ? 1 : 0;
+    const aboveBudget = b.budgetCeiling !== null && c > b.budgetCeiling;
+    // z-test sums against the declared curve, with the budget cut (spec §9.4).
+    if (b.declaredAbility !== null) {
+      const p = aboveBudget ? 0 : capabilitySuccessAt({ ability: b.declaredAbility, slope: b.slope, pMax: b.pMax }, c);
+      b.expected += p;
+      b.variance += p * (1 - p);
+    }
+    b.successes += y;
+    b.observations++;
+    if (aboveBudget) return; // a failure above the budget ceiling says nothing about ability
+    b.precision *= 1 - this.#decay;
+    const u = logistic(b.slope * (b.ability - c));
+    const P = Math.min(1 - 1e-9, Math.max(1e-9, b.pMax * u));
+    const g = b.pMax * b.slope * u * (1 - u);
+    const info = (g * g) / (P * (1 - P));
+    const score = (g * (y - P)) / (P * (1 - P));
+    b.precision += info;
+    b.ability += score / b.precision;
+  }
+
+  /** Spec §9.3–§9.4: the calibration report of an agent, one row per domain observed. */
+  report(agentId: string): CalibratedDomain[] {
+    return Object.entries(this.#agents[agentId] ?? {}).map(([domain, b]) => {
+      const z = b.variance > 0 ? (b.successes - b.expected) / Math.sqrt(b.variance) : null;
+      const verdict =
+        b.declaredAbility === null || b.observations < MIN_OBSERVATIONS || b.variance < 2 || z === null
+          ? 'insufficient-data'
+          : z < -Z_THRESHOLD
+            ? 'over-claimed'
+            : z > Z_THRESHOLD
+              ? 'under-claimed'
+              : 'consistent';
+      return {
+        domain,
+        declaredAbility: b.declaredAbility,
+        ability: b.ability,
+        abilitySigma: 1 / Math.sqrt(b.precision),
+        observations: b.observations,
+        verdict,
+        z,
+      };
+    });
+  }
+
+  /**
+   * The profile to predict with: the declared one, with each domain's ability replaced by the calibrated ability
+   * once it has MIN_OBSERVATIONS outcomes (spec §9.3). Domains observed but not declared are added.
+   */
+  calibratedProfile(agentId: string, profile: CapabilityProfile): CapabilityProfile {
+    const beliefs = this.#agents[agentId];
+    if (!beliefs) return profile;
+    const domains = profile.domains.map((d) => {
+      const b = beliefs[d.domain];
+      return b && b.observations >= MIN_OBSERVATIONS ? { ...d, ability: b.ability } : d;
+    });
+    for (const [domain, b] of Object.entries(beliefs)) {
+      if (b.observations >= MIN_OBSERVATIONS && !domains.some((d) => d.domain === domain)) {
+        domains.push({ domain, ability: b.ability, slope: b.slope, pMax: b.pMax });
+      }
+    }
+    return { ...profile, domains };
+  }
+}
