@@ -44,6 +44,7 @@ export function paretoSvg(title: string, rows: readonly StrategyRow[]): string {
     })
     .join('\n');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif">
+<title>${escapeXml(title)} (simulated)</title>
 <rect width="100%" height="100%" fill="white"/>
 <text x="${m.l}" y="24" font-size="15" font-weight="bold">${escapeXml(title)} (simulated)</text>
 <line x1="${m.l}" y1="${H - m.b}" x2="${W - m.r}" y2="${H - m.b}" stroke="black"/>
@@ -74,6 +75,7 @@ export function learningSvg(
   const y = (v: number) => H - m.b - ((v - lo) / (hi - lo || 1)) * (H - m.t - m.b);
   const colours = ['#000000', '#d95f02', '#7570b3', '#1b9e77'];
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif">
+<title>${escapeXml(title)} (simulated)</title>
 <rect width="100%" height="100%" fill="white"/>
 <text x="${m.l}" y="24" font-size="15" font-weight="bold">${escapeXml(title)} (simulated)</text>
 <line x1="${m.l}" y1="${H - m.b}" x2="${W - m.r}" y2="${H - m.b}" stroke="black"/>

@@ -70,7 +70,11 @@ export class Calibrator {
   }
 
   #belief(agentId: string, domain: string, profile: CapabilityProfile): Belief {
-    const domains = (this.#agents[agentId] ??= {});
+    let domains = this.#agents[agentId];
+    if (!domains) {
+      domains = {};
+      this.#agents[agentId] = domains;
+    }
     let belief = domains[domain];
     if (!belief) {
       const declared = declaredCurve(profile, domain);
