@@ -1,0 +1,7 @@
+/** The agent server: a fastify plugin, the request handler, the executor API, task and push stores. */
+export * from './event-channel.js';
+export * from './executor.js';
+export * from './plugin.js';
+export * from './push.js';
+export * from './request-handler.js';
+export * from './task-store.js';
