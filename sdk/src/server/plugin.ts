@@ -29,7 +29,8 @@ export const AGENT_CARD_PATH = '/.well-known/agent-card.json';
 export const A2A_VERSION = '1.0';
 
 export interface A2AServerOptions {
-  readonly card: AgentCard;
+  /** The agent card, or a function giving it (e.g. when it names the server's own URL, known once listening). */
+  readonly card: AgentCard | (() => AgentCard);
   readonly executor: AgentExecutor;
   /** Default: an in-memory store. */
   readonly store?: TaskStore;
@@ -151,10 +152,10 @@ async function sendSse(
   void request;
 }
 
-function registerCard(app: FastifyInstance, card: AgentCard): void {
-  const body = JSON.stringify(card);
-  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+function registerCard(app: FastifyInstance, getCard: () => AgentCard): void {
   app.get(AGENT_CARD_PATH, async (request, reply) => {
+    const body = JSON.stringify(getCard());
+    const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
     reply.header('etag', etag).header('cache-control', 'public, max-age=300');
     if (request.headers['if-none-match'] === etag) return reply.code(304).send();
     return reply.type('application/json').send(body);
@@ -347,15 +348,22 @@ function registerRest(app: FastifyInstance, prefix: string, handler: RequestHand
 
 /** The plugin. Register it on a fastify instance; it adds its routes and closes its tasks on `app.close()`. */
 export const a2aServer: FastifyPluginAsync<A2AServerOptions> = async (app, options) => {
-  const card = checked<AgentCard>('AgentCard', options.card, 'card');
-  const push = card.capabilities.pushNotifications
-    ? {
-        configs: options.push?.configs ?? new InMemoryPushConfigStore(),
-        sender: options.push?.sender ?? new WebhookPushSender(),
-      }
-    : undefined;
+  // A static card is validated now; a card function on first use (then cached).
+  let validated: AgentCard | undefined =
+    typeof options.card === 'function' ? undefined : checked<AgentCard>('AgentCard', options.card, 'card');
+  const getCard = () => {
+    validated ??= checked<AgentCard>('AgentCard', (options.card as () => AgentCard)(), 'card');
+    return validated;
+  };
+  const push =
+    options.push || typeof options.card === 'function' || getCard().capabilities.pushNotifications
+      ? {
+          configs: options.push?.configs ?? new InMemoryPushConfigStore(),
+          sender: options.push?.sender ?? new WebhookPushSender(),
+        }
+      : undefined;
   const handler = new RequestHandler({
-    card,
+    card: getCard,
     executor: options.executor,
     store: options.store ?? new InMemoryTaskStore(),
     ...(options.extendedCard ? { extendedCard: options.extendedCard } : {}),
@@ -374,7 +382,7 @@ export const a2aServer: FastifyPluginAsync<A2AServerOptions> = async (app, optio
       .code(jsonRpc ? (status === 413 ? 413 : 200) : status)
       .send(jsonRpc ? { jsonrpc: '2.0', id: null, error: e.toJsonRpc() } : e.toHttpBody());
   });
-  registerCard(app, card);
+  registerCard(app, getCard);
   if (options.jsonRpcPath !== null) registerJsonRpc(app, options.jsonRpcPath ?? '/a2a/jsonrpc', handler, options);
   if (options.restPath !== null) registerRest(app, options.restPath ?? '/a2a/rest', handler, options);
   app.addHook('onClose', async () => {

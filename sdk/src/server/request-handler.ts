@@ -31,7 +31,8 @@ import type { PushConfigStore, PushSender } from './push.js';
 import { InvalidPageTokenError, type TaskStore } from './task-store.js';
 
 export interface RequestHandlerOptions {
-  readonly card: AgentCard;
+  /** The card, or a function giving it (when it names the server's own URL, known only once listening). */
+  readonly card: AgentCard | (() => AgentCard);
   readonly executor: AgentExecutor;
   readonly store: TaskStore;
   readonly extendedCard?: AgentCard;
@@ -71,7 +72,7 @@ export class RequestHandler {
   }
 
   get card(): AgentCard {
-    return this.#o.card;
+    return typeof this.#o.card === 'function' ? this.#o.card() : this.#o.card;
   }
 
   async sendMessage(request: SendMessageRequest, call: CallContext): Promise<SendMessageResponse> {
@@ -200,7 +201,7 @@ export class RequestHandler {
   }
 
   async getExtendedCard(): Promise<AgentCard> {
-    if (this.#o.card.capabilities.extendedAgentCard !== true)
+    if (this.card.capabilities.extendedAgentCard !== true)
       throw new UnsupportedOperationError('no extended agent card');
     if (!this.#o.extendedCard) throw new ExtendedAgentCardNotConfiguredError();
     return this.#o.extendedCard;
@@ -214,11 +215,11 @@ export class RequestHandler {
   }
 
   #requireStreaming(): void {
-    if (this.#o.card.capabilities.streaming !== true) throw new UnsupportedOperationError('streaming is not supported');
+    if (this.card.capabilities.streaming !== true) throw new UnsupportedOperationError('streaming is not supported');
   }
 
   #requirePush() {
-    if (this.#o.card.capabilities.pushNotifications !== true || !this.#o.push)
+    if (this.card.capabilities.pushNotifications !== true || !this.#o.push)
       throw new PushNotificationNotSupportedError();
     return this.#o.push;
   }
