@@ -5,6 +5,7 @@
  */
 import { Agent, type Dispatcher, request } from 'undici';
 import { A2AError, errorFromHttp } from '../a2a/errors.js';
+import { AddressNotAllowedError, isNonPublicAddress } from '../net/address-policy.js';
 import { guardedLookup } from '../net/fetch-text.js';
 import { A2AAbortError, A2AClientError, A2AConnectionError, A2ATimeoutError } from './errors.js';
 import { parseSse, type SseEvent } from './sse.js';
@@ -107,6 +108,10 @@ export class HttpClient {
     };
     for (const interceptor of this.#o.interceptors ?? []) await interceptor(outgoing);
 
+    // Names are checked at connection time (guardedLookup); literal addresses never reach a lookup, so check them here.
+    if (!this.#o.allowPrivateNetworks && this.#o.dispatcher === undefined && isNonPublicAddress(url.hostname)) {
+      throw new AddressNotAllowedError(url.hostname, url.hostname);
+    }
     const attempts = idempotent ? 1 + (this.#o.retries ?? 2) : 1;
     const timeoutMs = call.timeoutMs ?? this.#o.timeoutMs ?? 30_000;
     for (let attempt = 0; ; attempt++) {
@@ -135,6 +140,9 @@ export class HttpClient {
         if (timeout.aborted)
           throw new A2ATimeoutError(`no answer from ${url.origin} within ${timeoutMs} ms`, { cause: error });
         if (error instanceof A2AClientError) throw error;
+        const refused =
+          error instanceof Error && error.cause instanceof AddressNotAllowedError ? error.cause : undefined;
+        if (refused) throw refused;
         if (attempt + 1 < attempts) {
           await backoff(attempt, call.signal);
           continue;
