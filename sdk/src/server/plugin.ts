@@ -372,7 +372,12 @@ export const a2aServer: FastifyPluginAsync<A2AServerOptions> = async (app, optio
   const bodyLimit = options.bodyLimit ?? 1024 * 1024;
   app.removeAllContentTypeParsers();
   const json = app.getDefaultJsonParser('error', 'error');
-  app.addContentTypeParser(['application/json', 'application/a2a+json'], { parseAs: 'string', bodyLimit }, json);
+  // An empty body (e.g. POST /tasks/{id}:cancel from some clients) is an empty object, not a parse error.
+  app.addContentTypeParser(
+    ['application/json', 'application/a2a+json'],
+    { parseAs: 'string', bodyLimit },
+    (request, body, done) => (String(body).trim() === '' ? done(null, {}) : json(request, String(body), done)),
+  );
   app.setErrorHandler((error, request, reply) => {
     const e = asA2AError(error, options.onError);
     const status = (error as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 413 : e.httpStatus;
