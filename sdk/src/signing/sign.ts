@@ -1,0 +1,98 @@
+/**
+ * Agent card signatures (A2A §8.4): a detached JWS (RFC 7515, flattened) over the canonical card, one entry in
+ * `AgentCard.signatures` per signer. Verification accepts a card when at least one signature verifies with a
+ * trusted key; keys come from the caller, a local JWKS, or a JWKS URL fetched with the SSRF policy and limits.
+ */
+import * as jose from 'jose';
+import type { AgentCard, AgentCardSignature } from '../a2a/model/index.js';
+import { type FetchTextOptions, fetchText } from '../net/fetch-text.js';
+import { canonicalizeCard } from './canonical.js';
+
+export type SigningKey = jose.CryptoKey | jose.KeyObject | jose.JWK | Uint8Array;
+
+export interface SignOptions {
+  /** Key id, put in the protected header (A2A §8.4.2 requires it). */
+  readonly kid: string;
+  /** JWS algorithm, e.g. ES256 (default), EdDSA, RS256. */
+  readonly alg?: string;
+  /** Where verifiers can find the public key. */
+  readonly jku?: string;
+}
+
+/** Raised when a card's signatures are missing, malformed, or none verifies. */
+export class CardSignatureError extends Error {
+  override readonly name = 'CardSignatureError';
+}
+
+/** A copy of `card` with one more signature. */
+export async function signAgentCard(card: AgentCard, key: SigningKey, options: SignOptions): Promise<AgentCard> {
+  const header = {
+    alg: options.alg ?? 'ES256',
+    typ: 'JOSE',
+    kid: options.kid,
+    ...(options.jku ? { jku: options.jku } : {}),
+  };
+  const jws = await new jose.FlattenedSign(new TextEncoder().encode(canonicalizeCard(card)))
+    .setProtectedHeader(header)
+    .sign(key as jose.CryptoKey);
+  const signature: AgentCardSignature = { protected: jws.protected as string, signature: jws.signature };
+  return { ...card, signatures: [...(card.signatures ?? []), signature] };
+}
+
+export interface VerifyOptions {
+  /** Trusted public keys: a JWKS, or a function from (kid, jku) to a key. */
+  readonly keys?: jose.JSONWebKeySet | ((kid: string, jku: string | undefined) => Promise<SigningKey | undefined>);
+  /** Or a JWKS URL to fetch (with the SSRF policy; allow private networks explicitly if needed). */
+  readonly jwksUrl?: string;
+  readonly fetch?: FetchTextOptions;
+  readonly signal?: AbortSignal;
+}
+
+export interface VerifiedSignature {
+  readonly kid: string;
+  readonly alg: string;
+}
+
+async function keyResolver(options: VerifyOptions) {
+  if (typeof options.keys === 'function') return options.keys;
+  let jwks = options.keys;
+  if (!jwks && options.jwksUrl) {
+    const fetched = await fetchText(options.jwksUrl, {
+      ...options.fetch,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    try {
+      jwks = JSON.parse(fetched.text) as jose.JSONWebKeySet;
+    } catch {
+      throw new CardSignatureError(`the JWKS at ${options.jwksUrl} is not JSON`);
+    }
+  }
+  if (!jwks || !Array.isArray(jwks.keys)) throw new CardSignatureError('no trusted keys: pass keys or jwksUrl');
+  const set = jose.createLocalJWKSet(jwks);
+  return async (kid: string, _jku: string | undefined, alg: string) => set({ kid, alg }, undefined as never);
+}
+
+/** Verify a card; resolves with the first signature that verifies, or throws CardSignatureError. */
+export async function verifyAgentCard(card: AgentCard, options: VerifyOptions): Promise<VerifiedSignature> {
+  const signatures = card.signatures ?? [];
+  if (signatures.length === 0) throw new CardSignatureError('the card has no signatures');
+  const resolve = await keyResolver(options);
+  const payload = jose.base64url.encode(new TextEncoder().encode(canonicalizeCard(card)));
+  const failures: string[] = [];
+  for (const entry of signatures) {
+    try {
+      const header = jose.decodeProtectedHeader({ protected: entry.protected, signature: entry.signature, payload });
+      if (!header.kid || !header.alg) throw new Error('protected header lacks kid or alg');
+      const key = await resolve(header.kid, header.jku, header.alg);
+      if (!key) throw new Error(`no trusted key ${header.kid}`);
+      await jose.flattenedVerify(
+        { payload, protected: entry.protected, signature: entry.signature },
+        key as jose.CryptoKey,
+      );
+      return { kid: header.kid, alg: header.alg };
+    } catch (error) {
+      failures.push(error instanceof Error ? error.message : String(error));
+    }
+  }
+  throw new CardSignatureError(`no signature verifies: ${failures.join('; ')}`);
+}
