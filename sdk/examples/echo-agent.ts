@@ -1,6 +1,7 @@
 /**
  * A runnable echo agent on the Rightsize SDK: `npx tsx sdk/examples/echo-agent.ts [--port 41241]`.
- * "task: <text>" makes it run a task (working → artifact → completed); "slow: <ms>" works for that long and can be
+ * "task: <text>" makes it run a task (working → artifact → completed); "stream: <n>" streams n artifact chunks;
+ * "ask: …" asks for input; "slow: <ms>" works for that long and can be
  * canceled; anything else gets a direct message reply.
  */
 import { parseArgs } from 'node:util';
@@ -31,7 +32,12 @@ export const echoExecutor: AgentExecutor = {
   async execute(context, events) {
     const part = context.message.parts[0];
     const text = part && 'text' in part ? (part.text ?? '') : '';
-    if (text.startsWith('task:')) {
+    if (text.startsWith('stream:')) {
+      const n = Number(text.slice(7)) || 1;
+      for (let i = 0; i < n; i++)
+        events.artifact({ artifactId: 'stream', parts: [{ text: `chunk ${i}` }] }, { append: i > 0 });
+      events.complete();
+    } else if (text.startsWith('task:')) {
       events.working('echoing');
       events.artifact({ artifactId: 'echo', name: 'echo', parts: [{ text: text.slice(5).trim() }] });
       events.complete('done');

@@ -37,6 +37,18 @@ describe('benchmarks (smoke)', () => {
     for (const r of results) expect(r.indexed.opsPerSec).toBeGreaterThan(0);
   });
 
+  it('bench:server and bench:client compare us with the official SDK in the same run', async () => {
+    for (const file of ['server.ts', 'client.ts']) {
+      const out = await json(file, ['--ms', '300', '--rounds', '1', '--concurrency', '4']);
+      expect(out).toHaveProperty('ratios');
+      const ours = out.ours as { sendMessagePerSecond: number; errors: number };
+      const theirs = out.theirs as { sendMessagePerSecond: number; errors: number };
+      expect(ours.sendMessagePerSecond).toBeGreaterThan(0);
+      expect(theirs.sendMessagePerSecond).toBeGreaterThan(0);
+      expect(ours.errors).toBe(0);
+    }
+  }, 120_000);
+
   it('bench:routing compares every strategy against the oracles on every workload', async () => {
     const out = await json('routing.ts', ['--tasks', '200', '--no-write']);
     expect(out).toMatchObject({ benchmark: 'bench:routing', simulated: true });

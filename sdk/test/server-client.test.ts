@@ -386,3 +386,73 @@ describe('push notifications', () => {
     expect(errors.some((e) => /refusing webhook/.test(e))).toBe(true);
   });
 });
+
+describe('client options: auth hooks, interceptors, card cache, extended card', () => {
+  it('sends bearer tokens, API keys and interceptor headers; serves a configured extended card', async () => {
+    const seen: Array<Record<string, string | string[] | undefined>> = [];
+    const app = Fastify();
+    app.addHook('onRequest', async (request) => {
+      seen.push(request.headers);
+    });
+    let base = '';
+    await app.register(a2aServer, {
+      card: () => ({ ...echoCard(base), capabilities: { streaming: true, extendedAgentCard: true } }),
+      extendedCard: { ...echoCard('https://private.example.com'), name: 'Echo Agent (extended)' },
+      executor: echoExecutor,
+    });
+    base = await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      let token = 0;
+      const client = await A2AClient.connect(base, {
+        allowPrivateNetworks: true,
+        auth: { bearer: () => `token-${++token}`, apiKey: { header: 'X-Api-Key', value: 'k' } },
+        interceptors: [(r) => void (r.headers['x-trace'] = 'abc')],
+      });
+      await client.sendMessage(msg('hi'));
+      expect((await client.getExtendedCard()).name).toBe('Echo Agent (extended)');
+      const last = seen.at(-1) ?? {};
+      expect(last.authorization).toMatch(/^Bearer token-\d+$/);
+      expect(last['x-api-key']).toBe('k');
+      expect(last['x-trace']).toBe('abc');
+      expect(last['a2a-version']).toBe('1.0');
+      await client.close();
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('caches the card for its max-age, then revalidates with the ETag', async () => {
+    const { CardResolver, HttpClient } = await import('../src/client/index.js');
+    let requests = 0;
+    let revalidations = 0;
+    const cardServer = createServer((req, res) => {
+      requests++;
+      if (req.headers['if-none-match'] === '"v1"') {
+        revalidations++;
+        res.writeHead(304, { etag: '"v1"', 'cache-control': 'max-age=60' });
+        res.end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json', etag: '"v1"', 'cache-control': 'max-age=60' });
+      res.end(JSON.stringify(echoCard('https://a.example.com')));
+    });
+    cardServer.listen(0, '127.0.0.1');
+    await once(cardServer, 'listening');
+    const url = `http://127.0.0.1:${(cardServer.address() as AddressInfo).port}`;
+    let clock = 1_000_000;
+    const http = new HttpClient({ allowPrivateNetworks: true });
+    const resolver = new CardResolver(http, () => clock);
+    try {
+      const first = await resolver.resolve(url);
+      await resolver.resolve(url);
+      expect(requests).toBe(1);
+      clock += 61_000;
+      expect(await resolver.resolve(url)).toEqual(first);
+      expect(requests).toBe(2);
+      expect(revalidations).toBe(1);
+    } finally {
+      await http.close();
+      cardServer.close();
+    }
+  });
+});
