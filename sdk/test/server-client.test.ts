@@ -406,7 +406,11 @@ describe('client options: auth hooks, interceptors, card cache, extended card', 
       const client = await A2AClient.connect(base, {
         allowPrivateNetworks: true,
         auth: { bearer: () => `token-${++token}`, apiKey: { header: 'X-Api-Key', value: 'k' } },
-        interceptors: [(r) => void (r.headers['x-trace'] = 'abc')],
+        interceptors: [
+          (r) => {
+            r.headers['x-trace'] = 'abc';
+          },
+        ],
       });
       await client.sendMessage(msg('hi'));
       expect((await client.getExtendedCard()).name).toBe('Echo Agent (extended)');
