@@ -460,3 +460,65 @@ describe('client options: auth hooks, interceptors, card cache, extended card', 
     }
   });
 });
+
+describe('time limits and retries', () => {
+  it('answers a blocking SendMessage with the working task when it outlasts maxBlockingMs', async () => {
+    const app = Fastify();
+    let base = '';
+    await app.register(a2aServer, { card: () => echoCard(base), executor: echoExecutor, maxBlockingMs: 100 });
+    base = await app.listen({ port: 0, host: '127.0.0.1' });
+    const client = await A2AClient.connect(base, { allowPrivateNetworks: true });
+    try {
+      const result = await client.sendMessage(msg('slow: 2000'));
+      expect(result.task?.status.state).toBe('TASK_STATE_WORKING');
+      await client.cancelTask(result.task?.id as string);
+    } finally {
+      await client.close();
+      await app.close();
+    }
+  });
+
+  it('retries idempotent calls on 503 with backoff, and never retries SendMessage', async () => {
+    let calls = 0;
+    let base = '';
+    const flaky = createServer((req, res) => {
+      if (req.url === '/.well-known/agent-card.json') {
+        res.setHeader('content-type', 'application/json');
+        res.end(
+          JSON.stringify({
+            ...echoCard(base),
+            supportedInterfaces: [{ url: `${base}/rpc`, protocolBinding: 'JSONRPC', protocolVersion: '1.0' }],
+          }),
+        );
+        return;
+      }
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        calls++;
+        if (calls % 3 !== 0) {
+          res.writeHead(503);
+          res.end();
+          return;
+        }
+        const { id } = JSON.parse(body) as { id: string };
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ jsonrpc: '2.0', id, result: { id: 't', status: { state: 'TASK_STATE_WORKING' } } }));
+      });
+    });
+    flaky.listen(0, '127.0.0.1');
+    await once(flaky, 'listening');
+    base = `http://127.0.0.1:${(flaky.address() as AddressInfo).port}`;
+    const client = await A2AClient.connect(base, { allowPrivateNetworks: true, retries: 2 });
+    try {
+      expect((await client.getTask('t')).id).toBe('t');
+      expect(calls).toBe(3);
+      calls = 0;
+      await expect(client.sendMessage(msg('hi'))).rejects.toThrow();
+      expect(calls).toBe(1);
+    } finally {
+      await client.close();
+      flaky.close();
+    }
+  });
+});

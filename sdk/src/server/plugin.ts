@@ -42,6 +42,8 @@ export interface A2AServerOptions {
   readonly restPath?: string | null;
   /** Largest request body in bytes (default 1 MiB). */
   readonly bodyLimit?: number;
+  /** Longest a blocking SendMessage waits for a final state before answering with the task as it is (default 5 min). */
+  readonly maxBlockingMs?: number;
   /** Treat a request without `A2A-Version` as this version instead of 0.3 (A2A §3.6.2 says 0.3). */
   readonly assumeVersion?: string;
   /** Called for unexpected errors (mapped to InternalError); never given request bodies or credentials. */
@@ -368,6 +370,7 @@ export const a2aServer: FastifyPluginAsync<A2AServerOptions> = async (app, optio
     store: options.store ?? new InMemoryTaskStore(),
     ...(options.extendedCard ? { extendedCard: options.extendedCard } : {}),
     ...(push ? { push } : {}),
+    ...(options.maxBlockingMs !== undefined ? { maxBlockingMs: options.maxBlockingMs } : {}),
   });
   const bodyLimit = options.bodyLimit ?? 1024 * 1024;
   app.removeAllContentTypeParsers();

@@ -39,6 +39,8 @@ export interface RequestHandlerOptions {
   readonly push?: { readonly configs: PushConfigStore; readonly sender: PushSender };
   /** Largest page of ListTasks (A2A: default 50, maximum 100). */
   readonly maxPageSize?: number;
+  /** Longest a blocking SendMessage waits for a final state before answering with the task as it is (default 5 min). */
+  readonly maxBlockingMs?: number;
 }
 
 export interface CallContext {
@@ -76,19 +78,19 @@ export class RequestHandler {
   }
 
   async sendMessage(request: SendMessageRequest, call: CallContext): Promise<SendMessageResponse> {
-    const stream = await this.#start(request, call);
+    // Stop listening when the caller goes away or the blocking limit passes; the task itself keeps running.
+    const limit = AbortSignal.timeout(this.#o.maxBlockingMs ?? 300_000);
+    const signal = call.signal ? AbortSignal.any([call.signal, limit]) : limit;
+    const stream = await this.#start(request, { ...call, signal });
     const returnImmediately = request.configuration?.returnImmediately === true;
-    let last: StreamResponse | undefined;
     for await (const event of stream.events) {
       if (event.message) return { message: event.message };
-      last = event;
       if (returnImmediately) break;
       const state = event.task?.status.state ?? event.statusUpdate?.status.state;
       if (state && isFinal(state)) break;
     }
     const task = await this.#o.store.get(stream.taskId);
     if (!task) throw new TaskNotFoundError(undefined, { metadata: { taskId: stream.taskId } });
-    if (!last) return { task: withHistory(task, request.configuration?.historyLength) };
     return { task: withHistory(task, request.configuration?.historyLength) };
   }
 
