@@ -78,3 +78,75 @@ export async function runLoad(operation: () => Promise<number>, concurrency: num
 }
 
 export const ratio = (a: number, b: number) => (b > 0 ? Number((a / b).toFixed(2)) : null);
+
+export interface Sample {
+  readonly unary: LoadResult;
+  readonly streaming: LoadResult;
+}
+
+export type Impl = 'ours' | 'theirs';
+
+/** Run both implementations in alternating order, `rounds` times. */
+export async function alternate(rounds: number, run: (impl: Impl) => Promise<Sample>, log: (s: string) => void) {
+  const samples: Record<Impl, Sample[]> = { ours: [], theirs: [] };
+  for (let round = 0; round < rounds; round++) {
+    for (const impl of round % 2 === 0 ? (['ours', 'theirs'] as const) : (['theirs', 'ours'] as const)) {
+      log(`round ${round + 1}/${rounds}: ${impl}`);
+      samples[impl].push(await run(impl));
+    }
+  }
+  return samples;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+
+/** Medians over the rounds. */
+export function summarise(samples: readonly Sample[]) {
+  return {
+    sendMessagePerSecond: median(samples.map((s) => s.unary.perSecond)),
+    sendMessageP50Ms: median(samples.map((s) => s.unary.p50Ms)),
+    sendMessageP99Ms: median(samples.map((s) => s.unary.p99Ms)),
+    streamedEventsPerSecond: median(samples.map((s) => s.streaming.unitsPerSecond)),
+    errors: samples.reduce((n, s) => n + s.unary.errors + s.streaming.errors, 0),
+  };
+}
+
+/** Prints one JSON object (with --json) or a table, comparing ours with the baseline in the same run. */
+export function reportComparison(
+  options: {
+    benchmark: string;
+    baseline: string;
+    labels: Record<Impl, string>;
+    environment: Record<string, unknown>;
+    json: boolean;
+  },
+  samples: Record<Impl, Sample[]>,
+): void {
+  const ours = summarise(samples.ours);
+  const theirs = summarise(samples.theirs);
+  const ratios = {
+    sendMessageThroughput: ratio(ours.sendMessagePerSecond, theirs.sendMessagePerSecond),
+    sendMessageP99: ratio(theirs.sendMessageP99Ms, ours.sendMessageP99Ms),
+    streamedEvents: ratio(ours.streamedEventsPerSecond, theirs.streamedEventsPerSecond),
+  };
+  const environment = { node: process.version, ...options.environment };
+  if (options.json) {
+    console.log(
+      JSON.stringify({ benchmark: options.benchmark, baseline: options.baseline, environment, ours, theirs, ratios }),
+    );
+    return;
+  }
+  console.log(`${options.benchmark} (${JSON.stringify(environment)}, medians)\n`);
+  console.log(
+    '| implementation | SendMessage req/s | p50 ms | p99 ms | streamed events/s |\n|---|---:|---:|---:|---:|',
+  );
+  for (const impl of ['ours', 'theirs'] as const) {
+    const s = impl === 'ours' ? ours : theirs;
+    console.log(
+      `| ${options.labels[impl]} | ${s.sendMessagePerSecond} | ${s.sendMessageP50Ms} | ${s.sendMessageP99Ms} | ${s.streamedEventsPerSecond} |`,
+    );
+  }
+  console.log(
+    `\nratios (ours ÷ baseline): throughput ${ratios.sendMessageThroughput}×, streamed events ${ratios.streamedEvents}×, p99 (baseline ÷ ours) ${ratios.sendMessageP99}×`,
+  );
+}

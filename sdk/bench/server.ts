@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
-import { type LoadResult, ratio, runLoad, startTarget } from './load.js';
+import { alternate, type Impl, reportComparison, runLoad, type Sample, startTarget } from './load.js';
 
 const { values } = parseArgs({
   options: {
@@ -37,7 +37,7 @@ const body = (method: string, text: string) =>
     params: { message: { messageId: crypto.randomUUID(), role: 'ROLE_USER', parts: [{ text }] } },
   });
 
-async function measure(impl: 'ours' | 'theirs') {
+async function measure(impl: Impl): Promise<Sample> {
   const target = await startTarget(impl);
   const pool = new Pool(target.url, { connections: concurrency });
   const headers = { 'content-type': 'application/json', 'a2a-version': '1.0' };
@@ -70,53 +70,14 @@ async function measure(impl: 'ours' | 'theirs') {
   }
 }
 
-const samples: Record<'ours' | 'theirs', Array<{ unary: LoadResult; streaming: LoadResult }>> = {
-  ours: [],
-  theirs: [],
-};
-for (let round = 0; round < rounds; round++) {
-  for (const impl of round % 2 === 0 ? (['ours', 'theirs'] as const) : (['theirs', 'ours'] as const)) {
-    log(`round ${round + 1}/${rounds}: ${impl}`);
-    samples[impl].push(await measure(impl));
-  }
-}
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-const summarise = (impl: 'ours' | 'theirs') => ({
-  sendMessagePerSecond: median(samples[impl].map((s) => s.unary.perSecond)),
-  sendMessageP50Ms: median(samples[impl].map((s) => s.unary.p50Ms)),
-  sendMessageP99Ms: median(samples[impl].map((s) => s.unary.p99Ms)),
-  sseEventsPerSecond: median(samples[impl].map((s) => s.streaming.unitsPerSecond)),
-  errors: samples[impl].reduce((n, s) => n + s.unary.errors + s.streaming.errors, 0),
-});
-const oursSummary = summarise('ours');
-const theirsSummary = summarise('theirs');
-const result = {
-  benchmark: 'bench:server',
-  baseline: '@a2a-js/sdk (express) echo agent',
-  environment: { node: process.version, concurrency, msPerRun: ms, rounds, chunksPerStream: chunks },
-  ours: oursSummary,
-  theirs: theirsSummary,
-  ratios: {
-    sendMessageThroughput: ratio(oursSummary.sendMessagePerSecond, theirsSummary.sendMessagePerSecond),
-    sendMessageP99: ratio(theirsSummary.sendMessageP99Ms, oursSummary.sendMessageP99Ms),
-    sseEvents: ratio(oursSummary.sseEventsPerSecond, theirsSummary.sseEventsPerSecond),
+const samples = await alternate(rounds, measure, log);
+reportComparison(
+  {
+    benchmark: 'bench:server',
+    baseline: '@a2a-js/sdk (express) echo agent',
+    labels: { ours: 'rightsize (fastify)', theirs: '@a2a-js/sdk (express)' },
+    environment: { concurrency, msPerRun: ms, rounds, chunksPerStream: chunks },
+    json: !!values.json,
   },
-};
-if (values.json) console.log(JSON.stringify(result));
-else {
-  console.log(
-    `bench:server (${process.version}, concurrency ${concurrency}, ${rounds} alternating rounds of ${ms} ms, medians)\n`,
-  );
-  console.log('| server | SendMessage req/s | p50 ms | p99 ms | SSE events/s |\n|---|---:|---:|---:|---:|');
-  for (const [name, s] of [
-    ['rightsize (fastify)', oursSummary],
-    ['@a2a-js/sdk (express)', theirsSummary],
-  ] as const) {
-    console.log(
-      `| ${name} | ${s.sendMessagePerSecond} | ${s.sendMessageP50Ms} | ${s.sendMessageP99Ms} | ${s.sseEventsPerSecond} |`,
-    );
-  }
-  console.log(
-    `\nratios (ours ÷ theirs): throughput ${result.ratios.sendMessageThroughput}×, SSE events ${result.ratios.sseEvents}×, p99 (theirs ÷ ours) ${result.ratios.sendMessageP99}×`,
-  );
-}
+  samples,
+);

@@ -2,150 +2,29 @@
  * Interoperability over the wire with the unmodified official SDK (@a2a-js/sdk), both directions and both
  * bindings: our client against its express agent, and its client against our fastify agent.
  */
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   AgentCard as TheirAgentCard,
-  TaskArtifactUpdateEvent as TheirArtifactUpdate,
   Message as TheirMessage,
   SendMessageRequest as TheirSendMessageRequest,
-  TaskStatusUpdateEvent as TheirStatusUpdate,
   Task as TheirTask,
 } from '@a2a-js/sdk';
 import { ClientFactory, ClientFactoryOptions } from '@a2a-js/sdk/client';
-import {
-  AgentEvent,
-  DefaultRequestHandler,
-  type ExecutionEventBus,
-  InMemoryTaskStore,
-  type RequestContext,
-} from '@a2a-js/sdk/server';
-import { agentCardHandler, jsonRpcHandler, restHandler, UserBuilder } from '@a2a-js/sdk/server/express';
-import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { echoCard, startEchoAgent } from '../examples/echo-agent.js';
 import { TaskNotFoundError } from '../src/a2a/errors.js';
-import type { Message } from '../src/a2a/model/index.js';
 import { A2AClient, type Binding } from '../src/client/index.js';
-
-const msg = (text: string, extra: Partial<Message> = {}): Message => ({
-  messageId: crypto.randomUUID(),
-  role: 'ROLE_USER',
-  parts: [{ text }],
-  ...extra,
-});
-const collect = async <T>(events: AsyncIterable<T>) => {
-  const out: T[] = [];
-  for await (const e of events) out.push(e);
-  return out;
-};
-
-/** An echo agent written with the official SDK (simulated agent for interop), same behaviour as ours. */
-function theirExecutor() {
-  const cancels = new Map<string, () => void>();
-  return {
-    async execute(context: RequestContext, bus: ExecutionEventBus) {
-      const part = context.userMessage.parts[0];
-      const text = part?.content?.$case === 'text' ? part.content.value : '';
-      const ids = { taskId: context.taskId, contextId: context.contextId };
-      const status = (state: string, reply?: string) =>
-        AgentEvent.statusUpdate(
-          TheirStatusUpdate.fromJSON({
-            ...ids,
-            status: {
-              state,
-              timestamp: new Date().toISOString(),
-              ...(reply
-                ? { message: { messageId: crypto.randomUUID(), role: 'ROLE_AGENT', parts: [{ text: reply }], ...ids } }
-                : {}),
-            },
-          }),
-        );
-      if (text.startsWith('task:') || text.startsWith('slow:')) {
-        bus.publish(
-          AgentEvent.task(
-            TheirTask.fromJSON({
-              id: ids.taskId,
-              contextId: ids.contextId,
-              status: { state: 'TASK_STATE_SUBMITTED', timestamp: new Date().toISOString() },
-              history: [TheirMessage.toJSON(context.userMessage)],
-            }),
-          ),
-        );
-        bus.publish(status('TASK_STATE_WORKING'));
-        if (text.startsWith('slow:')) {
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, Number(text.slice(5)));
-            cancels.set(ids.taskId, () => {
-              clearTimeout(timer);
-              resolve();
-            });
-          });
-          if (!cancels.has(ids.taskId)) return bus.finished();
-        }
-        bus.publish(
-          AgentEvent.artifactUpdate(
-            TheirArtifactUpdate.fromJSON({
-              ...ids,
-              artifact: { artifactId: 'echo', parts: [{ text: text.slice(5).trim() }] },
-            }),
-          ),
-        );
-        bus.publish(status('TASK_STATE_COMPLETED', 'done'));
-      } else {
-        bus.publish(
-          AgentEvent.message(
-            TheirMessage.fromJSON({
-              messageId: crypto.randomUUID(),
-              role: 'ROLE_AGENT',
-              parts: [{ text: `echo: ${text}` }],
-              contextId: ids.contextId,
-            }),
-          ),
-        );
-      }
-      bus.finished();
-    },
-    async cancelTask(taskId: string, bus: ExecutionEventBus) {
-      cancels.get(taskId)?.();
-      cancels.delete(taskId);
-      bus.publish(
-        AgentEvent.statusUpdate(
-          TheirStatusUpdate.fromJSON({
-            taskId,
-            contextId: '',
-            status: { state: 'TASK_STATE_CANCELED', timestamp: new Date().toISOString() },
-          }),
-        ),
-      );
-      bus.finished();
-    },
-  };
-}
+import { collect, msg } from './support/messages.js';
+import { startOfficialAgent } from './support/official-agent.js';
 
 describe('our client → @a2a-js/sdk agent', () => {
-  let server: Server;
+  let official: Awaited<ReturnType<typeof startOfficialAgent>>;
   let base: string;
   beforeAll(async () => {
-    let app: express.Express | undefined;
-    server = createServer((req, res) => app?.(req, res));
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const handler = new DefaultRequestHandler(
-      TheirAgentCard.fromJSON(echoCard(base, { streaming: true })),
-      new InMemoryTaskStore(),
-      theirExecutor(),
-    );
-    app = express();
-    app.use('/.well-known/agent-card.json', agentCardHandler({ agentCardProvider: handler }));
-    app.use('/a2a/jsonrpc', jsonRpcHandler({ requestHandler: handler, userBuilder: UserBuilder.noAuthentication }));
-    app.use('/a2a/rest', restHandler({ requestHandler: handler, userBuilder: UserBuilder.noAuthentication }));
+    official = await startOfficialAgent((url) => echoCard(url, { streaming: true }));
+    base = official.baseUrl;
   });
-  afterAll(() => {
-    server.closeAllConnections();
-    server.close();
+  afterAll(async () => {
+    await official.close();
   });
 
   for (const binding of ['JSONRPC', 'HTTP+JSON'] as Binding[]) {

@@ -3,9 +3,6 @@
  * @a2a-js/sdk agent, fetched by the @a2a-js/sdk client, and a message carrying a descriptor is delivered to the
  * agent with its metadata intact, over real HTTP on loopback.
  */
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   AgentCard as TheirAgentCard,
   Message as TheirMessage,
@@ -13,14 +10,6 @@ import {
   Task as TheirTask,
 } from '@a2a-js/sdk';
 import { ClientFactory } from '@a2a-js/sdk/client';
-import {
-  DefaultRequestHandler,
-  type ExecutionEventBus,
-  InMemoryTaskStore,
-  type RequestContext,
-} from '@a2a-js/sdk/server';
-import { agentCardHandler, jsonRpcHandler, UserBuilder } from '@a2a-js/sdk/server/express';
-import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentCard } from '../src/a2a/model/index.js';
 import {
@@ -31,6 +20,7 @@ import {
 } from '../src/rightsize/extension.js';
 import type { CapabilityProfile } from '../src/rightsize/model/profile.js';
 import { createA2AValidator } from '../src/validate/validator.js';
+import { officialEchoExecutor, startOfficialAgent } from './support/official-agent.js';
 
 const profile: CapabilityProfile = {
   domains: [{ domain: 'dialogue', ability: 4 }],
@@ -40,52 +30,30 @@ const profile: CapabilityProfile = {
   cost: { currency: 'USD' },
 };
 
-let server: Server;
+let official: Awaited<ReturnType<typeof startOfficialAgent>>;
 let baseUrl: string;
 const received: Array<Record<string, unknown> | undefined> = [];
 
 beforeAll(async () => {
-  let app: express.Express | undefined;
-  server = createServer((req, res) => app?.(req, res));
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const plainCard: AgentCard = {
+  const plainCard = (url: string): AgentCard => ({
     name: 'Official SDK echo (simulated agent)',
     description: 'An unmodified @a2a-js/sdk server whose card carries a Rightsize profile.',
-    supportedInterfaces: [{ url: `${baseUrl}/a2a/jsonrpc`, protocolBinding: 'JSONRPC', protocolVersion: '1.0' }],
+    supportedInterfaces: [{ url: `${url}/a2a/jsonrpc`, protocolBinding: 'JSONRPC', protocolVersion: '1.0' }],
     version: '1.0.0',
     capabilities: { streaming: true },
     defaultInputModes: ['text/plain'],
     defaultOutputModes: ['text/plain'],
     skills: [{ id: 'echo', name: 'Echo', description: 'Echoes text', tags: ['echo'] }],
-  };
-  const card = TheirAgentCard.fromJSON(withCapabilityProfile(plainCard, profile));
-  const executor = {
-    async execute(context: RequestContext, bus: ExecutionEventBus) {
-      received.push(context.userMessage.metadata);
-      const text =
-        context.userMessage.parts[0]?.content?.$case === 'text' ? context.userMessage.parts[0].content.value : '';
-      bus.publish({
-        kind: 'message',
-        data: TheirMessage.fromJSON({
-          messageId: `reply-${received.length}`,
-          role: 'ROLE_AGENT',
-          parts: [{ text: `echo: ${text}` }],
-        }),
-      } as never);
-      bus.finished();
-    },
-    async cancelTask() {},
-  };
-  const handler = new DefaultRequestHandler(card, new InMemoryTaskStore(), executor);
-  app = express();
-  app.use('/.well-known/agent-card.json', agentCardHandler({ agentCardProvider: handler }));
-  app.use('/a2a/jsonrpc', jsonRpcHandler({ requestHandler: handler, userBuilder: UserBuilder.noAuthentication }));
+  });
+  official = await startOfficialAgent(
+    (url) => withCapabilityProfile(plainCard(url), profile),
+    officialEchoExecutor((m) => received.push(m.metadata)),
+  );
+  baseUrl = official.baseUrl;
 });
 
-afterAll(() => {
-  server.close();
+afterAll(async () => {
+  await official.close();
 });
 
 describe('Rightsize extension with the official SDK (interop, real HTTP)', () => {

@@ -13,21 +13,10 @@ import {
   TaskNotFoundError,
   UnsupportedOperationError,
 } from '../src/a2a/errors.js';
-import type { AgentCard, Message, StreamResponse } from '../src/a2a/model/index.js';
+import type { AgentCard, StreamResponse } from '../src/a2a/model/index.js';
 import { A2AAbortError, A2AClient, A2AClientError, A2ATimeoutError, type Binding } from '../src/client/index.js';
 import { a2aServer, WebhookPushSender } from '../src/server/index.js';
-
-const msg = (text: string, extra: Partial<Message> = {}): Message => ({
-  messageId: crypto.randomUUID(),
-  role: 'ROLE_USER',
-  parts: [{ text }],
-  ...extra,
-});
-const collect = async (events: AsyncIterable<StreamResponse>) => {
-  const out: StreamResponse[] = [];
-  for await (const e of events) out.push(e);
-  return out;
-};
+import { collect, msg } from './support/messages.js';
 
 let agent: { app: FastifyInstance; baseUrl: string };
 beforeAll(async () => {
