@@ -68,19 +68,20 @@ export function randomStrategy(tasks: readonly SimTask[], outcomes: Outcomes, se
   return tasks.map((t) => single(t, (SIM_AGENTS[rng.int(0, SIM_AGENTS.length - 1)] as { id: string }).id, outcomes));
 }
 
+/** Agents with their declared expected cost for the task at its estimated complexity, cheapest first. */
+function byDeclaredCost(task: SimTask, declared: Map<string, CapabilityProfile>): Array<{ id: string; cost: number }> {
+  return SIM_AGENTS.map((a) => ({
+    id: a.id,
+    cost: declaredCost(declared.get(a.id) as CapabilityProfile, task, estimateOf(task)),
+  })).sort((x, y) => x.cost - y.cost || (x.id < y.id ? -1 : 1));
+}
+
 export function cheapestStrategy(
   tasks: readonly SimTask[],
   outcomes: Outcomes,
   declared: Map<string, CapabilityProfile>,
 ): TaskResult[] {
-  return tasks.map((t) => {
-    const ranked = SIM_AGENTS.map((a) => ({
-      id: a.id,
-      cost: declaredCost(declared.get(a.id) as CapabilityProfile, t, estimateOf(t)),
-    }));
-    ranked.sort((x, y) => x.cost - y.cost || (x.id < y.id ? -1 : 1));
-    return single(t, (ranked[0] as { id: string }).id, outcomes);
-  });
+  return tasks.map((t) => single(t, (byDeclaredCost(t, declared)[0] as { id: string }).id, outcomes));
 }
 
 export function strongestStrategy(
@@ -126,14 +127,12 @@ export function cascadeStrategy(
   declared: Map<string, CapabilityProfile>,
 ): TaskResult[] {
   return tasks.map((t) => {
-    const byPrice = SIM_AGENTS.map((a) => ({
-      id: a.id,
-      cost: declaredCost(declared.get(a.id) as CapabilityProfile, t, estimateOf(t)),
-    }))
-      .sort((x, y) => x.cost - y.cost || (x.id < y.id ? -1 : 1))
+    const byPrice = byDeclaredCost(t, declared);
+    // FrugalGPT cascades across price levels: the cheapest agent of each distinct price, three levels.
+    const plan = byPrice
+      .filter((x, i) => i === 0 || x.cost > (byPrice[i - 1] as { cost: number }).cost)
+      .slice(0, 3)
       .map((x) => x.id);
-    // FrugalGPT cascades across tiers: the cheapest of each distinct price level, three levels.
-    const plan = byPrice.filter((id, i) => i === 0 || id !== byPrice[i - 1]).slice(0, 3);
     return cascade(t, plan, outcomes);
   });
 }

@@ -44,6 +44,15 @@ function checkResult<M extends A2AMethod>(method: M, value: unknown): A2AMethodR
   return result.value as A2AMethodResult<M>;
 }
 
+/** The JSON of one SSE event's data. */
+function eventJson(data: string): unknown {
+  try {
+    return JSON.parse(data);
+  } catch {
+    throw new InvalidAgentResponseError('an SSE event is not JSON');
+  }
+}
+
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export class JsonRpcTransport implements A2ATransport {
@@ -90,13 +99,7 @@ export class JsonRpcTransport implements A2ATransport {
       throw new InvalidAgentResponseError('expected an event stream');
     }
     for await (const event of this.http.events(response, options.signal)) {
-      let body: unknown;
-      try {
-        body = JSON.parse(event.data);
-      } catch {
-        throw new InvalidAgentResponseError('an SSE event is not JSON');
-      }
-      yield checkResult(method, this.#unwrap(body)) as StreamResponse;
+      yield checkResult(method, this.#unwrap(eventJson(event.data))) as StreamResponse;
     }
   }
 }
@@ -185,12 +188,7 @@ export class RestTransport implements A2ATransport {
       throw errorFromHttp(response.status, undefined);
     }
     for await (const event of this.http.events(response, options.signal)) {
-      let body: unknown;
-      try {
-        body = JSON.parse(event.data);
-      } catch {
-        throw new InvalidAgentResponseError('an SSE event is not JSON');
-      }
+      const body = eventJson(event.data);
       if (isRecord(body) && isRecord(body.error)) throw errorFromHttp(Number(body.error.code) || 500, body);
       yield checkResult(method, body) as StreamResponse;
     }
