@@ -118,6 +118,22 @@ describe('rightsize validate', () => {
     expect(help.stdout.join('\n')).toContain('--strict');
   });
 
+  it('demo: routes tasks across a simulated fleet over loopback and reports every decision', async () => {
+    const io = captureIO();
+    expect(await run(['demo', '--tasks', '6', '--seed', '3', '--json'], io)).toBe(0);
+    const report = JSON.parse(io.stdout.at(-1) as string) as {
+      simulated: boolean;
+      tasks: number;
+      solved: number;
+      decisions: Array<{ chosen: string | null }>;
+    };
+    expect(report).toMatchObject({ simulated: true, tasks: 6 });
+    expect(report.decisions).toHaveLength(6);
+    expect(report.decisions.some((d) => d.chosen !== null)).toBe(true);
+    expect(report.solved).toBeGreaterThan(0);
+    expect(await run(['demo', '--tasks', 'x'], captureIO())).toBe(2);
+  });
+
   it('runs as a real process from the built bin', async () => {
     const bin = join(import.meta.dirname, '..', 'dist', 'cli', 'main.js');
     const file = join(dir, 'card2.json');

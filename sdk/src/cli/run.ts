@@ -1,4 +1,6 @@
 /** Dispatches `rightsize <command>` to its handler; turns usage and I/O errors into exit status 2. */
+
+import { DEMO_HELP, demoCommand } from './demo-command.js';
 import type { CommandIO } from './io.js';
 import { UsageError, VALIDATE_HELP, validateCommand } from './validate-command.js';
 
@@ -6,11 +8,13 @@ export const HELP = `Usage: rightsize <command> [options]
 
 Commands:
   validate <file|url|->   validate an A2A v1.0 JSON document (agent card, message, task, request, ...)
+  demo                    route tasks across a simulated fleet of A2A agents on loopback, end to end
 
 Run "rightsize <command> --help" for a command's options.`;
 
 const COMMANDS: Record<string, { run: (argv: string[], io: CommandIO) => Promise<number>; help: string }> = {
   validate: { run: validateCommand, help: VALIDATE_HELP },
+  demo: { run: demoCommand, help: DEMO_HELP },
 };
 
 export async function run(argv: string[], io: CommandIO): Promise<number> {
