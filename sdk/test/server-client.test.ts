@@ -254,6 +254,27 @@ describe('client robustness against misbehaving servers', () => {
       let body = '';
       req.on('data', (c) => (body += c));
       req.on('end', () => {
+        if (body.includes('"long"')) {
+          // A stream that lasts longer than the client's time limit, one event every 100 ms.
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          let n = 0;
+          const timer = setInterval(() => {
+            n++;
+            res.write(
+              `data: ${JSON.stringify({ jsonrpc: '2.0', id: 1, result: { statusUpdate: { taskId: 't', contextId: 'c', status: { state: n < 6 ? 'TASK_STATE_WORKING' : 'TASK_STATE_COMPLETED' } } } })}\n\n`,
+            );
+            if (n === 6) {
+              clearInterval(timer);
+              res.end();
+            }
+          }, 100);
+          return;
+        }
+        if (body.includes('"stall"')) {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.write('{"jsonrpc":"2.0",'); // then never finishes the body
+          return;
+        }
         const text = body.includes('"never"')
           ? 'never'
           : body.includes('"truncated"')
@@ -291,6 +312,19 @@ describe('client robustness against misbehaving servers', () => {
   it('times out on a server that never answers', async () => {
     const client = await A2AClient.connect(base, { allowPrivateNetworks: true, timeoutMs: 300, retries: 0 });
     await expect(client.sendMessage(msg('never'))).rejects.toBeInstanceOf(A2ATimeoutError);
+    await client.close();
+  });
+
+  it('lets a stream run past the call time limit, which bounds only the wait for headers', async () => {
+    const client = await A2AClient.connect(base, { allowPrivateNetworks: true, timeoutMs: 300 });
+    const events = await collect(client.sendStreamingMessage(msg('long')));
+    expect(events).toHaveLength(6);
+    await client.close();
+  });
+
+  it('times out a unary answer whose body stalls', async () => {
+    const client = await A2AClient.connect(base, { allowPrivateNetworks: true, timeoutMs: 300, retries: 0 });
+    await expect(client.sendMessage(msg('stall'))).rejects.toBeInstanceOf(A2ATimeoutError);
     await client.close();
   });
 

@@ -59,6 +59,8 @@ export interface HttpResponse {
   readonly status: number;
   readonly headers: Record<string, string | string[] | undefined>;
   readonly body: Dispatcher.ResponseData['body'];
+  /** Fires when the call's time limit passes (never for streams, whose limit is the time to headers). */
+  readonly timeout: AbortSignal | undefined;
 }
 
 export class HttpClient {
@@ -86,7 +88,7 @@ export class HttpClient {
     url: URL,
     body: unknown,
     call: CallOptions,
-    { idempotent, accept }: { idempotent: boolean; accept: string },
+    { idempotent, accept, stream = false }: { idempotent: boolean; accept: string; stream?: boolean },
   ): Promise<HttpResponse> {
     const extensions = [...(this.#o.extensions ?? []), ...(call.extensions ?? [])];
     const headers: Record<string, string> = {
@@ -116,15 +118,17 @@ export class HttpClient {
     const timeoutMs = call.timeoutMs ?? this.#o.timeoutMs ?? 30_000;
     for (let attempt = 0; ; attempt++) {
       if (call.signal?.aborted) throw new A2AAbortError('the call was aborted');
-      const timeout = AbortSignal.timeout(timeoutMs);
-      const signal = call.signal ? AbortSignal.any([call.signal, timeout]) : timeout;
+      // A unary call is limited as a whole; a stream only until its headers arrive (headersTimeout below).
+      const timeout = stream ? undefined : AbortSignal.timeout(timeoutMs);
+      const signals = [call.signal, timeout].filter((s): s is AbortSignal => s !== undefined);
+      const signal = signals.length > 0 ? AbortSignal.any(signals) : undefined;
       try {
         const response = await request(outgoing.url, {
           method: outgoing.method,
           headers: outgoing.headers,
           ...(outgoing.body !== undefined ? { body: outgoing.body } : {}),
           dispatcher: this.#dispatcher,
-          signal,
+          ...(signal ? { signal } : {}),
           headersTimeout: timeoutMs,
           bodyTimeout: 0,
         });
@@ -134,11 +138,13 @@ export class HttpClient {
           await backoff(attempt, call.signal);
           continue;
         }
-        return { status: response.statusCode, headers: response.headers, body: response.body };
+        return { status: response.statusCode, headers: response.headers, body: response.body, timeout };
       } catch (error) {
         if (call.signal?.aborted) throw new A2AAbortError('the call was aborted', { cause: error });
-        if (timeout.aborted)
+        const headersTimedOut = (error as { code?: string }).code === 'UND_ERR_HEADERS_TIMEOUT';
+        if (timeout?.aborted || headersTimedOut) {
           throw new A2ATimeoutError(`no answer from ${url.origin} within ${timeoutMs} ms`, { cause: error });
+        }
         if (error instanceof A2AClientError) throw error;
         const refused =
           error instanceof Error && error.cause instanceof AddressNotAllowedError ? error.cause : undefined;
@@ -184,6 +190,8 @@ export class HttpClient {
     } catch (error) {
       if (error instanceof A2AClientError) throw error;
       if (signal?.aborted) throw new A2AAbortError('the call was aborted', { cause: error });
+      if (response.timeout?.aborted)
+        throw new A2ATimeoutError('the response did not complete in time', { cause: error });
       throw new A2AConnectionError(
         `the response was cut off: ${error instanceof Error ? error.message : String(error)}`,
         { cause: error },

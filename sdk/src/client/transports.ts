@@ -92,6 +92,7 @@ export class JsonRpcTransport implements A2ATransport {
     const response = await this.http.send('POST', this.url, envelope, options, {
       idempotent: false,
       accept: 'text/event-stream',
+      stream: true,
     });
     const type = String(response.headers['content-type'] ?? '');
     if (!type.startsWith('text/event-stream')) {
@@ -182,6 +183,7 @@ export class RestTransport implements A2ATransport {
     const response = await this.http.send(r.verb, r.url, r.body, options, {
       idempotent: false,
       accept: 'text/event-stream',
+      stream: true,
     });
     if (response.status >= 400) {
       await this.http.json(response, options.signal); // throws the agent's typed error
