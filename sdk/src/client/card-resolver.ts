@@ -5,7 +5,7 @@
 import { InvalidAgentResponseError } from '../a2a/errors.js';
 import type { AgentCard } from '../a2a/model/index.js';
 import { formatIssues } from '../validate/issues.js';
-import { createA2AValidator } from '../validate/validator.js';
+import { defaultA2AValidator } from '../validate/validator.js';
 import type { CallOptions, HttpClient } from './http.js';
 
 export const WELL_KNOWN_CARD_PATH = '/.well-known/agent-card.json';
@@ -16,7 +16,7 @@ interface Entry {
   readonly expires: number;
 }
 
-const validator = createA2AValidator();
+const validator = defaultA2AValidator();
 
 /** The card URL for a base URL: the URL itself when it already ends in `.json`, else the well-known path. */
 export function cardUrlFor(base: string | URL): URL {

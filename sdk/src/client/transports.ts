@@ -4,7 +4,7 @@ import { A2A_METHODS, type A2AMethod, type A2AMethodParams, type A2AMethodResult
 import { errorFromHttp, errorFromJsonRpc, InvalidAgentResponseError } from '../a2a/errors.js';
 import type { StreamResponse } from '../a2a/model/index.js';
 import { formatIssues } from '../validate/issues.js';
-import { createA2AValidator } from '../validate/validator.js';
+import { defaultA2AValidator } from '../validate/validator.js';
 import type { CallOptions, HttpClient } from './http.js';
 
 export type StreamingMethod = 'SendStreamingMessage' | 'SubscribeToTask';
@@ -35,7 +35,7 @@ const IDEMPOTENT: ReadonlySet<A2AMethod> = new Set([
   'GetExtendedAgentCard',
 ]);
 
-const validator = createA2AValidator();
+const validator = defaultA2AValidator();
 
 function checkResult<M extends A2AMethod>(method: M, value: unknown): A2AMethodResult<M> {
   const result = validator.check(A2A_METHODS[method].result, value);

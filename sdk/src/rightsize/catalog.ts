@@ -46,3 +46,11 @@ export type RightsizeObjectName = keyof typeof RIGHTSIZE_OBJECTS;
 export function createRightsizeValidator(options: ValidatorOptions = {}): Validator<typeof RIGHTSIZE_OBJECTS> {
   return new Validator(RIGHTSIZE_OBJECTS, options);
 }
+
+let shared: Validator<typeof RIGHTSIZE_OBJECTS> | undefined;
+
+/** The shared tolerant Rightsize validator (a cache of compiled pure functions; see defaultA2AValidator). */
+export function defaultRightsizeValidator(): Validator<typeof RIGHTSIZE_OBJECTS> {
+  shared ??= createRightsizeValidator();
+  return shared;
+}

@@ -6,7 +6,7 @@
 import type { AgentCard, Message, Task } from '../a2a/model/index.js';
 import type { ValidationIssue } from '../validate/issues.js';
 import type { ValidationResult } from '../validate/validator.js';
-import { createRightsizeValidator } from './catalog.js';
+import { defaultRightsizeValidator } from './catalog.js';
 import type { AgentParams, BrokerParams, ExtensionParams } from './model/card-params.js';
 import { RIGHTSIZE_EXTENSION_URI } from './model/common.js';
 import type { MessageExtensionData, TaskExtensionData } from './model/index.js';
@@ -18,7 +18,7 @@ export const EXTENSION_LIMITS = { messageDataBytes: 16 * 1024, profileBytes: 64 
 /** Header carrying activated extension URIs (A2A §14.2.2). */
 export const EXTENSIONS_HEADER = 'A2A-Extensions';
 
-const validator = createRightsizeValidator();
+const validator = defaultRightsizeValidator();
 
 type Read<T> = ValidationResult<T> | undefined;
 

@@ -19,7 +19,7 @@ import {
 import type { AgentCard, StreamResponse, TaskPushNotificationConfig } from '../a2a/model/index.js';
 import { parseExtensionsHeader } from '../rightsize/extension.js';
 import { formatIssues, type ValidationIssue } from '../validate/issues.js';
-import { createA2AValidator } from '../validate/validator.js';
+import { defaultA2AValidator } from '../validate/validator.js';
 import type { AgentExecutor } from './executor.js';
 import { InMemoryPushConfigStore, type PushConfigStore, type PushSender, WebhookPushSender } from './push.js';
 import { type CallContext, RequestHandler } from './request-handler.js';
@@ -57,7 +57,7 @@ const SSE_HEADERS = {
   'x-accel-buffering': 'no',
 };
 
-const validator = createA2AValidator();
+const validator = defaultA2AValidator();
 
 function invalidParams(issues: readonly ValidationIssue[], prefix = ''): InvalidParamsError {
   return new InvalidParamsError(`Invalid parameters:\n${formatIssues(issues)}`, {

@@ -5,6 +5,7 @@ export { DEFAULT_LIMITS, type InputLimits, jsonDepth } from './limits.js';
 export {
   closeSchema,
   createA2AValidator,
+  defaultA2AValidator,
   parseJson,
   shortcuts,
   type ValidationResult,

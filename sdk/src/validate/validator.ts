@@ -149,3 +149,14 @@ export function shortcuts<C extends Catalog>(validator: Validator<C>): Shortcuts
 export function createA2AValidator(options: ValidatorOptions = {}): Validator<typeof A2A_OBJECTS> {
   return new Validator(A2A_OBJECTS, options);
 }
+
+let shared: Validator<typeof A2A_OBJECTS> | undefined;
+
+/**
+ * The SDK's shared tolerant A2A validator. Its only state is a cache of compiled, pure validation functions, so
+ * sharing it is safe; creating it lazily keeps start-up free of schema compilation.
+ */
+export function defaultA2AValidator(): Validator<typeof A2A_OBJECTS> {
+  shared ??= createA2AValidator();
+  return shared;
+}
