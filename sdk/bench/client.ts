@@ -2,31 +2,22 @@
  * bench:client — our client against the @a2a-js/sdk client, both calling the same agent (ours, in its own process
  * on loopback): SendMessage requests/s with p50/p99 at a fixed concurrency, and streamed events/s. Rounds alternate.
  */
-import { parseArgs } from 'node:util';
 import { SendMessageRequest as TheirSendMessageRequest } from '@a2a-js/sdk';
 import { ClientFactory } from '@a2a-js/sdk/client';
 import { A2AClient } from '../src/client/index.js';
-import { alternate, type Impl, reportComparison, runLoad, type Sample, startTarget } from './load.js';
+import {
+  alternate,
+  comparisonOptions,
+  type Impl,
+  reportComparison,
+  runLoad,
+  type Sample,
+  startTarget,
+} from './load.js';
 
-const { values } = parseArgs({
-  options: {
-    json: { type: 'boolean' },
-    concurrency: { type: 'string' },
-    ms: { type: 'string' },
-    rounds: { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  },
-});
-if (values.help) {
-  console.log('Usage: npm run bench:client [-- --json] [--concurrency 32] [--ms 3000] [--rounds 3]');
-  process.exit(0);
-}
-const concurrency = Number(values.concurrency ?? 32);
-const ms = Number(values.ms ?? 3000);
-const rounds = Number(values.rounds ?? 3);
-const log = (s: string) => {
-  if (!values.json) console.error(s);
-};
+const { json, concurrency, ms, rounds, log } = comparisonOptions(
+  'Usage: npm run bench:client [-- --json] [--concurrency 32] [--ms 3000] [--rounds 3]',
+);
 const message = (text: string) => ({ messageId: crypto.randomUUID(), role: 'ROLE_USER' as const, parts: [{ text }] });
 
 const target = await startTarget('ours');
@@ -81,7 +72,7 @@ reportComparison(
     baseline: '@a2a-js/sdk client (JSON-RPC)',
     labels: { ours: 'rightsize (undici)', theirs: '@a2a-js/sdk (fetch)' },
     environment: { concurrency, msPerRun: ms, rounds, server: 'rightsize echo agent, own process' },
-    json: !!values.json,
+    json,
   },
   samples,
 );

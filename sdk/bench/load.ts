@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
 
 export interface Target {
   readonly url: string;
@@ -149,4 +150,33 @@ export function reportComparison(
   console.log(
     `\nratios (ours ÷ baseline): throughput ${ratios.sendMessageThroughput}×, streamed events ${ratios.streamedEvents}×, p99 (baseline ÷ ours) ${ratios.sendMessageP99}×`,
   );
+}
+
+/** Options shared by bench:server and bench:client (validated), plus a progress logger that --json silences. */
+export function comparisonOptions(usage: string, extra: Record<string, { type: 'string' }> = {}) {
+  const { values } = parseArgs({
+    options: {
+      json: { type: 'boolean' },
+      concurrency: { type: 'string' },
+      ms: { type: 'string' },
+      rounds: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      ...extra,
+    },
+  });
+  if (values.help) {
+    console.log(usage);
+    process.exit(0);
+  }
+  const concurrency = Number(values.concurrency ?? 32);
+  const ms = Number(values.ms ?? 3000);
+  const rounds = Number(values.rounds ?? 3);
+  if (![concurrency, ms, rounds].every((n) => Number.isInteger(n) && n > 0)) {
+    throw new Error('--concurrency, --ms and --rounds must be positive integers');
+  }
+  const json = values.json === true;
+  const log = (line: string) => {
+    if (!json) console.error(line);
+  };
+  return { values: values as Record<string, string | boolean | undefined>, json, concurrency, ms, rounds, log };
 }

@@ -3,31 +3,22 @@
  * its own process on loopback, loaded by the same undici pool: SendMessage requests/s with p50/p99 at a fixed
  * concurrency, and SSE streaming events/s. Rounds alternate between the two servers.
  */
-import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
-import { alternate, type Impl, reportComparison, runLoad, type Sample, startTarget } from './load.js';
+import {
+  alternate,
+  comparisonOptions,
+  type Impl,
+  reportComparison,
+  runLoad,
+  type Sample,
+  startTarget,
+} from './load.js';
 
-const { values } = parseArgs({
-  options: {
-    json: { type: 'boolean' },
-    concurrency: { type: 'string' },
-    ms: { type: 'string' },
-    rounds: { type: 'string' },
-    chunks: { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  },
-});
-if (values.help) {
-  console.log('Usage: npm run bench:server [-- --json] [--concurrency 32] [--ms 3000] [--rounds 3] [--chunks 50]');
-  process.exit(0);
-}
-const concurrency = Number(values.concurrency ?? 32);
-const ms = Number(values.ms ?? 3000);
-const rounds = Number(values.rounds ?? 3);
+const { values, json, concurrency, ms, rounds, log } = comparisonOptions(
+  'Usage: npm run bench:server [-- --json] [--concurrency 32] [--ms 3000] [--rounds 3] [--chunks 50]',
+  { chunks: { type: 'string' } },
+);
 const chunks = Number(values.chunks ?? 50);
-const log = (s: string) => {
-  if (!values.json) console.error(s);
-};
 
 const body = (method: string, text: string) =>
   JSON.stringify({
@@ -77,7 +68,7 @@ reportComparison(
     baseline: '@a2a-js/sdk (express) echo agent',
     labels: { ours: 'rightsize (fastify)', theirs: '@a2a-js/sdk (express)' },
     environment: { concurrency, msPerRun: ms, rounds, chunksPerStream: chunks },
-    json: !!values.json,
+    json,
   },
   samples,
 );
