@@ -186,13 +186,14 @@ class BoundHeap {
   readonly #items: Int32Array;
   #size: number;
 
+  /** `items` is scratch space with a slot per open entry, plus one (reused across decisions). */
   constructor(
     readonly bounds: Float64Array,
     skip: Uint8Array,
     n: number,
-    open: number,
+    items: Int32Array,
   ) {
-    this.#items = new Int32Array(open + 1);
+    this.#items = items;
     let k = 0;
     for (let i = 0; i < n; i++) if (skip[i] === 0) this.#items[k++] = i;
     this.#size = k;
@@ -259,6 +260,8 @@ export class CandidateIndex {
   /** Scratch buffers for one decision, reused (decisions are synchronous). */
   #bounds = new Float64Array(0);
   #taken = new Uint8Array(0);
+  #refined = new Uint8Array(0);
+  #heapItems = new Int32Array(0);
 
   constructor(candidates: Iterable<MatchCandidate> = [], options: CandidateIndexOptions = {}) {
     this.#topN = options.topN ?? 16;
@@ -362,7 +365,7 @@ export class CandidateIndex {
       return this.#result(resolved, ranked, rejected, tieBroken, deadline, maxEscalations, assessed);
     }
 
-    const { bounds, taken, remaining: open } = this.#prepare(table, poolSize, resolved, task, policy, preference);
+    const { bounds, taken } = this.#prepare(table, poolSize, resolved, task, policy, preference);
     const key = primaryKey(preference, []);
     const order = comparator(key);
     const sorted: Assessment[] = [];
@@ -380,8 +383,8 @@ export class CandidateIndex {
     // that must be ranked exactly (the escalation window, or the record's length). Cost bounds are refined by the
     // success upper bound the first time they reach the top, and pushed back.
     const exact = Math.max(this.#topN, ESCALATION_WINDOW);
-    const heap = new BoundHeap(bounds, taken, poolSize, open);
-    const refined = preference === 'cost' ? new Uint8Array(poolSize) : undefined;
+    const heap = new BoundHeap(bounds, taken, poolSize, this.#heapItems);
+    const refined = preference === 'cost' ? this.#refined.fill(0, 0, poolSize) : undefined;
     const { value: mu, sigma } = resolved.complexity;
     while (heap.size > 0) {
       const i = heap.peek();
@@ -455,6 +458,8 @@ export class CandidateIndex {
     if (this.#bounds.length < n) {
       this.#bounds = new Float64Array(Math.max(n, 2 * this.#bounds.length));
       this.#taken = new Uint8Array(this.#bounds.length);
+      this.#refined = new Uint8Array(this.#bounds.length);
+      this.#heapItems = new Int32Array(this.#bounds.length + 1);
     }
     const bounds = this.#bounds;
     const taken = this.#taken;
@@ -477,7 +482,6 @@ export class CandidateIndex {
     const needLatency =
       preference === 'latency' ||
       (checkConstraints && (c.completionDeadlineMs !== undefined || c.firstResponseDeadlineMs !== undefined));
-    let remaining = 0;
     for (let i = 0; i < n; i++) {
       const group = t.reasoningGroup[i] as number;
       let first = 0;
@@ -517,9 +521,9 @@ export class CandidateIndex {
         taken[i] = 1;
         continue;
       }
-      remaining++;
+
       bounds[i] = preference === 'latency' ? completion : cost;
     }
-    return { bounds, taken, remaining };
+    return { bounds, taken };
   }
 }
