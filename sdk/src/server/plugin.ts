@@ -165,7 +165,7 @@ function registerCard(app: FastifyInstance, getCard: () => AgentCard): void {
 }
 
 function registerJsonRpc(app: FastifyInstance, path: string, handler: RequestHandler, o: A2AServerOptions): void {
-  app.post(path, async (request, reply) => {
+  app.post(path, { config: { a2aBinding: 'jsonrpc' } }, async (request, reply) => {
     const body = request.body as Record<string, unknown> | undefined;
     const id = body && (typeof body.id === 'string' || typeof body.id === 'number') ? body.id : null;
     const fail = (error: unknown) =>
@@ -384,8 +384,8 @@ export const a2aServer: FastifyPluginAsync<A2AServerOptions> = async (app, optio
   app.setErrorHandler((error, request, reply) => {
     const e = asA2AError(error, options.onError);
     const status = (error as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 413 : e.httpStatus;
-    const jsonRpc =
-      options.jsonRpcPath !== null && request.url.split('?')[0] === (options.jsonRpcPath ?? '/a2a/jsonrpc');
+    // Errors raised before the handler (body parsing, limits) answer in the route's binding, wherever it is mounted.
+    const jsonRpc = (request.routeOptions.config as { a2aBinding?: string } | undefined)?.a2aBinding === 'jsonrpc';
     return reply
       .code(jsonRpc ? (status === 413 ? 413 : 200) : status)
       .send(jsonRpc ? { jsonrpc: '2.0', id: null, error: e.toJsonRpc() } : e.toHttpBody());
