@@ -35,6 +35,7 @@ import {
   resolveTask,
 } from './match.js';
 import type { Percentile, Placement } from './model/common.js';
+import type { Constraints } from './model/descriptor.js';
 import type { CapabilityProfile } from './model/profile.js';
 import {
   DEFAULTS,
@@ -179,6 +180,13 @@ export function successUpperBound(a: number, k: number, pMax: number, mu: number
   if (a < mu) return pMax;
   const step = sigma > 0 ? normalCdf((a - mu) / sigma) : 1;
   return pMax * Math.min(step, logistic(k * (a - mu)));
+}
+
+/** Whether a candidate whose profiles all share `place` meets the placement and region constraints (unknown: yes). */
+function placementAllowed(place: DomainTable['placement'][number], c: Constraints): boolean {
+  if (!place) return true;
+  if (c.allowedPlacements && !c.allowedPlacements.includes(place.placement as Placement)) return false;
+  return !c.allowedRegions || (place.region !== undefined && c.allowedRegions.includes(place.region));
 }
 
 /** A binary min-heap of entry positions keyed by a shared bounds array, built in O(n) (Floyd). */
@@ -482,6 +490,25 @@ export class CandidateIndex {
     const needLatency =
       preference === 'latency' ||
       (checkConstraints && (c.completionDeadlineMs !== undefined || c.firstResponseDeadlineMs !== undefined));
+    const needCost = preference === 'cost' || c.maxCost !== undefined;
+    // Constraint limits as numbers (Infinity when absent), so the loop compares without branching on presence.
+    const completionLimit = checkConstraints
+      ? (c.completionDeadlineMs ?? Number.POSITIVE_INFINITY)
+      : Number.POSITIVE_INFINITY;
+    const firstLimit = checkConstraints
+      ? (c.firstResponseDeadlineMs ?? Number.POSITIVE_INFINITY)
+      : Number.POSITIVE_INFINITY;
+    const costLimit = checkConstraints && c.maxCost ? c.maxCost.amount : Number.POSITIVE_INFINITY;
+    const checkPlace = checkConstraints && (c.allowedPlacements !== undefined || c.allowedRegions !== undefined);
+    const outputTokens = resolved.outputTokens;
+    const rates = new Map<string, number | undefined>();
+    const rateOf = (currency: string) => {
+      if (currency === resolved.currency) return 1;
+      if (currency === '*') return 0;
+      if (!rates.has(currency)) rates.set(currency, policy.rates?.[currency]);
+      return rates.get(currency);
+    };
+    const latencyBound = preference === 'latency';
     for (let i = 0; i < n; i++) {
       const group = t.reasoningGroup[i] as number;
       let first = 0;
@@ -493,12 +520,11 @@ export class CandidateIndex {
           (t.overhead[i] as number) +
           (ttft[i] as number) +
           (group < 0 ? 0 : (groupTokensAtQ[group] as number) * (t.msPerReasoningToken[i] as number));
-        completion = first + resolved.outputTokens * (t.msPerOutputToken[i] as number) + (remote ? transferOut : 0);
+        completion = first + outputTokens * (t.msPerOutputToken[i] as number) + (remote ? transferOut : 0);
       }
       let cost = 0;
-      if (preference === 'cost' || c.maxCost) {
-        const currency = t.currency[i] as string;
-        const rate = currency === resolved.currency ? 1 : currency === '*' ? 0 : policy.rates?.[currency];
+      if (needCost) {
+        const rate = rateOf(t.currency[i] as string);
         const reasoningPrice = t.costReasoning[i] as number;
         cost =
           rate === undefined
@@ -509,20 +535,16 @@ export class CandidateIndex {
                 (group < 0 || reasoningPrice === 0 ? 0 : ((groupTokens[group] as number) * reasoningPrice) / 1e6) +
                 (t.costTask[i] as number));
       }
-      const place = t.placement[i];
       if (
-        checkConstraints &&
-        ((c.completionDeadlineMs !== undefined && completion > c.completionDeadlineMs) ||
-          (c.firstResponseDeadlineMs !== undefined && first > c.firstResponseDeadlineMs) ||
-          (c.maxCost !== undefined && cost > c.maxCost.amount) ||
-          (place && c.allowedPlacements && !c.allowedPlacements.includes(place.placement as Placement)) ||
-          (place && c.allowedRegions && !(place.region && c.allowedRegions.includes(place.region))))
+        completion > completionLimit ||
+        first > firstLimit ||
+        cost > costLimit ||
+        (checkPlace && !placementAllowed(t.placement[i], c))
       ) {
         taken[i] = 1;
         continue;
       }
-
-      bounds[i] = preference === 'latency' ? completion : cost;
+      bounds[i] = latencyBound ? completion : cost;
     }
     return { bounds, taken };
   }
