@@ -122,6 +122,24 @@ for (const binding of ['JSONRPC', 'HTTP+JSON'] as Binding[]) {
         url: 'https://hooks.example.com/a2a',
       });
       expect((await client.listPushConfigs(task)).configs).toHaveLength(1);
+      for (let i = 0; i < 4; i++)
+        await client.createPushConfig({ taskId: task, id: `extra-${i}`, url: 'https://hooks.example.com/x' });
+      const page1 = await client.transport.call('ListTaskPushNotificationConfigs', { taskId: task, pageSize: 2 });
+      expect(page1.configs).toHaveLength(2);
+      const page2 = await client.transport.call('ListTaskPushNotificationConfigs', {
+        taskId: task,
+        pageSize: 2,
+        pageToken: page1.nextPageToken as string,
+      });
+      const page3 = await client.transport.call('ListTaskPushNotificationConfigs', {
+        taskId: task,
+        pageSize: 2,
+        pageToken: page2.nextPageToken as string,
+      });
+      expect(page3.nextPageToken).toBe('');
+      const ids = [...(page1.configs ?? []), ...(page2.configs ?? []), ...(page3.configs ?? [])].map((c) => c.id);
+      expect(new Set(ids).size).toBe(5);
+      for (let i = 0; i < 4; i++) await client.deletePushConfig(task, `extra-${i}`);
       await client.deletePushConfig(task, created.id as string);
       await expect(client.getPushConfig(task, created.id as string)).rejects.toBeInstanceOf(TaskNotFoundError);
     });

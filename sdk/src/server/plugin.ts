@@ -216,10 +216,7 @@ function registerJsonRpc(app: FastifyInstance, path: string, handler: RequestHan
           return result(await handler.getPushConfig(r.taskId, r.id));
         }
         case 'ListTaskPushNotificationConfigs':
-          return result({
-            configs: await handler.listPushConfigs((p(kind) as { taskId: string }).taskId),
-            nextPageToken: '',
-          });
+          return result(await handler.listPushConfigs(p(kind)));
         case 'DeleteTaskPushNotificationConfig': {
           const r = p(kind) as { taskId: string; id: string };
           await handler.deletePushConfig(r.taskId, r.id);
@@ -334,10 +331,14 @@ function registerRest(app: FastifyInstance, prefix: string, handler: RequestHand
     });
     return handler.createPushConfig(config, params(r).id as string);
   });
-  route('GET', '/tasks/:id/pushNotificationConfigs', async (r) => ({
-    configs: await handler.listPushConfigs(params(r).id as string),
-    nextPageToken: '',
-  }));
+  route('GET', '/tasks/:id/pushNotificationConfigs', async (r) =>
+    handler.listPushConfigs(
+      checked('ListTaskPushNotificationConfigsRequest', {
+        ...fromQuery(r.query as Record<string, unknown>, ['pageSize']),
+        taskId: params(r).id,
+      }),
+    ),
+  );
   route('GET', '/tasks/:id/pushNotificationConfigs/:configId', async (r) =>
     handler.getPushConfig(params(r).id as string, params(r).configId as string),
   );

@@ -14,6 +14,8 @@ import {
 import {
   type AgentCard,
   INTERRUPTED_TASK_STATES,
+  type ListTaskPushNotificationConfigsRequest,
+  type ListTaskPushNotificationConfigsResponse,
   type ListTasksRequest,
   type ListTasksResponse,
   type Message,
@@ -189,10 +191,20 @@ export class RequestHandler {
     return found;
   }
 
-  async listPushConfigs(taskId: string): Promise<TaskPushNotificationConfig[]> {
+  /** A page of a task's push configs, ordered by id; the token is the last id of the previous page. */
+  async listPushConfigs(
+    request: ListTaskPushNotificationConfigsRequest,
+  ): Promise<ListTaskPushNotificationConfigsResponse> {
     const push = this.#requirePush();
-    await this.getTask(taskId, 0);
-    return push.configs.list(taskId);
+    await this.getTask(request.taskId, 0);
+    const all = (await push.configs.list(request.taskId)).sort((a, b) => ((a.id ?? '') < (b.id ?? '') ? -1 : 1));
+    const after = request.pageToken ? Buffer.from(request.pageToken, 'base64url').toString('utf8') : undefined;
+    const rest = after === undefined ? all : all.filter((c) => (c.id ?? '') > after);
+    const size = Math.min(request.pageSize || 100, 100);
+    const configs = rest.slice(0, size);
+    const last = configs[configs.length - 1];
+    const nextPageToken = rest.length > size && last?.id ? Buffer.from(last.id).toString('base64url') : '';
+    return { configs, nextPageToken };
   }
 
   async deletePushConfig(taskId: string, id: string): Promise<void> {
