@@ -240,7 +240,8 @@ export class RequestHandler {
 
   #emit(taskId: string, running: Running | undefined, event: StreamResponse, task: Task | undefined): void {
     running?.channel.publish(event);
-    if (this.#o.push && task) void this.#o.push.sender.notify(taskId, event, this.#o.push.configs);
+    // Delivery runs in the background; a failing store or sender must never become an unhandled rejection.
+    if (this.#o.push && task) this.#o.push.sender.notify(taskId, event, this.#o.push.configs).catch(() => undefined);
   }
 
   /** Validate the message against existing state, create or resume the task, and run the executor. */
