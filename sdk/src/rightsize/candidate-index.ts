@@ -189,23 +189,81 @@ function placementAllowed(place: DomainTable['placement'][number], c: Constraint
   return !c.allowedRegions || (place.region !== undefined && c.allowedRegions.includes(place.region));
 }
 
+/** Candidates heapified up front; the rest join only if the search gets that far. */
+const INITIAL_CANDIDATES = 128;
+
+/**
+ * Writes into `out[0..count)` the open entries (taken = 0) with the `k` smallest bounds, marking them taken, using
+ * `scratch` (k slots) as a bounded max-heap; returns the count and the smallest bound left outside (Infinity if none).
+ */
+function selectSmallest(
+  bounds: Float64Array,
+  taken: Uint8Array,
+  n: number,
+  k: number,
+  out: Int32Array,
+  scratch: Int32Array,
+): { count: number; outside: number } {
+  let size = 0;
+  let outside = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < n; i++) {
+    if (taken[i] === 1) continue;
+    const b = bounds[i] as number;
+    if (size < k) {
+      let c = size++;
+      scratch[c] = i;
+      while (c > 0) {
+        const p = (c - 1) >> 1;
+        if ((bounds[scratch[p] as number] as number) >= (bounds[scratch[c] as number] as number)) break;
+        const t = scratch[p] as number;
+        scratch[p] = scratch[c] as number;
+        scratch[c] = t;
+        c = p;
+      }
+      continue;
+    }
+    const top = bounds[scratch[0] as number] as number;
+    if (b >= top) {
+      if (b < outside) outside = b;
+      continue;
+    }
+    if (top < outside) outside = top;
+    scratch[0] = i;
+    for (let p = 0; ; ) {
+      const l = 2 * p + 1;
+      const r = l + 1;
+      let m = p;
+      if (l < size && (bounds[scratch[l] as number] as number) > (bounds[scratch[m] as number] as number)) m = l;
+      if (r < size && (bounds[scratch[r] as number] as number) > (bounds[scratch[m] as number] as number)) m = r;
+      if (m === p) break;
+      const t = scratch[p] as number;
+      scratch[p] = scratch[m] as number;
+      scratch[m] = t;
+      p = m;
+    }
+  }
+  for (let j = 0; j < size; j++) {
+    const i = scratch[j] as number;
+    out[j] = i;
+    taken[i] = 1;
+  }
+  return { count: size, outside };
+}
+
 /** A binary min-heap of entry positions keyed by a shared bounds array, built in O(n) (Floyd). */
 class BoundHeap {
   readonly #items: Int32Array;
   #size: number;
 
-  /** `items` is scratch space with a slot per open entry, plus one (reused across decisions). */
+  /** `items` is scratch space (reused across decisions) holding positions `items[0..count)` to heapify. */
   constructor(
     readonly bounds: Float64Array,
-    skip: Uint8Array,
-    n: number,
     items: Int32Array,
+    count: number,
   ) {
     this.#items = items;
-    let k = 0;
-    for (let i = 0; i < n; i++) if (skip[i] === 0) this.#items[k++] = i;
-    this.#size = k;
-    for (let p = (k >> 1) - 1; p >= 0; p--) this.#down(p);
+    this.#size = count;
+    for (let p = (count >> 1) - 1; p >= 0; p--) this.#down(p);
   }
 
   get size(): number {
@@ -270,6 +328,7 @@ export class CandidateIndex {
   #taken = new Uint8Array(0);
   #refined = new Uint8Array(0);
   #heapItems = new Int32Array(0);
+  #selection = new Int32Array(INITIAL_CANDIDATES);
 
   constructor(candidates: Iterable<MatchCandidate> = [], options: CandidateIndexOptions = {}) {
     this.#topN = options.topN ?? 16;
@@ -391,10 +450,26 @@ export class CandidateIndex {
     // that must be ranked exactly (the escalation window, or the record's length). Cost bounds are refined by the
     // success upper bound the first time they reach the top, and pushed back.
     const exact = Math.max(this.#topN, ESCALATION_WINDOW);
-    const heap = new BoundHeap(bounds, taken, poolSize, this.#heapItems);
+    // Most decisions need only a few dozen candidates: heapify the smallest bounds first, and the rest only if the
+    // search reaches them (`outside` is the smallest bound not yet in the heap).
+    const initial = selectSmallest(bounds, taken, poolSize, INITIAL_CANDIDATES, this.#heapItems, this.#selection);
+    const heap = new BoundHeap(bounds, this.#heapItems, initial.count);
+    let outside = initial.outside;
     const refined = preference === 'cost' ? this.#refined.fill(0, 0, poolSize) : undefined;
     const { value: mu, sigma } = resolved.complexity;
-    while (heap.size > 0) {
+    for (;;) {
+      if (heap.size === 0 || (bounds[heap.peek()] as number) > outside) {
+        if (outside === Number.POSITIVE_INFINITY) break;
+        // Bring in every remaining open candidate (they were marked taken only when selected).
+        for (let i = 0; i < poolSize; i++) {
+          if (taken[i] === 0) {
+            taken[i] = 1;
+            heap.push(i);
+          }
+        }
+        outside = Number.POSITIVE_INFINITY;
+        continue;
+      }
       const i = heap.peek();
       const bound = bounds[i] as number;
       const nth = sorted[exact - 1];
