@@ -23,8 +23,7 @@ import { capabilitySuccessAt } from '../rightsize/predict.js';
 import { mulberry32, type Prng } from '../rightsize/prng.js';
 import { TASK_FAMILIES, type TaskInstance } from '../rightsize/task-bank/index.js';
 import { a2aServer } from '../server/index.js';
-import type { CommandIO } from './io.js';
-import { UsageError } from './validate-command.js';
+import { type CommandIO, UsageError } from './io.js';
 
 export const DEMO_HELP = `Usage: rightsize demo [options]
 

@@ -1,3 +1,8 @@
+/** A mistake in the command line: the command prints it with its help and exits with status 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
 /** What a CLI command may touch: output streams, standard input and a cancellation signal (injected for tests). */
 export interface CommandIO {
   out(line: string): void;

@@ -1,8 +1,8 @@
 /** Dispatches `rightsize <command>` to its handler; turns usage and I/O errors into exit status 2. */
 
 import { DEMO_HELP, demoCommand } from './demo-command.js';
-import type { CommandIO } from './io.js';
-import { UsageError, VALIDATE_HELP, validateCommand } from './validate-command.js';
+import { type CommandIO, UsageError } from './io.js';
+import { VALIDATE_HELP, validateCommand } from './validate-command.js';
 
 export const HELP = `Usage: rightsize <command> [options]
 

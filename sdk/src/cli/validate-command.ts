@@ -7,7 +7,7 @@ import { validateDocument } from '../validate/detect.js';
 import { formatIssues } from '../validate/issues.js';
 import { DEFAULT_LIMITS } from '../validate/limits.js';
 import { createA2AValidator, parseJson } from '../validate/validator.js';
-import type { CommandIO } from './io.js';
+import { type CommandIO, UsageError } from './io.js';
 
 export const VALIDATE_HELP = `Usage: rightsize validate <file|url|-> [options]
 
@@ -36,10 +36,6 @@ const positiveInt = (raw: string | undefined, name: string, fallback: number): n
   if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${name} must be a positive integer, got "${raw}"`);
   return n;
 };
-
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
 
 async function readSource(
   source: string,
