@@ -69,7 +69,7 @@ async function keyResolver(options: VerifyOptions) {
   }
   if (!jwks || !Array.isArray(jwks.keys)) throw new CardSignatureError('no trusted keys: pass keys or jwksUrl');
   const set = jose.createLocalJWKSet(jwks);
-  return async (kid: string, _jku: string | undefined, alg: string) => set({ kid, alg }, undefined as never);
+  return async (kid: string, _jku: string | undefined, alg: string) => set({ kid, alg });
 }
 
 /** Verify a card; resolves with the first signature that verifies, or throws CardSignatureError. */
