@@ -15,7 +15,7 @@ import {
 } from '../src/a2a/errors.js';
 import type { AgentCard, StreamResponse } from '../src/a2a/model/index.js';
 import { A2AAbortError, A2AClient, A2AClientError, A2ATimeoutError, type Binding } from '../src/client/index.js';
-import { a2aServer, WebhookPushSender } from '../src/server/index.js';
+import { a2aServer, InMemoryPushConfigStore, WebhookPushSender } from '../src/server/index.js';
 import { collect, msg } from './support/messages.js';
 
 let agent: { app: FastifyInstance; baseUrl: string };
@@ -561,5 +561,43 @@ describe('time limits and retries', () => {
       await client.close();
       flaky.close();
     }
+  });
+});
+
+describe('WebhookPushSender', () => {
+  it('retries a 5xx with backoff, does not retry a 4xx, and reports final failures without credentials', async () => {
+    let calls = 0;
+    const statuses = [503, 502, 200, 400];
+    const hook = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.statusCode = statuses[calls++] ?? 500;
+        res.end();
+      });
+    });
+    hook.listen(0, '127.0.0.1');
+    await once(hook, 'listening');
+    const url = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook?secret=x`;
+    const errors: Array<{ message: string; url: string }> = [];
+    const sender = new WebhookPushSender({
+      allowPrivateNetworks: true,
+      attempts: 3,
+      backoffMs: 10,
+      onError: (e, c) => errors.push({ message: e.message, url: c.url }),
+    });
+    const configs = new InMemoryPushConfigStore();
+    await configs.save({ taskId: 't', id: 'c', url, authentication: { scheme: 'Bearer', credentials: 'do-not-log' } });
+    const event = { statusUpdate: { taskId: 't', contextId: 'c', status: { state: 'TASK_STATE_WORKING' as const } } };
+    await sender.notify('t', event, configs);
+    expect(calls).toBe(3); // 503, 502, then 200
+    expect(errors).toEqual([]);
+    await sender.notify('t', event, configs);
+    expect(calls).toBe(4); // 400 is not retried
+    expect(errors).toHaveLength(1);
+    expect(errors[0]?.message).toContain('HTTP 400');
+    expect(JSON.stringify(errors)).not.toContain('do-not-log');
+    expect(errors[0]?.url).not.toContain('secret');
+    await sender.close();
+    hook.close();
   });
 });
