@@ -6,6 +6,23 @@ export interface StrategyRow {
   readonly costPerTask: number;
 }
 
+interface Margins {
+  readonly l: number;
+  readonly r: number;
+  readonly t: number;
+  readonly b: number;
+}
+
+/** The opening of a plot: svg element, title, white background, heading and the two axes. */
+function frame(title: string, W: number, H: number, m: Margins): string {
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif">
+<title>${escapeXml(title)} (simulated)</title>
+<rect width="100%" height="100%" fill="white"/>
+<text x="${m.l}" y="24" font-size="15" font-weight="bold">${escapeXml(title)} (simulated)</text>
+<line x1="${m.l}" y1="${H - m.b}" x2="${W - m.r}" y2="${H - m.b}" stroke="black"/>
+<line x1="${m.l}" y1="${m.t}" x2="${m.l}" y2="${H - m.b}" stroke="black"/>`;
+}
+
 const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** Success vs cost per task (log scale) for one workload: the Pareto view. */
@@ -43,12 +60,7 @@ export function paretoSvg(title: string, rows: readonly StrategyRow[]): string {
       );
     })
     .join('\n');
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif">
-<title>${escapeXml(title)} (simulated)</title>
-<rect width="100%" height="100%" fill="white"/>
-<text x="${m.l}" y="24" font-size="15" font-weight="bold">${escapeXml(title)} (simulated)</text>
-<line x1="${m.l}" y1="${H - m.b}" x2="${W - m.r}" y2="${H - m.b}" stroke="black"/>
-<line x1="${m.l}" y1="${m.t}" x2="${m.l}" y2="${H - m.b}" stroke="black"/>
+  return `${frame(title, W, H, m)}
 ${[0, 0.25, 0.5, 0.75, 1].map((s) => `<text x="${m.l - 8}" y="${y(s) + 4}" font-size="11" text-anchor="end">${(100 * s).toFixed(0)}%</text><line x1="${m.l}" y1="${y(s)}" x2="${W - m.r}" y2="${y(s)}" stroke="#eee"/>`).join('\n')}
 ${ticks.map((e) => `<text x="${x(10 ** e)}" y="${H - m.b + 16}" font-size="11" text-anchor="middle">1e${e}</text>`).join('\n')}
 <text x="${(m.l + W - m.r) / 2}" y="${H - 10}" font-size="12" text-anchor="middle">cost per task, USD (log scale; free is drawn at 1e-7)</text>
@@ -74,12 +86,7 @@ export function learningSvg(
   const x = (i: number) => m.l + (i / Math.max(1, n - 1)) * (W - m.l - m.r);
   const y = (v: number) => H - m.b - ((v - lo) / (hi - lo || 1)) * (H - m.t - m.b);
   const colours = ['#000000', '#d95f02', '#7570b3', '#1b9e77'];
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif">
-<title>${escapeXml(title)} (simulated)</title>
-<rect width="100%" height="100%" fill="white"/>
-<text x="${m.l}" y="24" font-size="15" font-weight="bold">${escapeXml(title)} (simulated)</text>
-<line x1="${m.l}" y1="${H - m.b}" x2="${W - m.r}" y2="${H - m.b}" stroke="black"/>
-<line x1="${m.l}" y1="${m.t}" x2="${m.l}" y2="${H - m.b}" stroke="black"/>
+  return `${frame(title, W, H, m)}
 ${[lo, (lo + hi) / 2, hi].map((v) => `<text x="${m.l - 8}" y="${y(v) + 4}" font-size="11" text-anchor="end">${(100 * v).toFixed(0)}%</text>`).join('\n')}
 ${Array.from({ length: n }, (_, i) => i)
   .filter((i) => i % 2 === 0)
