@@ -5,7 +5,8 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import type { LookupFunction } from 'node:net';
 import { Agent, type Dispatcher, request } from 'undici';
-import { AddressNotAllowedError, isNonPublicAddress } from './address-policy.js';
+import { AddressNotAllowedError, addressRefusalIn, isNonPublicAddress } from './address-policy.js';
+import { redactUrl, redactUrlsIn } from './redact.js';
 
 export interface FetchTextOptions {
   readonly signal?: AbortSignal;
@@ -67,7 +68,7 @@ export async function fetchText(url: string, options: FetchTextOptions = {}): Pr
   try {
     parsed = new URL(url);
   } catch (cause) {
-    throw new FetchTextError(`not a valid URL: ${url}`, undefined, { cause });
+    throw new FetchTextError(`not a valid URL: ${redactUrl(url)}`, undefined, { cause });
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     throw new FetchTextError(`unsupported URL scheme ${parsed.protocol} (use http or https)`);
@@ -104,15 +105,15 @@ export async function fetchText(url: string, options: FetchTextOptions = {}): Pr
     }
     const text = Buffer.concat(chunks).toString('utf8');
     if (response.statusCode < 200 || response.statusCode > 299) {
-      throw new FetchTextError(`HTTP ${response.statusCode} from ${parsed.href}`, response.statusCode);
+      throw new FetchTextError(`HTTP ${response.statusCode} from ${redactUrl(parsed)}`, response.statusCode);
     }
     return { status: response.statusCode, headers: response.headers, text };
   } catch (error) {
-    if (error instanceof FetchTextError || error instanceof AddressNotAllowedError) throw error;
-    const cause = error instanceof Error && error.cause instanceof AddressNotAllowedError ? error.cause : undefined;
-    if (cause) throw cause;
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new FetchTextError(`fetching ${parsed.href} failed: ${reason}`, undefined, { cause: error });
+    if (error instanceof FetchTextError) throw error;
+    const refused = addressRefusalIn(error);
+    if (refused) throw refused;
+    const reason = redactUrlsIn(error instanceof Error ? error.message : String(error));
+    throw new FetchTextError(`fetching ${redactUrl(parsed)} failed: ${reason}`, undefined, { cause: error });
   } finally {
     await ownDispatcher?.close();
   }

@@ -1,5 +1,11 @@
-/** Outbound HTTP helpers with the SSRF address policy applied. */
-export { AddressNotAllowedError, isNonPublicAddress } from './address-policy.js';
+/** Outbound HTTP helpers with the SSRF address policy applied, and URL redaction for errors and logs. */
+export {
+  AddressNotAllowedError,
+  type AddressVerdict,
+  addressRefusalIn,
+  classifyAddress,
+  isNonPublicAddress,
+} from './address-policy.js';
 export {
   type FetchedText,
   FetchTextError,
@@ -8,3 +14,4 @@ export {
   guardedLookup,
   publicOnlyAgent,
 } from './fetch-text.js';
+export { redactUrl, redactUrlsIn } from './redact.js';
