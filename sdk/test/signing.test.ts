@@ -132,4 +132,56 @@ describe('signing and verification (A2A §8.4)', () => {
     ) as AgentCard;
     expect(await verifyAgentCard(theirs, { keys: jwks })).toMatchObject({ kid: 'key-1' });
   });
+
+  it('covers a "__proto__" member: injected after signing it fails, signed with it it verifies', async () => {
+    const signed = await signAgentCard(card, privateKey, { kid: 'key-1' });
+    const json = JSON.stringify(signed);
+    const injected = JSON.parse(`{"__proto__":{"url":"https://evil.example.com"},${json.slice(1)}`) as AgentCard;
+    expect(Object.hasOwn(injected, '__proto__')).toBe(true);
+    expect(canonicalizeCard(injected)).toContain('"__proto__":{"url":"https://evil.example.com"}');
+    await expect(verifyAgentCard(injected, { keys: jwks })).rejects.toBeInstanceOf(CardSignatureError);
+    const nested = JSON.parse(json.replace('"capabilities":{', '"capabilities":{"__proto__":{"admin":true},'));
+    await expect(verifyAgentCard(nested, { keys: jwks })).rejects.toBeInstanceOf(CardSignatureError);
+    const withMember = JSON.parse(`{"__proto__":{"note":"signed"},${JSON.stringify(card).slice(1)}`) as AgentCard;
+    const signedWith = await signAgentCard(withMember, privateKey, { kid: 'key-1' });
+    expect(await verifyAgentCard(signedWith, { keys: jwks })).toMatchObject({ kid: 'key-1' });
+  });
+
+  it('verifies with a JWKS that holds several keys under one kid (key rotation)', async () => {
+    const old = await jose.generateKeyPair('ES256', { extractable: true });
+    const rotated: jose.JSONWebKeySet = {
+      keys: [{ ...(await jose.exportJWK(old.publicKey)), kid: 'key-1', alg: 'ES256' }, ...jwks.keys],
+    };
+    const signed = await signAgentCard(card, privateKey, { kid: 'key-1' });
+    expect(await verifyAgentCard(signed, { keys: rotated })).toEqual({ kid: 'key-1', alg: 'ES256' });
+    const signedByOld = await signAgentCard(card, old.privateKey, { kid: 'key-1' });
+    expect(await verifyAgentCard(signedByOld, { keys: rotated })).toEqual({ kid: 'key-1', alg: 'ES256' });
+    const stranger = await jose.generateKeyPair('ES256');
+    const forged = await signAgentCard(card, stranger.privateKey, { kid: 'key-1' });
+    await expect(verifyAgentCard(forged, { keys: rotated })).rejects.toBeInstanceOf(CardSignatureError);
+  });
+
+  it('never puts JWKS URL credentials or query strings in its errors', async () => {
+    const server = createServer((req, res) => {
+      res.statusCode = req.url?.startsWith('/missing') ? 404 : 200;
+      res.end('not json');
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const port = (server.address() as AddressInfo).port;
+    const signed = await signAgentCard(card, privateKey, { kid: 'key-1' });
+    try {
+      for (const path of ['jwks', 'missing']) {
+        const jwksUrl = `http://ops:hunter2@127.0.0.1:${port}/${path}?token=s3cr3t`;
+        const error = await verifyAgentCard(signed, { jwksUrl, fetch: { allowPrivateNetworks: true } }).then(
+          () => undefined,
+          (e: unknown) => e as Error,
+        );
+        expect(error?.message).toMatch(/REDACTED/);
+        expect(error?.message).not.toMatch(/hunter2|s3cr3t|ops:/);
+      }
+    } finally {
+      server.close();
+    }
+  });
 });

@@ -6,6 +6,7 @@
 import * as jose from 'jose';
 import type { AgentCard, AgentCardSignature } from '../a2a/model/index.js';
 import { type FetchTextOptions, fetchText } from '../net/fetch-text.js';
+import { redactUrl } from '../net/redact.js';
 import { canonicalizeCard } from './canonical.js';
 
 export type SigningKey = jose.CryptoKey | jose.KeyObject | jose.JWK | Uint8Array;
@@ -53,42 +54,86 @@ export interface VerifiedSignature {
   readonly alg: string;
 }
 
-async function keyResolver(options: VerifyOptions) {
-  if (typeof options.keys === 'function') return options.keys;
-  let jwks = options.keys;
-  if (!jwks && options.jwksUrl) {
-    const fetched = await fetchText(options.jwksUrl, {
-      ...options.fetch,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-    try {
-      jwks = JSON.parse(fetched.text) as jose.JSONWebKeySet;
-    } catch {
-      throw new CardSignatureError(`the JWKS at ${options.jwksUrl} is not JSON`);
-    }
+/** Every trusted key that may have made a signature with this `kid` and `alg`. */
+type KeyCandidates = (kid: string, jku: string | undefined, alg: string) => Promise<SigningKey[]>;
+
+async function loadJwks(options: VerifyOptions): Promise<jose.JSONWebKeySet | undefined> {
+  if (typeof options.keys === 'object') return options.keys;
+  if (!options.jwksUrl) return undefined;
+  const fetched = await fetchText(options.jwksUrl, {
+    ...options.fetch,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  try {
+    return JSON.parse(fetched.text) as jose.JSONWebKeySet;
+  } catch {
+    throw new CardSignatureError(`the JWKS at ${redactUrl(options.jwksUrl)} is not JSON`);
   }
+}
+
+/**
+ * Key candidates from the caller's function or a JWKS. A JWKS may hold several keys with one `kid` (a rotation in
+ * progress, or a publisher's mistake): each matching key is tried, so the set is not unusable because of it.
+ */
+async function keyCandidates(options: VerifyOptions): Promise<KeyCandidates> {
+  const lookup = options.keys;
+  if (typeof lookup === 'function') {
+    return async (kid, jku) => {
+      const key = await lookup(kid, jku);
+      return key ? [key] : [];
+    };
+  }
+  const jwks = await loadJwks(options);
   if (!jwks || !Array.isArray(jwks.keys)) throw new CardSignatureError('no trusted keys: pass keys or jwksUrl');
   const set = jose.createLocalJWKSet(jwks);
-  return async (kid: string, _jku: string | undefined, alg: string) => set({ kid, alg });
+  return async (kid, _jku, alg) => {
+    try {
+      return [await set({ kid, alg })];
+    } catch (error) {
+      if (!(error instanceof jose.errors.JWKSMultipleMatchingKeys)) throw error;
+      const keys: SigningKey[] = [];
+      for await (const key of error) keys.push(key);
+      return keys;
+    }
+  };
+}
+
+async function verifyWithAny(payload: string, entry: AgentCardSignature, keys: SigningKey[]): Promise<void> {
+  let last: unknown;
+  for (const key of keys) {
+    try {
+      await jose.flattenedVerify(
+        { payload, protected: entry.protected, signature: entry.signature },
+        key as jose.CryptoKey,
+      );
+      return;
+    } catch (error) {
+      last = error;
+    }
+  }
+  throw last;
 }
 
 /** Verify a card; resolves with the first signature that verifies, or throws CardSignatureError. */
 export async function verifyAgentCard(card: AgentCard, options: VerifyOptions): Promise<VerifiedSignature> {
   const signatures = card.signatures ?? [];
   if (signatures.length === 0) throw new CardSignatureError('the card has no signatures');
-  const resolve = await keyResolver(options);
-  const payload = jose.base64url.encode(new TextEncoder().encode(canonicalizeCard(card)));
+  const candidates = await keyCandidates(options);
+  let canonical: string;
+  try {
+    canonical = canonicalizeCard(card);
+  } catch (error) {
+    throw new CardSignatureError(`the card cannot be canonicalised: ${(error as Error).message}`);
+  }
+  const payload = jose.base64url.encode(new TextEncoder().encode(canonical));
   const failures: string[] = [];
   for (const entry of signatures) {
     try {
       const header = jose.decodeProtectedHeader({ protected: entry.protected, signature: entry.signature, payload });
       if (!header.kid || !header.alg) throw new Error('protected header lacks kid or alg');
-      const key = await resolve(header.kid, header.jku, header.alg);
-      if (!key) throw new Error(`no trusted key ${header.kid}`);
-      await jose.flattenedVerify(
-        { payload, protected: entry.protected, signature: entry.signature },
-        key as jose.CryptoKey,
-      );
+      const keys = await candidates(header.kid, header.jku, header.alg);
+      if (keys.length === 0) throw new Error(`no trusted key ${header.kid}`);
+      await verifyWithAny(payload, entry, keys);
       return { kid: header.kid, alg: header.alg };
     } catch (error) {
       failures.push(error instanceof Error ? error.message : String(error));
