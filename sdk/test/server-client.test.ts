@@ -272,6 +272,7 @@ describe('client robustness against misbehaving servers', () => {
       let body = '';
       req.on('data', (c) => (body += c));
       req.on('end', () => {
+        const { id } = JSON.parse(body) as { id: unknown }; // answers carry the request's id, as the client checks
         if (body.includes('"long"')) {
           // A stream that lasts longer than the client's time limit, one event every 100 ms.
           res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -279,7 +280,7 @@ describe('client robustness against misbehaving servers', () => {
           const timer = setInterval(() => {
             n++;
             res.write(
-              `data: ${JSON.stringify({ jsonrpc: '2.0', id: 1, result: { statusUpdate: { taskId: 't', contextId: 'c', status: { state: n < 6 ? 'TASK_STATE_WORKING' : 'TASK_STATE_COMPLETED' } } } })}\n\n`,
+              `data: ${JSON.stringify({ jsonrpc: '2.0', id, result: { statusUpdate: { taskId: 't', contextId: 'c', status: { state: n < 6 ? 'TASK_STATE_WORKING' : 'TASK_STATE_COMPLETED' } } } })}\n\n`,
             );
             if (n === 6) {
               clearInterval(timer);
@@ -303,7 +304,7 @@ describe('client robustness against misbehaving servers', () => {
         if (text === 'never') return; // never answers
         if (text === 'wrong') {
           res.setHeader('content-type', 'application/json');
-          res.end(JSON.stringify({ jsonrpc: '2.0', id: 1, result: { task: { id: 't' } } }));
+          res.end(JSON.stringify({ jsonrpc: '2.0', id, result: { task: { id: 't' } } }));
           return;
         }
         res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -313,7 +314,7 @@ describe('client robustness against misbehaving servers', () => {
           return;
         }
         res.write(
-          `data: ${JSON.stringify({ jsonrpc: '2.0', id: 1, result: { task: { id: 't', status: { state: 'TASK_STATE_WORKING' } } } })}\n\n`,
+          `data: ${JSON.stringify({ jsonrpc: '2.0', id, result: { task: { id: 't', status: { state: 'TASK_STATE_WORKING' } } } })}\n\n`,
         );
         // then keeps the stream open forever
       });

@@ -1,14 +1,24 @@
 /**
  * Resolves agent cards from a base URL (the well-known path, A2A §8.2) with an HTTP cache that honours
  * Cache-Control max-age and revalidates with ETag / If-None-Match (A2A §8.6), within size and time limits.
+ * Redirects within the card's origin are followed (at most MAX_CARD_REDIRECTS, each through the same address policy);
+ * a redirect to another origin is refused, since the client's credentials would follow it. Any other non-2xx answer
+ * is an AgentCardFetchError naming the status — never an A2A error such as TaskNotFound.
  */
 import { InvalidAgentResponseError } from '../a2a/errors.js';
 import type { AgentCard } from '../a2a/model/index.js';
+import { redactUrl } from '../net/redact.js';
 import { formatIssues } from '../validate/issues.js';
 import { defaultA2AValidator } from '../validate/validator.js';
-import type { CallOptions, HttpClient } from './http.js';
+import { AgentCardFetchError } from './errors.js';
+import type { CallOptions, HttpClient, HttpResponse } from './http.js';
 
 export const WELL_KNOWN_CARD_PATH = '/.well-known/agent-card.json';
+
+/** Redirects followed when fetching a card. */
+export const MAX_CARD_REDIRECTS = 5;
+
+const REDIRECTS: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
 
 interface Entry {
   readonly card: AgentCard;
@@ -38,26 +48,59 @@ export class CardResolver {
     const cached = this.#cache.get(url.href);
     if (cached && cached.expires > this.now()) return cached.card;
     const headers = { ...options.headers, ...(cached?.etag ? { 'if-none-match': cached.etag } : {}) };
-    const response = await this.http.send(
-      'GET',
-      url,
-      undefined,
-      { ...options, headers },
-      { idempotent: true, accept: 'application/json' },
-    );
+    const { response, from } = await this.#fetch(url, { ...options, headers });
     if (response.status === 304 && cached) {
       await response.body.dump();
       this.#remember(url.href, cached.card, response.headers);
       return cached.card;
     }
+    if (response.status < 200 || response.status > 299) {
+      await response.body.dump();
+      throw new AgentCardFetchError(
+        `fetching the agent card at ${redactUrl(from)} failed: HTTP ${response.status}`,
+        redactUrl(from),
+        response.status,
+      );
+    }
     const body = await this.http.json(response, options.signal);
     const result = validator.check('AgentCard', body);
     if (!result.ok)
       throw new InvalidAgentResponseError(
-        `the agent card at ${url.href} is not valid:\n${formatIssues(result.issues)}`,
+        `the agent card at ${redactUrl(from)} is not valid:\n${formatIssues(result.issues)}`,
       );
     this.#remember(url.href, result.value, response.headers);
     return result.value;
+  }
+
+  /** GET the card, following same-origin redirects; answers the final response and the URL it came from. */
+  async #fetch(start: URL, options: CallOptions): Promise<{ response: HttpResponse; from: URL }> {
+    let url = start;
+    for (let hop = 0; ; hop++) {
+      const response = await this.http.send('GET', url, undefined, options, {
+        idempotent: true,
+        accept: 'application/json',
+      });
+      if (!REDIRECTS.has(response.status)) return { response, from: url };
+      await response.body.dump();
+      const location = response.headers.location;
+      const fail = (why: string) =>
+        new AgentCardFetchError(
+          `fetching the agent card at ${redactUrl(url)} failed: HTTP ${response.status} ${why}`,
+          redactUrl(url),
+          response.status,
+        );
+      if (typeof location !== 'string') throw fail('without a Location');
+      let next: URL;
+      try {
+        next = new URL(location, url);
+      } catch {
+        throw fail('to an invalid Location');
+      }
+      if (next.origin !== url.origin)
+        throw fail(`to another origin (${redactUrl(next)}), not followed: use that card URL directly`);
+      if (hop >= MAX_CARD_REDIRECTS) throw fail(`after ${MAX_CARD_REDIRECTS} redirects, not followed`);
+      url = next;
+    }
   }
 
   #remember(key: string, card: AgentCard, headers: Record<string, string | string[] | undefined>): void {

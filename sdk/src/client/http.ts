@@ -5,9 +5,16 @@
  */
 import { Agent, type Dispatcher, request } from 'undici';
 import { A2AError, errorFromHttp } from '../a2a/errors.js';
-import { AddressNotAllowedError, isNonPublicAddress } from '../net/address-policy.js';
+import { AddressNotAllowedError, addressRefusalIn, isNonPublicAddress } from '../net/address-policy.js';
 import { guardedLookup } from '../net/fetch-text.js';
-import { A2AAbortError, A2AClientError, A2AConnectionError, A2ATimeoutError } from './errors.js';
+import { redactUrlsIn } from '../net/redact.js';
+import {
+  A2AAbortError,
+  A2AAddressNotAllowedError,
+  A2AClientError,
+  A2AConnectionError,
+  A2ATimeoutError,
+} from './errors.js';
 import { parseSse, type SseEvent } from './sse.js';
 
 export const A2A_PROTOCOL_VERSION = '1.0';
@@ -112,7 +119,7 @@ export class HttpClient {
 
     // Names are checked at connection time (guardedLookup); literal addresses never reach a lookup, so check them here.
     if (!this.#o.allowPrivateNetworks && this.#o.dispatcher === undefined && isNonPublicAddress(url.hostname)) {
-      throw new AddressNotAllowedError(url.hostname, url.hostname);
+      throw refusal(new AddressNotAllowedError(url.hostname, url.hostname));
     }
     const attempts = idempotent ? 1 + (this.#o.retries ?? 2) : 1;
     const timeoutMs = call.timeoutMs ?? this.#o.timeoutMs ?? 30_000;
@@ -146,14 +153,14 @@ export class HttpClient {
           throw new A2ATimeoutError(`no answer from ${url.origin} within ${timeoutMs} ms`, { cause: error });
         }
         if (error instanceof A2AClientError) throw error;
-        const refused =
-          error instanceof Error && error.cause instanceof AddressNotAllowedError ? error.cause : undefined;
-        if (refused) throw refused;
+        // The address policy's answer will not change on a retry.
+        const refused = addressRefusalIn(error);
+        if (refused) throw refusal(refused);
         if (attempt + 1 < attempts) {
           await backoff(attempt, call.signal);
           continue;
         }
-        const reason = error instanceof Error ? error.message : String(error);
+        const reason = redactUrlsIn(error instanceof Error ? error.message : String(error));
         throw new A2AConnectionError(`cannot reach ${url.origin}: ${reason}`, { cause: error });
       }
     }
@@ -224,6 +231,10 @@ export class HttpClient {
       response.body.destroy();
     }
   }
+}
+
+function refusal(error: AddressNotAllowedError): A2AAddressNotAllowedError {
+  return new A2AAddressNotAllowedError(error.host, error.address, { cause: error });
 }
 
 async function backoff(attempt: number, signal?: AbortSignal): Promise<void> {

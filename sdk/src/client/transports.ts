@@ -62,10 +62,19 @@ export class JsonRpcTransport implements A2ATransport {
     readonly http: HttpClient,
   ) {}
 
-  #unwrap(body: unknown): unknown {
+  /**
+   * The result of a JSON-RPC response to the request `id`. A response with another id answers some other request
+   * (a confused or hostile agent): InvalidAgentResponseError. An error may carry `id: null` when the agent could
+   * not read the request's id (JSON-RPC 2.0 §5).
+   */
+  #unwrap(body: unknown, id: string): unknown {
     if (!isRecord(body) || body.jsonrpc !== '2.0') throw new InvalidAgentResponseError('not a JSON-RPC 2.0 response');
-    if (isRecord(body.error) && typeof body.error.code === 'number')
-      throw errorFromJsonRpc(body.error as { code: number });
+    const isError = isRecord(body.error) && typeof body.error.code === 'number';
+    if (body.id !== id && !(isError && body.id === null))
+      throw new InvalidAgentResponseError(
+        `JSON-RPC response id ${JSON.stringify(body.id)?.slice(0, 80)} does not match the request id ${JSON.stringify(id)}`,
+      );
+    if (isError) throw errorFromJsonRpc(body.error as { code: number });
     if (!('result' in body)) throw new InvalidAgentResponseError('JSON-RPC response without result or error');
     return body.result;
   }
@@ -80,7 +89,7 @@ export class JsonRpcTransport implements A2ATransport {
       idempotent: IDEMPOTENT.has(method),
       accept: 'application/json',
     });
-    return checkResult(method, this.#unwrap(await this.http.json(response, options.signal)));
+    return checkResult(method, this.#unwrap(await this.http.json(response, options.signal), envelope.id));
   }
 
   async *stream<M extends StreamingMethod>(
@@ -96,11 +105,11 @@ export class JsonRpcTransport implements A2ATransport {
     });
     const type = String(response.headers['content-type'] ?? '');
     if (!type.startsWith('text/event-stream')) {
-      this.#unwrap(await this.http.json(response, options.signal));
+      this.#unwrap(await this.http.json(response, options.signal), envelope.id);
       throw new InvalidAgentResponseError('expected an event stream');
     }
     for await (const event of this.http.events(response, options.signal)) {
-      yield checkResult(method, this.#unwrap(eventJson(event.data))) as StreamResponse;
+      yield checkResult(method, this.#unwrap(eventJson(event.data), envelope.id)) as StreamResponse;
     }
   }
 }
