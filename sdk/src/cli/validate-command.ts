@@ -1,13 +1,16 @@
 /** `rightsize validate`: check a JSON document (file, URL or stdin) against the A2A v1.0 schemas. */
-import { readFile } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { A2A_OBJECTS, type A2AObjectName } from '../a2a/catalog.js';
-import { fetchText } from '../net/fetch-text.js';
+import { AddressNotAllowedError } from '../net/address-policy.js';
+import { type FetchFailureKind, FetchTextError, fetchText } from '../net/fetch-text.js';
+import { redactUrl } from '../net/redact.js';
 import { validateDocument } from '../validate/detect.js';
 import { formatIssues } from '../validate/issues.js';
 import { DEFAULT_LIMITS } from '../validate/limits.js';
 import { createA2AValidator, parseJson } from '../validate/validator.js';
-import { type CommandIO, UsageError } from './io.js';
+import { CommandFailure, type CommandIO, EXIT, EXIT_HELP, readLimited, UsageError } from './io.js';
 
 export const VALIDATE_HELP = `Usage: rightsize validate <file|url|-> [options]
 
@@ -23,12 +26,15 @@ Options:
   --json                print one JSON object: { ok, kind, source, issues[] }
   --max-bytes <n>       largest input accepted (default ${DEFAULT_LIMITS.maxBytes})
   --max-depth <n>       deepest nesting accepted (default ${DEFAULT_LIMITS.maxDepth})
-  --timeout <ms>        time limit for fetching a URL (default 10000)
+  --timeout <ms>        time limit for reading the input: file, standard input or URL (default 10000)
   --allow-private       allow URLs on loopback or private networks
   --list-kinds          print the object kinds and exit
   -h, --help            show this help
 
-Exit status: 0 valid, 1 invalid, 2 usage or I/O error.`;
+Inputs are read within --max-bytes and --timeout; a path must be a regular file (a FIFO or a device such as
+/dev/zero is refused before any read).
+
+${EXIT_HELP}`;
 
 const positiveInt = (raw: string | undefined, name: string, fallback: number): number => {
   if (raw === undefined) return fallback;
@@ -37,22 +43,100 @@ const positiveInt = (raw: string | undefined, name: string, fallback: number): n
   return n;
 };
 
-async function readSource(
-  source: string,
-  io: CommandIO,
-  opts: { timeoutMs: number; maxBytes: number; allowPrivate: boolean },
-) {
-  if (source === '-') return io.readStdin(opts.maxBytes + 1);
-  if (/^https?:\/\//i.test(source)) {
+interface ReadOptions {
+  readonly timeoutMs: number;
+  readonly maxBytes: number;
+  readonly allowPrivate: boolean;
+}
+
+const isUrl = (source: string) => /^https?:\/\//i.test(source);
+
+/** How `source` is named in messages: URLs without credentials or query strings. */
+const displayName = (source: string) => (isUrl(source) ? redactUrl(source) : source);
+
+function fileKind(stats: Stats): string {
+  if (stats.isFIFO()) return 'a FIFO';
+  if (stats.isCharacterDevice()) return 'a character device';
+  if (stats.isBlockDevice()) return 'a block device';
+  if (stats.isDirectory()) return 'a directory';
+  if (stats.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+const FETCH_STATUS: Record<FetchFailureKind, (typeof EXIT)[keyof typeof EXIT]> = {
+  url: EXIT.usage,
+  'too-large': EXIT.tooLarge,
+  status: EXIT.unreadable,
+  timeout: EXIT.timeout,
+  aborted: EXIT.interrupted,
+  transport: EXIT.unreadable,
+};
+
+async function readUrl(source: string, io: CommandIO, opts: ReadOptions): Promise<string> {
+  try {
     const fetched = await fetchText(source, {
       timeoutMs: opts.timeoutMs,
       maxBytes: opts.maxBytes,
       allowPrivateNetworks: opts.allowPrivate,
-      signal: io.signal,
+      ...(io.signal ? { signal: io.signal } : {}),
     });
     return fetched.text;
+  } catch (error) {
+    if (error instanceof AddressNotAllowedError) {
+      throw new CommandFailure(`${error.message} (--allow-private)`, EXIT.refused, { cause: error });
+    }
+    if (error instanceof FetchTextError) {
+      throw new CommandFailure(error.message, FETCH_STATUS[error.kind], { cause: error });
+    }
+    throw error;
   }
-  return readFile(source);
+}
+
+/** A file, opened without blocking (a FIFO must not hang the open) and read only when it is a regular file. */
+async function readPath(path: string, signal: AbortSignal, maxBytes: number): Promise<Buffer> {
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  } catch (error) {
+    throw new CommandFailure(`cannot read ${path}: ${(error as Error).message}`, EXIT.unreadable, { cause: error });
+  }
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile()) {
+      throw new CommandFailure(`${path} is ${fileKind(stats)}; only regular files are read`, EXIT.notRegularFile);
+    }
+    if (stats.size > maxBytes) {
+      throw new CommandFailure(`${path} is ${stats.size} bytes, larger than ${maxBytes}`, EXIT.tooLarge);
+    }
+    return await readLimited(handle.createReadStream({ autoClose: false }), maxBytes, signal, path);
+  } catch (error) {
+    if (error instanceof CommandFailure || signal.aborted) throw error;
+    throw new CommandFailure(`cannot read ${path}: ${(error as Error).message}`, EXIT.unreadable, { cause: error });
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Reads the input within the size and time limits; every failure is a CommandFailure with its exit status. */
+async function readSource(source: string, io: CommandIO, opts: ReadOptions): Promise<Buffer | string> {
+  if (isUrl(source)) return readUrl(source, io, opts);
+  const timeout = AbortSignal.timeout(opts.timeoutMs);
+  const signal = io.signal ? AbortSignal.any([timeout, io.signal]) : timeout;
+  try {
+    return source === '-'
+      ? await readLimited(io.stdin, opts.maxBytes, signal, 'standard input')
+      : await readPath(source, signal, opts.maxBytes);
+  } catch (error) {
+    if (error instanceof CommandFailure) throw error;
+    if (io.signal?.aborted) throw new CommandFailure('interrupted', EXIT.interrupted, { cause: error });
+    if (timeout.aborted) {
+      const what = source === '-' ? 'standard input' : source;
+      throw new CommandFailure(`reading ${what} took longer than ${opts.timeoutMs} ms`, EXIT.timeout, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
 }
 
 export async function validateCommand(argv: string[], io: CommandIO): Promise<number> {
@@ -90,6 +174,7 @@ export async function validateCommand(argv: string[], io: CommandIO): Promise<nu
     maxDepth: positiveInt(values['max-depth'], '--max-depth', DEFAULT_LIMITS.maxDepth),
   };
   const timeoutMs = positiveInt(values.timeout, '--timeout', 10_000);
+  const name = displayName(source);
   const raw = await readSource(source, io, {
     timeoutMs,
     maxBytes: limits.maxBytes,
@@ -100,14 +185,14 @@ export async function validateCommand(argv: string[], io: CommandIO): Promise<nu
     ? validateDocument(createA2AValidator({ strict: !!values.strict, limits }), parsed.value, kind as A2AObjectName)
     : { kind, ok: false, issues: parsed.issues };
   if (values.json) {
-    io.out(JSON.stringify({ ok: report.ok, kind: report.kind ?? null, source, issues: report.issues }));
+    io.out(JSON.stringify({ ok: report.ok, kind: report.kind ?? null, source: name, issues: report.issues }));
   } else if (report.ok) {
-    io.out(`${source}: valid ${report.kind}`);
+    io.out(`${name}: valid ${report.kind}`);
   } else {
     io.err(
-      `${source}: invalid${report.kind ? ` ${report.kind}` : ''} (${report.issues.length} problem${report.issues.length === 1 ? '' : 's'})`,
+      `${name}: invalid${report.kind ? ` ${report.kind}` : ''} (${report.issues.length} problem${report.issues.length === 1 ? '' : 's'})`,
     );
     io.err(formatIssues(report.issues));
   }
-  return report.ok ? 0 : 1;
+  return report.ok ? EXIT.ok : EXIT.invalid;
 }

@@ -27,15 +27,21 @@ export interface FetchedText {
   readonly text: string;
 }
 
+/** What went wrong in a fetch: a bad URL, a body over the limit, a non-2xx status, the time limit, the caller's
+ * abort, or the transport (DNS, connection, TLS, a cut body). */
+export type FetchFailureKind = 'url' | 'too-large' | 'status' | 'timeout' | 'aborted' | 'transport';
+
 /** Raised for transport failures, limits and non-2xx answers when fetching a document. */
 export class FetchTextError extends Error {
   override readonly name = 'FetchTextError';
+  readonly kind: FetchFailureKind;
   constructor(
     message: string,
     readonly status?: number,
-    options?: { cause?: unknown },
+    options: { cause?: unknown; kind?: FetchFailureKind } = {},
   ) {
-    super(message, options);
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.kind = options.kind ?? 'transport';
   }
 }
 
@@ -68,17 +74,21 @@ export async function fetchText(url: string, options: FetchTextOptions = {}): Pr
   try {
     parsed = new URL(url);
   } catch (cause) {
-    throw new FetchTextError(`not a valid URL: ${redactUrl(url)}`, undefined, { cause });
+    throw new FetchTextError(`not a valid URL: ${redactUrl(url)}`, undefined, { cause, kind: 'url' });
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new FetchTextError(`unsupported URL scheme ${parsed.protocol} (use http or https)`);
+    throw new FetchTextError(`unsupported URL scheme ${parsed.protocol} (use http or https)`, undefined, {
+      kind: 'url',
+    });
   }
   const allowPrivate = options.allowPrivateNetworks ?? false;
   if (!allowPrivate && isNonPublicAddress(parsed.hostname)) {
     throw new AddressNotAllowedError(parsed.hostname, parsed.hostname);
   }
   const maxBytes = options.maxBytes ?? 4 * 1024 * 1024;
-  const signals = [AbortSignal.timeout(options.timeoutMs ?? 10_000)];
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const signals = [timeout];
   if (options.signal) signals.push(options.signal);
   const ownDispatcher = options.dispatcher ? undefined : allowPrivate ? new Agent() : publicOnlyAgent();
   try {
@@ -91,7 +101,9 @@ export async function fetchText(url: string, options: FetchTextOptions = {}): Pr
     const declared = Number(response.headers['content-length'] ?? Number.NaN);
     if (declared > maxBytes) {
       discard(response.body);
-      throw new FetchTextError(`response is ${declared} bytes; the limit is ${maxBytes}`, response.statusCode);
+      throw new FetchTextError(`response is ${declared} bytes; the limit is ${maxBytes}`, response.statusCode, {
+        kind: 'too-large',
+      });
     }
     const chunks: Buffer[] = [];
     let size = 0;
@@ -99,19 +111,35 @@ export async function fetchText(url: string, options: FetchTextOptions = {}): Pr
       size += (chunk as Buffer).byteLength;
       if (size > maxBytes) {
         discard(response.body);
-        throw new FetchTextError(`response exceeds the limit of ${maxBytes} bytes`, response.statusCode);
+        throw new FetchTextError(`response exceeds the limit of ${maxBytes} bytes`, response.statusCode, {
+          kind: 'too-large',
+        });
       }
       chunks.push(chunk as Buffer);
     }
     const text = Buffer.concat(chunks).toString('utf8');
     if (response.statusCode < 200 || response.statusCode > 299) {
-      throw new FetchTextError(`HTTP ${response.statusCode} from ${redactUrl(parsed)}`, response.statusCode);
+      throw new FetchTextError(`HTTP ${response.statusCode} from ${redactUrl(parsed)}`, response.statusCode, {
+        kind: 'status',
+      });
     }
     return { status: response.statusCode, headers: response.headers, text };
   } catch (error) {
     if (error instanceof FetchTextError) throw error;
     const refused = addressRefusalIn(error);
     if (refused) throw refused;
+    if (options.signal?.aborted) {
+      throw new FetchTextError(`fetching ${redactUrl(parsed)} was aborted`, undefined, {
+        cause: error,
+        kind: 'aborted',
+      });
+    }
+    if (timeout.aborted) {
+      throw new FetchTextError(`fetching ${redactUrl(parsed)} took longer than ${timeoutMs} ms`, undefined, {
+        cause: error,
+        kind: 'timeout',
+      });
+    }
     const reason = redactUrlsIn(error instanceof Error ? error.message : String(error));
     throw new FetchTextError(`fetching ${redactUrl(parsed)} failed: ${reason}`, undefined, { cause: error });
   } finally {

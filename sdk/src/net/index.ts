@@ -8,6 +8,7 @@ export {
 } from './address-policy.js';
 export {
   type FetchedText,
+  type FetchFailureKind,
   FetchTextError,
   type FetchTextOptions,
   fetchText,
