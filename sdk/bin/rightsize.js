@@ -9,6 +9,6 @@ if (!existsSync(main)) {
     'rightsize: the SDK is not built yet (sdk/dist/cli/main.js is missing).\n' +
       'Run `npm run build` at the repository root (after `npm ci`), then run this command again.\n',
   );
-  process.exit(3);
+  process.exit(69);
 }
 await import(main.href);
