@@ -20,7 +20,7 @@ const repoRoot = resolve(import.meta.dirname, '..', '..');
 const enabled = process.env.CI === 'true' || process.env.RIGHTSIZE_FRESH_CLONE === '1';
 
 /** The commands of the README block, one per line. */
-export async function readmeCommands(): Promise<string[]> {
+async function readmeCommands(): Promise<string[]> {
   const readme = await readFile(join(repoRoot, 'sdk', 'README.md'), 'utf8');
   const block =
     /<!-- fresh-clone-commands: begin -->\s*```bash\n([\s\S]*?)```\s*<!-- fresh-clone-commands: end -->/.exec(readme);
