@@ -18,5 +18,10 @@ describe('package exports map', () => {
     expect(net.isNonPublicAddress('10.1.2.3')).toBe(true);
     expect(net.isNonPublicAddress('::ffff:127.0.0.1')).toBe(true);
     expect(net.isNonPublicAddress('8.8.8.8')).toBe(false);
+    expect(net.isNonPublicAddress('64:ff9b::7f00:1')).toBe(true);
+    expect(net.redactUrl('https://u:p@h.example/x?k=v')).toBe('https://REDACTED@h.example/x?REDACTED');
+    const client = await import('@rightsize/sdk/client');
+    expect(new client.AgentCardFetchError('m', 'u', 404).status).toBe(404);
+    expect(typeof client.A2AAddressNotAllowedError).toBe('function');
   });
 });
