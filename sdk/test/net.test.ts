@@ -118,8 +118,9 @@ describe('fetchText errors never carry credentials', () => {
   let server: Server;
   let port: number;
   beforeAll(async () => {
-    server = createServer((_req, res) => {
-      res.statusCode = 404;
+    server = createServer((req, res) => {
+      if (req.url === '/moved') res.writeHead(302, { location: 'https://bob:pw@elsewhere.example/jwks?sig=abc' });
+      else res.statusCode = 404;
       res.end('{}');
     });
     server.listen(0, '127.0.0.1');
@@ -146,5 +147,15 @@ describe('fetchText errors never carry credentials', () => {
       expect(message).not.toMatch(/hunter2|s3cr3t|alice/);
       expect(message).toContain('REDACTED');
     }
+  });
+
+  it('names a redirect it does not follow, redacted', async () => {
+    const error = await fetchText(`http://127.0.0.1:${port}/moved`, { allowPrivateNetworks: true }).then(
+      () => undefined,
+      (e: unknown) => e as FetchTextError,
+    );
+    expect(error?.kind).toBe('status');
+    expect(error?.status).toBe(302);
+    expect(error?.message).toContain('a redirect to https://REDACTED@elsewhere.example/jwks?REDACTED, not followed');
   });
 });

@@ -69,6 +69,18 @@ function discard(body: Dispatcher.ResponseData['body']): void {
   body.destroy();
 }
 
+/** Redirects are not followed (the caller decides whether the target is trusted); the error names the target. */
+function redirectNote(status: number, location: string | string[] | undefined, base: URL): string {
+  if (status < 300 || status > 399 || typeof location !== 'string') return '';
+  let target: string;
+  try {
+    target = redactUrl(new URL(location, base));
+  } catch {
+    return ' (a redirect to an invalid Location, not followed)';
+  }
+  return ` (a redirect to ${target}, not followed: fetch that URL instead)`;
+}
+
 export async function fetchText(url: string, options: FetchTextOptions = {}): Promise<FetchedText> {
   let parsed: URL;
   try {
@@ -119,9 +131,14 @@ export async function fetchText(url: string, options: FetchTextOptions = {}): Pr
     }
     const text = Buffer.concat(chunks).toString('utf8');
     if (response.statusCode < 200 || response.statusCode > 299) {
-      throw new FetchTextError(`HTTP ${response.statusCode} from ${redactUrl(parsed)}`, response.statusCode, {
-        kind: 'status',
-      });
+      const redirect = redirectNote(response.statusCode, response.headers.location, parsed);
+      throw new FetchTextError(
+        `HTTP ${response.statusCode} from ${redactUrl(parsed)}${redirect}`,
+        response.statusCode,
+        {
+          kind: 'status',
+        },
+      );
     }
     return { status: response.statusCode, headers: response.headers, text };
   } catch (error) {
