@@ -145,6 +145,8 @@ describe('agent card fetching', () => {
     expect(missing).toBeInstanceOf(AgentCardFetchError);
     expect(missing?.message).not.toMatch(/hunter2|s3cr3t|ops:/);
     expect((missing as AgentCardFetchError).url).toBe(`http://REDACTED@127.0.0.1:${port}/missing.json?REDACTED`);
+    const invalid = await failure(A2AClient.connect('http://ops:hunter2@[::1/card.json?token=s3cr3t'));
+    expect(invalid?.message).toBe('not a valid agent URL: http://REDACTED@[::1/card.json?REDACTED');
   });
 });
 

@@ -10,7 +10,7 @@ import type { AgentCard } from '../a2a/model/index.js';
 import { redactUrl } from '../net/redact.js';
 import { formatIssues } from '../validate/issues.js';
 import { defaultA2AValidator } from '../validate/validator.js';
-import { AgentCardFetchError } from './errors.js';
+import { A2AClientError, AgentCardFetchError } from './errors.js';
 import type { CallOptions, HttpClient, HttpResponse } from './http.js';
 
 export const WELL_KNOWN_CARD_PATH = '/.well-known/agent-card.json';
@@ -30,7 +30,12 @@ const validator = defaultA2AValidator();
 
 /** The card URL for a base URL: the URL itself when it already ends in `.json`, else the well-known path. */
 export function cardUrlFor(base: string | URL): URL {
-  const url = new URL(base);
+  let url: URL;
+  try {
+    url = new URL(base);
+  } catch {
+    throw new A2AClientError(`not a valid agent URL: ${redactUrl(String(base))}`);
+  }
   if (url.pathname.endsWith('.json')) return url;
   return new URL(url.pathname.replace(/\/$/, '') + WELL_KNOWN_CARD_PATH, url);
 }
