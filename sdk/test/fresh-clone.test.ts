@@ -18,6 +18,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 const run = promisify(execFile);
 const repoRoot = resolve(import.meta.dirname, '..', '..');
 const enabled = process.env.CI === 'true' || process.env.RIGHTSIZE_FRESH_CLONE === '1';
+if (!enabled) {
+  console.info(
+    'fresh-clone test skipped: it installs and builds a clone (minutes); CI runs it (CI=true), or set RIGHTSIZE_FRESH_CLONE=1',
+  );
+}
 
 /** The commands of the README block, one per line. */
 async function readmeCommands(): Promise<string[]> {
