@@ -226,7 +226,7 @@ describe('SSE parsing', () => {
     const elapsed = performance.now() - started;
     expect(events.map((e) => e.data.length)).toEqual([line.length, 4]);
     // The quadratic parser took 7.7 s here; linear parsing takes well under a second even on a loaded machine.
-    expect(elapsed).toBeLessThan(3000);
+    expect(elapsed).toBeLessThan(5000);
   });
 
   it('stops at the size limit without reading the rest of an endless line', async () => {
