@@ -210,7 +210,9 @@ export class Router {
     if (lambda !== undefined && !(lambda >= 0)) throw new RangeError('lambda must be ≥ 0');
     const hardConstraints = task.hardConstraints ?? this.#options.hardConstraints ?? false;
     const features = this.#learner.features(task.text, d.domain, d.complexity?.value);
-    const difficulty = this.#learner.difficulty(features);
+    const learned = this.#learner.difficulty(features);
+    // A declared complexity keeps the client's own uncertainty; the learner only shifts its value.
+    const difficulty = d.complexity ? { value: learned.value, sigma: d.complexity.sigma ?? 0 } : learned;
     const rule = {
       lambda,
       hardConstraints,
@@ -229,7 +231,10 @@ export class Router {
     let explored = false;
     if (this.#exploration.allowed() && greedy.order.length + greedyMatch.rejected.length > 1) {
       const rng = this.#exploration.rng;
-      const sampledDifficulty = { value: rng.normal(difficulty.value, difficulty.sigma), sigma: 0 };
+      const sampledDifficulty = {
+        value: rng.normal(learned.value, learned.sigma),
+        sigma: d.complexity ? difficulty.sigma : 0,
+      };
       const sampledMatch = this.#matchWith(
         task,
         (a) => this.#learner.sampleCurve(a.id, a.profile, d.domain, rng),
