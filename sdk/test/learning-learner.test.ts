@@ -106,4 +106,101 @@ describe('OnlineIrtLearner', () => {
     expect(curve.abilitySigma / exact.sd).toBeGreaterThan(0.8);
     expect(curve.abilitySigma / exact.sd).toBeLessThan(1.25);
   });
+
+  it('two unknowns (ability and pMax): the posterior means match a brute-force 2-D posterior (small case)', () => {
+    const options: LearnerOptions = {
+      ...abilityOnly,
+      priorSigmas: { ...abilityOnly.priorSigmas, logitPMax: 1 },
+    };
+    const rng = mulberry32(11);
+    const learner = new OnlineIrtLearner(options);
+    const p = profile(5, 2, 0.9);
+    const seen: Array<[number, boolean]> = [];
+    for (let t = 0; t < 80; t++) {
+      const c = rng.next() * 8;
+      const y = rng.next() < 0.8 * logistic(2 * (6 - c));
+      seen.push([c, y]);
+      learner.observe('a', p, learner.features('x', 'general', c), y);
+    }
+    // grid over ability a and logit pMax q; prior N(5, 1.5²) × N(logit 0.9, 1²)
+    const q0 = Math.log(0.9 / 0.1);
+    let total = 0;
+    let meanA = 0;
+    let meanP = 0;
+    const logs: Array<[number, number, number]> = [];
+    for (let a = 0; a <= 10; a += 0.05)
+      for (let q = q0 - 5; q <= q0 + 5; q += 0.05) {
+        const pm = logistic(q);
+        let l = -0.5 * ((a - 5) / 1.5) ** 2 - 0.5 * (q - q0) ** 2;
+        for (const [c, y] of seen) {
+          const P = pm * logistic(2 * (a - c));
+          l += Math.log(y ? P : 1 - P);
+        }
+        logs.push([a, pm, l]);
+      }
+    const top = logs.reduce((m, x) => Math.max(m, x[2]), Number.NEGATIVE_INFINITY);
+    for (const [a, pm, l] of logs) {
+      const w = Math.exp(l - top);
+      total += w;
+      meanA += w * a;
+      meanP += w * pm;
+    }
+    const curve = learner.curve('a', p, 'general');
+    expect(Math.abs(curve.ability - meanA / total)).toBeLessThan(0.3);
+    expect(Math.abs(curve.pMax - meanP / total)).toBeLessThan(0.05);
+  });
+
+  it('learns task difficulty from text features shared across agents', () => {
+    const learner = new OnlineIrtLearner();
+    const p = profile(5);
+    const rng = mulberry32(5);
+    for (let t = 0; t < 400; t++) {
+      const hard = t % 2 === 0;
+      const text = hard ? `prove the theorem about primes ${t % 13}` : `name the colour of item ${t % 13}`;
+      const agent = t % 3 === 0 ? 'b' : 'a';
+      const y = rng.next() < (hard ? 0.15 : 0.9);
+      learner.observe(agent, p, learner.features(text, 'math'), y);
+    }
+    const hard = learner.difficulty(learner.features('prove the theorem about primes 99', 'math'));
+    const easy = learner.difficulty(learner.features('name the colour of item 99', 'math'));
+    expect(hard.value - easy.value).toBeGreaterThan(1);
+    // The estimator interface answers the same difficulty, on the complexity scale
+    expect(learner.estimate({ text: 'prove the theorem about primes 99', domain: 'math' }).value).toBeCloseTo(
+      Math.min(64, Math.max(0, hard.value)),
+      9,
+    );
+  });
+
+  it('an untrained learner answers on the spec scale: the declared complexity, else the spec default 4', () => {
+    const learner = new OnlineIrtLearner();
+    expect(learner.difficulty(learner.features('anything at all', 'law', 7.5)).value).toBeCloseTo(7.5, 9);
+    expect(learner.difficulty(learner.features('anything at all', 'law')).value).toBeCloseTo(4, 9);
+  });
+
+  it('stays bounded and finite: capped entries, extreme outcomes, and state validation', () => {
+    const learner = new OnlineIrtLearner({ maxEntries: 3, hashBits: 8 });
+    const p = profile(5);
+    for (let t = 0; t < 2000; t++) {
+      const f = learner.features('same text every time', `d${t % 10}`, t % 2 ? 0 : 64);
+      learner.observe(t % 2 ? 'a' : 'b', p, f, t % 7 === 0);
+    }
+    const state = learner.toJSON();
+    const domainEntries =
+      Object.values(state.agents).reduce((n, a) => n + Object.keys(a.domains).length, 0) +
+      Object.keys(state.named).filter((k) => k.startsWith('domain:')).length;
+    expect(domainEntries).toBeLessThanOrEqual(3);
+    expect(state.hashed.length).toBeLessThanOrEqual(256);
+    for (const a of Object.values(state.agents))
+      for (const [m, v] of a.global) {
+        expect(Number.isFinite(m)).toBe(true);
+        expect(v).toBeGreaterThan(0);
+      }
+    const curve = learner.curve('a', p, 'd1');
+    expect(curve.slope).toBeGreaterThanOrEqual(0.25);
+    expect(curve.pMax).toBeLessThanOrEqual(1);
+    expect(OnlineIrtLearner.fromJSON(JSON.parse(JSON.stringify(state))).toJSON()).toEqual(state);
+    expect(() => OnlineIrtLearner.fromJSON({ ...state, version: 2 as 1 })).toThrow(/unsupported/);
+    expect(() => new OnlineIrtLearner({ priorSigmas: { ability: -1 } })).toThrow(RangeError);
+    expect(() => new OnlineIrtLearner({ hashBits: 40 })).toThrow(RangeError);
+  });
 });

@@ -3,9 +3,12 @@
  * (feature id, value) pairs; the learner keeps one Gaussian weight per feature, so an update costs O(features).
  *
  * Documented features (all from the text, the domain and the descriptor — no network, no model):
- * - `prior`: the cold-start complexity (the declared complexity when the descriptor states one, else
- *   `ColdStartEstimator`'s estimate), prior weight 1 — so an untrained learner answers exactly on the cold-start
- *   scale, and learning corrects on that same scale;
+ * - `prior`: the declared complexity when the descriptor states one, else the spec's default for an unknown
+ *   complexity (4, spec §5.2); prior weight 1 — so an untrained learner answers on the spec's complexity scale and
+ *   learning corrects on that same scale;
+ * - `cold-start`: `ColdStartEstimator`'s estimate minus 4 (0 when a complexity is declared), prior weight 0: the
+ *   cold-start text features enter the model on the same scale, and their weight is learned (on the MMLU replay its
+ *   estimate ranks questions worse than their bare length: APGR 0.563 against 0.586 — so it starts switched off);
  * - `declared`: 1 when the descriptor states a complexity (lets the learner shift declared values as a whole);
  * - `domain:<d>`: 1 for the task's domain (a difficulty shared by every agent in that domain);
  * - `log-words`: log2(1 + words) − 6, the length signal a prompt-length router uses;
@@ -13,6 +16,7 @@
  * - hashed word unigrams and bigrams, L2-normalised to norm `ngramScale` (default 1), in `2^hashBits` buckets.
  */
 import { ColdStartEstimator } from '../estimator.js';
+import { DEFAULTS } from '../predict.js';
 
 export interface FeatureOptions {
   /** log2 of the number of hash buckets for n-grams (default 16: 65 536 weights). */
@@ -56,9 +60,10 @@ export function taskFeatures(input: FeatureInput, options: FeatureOptions = {}):
   const words = text.toLowerCase().match(WORD) ?? [];
   const lines = text.split('\n').length;
   const declared = input.declaredComplexity !== undefined;
-  const prior = declared ? (input.declaredComplexity as number) : coldStart.estimate({ text }).value;
+  const prior = declared ? (input.declaredComplexity as number) : DEFAULTS.unknownComplexity.value;
   const named: Array<readonly [string, number]> = [
     ['prior', prior],
+    ['cold-start', declared ? 0 : coldStart.estimate({ text }).value - DEFAULTS.unknownComplexity.value],
     ['declared', declared ? 1 : 0],
     [`domain:${input.domain}`, 1],
     ['log-words', Math.log2(1 + words.length) - 6],

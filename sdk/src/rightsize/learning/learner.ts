@@ -37,6 +37,8 @@ export interface PriorSigmas {
   readonly logitPMaxOffset: number;
   /** Weight of the cold-start/declared complexity, prior mean 1 (default 0.25). */
   readonly prior: number;
+  /** Weight of the cold-start estimate's deviation from 4, prior mean 0 (default 0.25). */
+  readonly coldStart: number;
   /** Weight of the `declared` indicator, prior mean 0 (default 0.5). */
   readonly declared: number;
   /** Domain difficulty, prior mean 0 (default 1). */
@@ -55,6 +57,7 @@ export const DEFAULT_PRIOR_SIGMAS: PriorSigmas = {
   logitPMax: 1,
   logitPMaxOffset: 0.5,
   prior: 0.25,
+  coldStart: 0.25,
   declared: 0.5,
   domain: 1,
   length: 0.5,
@@ -177,6 +180,7 @@ export class OnlineIrtLearner implements ComplexityEstimator {
     const s = this.#sigmas;
     if (name === 'prior') return [1, s.prior ** 2];
     if (name === 'declared') return [0, s.declared ** 2];
+    if (name === 'cold-start') return [0, s.coldStart ** 2];
     if (name.startsWith('domain:')) return [0, s.domain ** 2];
     return [0, s.length ** 2];
   }
