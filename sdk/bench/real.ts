@@ -14,7 +14,7 @@ import { loadQuestions, type Question, shuffled } from './real/data.js';
 import { AGENTS, continueReplay, gainScores, PRICES, type ReplaySettings, routerFor } from './real/replay.js';
 import { linePlot } from './real/report.js';
 
-const HELP = `Usage: npm run bench:real [-- --json] [--seed 1] [--limit n] [--budget 0.1] [--ngram-scale 1]
+const HELP = `Usage: npm run bench:real [-- --json] [--seed 1] [--limit n] [--budget 0.1] [--ngram-scale 0]
                           [--lambdas 1,2,...] [--train-lambda 8] [--data dir] [--no-write]
 
 Replays ../shared/data/routellm-mmlu in a fixed shuffled order (mulberry32(seed)). For each λ of the sweep a fresh
@@ -54,7 +54,7 @@ const seed = number('seed', values.seed, 1, Number.isInteger);
 const limit = number('limit', values.limit, Number.POSITIVE_INFINITY, (x) => x >= 200);
 const settings: ReplaySettings = {
   explorationBudget: number('budget', values.budget, 0.1, (x) => x >= 0 && x <= 1),
-  ngramScale: number('ngram-scale', values['ngram-scale'], 1, (x) => x >= 0),
+  ngramScale: number('ngram-scale', values['ngram-scale'], 0, (x) => x >= 0),
   seed,
 };
 const trainLambda = number('train-lambda', values['train-lambda'], 8, (x) => x >= 0);

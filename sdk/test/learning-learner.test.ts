@@ -151,7 +151,7 @@ describe('OnlineIrtLearner', () => {
   });
 
   it('learns task difficulty from text features shared across agents', () => {
-    const learner = new OnlineIrtLearner();
+    const learner = new OnlineIrtLearner({ ngramScale: 1 });
     const p = profile(5);
     const rng = mulberry32(5);
     for (let t = 0; t < 400; t++) {
@@ -178,7 +178,7 @@ describe('OnlineIrtLearner', () => {
   });
 
   it('stays bounded and finite: capped entries, extreme outcomes, and state validation', () => {
-    const learner = new OnlineIrtLearner({ maxEntries: 3, hashBits: 8 });
+    const learner = new OnlineIrtLearner({ maxEntries: 3, hashBits: 8, ngramScale: 1 });
     const p = profile(5);
     for (let t = 0; t < 2000; t++) {
       const f = learner.features('same text every time', `d${t % 10}`, t % 2 ? 0 : 64);

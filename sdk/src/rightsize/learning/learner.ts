@@ -25,15 +25,15 @@ import { type FeatureOptions, type TaskFeatures, taskFeatures } from './features
 export interface PriorSigmas {
   /** Agent-wide ability g_a (default 1.5, spec §9.3's PRIOR_SIGMA). */
   readonly ability: number;
-  /** Per-domain ability offset o_{a,d} (default 1). */
+  /** Per-domain ability offset o_{a,d} (default 1.5). */
   readonly abilityOffset: number;
-  /** Agent-wide log slope κ_a (default 0.5). */
+  /** Agent-wide log slope κ_a (default 0.1: the slope moves only on strong evidence). */
   readonly logSlope: number;
-  /** Per-domain log-slope offset (default 0.25). */
+  /** Per-domain log-slope offset (default 0.05). */
   readonly logSlopeOffset: number;
   /** Agent-wide logit pMax π_a (default 1). */
   readonly logitPMax: number;
-  /** Per-domain logit-pMax offset (default 0.5). */
+  /** Per-domain logit-pMax offset (default 1). */
   readonly logitPMaxOffset: number;
   /** Weight of the cold-start/declared complexity, prior mean 1 (default 0.25). */
   readonly prior: number;
@@ -51,11 +51,11 @@ export interface PriorSigmas {
 
 export const DEFAULT_PRIOR_SIGMAS: PriorSigmas = {
   ability: 1.5,
-  abilityOffset: 1,
-  logSlope: 0.5,
-  logSlopeOffset: 0.25,
+  abilityOffset: 1.5,
+  logSlope: 0.1,
+  logSlopeOffset: 0.05,
   logitPMax: 1,
-  logitPMaxOffset: 0.5,
+  logitPMaxOffset: 1,
   prior: 0.25,
   coldStart: 0.25,
   declared: 0.5,
@@ -149,7 +149,7 @@ export class OnlineIrtLearner implements ComplexityEstimator {
     this.#hashBits = state?.hashBits ?? options.hashBits ?? 16;
     if (!Number.isInteger(this.#hashBits) || this.#hashBits < 4 || this.#hashBits > 24)
       throw new RangeError('hashBits must be an integer from 4 to 24');
-    this.#ngramScale = state?.ngramScale ?? options.ngramScale ?? 1;
+    this.#ngramScale = state?.ngramScale ?? options.ngramScale ?? 0;
     this.#maxEntries = options.maxEntries ?? 100_000;
     this.#iterations = options.iterations ?? 6;
     const size = 1 << this.#hashBits;
