@@ -155,7 +155,10 @@ const subjectGain = (qs: readonly Question[]) => {
 const hindsightGain = subjectGain(stream);
 const warmupGain = subjectGain(warmup);
 const baselineCurves = (qs: readonly Question[]) => ({
-  random: [] as CurvePoint[],
+  random: [
+    { share: 0, accuracy: ends(qs).weak },
+    { share: 1, accuracy: ends(qs).strong },
+  ],
   promptLength: scoreCurve(
     qs,
     qs.map((q) => longerIsHarder * words(q)),
