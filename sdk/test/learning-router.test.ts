@@ -122,6 +122,13 @@ describe('best effort and hard constraints', () => {
     expect(perTask.bestEffort).toBe(false);
   });
 
+  it('with λ, escalation keeps only steps worth their cost', () => {
+    const pool = [assessment('cheap', 0.5, 0.01), assessment('mid', 0.7, 0.05), assessment('dear', 0.9, 5)];
+    const result = { ranked: pool, rejected: [] } as unknown as Parameters<typeof decide>[0];
+    expect(decide(result, { lambda: 1, hardConstraints: false, maxEscalations: 2 }).plan).toEqual(['mid']);
+    expect(decide(result, { lambda: 10, hardConstraints: false, maxEscalations: 2 }).plan).toEqual(['mid', 'dear']);
+  });
+
   it('decide() never relaxes the cost cap', () => {
     const rejected = { ...assessment('a', 0.5, 2), feasible: false, reasons: ['COST_CAP'] } as unknown as Assessment;
     const choice = decide({ ranked: [], rejected: [rejected] } as unknown as Parameters<typeof decide>[0], {

@@ -50,6 +50,7 @@ export interface RoutingChoice {
 /**
  * The Router's rule over a match result.
  * - Feasible agents exist: with λ, order them by utility; without, keep the matcher's ranking (its preference).
+ *   The escalation plan is the spec's (§7.4) over that order; with λ, only steps worth their cost are kept.
  * - None is feasible and constraints are soft (the default): best effort over the agents whose only failures are
  *   RELAXABLE_REASONS — by utility with λ, else highest predicted success first (then lower cost, then id) — and
  *   escalation ignores the deadline.
@@ -67,7 +68,11 @@ export function decide(
   const { lambda } = options;
   if (result.ranked.length > 0) {
     const order = lambda === undefined ? result.ranked : byUtility(result.ranked, lambda);
-    return { plan: escalationPlan(order, options.deadlineMs, options.maxEscalations), bestEffort: false, order };
+    return {
+      plan: worthTrying(order, escalationPlan(order, options.deadlineMs, options.maxEscalations), lambda),
+      bestEffort: false,
+      order,
+    };
   }
   if (options.hardConstraints) return { plan: [], bestEffort: false, order: [] };
   const relaxable = result.rejected.filter((a) => a.reasons.every((r) => RELAXABLE_REASONS.has(r)));
@@ -80,5 +85,20 @@ export function decide(
             (x.agentId < y.agentId ? -1 : x.agentId > y.agentId ? 1 : 0),
         )
       : byUtility(relaxable, lambda);
-  return { plan: escalationPlan(order, undefined, options.maxEscalations), bestEffort: order.length > 0, order };
+  return {
+    plan: worthTrying(order, escalationPlan(order, undefined, options.maxEscalations), lambda),
+    bestEffort: order.length > 0,
+    order,
+  };
+}
+
+/**
+ * With λ, an escalation step is kept only when its expected value exceeds its cost (λ · P(success) > cost): a
+ * failed attempt is not a reason to pay more than a success is worth. The first agent is always kept (the task is
+ * served).
+ */
+function worthTrying(order: readonly Assessment[], plan: readonly string[], lambda: number | undefined): string[] {
+  if (lambda === undefined) return [...plan];
+  const byId = new Map(order.map((a) => [a.agentId, a]));
+  return plan.filter((id, i) => i === 0 || utility(byId.get(id) as Assessment, lambda) > 0);
 }
