@@ -172,8 +172,9 @@ function markdown(): string {
       .filter(([, o]) => Math.abs(o) > 0)
       .map(([id, o]) => `${id} ${o > 0 ? '+' : ''}${o.toFixed(2)}`)
       .join(', ')}).`,
-    '- **Realistic feedback only.** The Router learns online from the verifier’s verdict on each attempt (90 %',
-    '  sensitive) — nothing about the true complexity. Clients state a complexity with N(0, 1) error (15 % state none).',
+    '- **Realistic feedback only.** The Router learns online from the verifier’s verdict (90 % sensitive) and the',
+    '  reported cost of each attempt — nothing about the true complexity. Clients state a complexity with N(0, 1) error',
+    '  (15 % state none).',
     `- **Same objective for all:** ${VALUE_OF_SUCCESS} USD per success minus the cost (the Router's λ).`,
     '- **A true upper bound:** the oracle picks, per task, the best plan (one agent, or one then another on a',
     '  rejection) under the TRUE success probabilities for that objective.',

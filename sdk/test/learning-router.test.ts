@@ -227,3 +227,22 @@ describe('Router loop and state', () => {
     ).toThrow(/bad hashed weight/);
   });
 });
+
+describe('learned price corrections', () => {
+  it('reported costs above the prediction raise the agent’s prices in later decisions, and survive a round trip', () => {
+    const agents = [agent('a', { math: 8 }, 0.1), agent('b', { math: 8 }, 0.15)];
+    const router = new Router({ agents, lambda: 1, exploration: false });
+    expect(router.route(task(0, 3)).chosen).toBe('a');
+    for (let i = 1; i <= 30; i++) {
+      const d = router.route(task(i, 3));
+      router.observe({ taskId: d.taskId, agentId: 'a', success: true, cost: 0.4 }); // a really costs 4× its price
+    }
+    expect(router.route(task(99, 3)).chosen).toBe('b');
+    const restored = Router.fromJSON(JSON.parse(JSON.stringify(router.toJSON())), {
+      agents,
+      lambda: 1,
+      exploration: false,
+    });
+    expect(restored.route(task(100, 3)).chosen).toBe('b');
+  });
+});

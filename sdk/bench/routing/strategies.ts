@@ -40,7 +40,7 @@ export function cascade(
   plan: readonly string[],
   outcomes: Outcomes,
   mayContinue: (elapsedMs: number, next: string) => boolean = () => true,
-  onAttempt?: (agent: string, accepted: boolean) => void,
+  onAttempt?: (agent: string, accepted: boolean, cost: number) => void,
 ): TaskResult {
   let cost = 0;
   let elapsed = 0;
@@ -55,7 +55,7 @@ export function cascade(
     elapsed += r.completionMs;
     final = { correct: r.correct, firstResponseMs: started + r.firstResponseMs, completionMs: elapsed };
     if (i === 0) first = r.correct && inTime(task, final);
-    onAttempt?.(agent, r.verifierAccepts);
+    onAttempt?.(agent, r.verifierAccepts, r.cost);
     const next = plan[i + 1];
     if (r.verifierAccepts || next === undefined || !mayContinue(elapsed, next)) break;
   }
@@ -191,7 +191,8 @@ export function tunedCascade(warmup: readonly SimTask[], tasks: readonly SimTask
 /**
  * Rightsize: the Router from the declared (mis-claimed) profiles, λ = VALUE_OF_SUCCESS, exploration budget 0.05,
  * escalation along its plan while the predicted completion fits the deadline. It learns online from every task
- * (warm-up included) from what a broker observes: the verifier's verdict on each attempt — no complexity feedback.
+ * (warm-up included) from what a broker observes: the verifier's verdict and the reported cost of each attempt —
+ * no complexity feedback.
  */
 export function rightsize(
   tasks: readonly SimTask[],
@@ -227,7 +228,7 @@ export function rightsize(
       decision.plan,
       outcomes,
       (elapsed, next) => elapsed + (predicted.get(next) ?? 0) <= deadline,
-      (agentId, accepted) => router.observe({ taskId: decision.taskId, agentId, success: accepted }),
+      (agentId, accepted, cost) => router.observe({ taskId: decision.taskId, agentId, success: accepted, cost }),
     );
     router.complete(decision.taskId);
     return result;

@@ -1,3 +1,4 @@
+export * from './cost.js';
 export * from './dial.js';
 export * from './exploration.js';
 export * from './features.js';

@@ -7,13 +7,15 @@
  *                 decide   — the λ dial or the matcher's preference; best effort when nothing is feasible, unless the
  *                            constraints are hard; Thompson exploration within its budget;
  *   run(task)     dispatch — the `dispatch` hook sends the task, escalating along the plan on failure;
- *   observe(...)  learn    — one binary outcome of the agent that ran updates the learner;
+ *   observe(...)  learn    — one binary outcome of the agent that ran updates the learner (and its reported cost
+ *                            corrects its prices);
  *   toJSON()      persist  — versioned JSON state (`Router.fromJSON`).
  */
 import { randomUUID } from 'node:crypto';
 import { type MatchCandidate, type MatchPolicy, type MatchResult, match } from '../match.js';
 import type { TaskDescriptor } from '../model/descriptor.js';
 import type { CapabilityProfile } from '../model/profile.js';
+import { CostCorrection, type CostCorrectionState } from './cost.js';
 import { decide } from './dial.js';
 import { type ExplorationOptions, type ExplorationState, ThompsonExploration } from './exploration.js';
 import type { TaskFeatures } from './features.js';
@@ -60,6 +62,8 @@ export interface RouterOutcome {
   readonly taskId: string;
   readonly agentId: string;
   readonly success: boolean;
+  /** The attempt's actual cost in the agent's currency (from its usage report), when known: corrects its prices. */
+  readonly cost?: number;
 }
 
 export interface DispatchAttempt {
@@ -72,6 +76,8 @@ export interface DispatchAttempt {
 
 export interface DispatchResult {
   readonly success: boolean;
+  /** The attempt's actual cost in the agent's currency, when the agent reports it. */
+  readonly cost?: number;
 }
 
 export type DispatchHook = (attempt: DispatchAttempt, signal: AbortSignal | undefined) => Promise<DispatchResult>;
@@ -96,6 +102,8 @@ export interface RouterState {
   readonly kind: 'rightsize-router';
   readonly learner: LearnerState;
   readonly exploration: ExplorationState;
+  /** Learned price corrections (absent in states written before they existed). */
+  readonly costs?: CostCorrectionState;
 }
 
 export interface RouterRun {
@@ -106,6 +114,8 @@ export interface RouterRun {
 
 interface Pending {
   readonly features: TaskFeatures;
+  /** Each agent's predicted cost for the task (its currency), to compare with the reported one. */
+  readonly predictedCost: ReadonlyMap<string, number>;
 }
 
 const clampComplexity = (c: number) => Math.min(64, Math.max(0, c));
@@ -126,6 +136,7 @@ export class Router {
   readonly #agents = new Map<string, MatchCandidate>();
   readonly #learner: OnlineIrtLearner;
   readonly #exploration: ThompsonExploration;
+  readonly #costs: CostCorrection;
   readonly #pending = new Map<string, Pending>();
   readonly #options: RouterOptions;
   readonly #maxPending: number;
@@ -141,6 +152,7 @@ export class Router {
       options.exploration === false ? { enabled: false } : options.exploration,
       state?.exploration,
     );
+    this.#costs = new CostCorrection({}, state?.costs);
     for (const agent of options.agents ?? []) this.upsertAgent(agent);
   }
 
@@ -190,7 +202,7 @@ export class Router {
     };
     const candidates = [...this.#agents.values()].map((agent) => ({
       ...agent,
-      profile: withCurve(agent.profile, d.domain, curveOf(agent)),
+      profile: withCurve(this.#costs.apply(agent.id, agent.profile), d.domain, curveOf(agent)),
     }));
     return match(
       {
@@ -251,7 +263,14 @@ export class Router {
     }
     this.#exploration.record(explored);
     const taskId = task.id ?? randomUUID();
-    this.#pending.set(taskId, { features });
+    const declaredFactor = (id: string) => this.#costs.factor(id);
+    const predictedCost = new Map(
+      [...greedyMatch.ranked, ...greedyMatch.rejected].map((a) => [
+        a.agentId,
+        a.predictions.cost.amount / declaredFactor(a.agentId),
+      ]),
+    );
+    this.#pending.set(taskId, { features, predictedCost });
     if (this.#pending.size > this.#maxPending) {
       const oldest = this.#pending.keys().next().value as string;
       this.#pending.delete(oldest);
@@ -277,6 +296,8 @@ export class Router {
     const agent = this.#agents.get(outcome.agentId);
     if (!pending || !agent) return false;
     this.#learner.observe(agent.id, agent.profile, pending.features, outcome.success);
+    if (outcome.cost !== undefined)
+      this.#costs.record(agent.id, pending.predictedCost.get(agent.id) ?? 0, outcome.cost);
     return true;
   }
 
@@ -300,7 +321,12 @@ export class Router {
         options.signal?.throwIfAborted();
         const result = await dispatch({ agentId, task, decision, attempt }, options.signal);
         attempts.push({ agentId, success: result.success });
-        this.observe({ taskId: decision.taskId, agentId, success: result.success });
+        this.observe({
+          taskId: decision.taskId,
+          agentId,
+          success: result.success,
+          ...(result.cost !== undefined ? { cost: result.cost } : {}),
+        });
         if (result.success) break;
       }
     } finally {
@@ -315,6 +341,7 @@ export class Router {
       kind: 'rightsize-router',
       learner: this.#learner.toJSON(),
       exploration: this.#exploration.toJSON(),
+      costs: this.#costs.toJSON(),
     };
   }
 }
