@@ -226,10 +226,12 @@ export async function demoCommand(argv: string[], io: CommandIO): Promise<number
       const usage = result.task ? readTaskExtension(result.task) : undefined;
       const reasoning = usage?.ok ? (usage.value.usage?.reasoningTokens ?? 0) : 0;
       const profile = declared.get(agentId) as CapabilityProfile;
-      cost += (64 * (profile.cost.outputPerMillion ?? 0) + reasoning * (profile.cost.reasoningPerMillion ?? 0)) / 1e6;
+      const attemptCost =
+        (64 * (profile.cost.outputPerMillion ?? 0) + reasoning * (profile.cost.reasoningPerMillion ?? 0)) / 1e6;
+      cost += attemptCost;
       const solved = TASK_FAMILIES[instance.family]?.verify(instance, answer) ?? false;
       attempts.push(`${agentId}:${solved ? 'correct' : 'wrong'}`);
-      return { success: solved };
+      return { success: solved, cost: attemptCost };
     },
   });
   try {
