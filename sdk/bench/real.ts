@@ -69,7 +69,13 @@ if (LAMBDAS.some((l) => !(l >= 0)) || LAMBDAS.length < 2) {
 const log = (line: string) => console.error(line);
 
 const dataDir = values.data ?? join(here, '..', '..', '..', 'shared', 'data', 'routellm-mmlu');
-const all = shuffled(await loadQuestions(dataDir), seed);
+const loaded = await loadQuestions(dataDir).catch((error: unknown) => {
+  console.error(
+    `bench:real: cannot read the data in ${dataDir}: ${error instanceof Error ? error.message : String(error)}`,
+  );
+  process.exit(2);
+});
+const all = shuffled(loaded, seed);
 const stream = Number.isFinite(limit) ? all.slice(0, limit) : all;
 const n = stream.length;
 const warmupEnd = Math.floor(0.2 * n);
