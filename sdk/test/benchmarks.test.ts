@@ -49,20 +49,46 @@ describe('benchmarks (smoke)', () => {
     }
   }, 120_000);
 
-  it('bench:routing compares every strategy against the oracles on every workload', async () => {
+  it('bench:routing scores tuned baselines, the Router and the oracles on every workload and deadline', async () => {
     const out = await json('routing.ts', ['--tasks', '200', '--no-write']);
-    expect(out).toMatchObject({ benchmark: 'bench:routing', simulated: true });
-    const workloads = out.workloads as Array<{
+    expect(out).toMatchObject({ benchmark: 'bench:routing', simulated: true, warmupShare: 0.2 });
+    const cases = out.cases as Array<{
       workload: string;
-      strategies: Array<{ strategy: string; successRate: number }>;
+      deadlineS: number | null;
+      scored: number;
+      strategies: Array<{ strategy: string; successRate: number; firstAttemptSuccessRate: number }>;
     }>;
-    expect(workloads.map((w) => w.workload)).toEqual(['voice', 'mixed', 'hard']);
-    for (const w of workloads) {
-      const rate = (name: string) => w.strategies.find((s) => s.strategy.startsWith(name))?.successRate ?? Number.NaN;
-      expect(w.strategies).toHaveLength(9);
-      expect(rate('hindsight-oracle')).toBeGreaterThanOrEqual(rate('random'));
-      expect(rate('informed-oracle')).toBeGreaterThanOrEqual(rate('random'));
+    expect(cases.map((c) => `${c.workload}@${c.deadlineS}`)).toEqual([
+      'voice@null',
+      'mixed@120',
+      'mixed@180',
+      'mixed@300',
+      'mixed@600',
+      'hard@120',
+      'hard@180',
+      'hard@300',
+      'hard@600',
+    ]);
+    for (const c of cases) {
+      expect(c.scored).toBe(160);
+      const rate = (name: string) => c.strategies.find((s) => s.strategy.startsWith(name))?.successRate ?? Number.NaN;
+      expect(c.strategies).toHaveLength(8);
+      expect(rate('hindsight')).toBeGreaterThanOrEqual(rate('random'));
+      for (const s of c.strategies) expect(s.firstAttemptSuccessRate).toBeLessThanOrEqual(s.successRate + 1e-9);
     }
-    expect(out.targets).toHaveProperty('mixedOracleShare');
+    expect(out.targets).toHaveProperty('noTunedBaselineBetterOnBoth');
+  }, 120_000);
+
+  it('bench:real replays real outcomes and reports APGR against the baselines', async () => {
+    const out = await json('real.ts', ['--limit', '600', '--lambdas', '0,4,16,1000', '--no-write']);
+    expect(out).toMatchObject({ benchmark: 'bench:real', questions: 600, warmup: 120 });
+    const router = out.router as { apgrEvaluation: number; perLambda: Array<{ lambda: number; strongShare: number }> };
+    expect(router.perLambda.map((p) => p.lambda)).toEqual([0, 4, 16, 1000]);
+    expect(router.perLambda[0]?.strongShare).toBe(0);
+    expect(Number.isFinite(router.apgrEvaluation)).toBe(true);
+    const baselines = (out.baselines as { evaluation: Record<string, { apgr: number }> }).evaluation;
+    expect(baselines.random?.apgr).toBeCloseTo(0.5, 9);
+    expect(baselines.oracle?.apgr).toBeGreaterThan(baselines.perSubjectHindsight?.apgr ?? 1);
+    expect(out).toHaveProperty('heldOut.router.apgr');
   }, 120_000);
 });

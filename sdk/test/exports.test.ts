@@ -10,6 +10,8 @@ describe('package exports map', () => {
     const rightsize = await import('@rightsize/sdk/rightsize');
     expect(rightsize.RIGHTSIZE_EXTENSION_URI).toBe('https://rightsize.dev/extensions/rightsize/v1');
     expect(typeof rightsize.match).toBe('function');
+    expect(typeof rightsize.Router).toBe('function');
+    expect(typeof rightsize.OnlineIrtLearner).toBe('function');
     expect(typeof root.match).toBe('function');
     expect(typeof root.createA2AValidator).toBe('function');
     expect(Object.keys(a2a.A2A_OBJECTS)).toContain('AgentCard');

@@ -5,6 +5,7 @@ import type { SimTask } from './workload.js';
 export interface Metrics {
   readonly tasks: number;
   readonly successRate: number;
+  readonly firstAttemptSuccessRate: number;
   readonly cost: number;
   readonly costPerTask: number;
   readonly costPerSuccess: number | null;
@@ -29,6 +30,7 @@ export function metricsOf(results: readonly TaskResult[]): Metrics {
   return {
     tasks: n,
     successRate: round(successes / Math.max(1, n)),
+    firstAttemptSuccessRate: round(results.filter((r) => r.firstAttemptSuccess).length / Math.max(1, n)),
     cost: round(cost, 6),
     costPerTask: round(cost / Math.max(1, n), 8),
     costPerSuccess: successes > 0 ? round(cost / successes, 8) : null,

@@ -51,11 +51,11 @@ export function paretoSvg(title: string, rows: readonly StrategyRow[]): string {
   ];
   const points = rows
     .map((r, i) => {
-      const colour = r.strategy === 'rightsize' ? '#000000' : palette[i % palette.length];
+      const colour = r.strategy.startsWith('rightsize') ? '#000000' : palette[i % palette.length];
       const px = x(r.costPerTask);
       const py = y(r.successRate);
       return (
-        `<circle cx="${px.toFixed(1)}" cy="${py.toFixed(1)}" r="${r.strategy === 'rightsize' ? 7 : 5}" fill="${colour}"/>` +
+        `<circle cx="${px.toFixed(1)}" cy="${py.toFixed(1)}" r="${r.strategy.startsWith('rightsize') ? 7 : 5}" fill="${colour}"/>` +
         `<text x="${W - m.r + 12}" y="${m.t + 16 * i}" font-size="12" fill="${colour}">● ${escapeXml(r.strategy)} (${(100 * r.successRate).toFixed(1)}%, $${r.costPerTask.toExponential(2)})</text>`
       );
     })
@@ -66,40 +66,6 @@ ${ticks.map((e) => `<text x="${x(10 ** e)}" y="${H - m.b + 16}" font-size="11" t
 <text x="${(m.l + W - m.r) / 2}" y="${H - 10}" font-size="12" text-anchor="middle">cost per task, USD (log scale; free is drawn at 1e-7)</text>
 <text x="16" y="${(m.t + H - m.b) / 2}" font-size="12" transform="rotate(-90 16 ${(m.t + H - m.b) / 2})" text-anchor="middle">success rate</text>
 ${points}
-</svg>
-`;
-}
-
-/** Success per window of tasks for several series: the calibration learning curve. */
-export function learningSvg(
-  title: string,
-  window: number,
-  series: ReadonlyArray<{ name: string; points: readonly number[] }>,
-): string {
-  const W = 820;
-  const H = 360;
-  const m = { l: 60, r: 260, t: 40, b: 50 };
-  const n = Math.max(...series.map((s) => s.points.length));
-  const all = series.flatMap((s) => s.points);
-  const lo = Math.max(0, Math.min(...all) - 0.05);
-  const hi = Math.min(1, Math.max(...all) + 0.05);
-  const x = (i: number) => m.l + (i / Math.max(1, n - 1)) * (W - m.l - m.r);
-  const y = (v: number) => H - m.b - ((v - lo) / (hi - lo || 1)) * (H - m.t - m.b);
-  const colours = ['#000000', '#d95f02', '#7570b3', '#1b9e77'];
-  return `${frame(title, W, H, m)}
-${[lo, (lo + hi) / 2, hi].map((v) => `<text x="${m.l - 8}" y="${y(v) + 4}" font-size="11" text-anchor="end">${(100 * v).toFixed(0)}%</text>`).join('\n')}
-${Array.from({ length: n }, (_, i) => i)
-  .filter((i) => i % 2 === 0)
-  .map((i) => `<text x="${x(i)}" y="${H - m.b + 16}" font-size="11" text-anchor="middle">${(i + 1) * window}</text>`)
-  .join('\n')}
-<text x="${(m.l + W - m.r) / 2}" y="${H - 10}" font-size="12" text-anchor="middle">tasks routed (end of each window of ${window})</text>
-${series
-  .map((s, k) => {
-    const colour = colours[k % colours.length];
-    const path = s.points.map((v, i) => `${i === 0 ? 'M' : 'L'}${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
-    return `<path d="${path}" fill="none" stroke="${colour}" stroke-width="2"/><text x="${W - m.r + 10}" y="${m.t + 18 * k}" font-size="12" fill="${colour}">— ${escapeXml(s.name)}</text>`;
-  })
-  .join('\n')}
 </svg>
 `;
 }

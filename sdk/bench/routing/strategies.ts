@@ -1,17 +1,22 @@
-/** The routing strategies compared by bench:routing, all run on the same SIMULATED tasks and realised outcomes. */
-import { Calibrator } from '../../src/rightsize/calibration.js';
-import { ColdStartEstimator, chainEstimators, NearestNeighbourEstimator } from '../../src/rightsize/estimator.js';
-import { type MatchCandidate, match } from '../../src/rightsize/match.js';
+/**
+ * The routing strategies compared by bench:routing, all run on the same SIMULATED tasks and realised outcomes.
+ * Every baseline is tuned on the warm-up (the first 20 % of the tasks) for the same objective as the Router —
+ * value · success − cost — and every strategy is scored on the rest. The oracle is the best plan (one agent, or one
+ * agent and an escalation) under the TRUE success probabilities for that objective: an upper bound in expectation.
+ */
+import { ColdStartEstimator } from '../../src/rightsize/estimator.js';
+import { Router } from '../../src/rightsize/learning/router.js';
 import type { CapabilityProfile } from '../../src/rightsize/model/profile.js';
-import { expectedReasoningTokens, predictCost, reasoningOf } from '../../src/rightsize/predict.js';
 import { mulberry32 } from '../../src/rightsize/prng.js';
-import { SIM_AGENTS, trueProfile } from './fleet.js';
+import { SIM_AGENTS, trueSuccess } from './fleet.js';
 import { inTime, type Realised, type SimTask } from './workload.js';
 
 export interface TaskResult {
   readonly attempts: readonly string[];
   /** A correct answer was delivered within the task's deadlines. */
   readonly success: boolean;
+  /** The first attempt alone was correct and in time. */
+  readonly firstAttemptSuccess: boolean;
   readonly cost: number;
   /** Time from the request to the final answer, over every attempt. */
   readonly elapsedMs: number;
@@ -20,23 +25,28 @@ export interface TaskResult {
 
 export type Outcomes = ReadonlyMap<string, readonly Realised[]>;
 
+/** What the objective values one success at, in USD (fixed before any result was seen). */
+export const VALUE_OF_SUCCESS = 0.1;
+
 const at = (outcomes: Outcomes, agent: string, task: SimTask) =>
   (outcomes.get(agent) as Realised[])[task.index] as Realised;
 
 /**
- * Runs a cascade: each attempt is paid for and takes its time; the verifier accepts or rejects it; a rejected
- * attempt moves to the next agent while `mayContinue` allows.
+ * Runs a plan: each attempt is paid for and takes its time; the verifier (90 % sensitive) accepts or rejects it; a
+ * rejected attempt moves to the next agent while `mayContinue` allows.
  */
-function cascade(
+export function cascade(
   task: SimTask,
   plan: readonly string[],
   outcomes: Outcomes,
   mayContinue: (elapsedMs: number, next: string) => boolean = () => true,
+  onAttempt?: (agent: string, accepted: boolean, cost: number) => void,
 ): TaskResult {
   let cost = 0;
   let elapsed = 0;
   const attempts: string[] = [];
   let final: { correct: boolean; firstResponseMs: number; completionMs: number } | undefined;
+  let first = false;
   for (const [i, agent] of plan.entries()) {
     const r = at(outcomes, agent, task);
     attempts.push(agent);
@@ -44,183 +54,246 @@ function cascade(
     cost += r.cost;
     elapsed += r.completionMs;
     final = { correct: r.correct, firstResponseMs: started + r.firstResponseMs, completionMs: elapsed };
+    if (i === 0) first = r.correct && inTime(task, final);
+    onAttempt?.(agent, r.verifierAccepts, r.cost);
     const next = plan[i + 1];
     if (r.verifierAccepts || next === undefined || !mayContinue(elapsed, next)) break;
   }
-  if (!final) return { attempts, success: false, cost: 0, elapsedMs: 0, deadlineMiss: false };
+  if (!final)
+    return { attempts, success: false, firstAttemptSuccess: false, cost: 0, elapsedMs: 0, deadlineMiss: false };
   const timely = inTime(task, final);
-  return { attempts, success: final.correct && timely, cost, elapsedMs: elapsed, deadlineMiss: !timely };
+  return {
+    attempts,
+    success: final.correct && timely,
+    firstAttemptSuccess: first,
+    cost,
+    elapsedMs: elapsed,
+    deadlineMiss: !timely,
+  };
 }
 
-const single = (task: SimTask, agent: string, outcomes: Outcomes) => cascade(task, [agent], outcomes);
-
-/** Expected cost of an agent for a task by its declared profile, at a complexity. */
-function declaredCost(profile: CapabilityProfile, task: SimTask, complexity: number): number {
-  const reasoning = expectedReasoningTokens(reasoningOf(profile.reasoning), { value: complexity, sigma: 1 });
-  return predictCost(profile.cost, { input: task.inputTokens, output: task.outputTokens, reasoning });
-}
+/** The objective every strategy is tuned or built for: VALUE_OF_SUCCESS per success minus the cost. */
+export const objective = (results: readonly TaskResult[]): number =>
+  results.reduce((s, r) => s + (r.success ? VALUE_OF_SUCCESS : 0) - r.cost, 0);
 
 const cold = new ColdStartEstimator();
+/** What a baseline knows of a task's difficulty: the client's estimate, else the cold-start estimate of its text. */
 const estimateOf = (task: SimTask) => task.clientEstimate?.value ?? cold.estimate({ text: task.text }).value;
 
-export function randomStrategy(tasks: readonly SimTask[], outcomes: Outcomes, seed: number): TaskResult[] {
-  const rng = mulberry32(seed);
-  return tasks.map((t) => single(t, (SIM_AGENTS[rng.int(0, SIM_AGENTS.length - 1)] as { id: string }).id, outcomes));
-}
+const AGENT_IDS = SIM_AGENTS.map((a) => a.id);
 
-/** Agents with their declared expected cost for the task at its estimated complexity, cheapest first. */
-function byDeclaredCost(task: SimTask, declared: Map<string, CapabilityProfile>): Array<{ id: string; cost: number }> {
-  return SIM_AGENTS.map((a) => ({
-    id: a.id,
-    cost: declaredCost(declared.get(a.id) as CapabilityProfile, task, estimateOf(task)),
-  })).sort((x, y) => x.cost - y.cost || (x.id < y.id ? -1 : 1));
-}
-
-export function cheapestStrategy(
-  tasks: readonly SimTask[],
-  outcomes: Outcomes,
-  declared: Map<string, CapabilityProfile>,
-): TaskResult[] {
-  return tasks.map((t) => single(t, (byDeclaredCost(t, declared)[0] as { id: string }).id, outcomes));
-}
-
-export function strongestStrategy(
-  tasks: readonly SimTask[],
-  outcomes: Outcomes,
-  declared: Map<string, CapabilityProfile>,
-): TaskResult[] {
-  return tasks.map((t) => {
-    const ability = (id: string) => {
-      const domains = (declared.get(id) as CapabilityProfile).domains;
-      return (domains.find((d) => d.domain === t.domain) ?? domains.find((d) => d.domain === 'general'))?.ability ?? 0;
-    };
-    const best = [...SIM_AGENTS].sort((x, y) => ability(y.id) - ability(x.id))[0] as { id: string };
-    return single(t, best.id, outcomes);
-  });
-}
-
-/** The one agent with the best success on the whole workload, chosen in hindsight. */
-export function bestSingleStrategy(
-  tasks: readonly SimTask[],
-  outcomes: Outcomes,
-): { agent: string; results: TaskResult[] } {
-  let best = { agent: '', results: [] as TaskResult[], rate: -1 };
-  for (const a of SIM_AGENTS) {
-    const results = tasks.map((t) => single(t, a.id, outcomes));
-    const rate = results.filter((r) => r.success).length;
-    if (rate > best.rate) best = { agent: a.id, results, rate };
+/** The best of `configs` on the warm-up by the objective (first one wins ties: configs are listed cheapest first). */
+function tune<T>(configs: readonly T[], warmup: readonly SimTask[], run: (config: T, t: SimTask) => TaskResult): T {
+  let best = configs[0] as T;
+  let bestValue = Number.NEGATIVE_INFINITY;
+  for (const config of configs) {
+    const value = objective(warmup.map((t) => run(config, t)));
+    if (value > bestValue) {
+      best = config;
+      bestValue = value;
+    }
   }
   return best;
 }
 
-/** RouteLLM-style: a strong and a weak model, strong when the estimate is in the top 30 % of the workload's. */
-export function thresholdStrategy(tasks: readonly SimTask[], outcomes: Outcomes): TaskResult[] {
-  const estimates = tasks.map(estimateOf).sort((a, b) => a - b);
-  const threshold = estimates[Math.floor(0.7 * estimates.length)] ?? 0;
-  return tasks.map((t) => single(t, estimateOf(t) >= threshold ? 'sim-cloud-think' : 'sim-edge-fast', outcomes));
+export interface StrategyRun {
+  readonly name: string;
+  readonly results: TaskResult[];
+  /** What tuning chose, for the report. */
+  readonly tuned?: string;
 }
 
-/** FrugalGPT-style: cheapest first by declared price, escalate on a verifier rejection, at most three attempts. */
-export function cascadeStrategy(
+export function randomStrategy(tasks: readonly SimTask[], outcomes: Outcomes, seed: number): StrategyRun {
+  const rng = mulberry32(seed);
+  return {
+    name: 'random',
+    results: tasks.map((t) => cascade(t, [AGENT_IDS[rng.int(0, AGENT_IDS.length - 1)] as string], outcomes)),
+  };
+}
+
+/** The single agent with the best warm-up objective. */
+export function bestSingle(warmup: readonly SimTask[], tasks: readonly SimTask[], outcomes: Outcomes): StrategyRun {
+  const agent = tune(AGENT_IDS, warmup, (a, t) => cascade(t, [a], outcomes));
+  return { name: 'best single (tuned)', tuned: agent, results: tasks.map((t) => cascade(t, [agent], outcomes)) };
+}
+
+/** The agent that declares the highest ability in the task's domain (untuned reference). */
+export function strongestDeclared(
   tasks: readonly SimTask[],
   outcomes: Outcomes,
-  declared: Map<string, CapabilityProfile>,
-): TaskResult[] {
-  return tasks.map((t) => {
-    const byPrice = byDeclaredCost(t, declared);
-    // FrugalGPT cascades across price levels: the cheapest agent of each distinct price, three levels.
-    const plan = byPrice
-      .filter((x, i) => i === 0 || x.cost > (byPrice[i - 1] as { cost: number }).cost)
-      .slice(0, 3)
-      .map((x) => x.id);
-    return cascade(t, plan, outcomes);
+  declared: ReadonlyMap<string, CapabilityProfile>,
+): StrategyRun {
+  const ability = (id: string, domain: string) => {
+    const domains = (declared.get(id) as CapabilityProfile).domains;
+    return (domains.find((d) => d.domain === domain) ?? domains.find((d) => d.domain === 'general'))?.ability ?? 0;
+  };
+  return {
+    name: 'always strongest (declared)',
+    results: tasks.map((t) => {
+      const best = [...AGENT_IDS].sort((x, y) => ability(y, t.domain) - ability(x, t.domain))[0] as string;
+      return cascade(t, [best], outcomes);
+    }),
+  };
+}
+
+/**
+ * RouteLLM-style threshold with escalation: a weak and a strong agent; the strong one when the estimate is at least
+ * θ, else the weak one first and the strong one when the verifier rejects. Pair and θ tuned on the warm-up.
+ */
+export function thresholdEscalation(
+  warmup: readonly SimTask[],
+  tasks: readonly SimTask[],
+  outcomes: Outcomes,
+): StrategyRun {
+  const configs: Array<{ weak: string; strong: string; theta: number }> = [];
+  for (const weak of AGENT_IDS)
+    for (const strong of AGENT_IDS)
+      if (weak !== strong) for (let theta = 0; theta <= 12; theta++) configs.push({ weak, strong, theta });
+  const plan = (c: (typeof configs)[number], t: SimTask) =>
+    estimateOf(t) >= c.theta ? [c.strong] : [c.weak, c.strong];
+  const best = tune(configs, warmup, (c, t) => cascade(t, plan(c, t), outcomes));
+  return {
+    name: 'threshold + escalation (tuned)',
+    tuned: `${best.weak} below ${best.theta}, else ${best.strong}`,
+    results: tasks.map((t) => cascade(t, plan(best, t), outcomes)),
+  };
+}
+
+/**
+ * FrugalGPT-style cascade over every price level: one agent per level (the best of the level on the warm-up),
+ * cheapest first, escalating on a verifier rejection; the first level and the depth are tuned on the warm-up.
+ */
+export function tunedCascade(warmup: readonly SimTask[], tasks: readonly SimTask[], outcomes: Outcomes): StrategyRun {
+  const price = (id: string) => {
+    const c = SIM_AGENTS.find((a) => a.id === id)?.cost;
+    return (c?.inputPerMillion ?? 0) + (c?.outputPerMillion ?? 0);
+  };
+  const levels = [...new Set(AGENT_IDS.map(price))].sort((a, b) => a - b);
+  const ladder = levels.map((level) =>
+    tune(
+      AGENT_IDS.filter((id) => price(id) === level),
+      warmup,
+      (a, t) => cascade(t, [a], outcomes),
+    ),
+  );
+  const configs: Array<{ from: number; depth: number }> = [];
+  for (let from = 0; from < ladder.length; from++)
+    for (let depth = 1; from + depth <= ladder.length; depth++) configs.push({ from, depth });
+  const plan = (c: { from: number; depth: number }) => ladder.slice(c.from, c.from + c.depth);
+  const best = tune(configs, warmup, (c, t) => cascade(t, plan(c), outcomes));
+  return {
+    name: 'cascade over price levels (tuned)',
+    tuned: plan(best).join(' → '),
+    results: tasks.map((t) => cascade(t, plan(best), outcomes)),
+  };
+}
+
+/**
+ * Rightsize: the Router from the declared (mis-claimed) profiles, λ = VALUE_OF_SUCCESS, exploration budget 0.05,
+ * escalation along its plan while the predicted completion fits the deadline. It learns online from every task
+ * (warm-up included) from what a broker observes: the verifier's verdict and the reported cost of each attempt —
+ * no complexity feedback.
+ */
+export function rightsize(
+  tasks: readonly SimTask[],
+  outcomes: Outcomes,
+  declared: ReadonlyMap<string, CapabilityProfile>,
+  seed: number,
+): StrategyRun {
+  const router = new Router({
+    agents: AGENT_IDS.map((id) => ({ id, profile: declared.get(id) as CapabilityProfile })),
+    lambda: VALUE_OF_SUCCESS,
+    exploration: { budget: 0.05, seed },
   });
-}
-
-export interface RightsizeOptions {
-  /** Profiles the router believes (declared, or the truth for the informed oracle). */
-  readonly profiles: Map<string, CapabilityProfile>;
-  /** Learn abilities from outcomes (spec §9.3). */
-  readonly calibrate: boolean;
-  /** Use each task's true complexity (informed oracle) instead of the client estimate / estimator. */
-  readonly trueComplexity?: boolean;
-}
-
-/** Rightsize: the spec's matching rule, escalation within the deadline, calibration and the learning estimator. */
-export function rightsizeStrategy(
-  tasks: readonly SimTask[],
-  outcomes: Outcomes,
-  options: RightsizeOptions,
-): TaskResult[] {
-  const calibrator = new Calibrator();
-  const knn = new NearestNeighbourEstimator();
-  const estimator = chainEstimators(knn, new ColdStartEstimator());
-  return tasks.map((t) => {
-    const complexity = options.trueComplexity
-      ? { value: t.trueComplexity, sigma: 0 }
-      : (t.clientEstimate ?? estimator.estimate({ text: t.text, domain: t.domain }));
-    const candidates: MatchCandidate[] = SIM_AGENTS.map((a) => {
-      const declared = options.profiles.get(a.id) as CapabilityProfile;
-      return { id: a.id, profile: options.calibrate ? calibrator.calibratedProfile(a.id, declared) : declared };
-    });
-    const result = match(
-      {
-        descriptor: {
-          domain: t.domain,
-          ...(complexity ? { complexity: { value: complexity.value, sigma: complexity.sigma ?? 0 } } : {}),
-          inputTokens: t.inputTokens,
-          outputTokens: t.outputTokens,
-          constraints: t.constraints,
-          ...(t.network ? { network: t.network } : {}),
-          preference: t.preference,
-        },
+  let bestEffort = 0;
+  const results = tasks.map((t) => {
+    const decision = router.route({
+      id: String(t.index),
+      text: t.text,
+      descriptor: {
+        domain: t.domain,
+        ...(t.clientEstimate ? { complexity: t.clientEstimate } : {}),
+        inputTokens: t.inputTokens,
+        outputTokens: t.outputTokens,
+        constraints: t.constraints,
+        ...(t.network ? { network: t.network } : {}),
       },
-      candidates,
-    );
-    const predicted = new Map(result.ranked.map((a) => [a.agentId, a.predictions.completionMs]));
+    });
+    if (decision.bestEffort) bestEffort++;
+    const assessments = [...decision.match.ranked, ...decision.match.rejected];
+    const predicted = new Map(assessments.map((a) => [a.agentId, a.predictions.completionMs]));
     const deadline = t.constraints.completionDeadlineMs ?? Number.POSITIVE_INFINITY;
-    const run = cascade(
+    const result = cascade(
       t,
-      result.escalation,
+      decision.plan,
       outcomes,
       (elapsed, next) => elapsed + (predicted.get(next) ?? 0) <= deadline,
+      (agentId, accepted, cost) => router.observe({ taskId: decision.taskId, agentId, success: accepted, cost }),
     );
-    // Feedback: each attempt's verifier verdict; complexity measured from a reasoning agent's tokens when one answered.
-    let measured: number | undefined;
-    for (const agentId of run.attempts) {
-      const r = at(outcomes, agentId, t);
-      const agent = SIM_AGENTS.find((a) => a.id === agentId);
-      if (agent && agent.reasoning.mode !== 'none' && r.verifierAccepts && r.correct) {
-        measured = Math.log2(r.reasoningTokens / (agent.reasoning.tokensPerStep ?? 24));
+    router.complete(decision.taskId);
+    return result;
+  });
+  return { name: 'rightsize (Router)', tuned: `best-effort decisions: ${bestEffort}`, results };
+}
+
+/**
+ * The oracle: for each task, the plan — one agent, or one agent then another on a verifier rejection — with the
+ * best expected objective under the TRUE success probabilities (the budget cut and each attempt's time and cost as
+ * realised), then run. Being the best plan for the objective in expectation, it bounds every strategy's objective.
+ */
+export function trueOracle(tasks: readonly SimTask[], outcomes: Outcomes): StrategyRun {
+  const results = tasks.map((t) => {
+    const p = new Map(
+      SIM_AGENTS.map((a) => {
+        const r = at(outcomes, a.id, t);
+        const budgetOk =
+          a.reasoning.mode === 'none' || r.reasoningTokens < (a.reasoning.maxReasoningTokens ?? Infinity);
+        return [a.id, budgetOk ? trueSuccess(a, t.domain, t.trueComplexity) : 0];
+      }),
+    );
+    let best: string[] = [];
+    let bestValue = 0;
+    for (const a of AGENT_IDS) {
+      const ra = at(outcomes, a, t);
+      const pa = (p.get(a) as number) * (inTime(t, ra) ? 1 : 0);
+      const single = VALUE_OF_SUCCESS * pa - ra.cost;
+      if (single > bestValue) {
+        best = [a];
+        bestValue = single;
+      }
+      for (const b of AGENT_IDS) {
+        if (b === a) continue;
+        const rb = at(outcomes, b, t);
+        const both = {
+          firstResponseMs: ra.completionMs + rb.firstResponseMs,
+          completionMs: ra.completionMs + rb.completionMs,
+        };
+        const pb = (p.get(b) as number) * (inTime(t, both) ? 1 : 0);
+        const rejected = (1 - (p.get(a) as number)) * 0.9;
+        const value = VALUE_OF_SUCCESS * (pa + rejected * pb) - ra.cost - rejected * rb.cost;
+        if (value > bestValue) {
+          best = [a, b];
+          bestValue = value;
+        }
       }
     }
-    for (const agentId of run.attempts) {
-      const r = at(outcomes, agentId, t);
-      calibrator.observe(
-        { agentId, domain: t.domain, complexity: measured ?? complexity?.value ?? 4, success: r.verifierAccepts },
-        options.profiles.get(agentId) as CapabilityProfile,
-      );
-    }
-    if (measured !== undefined) knn.learn({ text: t.text, domain: t.domain }, measured);
-    return run;
+    return cascade(t, best, outcomes);
   });
+  return { name: 'oracle (true probabilities, with escalation)', results };
 }
 
-/** Informed oracle: Rightsize's policy with every task's true complexity and every agent's true curve and latency. */
-export function informedOracle(tasks: readonly SimTask[], outcomes: Outcomes): TaskResult[] {
-  const truth = new Map(SIM_AGENTS.map((a) => [a.id, trueProfile(a)]));
-  return rightsizeStrategy(tasks, outcomes, { profiles: truth, calibrate: false, trueComplexity: true });
-}
-
-/** Hindsight oracle: sees every realised outcome and picks the cheapest agent that answers correctly in time. */
-export function hindsightOracle(tasks: readonly SimTask[], outcomes: Outcomes): TaskResult[] {
-  return tasks.map((t) => {
-    const good = SIM_AGENTS.map((a) => ({ id: a.id, r: at(outcomes, a.id, t) }))
-      .filter((x) => x.r.correct && inTime(t, x.r))
-      .sort((x, y) => x.r.cost - y.r.cost || x.r.completionMs - y.r.completionMs);
-    const pick = good[0];
-    return pick
-      ? single(t, pick.id, outcomes)
-      : { attempts: [], success: false, cost: 0, elapsedMs: 0, deadlineMiss: false };
-  });
+/** Hindsight: sees every realised outcome and picks the cheapest agent that answers correctly in time. */
+export function hindsightOracle(tasks: readonly SimTask[], outcomes: Outcomes): StrategyRun {
+  return {
+    name: 'hindsight (sees outcomes)',
+    results: tasks.map((t) => {
+      const good = AGENT_IDS.map((id) => ({ id, r: at(outcomes, id, t) }))
+        .filter((x) => x.r.correct && inTime(t, x.r))
+        .sort((x, y) => x.r.cost - y.r.cost || x.r.completionMs - y.r.completionMs);
+      const pick = good[0];
+      return pick
+        ? cascade(t, [pick.id], outcomes)
+        : { attempts: [], success: false, firstAttemptSuccess: false, cost: 0, elapsedMs: 0, deadlineMiss: false };
+    }),
+  };
 }

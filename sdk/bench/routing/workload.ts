@@ -7,9 +7,8 @@
 import type { NetworkConditions } from '../../src/rightsize/model/common.js';
 import type { Constraints, Preference } from '../../src/rightsize/model/descriptor.js';
 import { mulberry32, type Prng } from '../../src/rightsize/prng.js';
-import { logistic } from '../../src/rightsize/stats.js';
 import { TASK_FAMILIES } from '../../src/rightsize/task-bank/index.js';
-import { SIM_AGENTS, type SimAgent, type SimDomain, trueAbility } from './fleet.js';
+import { SIM_AGENTS, type SimAgent, type SimDomain, trueSuccess } from './fleet.js';
 
 export type WorkloadName = 'voice' | 'mixed' | 'hard';
 
@@ -79,7 +78,8 @@ function band(rng: Prng, easy: number, medium: number): number {
   return 8 + rng.next() * 4;
 }
 
-export function generateWorkload(name: WorkloadName, count: number, seed: number): SimTask[] {
+/** `deadlineMs` is the completion deadline of the mixed and hard workloads (voice keeps its real-time deadlines). */
+export function generateWorkload(name: WorkloadName, count: number, seed: number, deadlineMs: number): SimTask[] {
   const rng = mulberry32(seed);
   return Array.from({ length: count }, (_, index) => {
     let domain: SimDomain;
@@ -99,14 +99,14 @@ export function generateWorkload(name: WorkloadName, count: number, seed: number
       domain = (['general', 'dialogue', 'extraction', 'math', 'code', 'planning'] as const)[rng.int(0, 5)] as SimDomain;
       base = band(rng, 0.6, 0.3);
       network = rng.next() < 0.5 ? LINKS.wired : LINKS['4g'];
-      constraints = { completionDeadlineMs: 600_000 };
+      constraints = { completionDeadlineMs: deadlineMs };
       preference = 'cost';
       outputTokens = 100 + rng.int(0, 400);
     } else {
       domain = (['math', 'planning', 'code'] as const)[rng.int(0, 2)] as SimDomain;
       base = 6 + rng.next() * 6;
       network = LINKS.wired;
-      constraints = { completionDeadlineMs: 600_000 };
+      constraints = { completionDeadlineMs: deadlineMs };
       preference = 'cost';
       outputTokens = 300 + rng.int(0, 700);
     }
@@ -137,11 +137,12 @@ export function realise(task: SimTask, agent: SimAgent, seed: number): Realised 
   const reasons = agent.reasoning.mode !== 'none';
   const tokensPerStep = agent.reasoning.tokensPerStep ?? 24;
   const budget = agent.reasoning.maxReasoningTokens ?? Number.POSITIVE_INFINITY;
-  const needed = tokensPerStep * 2 ** c;
+  // Heavy-tailed reasoning: log-normal spread (σ = 0.7) and, for 10 % of attempts, a Pareto(1.5) blow-up.
+  let needed = tokensPerStep * 2 ** c * Math.exp(rng.normal(0, 0.7));
+  if (rng.next() < 0.1) needed *= (1 - rng.next()) ** (-1 / 1.5);
   const withinBudget = !reasons || needed <= budget;
-  const p = logistic(agent.slope * (trueAbility(agent, task.domain) - c));
-  const correct = withinBudget && rng.next() < p;
-  const reasoningTokens = reasons ? Math.min(needed, budget) * Math.exp(rng.normal(0, 0.2)) : 0;
+  const correct = withinBudget && rng.next() < trueSuccess(agent, task.domain, c);
+  const reasoningTokens = reasons ? Math.min(needed, budget) : 0;
   const net = task.network;
   let networkMs = 0;
   if (agent.tier !== 'device' && net) {

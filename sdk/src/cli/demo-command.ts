@@ -3,21 +3,20 @@
  * Rightsize capability profiles, resolves their cards over HTTP, and routes calibration tasks (spec §9.1) to them
  * with the matching rule: each decision is printed with its predictions and the reasons other agents were ruled out,
  * the task is sent with the A2A client, the answer is checked by the family's verifier, failures escalate along the
- * plan, and outcomes calibrate the agents. The simulated agents answer correctly with the probability of their TRUE
+ * plan, and the Router learns from every outcome (`Router.run`: route → dispatch → observe). The simulated agents answer correctly with the probability of their TRUE
  * curve (one of them over-claims its declared ability by 2), after a shortened simulated latency.
  */
 import { parseArgs } from 'node:util';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { AgentCard } from '../a2a/model/index.js';
 import { A2AClient } from '../client/index.js';
-import { Calibrator } from '../rightsize/calibration.js';
-import { CandidateIndex } from '../rightsize/candidate-index.js';
 import {
   readCapabilityProfile,
   readTaskExtension,
   withCapabilityProfile,
   withMessageExtension,
 } from '../rightsize/extension.js';
+import { Router } from '../rightsize/learning/router.js';
 import type { CapabilityProfile } from '../rightsize/model/profile.js';
 import { capabilitySuccessAt } from '../rightsize/predict.js';
 import { mulberry32, type Prng } from '../rightsize/prng.js';
@@ -29,7 +28,7 @@ export const DEMO_HELP = `Usage: rightsize demo [options]
 
 Starts a simulated fleet of four A2A agents on loopback (on-device, edge, cloud fast, cloud thinking), each with a
 Rightsize capability profile on its card, and routes calibration tasks to them: prints every routing decision,
-the answer check, escalations, and the calibration the fleet earns. Nothing leaves this machine.
+the answer check, escalations, and the curves the Router learns from the outcomes. Nothing leaves this machine.
 
 Options:
   --tasks <n>    tasks to route (default 12)
@@ -208,10 +207,33 @@ export async function demoCommand(argv: string[], io: CommandIO): Promise<number
   const rng = mulberry32(seed + 17);
   const servers = await Promise.all(FLEET.map((agent) => serve(agent, byKey, rng)));
   const clients = new Map<string, A2AClient>();
-  const index = new CandidateIndex();
-  const calibrator = new Calibrator();
   const declared = new Map<string, CapabilityProfile>();
   const decisions: unknown[] = [];
+  let cost = 0;
+  let attempts: string[] = [];
+  const byTaskId = new Map<string, TaskInstance>();
+  const router = new Router({
+    exploration: { budget: 0.1, seed },
+    dispatch: async ({ agentId, task }) => {
+      const instance = byTaskId.get(task.id as string) as TaskInstance;
+      const client = clients.get(agentId) as A2AClient;
+      const message = withMessageExtension(
+        { messageId: `${task.id}#${agentId}`, role: 'ROLE_USER', parts: [{ text: task.text }] },
+        { descriptor: task.descriptor },
+      );
+      const result = await client.sendMessage(message);
+      const answer = result.task?.status.message?.parts.map((part) => ('text' in part ? part.text : '')).join('') ?? '';
+      const usage = result.task ? readTaskExtension(result.task) : undefined;
+      const reasoning = usage?.ok ? (usage.value.usage?.reasoningTokens ?? 0) : 0;
+      const profile = declared.get(agentId) as CapabilityProfile;
+      const attemptCost =
+        (64 * (profile.cost.outputPerMillion ?? 0) + reasoning * (profile.cost.reasoningPerMillion ?? 0)) / 1e6;
+      cost += attemptCost;
+      const solved = TASK_FAMILIES[instance.family]?.verify(instance, answer) ?? false;
+      attempts.push(`${agentId}:${solved ? 'correct' : 'wrong'}`);
+      return { success: solved, cost: attemptCost };
+    },
+  });
   try {
     say(`Simulated fleet (loopback): ${servers.map((s, i) => `${FLEET[i]?.id} ${s.url}`).join(', ')}`);
     for (const [i, server] of servers.entries()) {
@@ -221,11 +243,10 @@ export async function demoCommand(argv: string[], io: CommandIO): Promise<number
       const id = FLEET[i]?.id as string;
       clients.set(id, client);
       declared.set(id, read.value);
-      index.upsert({ id, profile: read.value });
+      router.upsertAgent({ id, profile: read.value });
     }
-    say(`Resolved ${clients.size} agent cards over HTTP; routing ${count} tasks.\n`);
+    say(`Resolved ${clients.size} agent cards over HTTP; routing ${count} tasks with the Router.\n`);
     let successes = 0;
-    let cost = 0;
     for (const [i, task] of tasks.entries()) {
       const descriptor = {
         domain: task.domain,
@@ -233,63 +254,69 @@ export async function demoCommand(argv: string[], io: CommandIO): Promise<number
         outputTokens: 64,
         constraints: { completionDeadlineMs: 600_000 },
       };
-      for (const [id, profile] of declared) index.upsert({ id, profile: calibrator.calibratedProfile(id, profile) });
-      const decision = index.match({ descriptor });
-      const rejected = decision.rejected.map((a) => `${a.agentId}: ${a.reasons.join(', ')}`).join('; ');
+      const id = `demo-${i}`;
+      byTaskId.set(id, task);
+      attempts = [];
       say(`#${i + 1} ${task.family}(${task.parameter}) domain=${task.domain} c=${task.complexity.toFixed(2)}`);
+      const run = await router.run({ id, text: task.prompt.slice(0, 2000), descriptor });
+      const decision = run.decision;
+      const rejected = decision.match.rejected.map((a) => `${a.agentId}: ${a.reasons.join(', ')}`).join('; ');
       if (!decision.chosen) {
         say(`   no capable agent (${rejected})\n`);
         decisions.push({ task: i, family: task.family, complexity: task.complexity, chosen: null, rejected });
         continue;
       }
-      const p = decision.chosen.predictions;
+      const chosen = [...decision.match.ranked, ...decision.match.rejected].find((a) => a.agentId === decision.chosen);
+      const p = chosen?.predictions;
+      const marks = `${decision.bestEffort ? ' [best effort]' : ''}${decision.explored ? ' [exploring]' : ''}`;
       say(
-        `   chose ${decision.chosen.agentId}: P=${p.success.toFixed(3)} cost=$${p.cost.amount.toExponential(2)} plan=${decision.escalation.join(' → ')}`,
+        `   chose ${decision.chosen}${marks}: P=${p?.success.toFixed(3)} cost=$${p?.cost.amount.toExponential(2)} plan=${decision.plan.join(' → ')} (learned c=${decision.difficulty.value.toFixed(2)})`,
       );
       if (rejected) say(`   ruled out: ${rejected}`);
-      let solved = false;
-      const attempts: string[] = [];
-      for (const agentId of decision.escalation) {
-        const client = clients.get(agentId) as A2AClient;
-        const message = withMessageExtension(
-          { messageId: `demo-${i}#${agentId}`, role: 'ROLE_USER', parts: [{ text: task.prompt.slice(0, 2000) }] },
-          { descriptor },
-        );
-        const result = await client.sendMessage(message);
-        const answer =
-          result.task?.status.message?.parts.map((part) => ('text' in part ? part.text : '')).join('') ?? '';
-        const usage = result.task ? readTaskExtension(result.task) : undefined;
-        const reasoning = usage?.ok ? (usage.value.usage?.reasoningTokens ?? 0) : 0;
-        const profile = declared.get(agentId) as CapabilityProfile;
-        cost += (64 * (profile.cost.outputPerMillion ?? 0) + reasoning * (profile.cost.reasoningPerMillion ?? 0)) / 1e6;
-        solved = TASK_FAMILIES[task.family]?.verify(task, answer) ?? false;
-        attempts.push(`${agentId}:${solved ? 'correct' : 'wrong'}`);
-        calibrator.observe({ agentId, domain: task.domain, complexity: task.complexity, success: solved }, profile);
-        if (solved) break;
-      }
-      if (solved) successes++;
+      if (run.success) successes++;
       say(`   attempts: ${attempts.join(', ')}\n`);
       decisions.push({
         task: i,
         family: task.family,
         complexity: task.complexity,
-        chosen: decision.chosen.agentId,
-        plan: decision.escalation,
+        chosen: decision.chosen,
+        plan: decision.plan,
+        bestEffort: decision.bestEffort,
+        explored: decision.explored,
         attempts,
-        solved,
+        solved: run.success,
       });
     }
-    const calibration = Object.fromEntries([...declared.keys()].map((id) => [id, calibrator.report(id)]));
+    const learned = Object.fromEntries(
+      [...declared].map(([id, profile]) => [
+        id,
+        profile.domains.map((d) => ({
+          domain: d.domain,
+          declaredAbility: d.ability,
+          ...router.learner.curve(id, profile, d.domain),
+        })),
+      ]),
+    );
     say(`Solved ${successes}/${count} tasks; simulated spend $${cost.toExponential(2)}.`);
-    say('Calibration (declared → calibrated ability, verdict):');
-    for (const [id, rows] of Object.entries(calibration)) {
+    say('Learned curves (declared → learned ability ± sigma, slope, pMax):');
+    for (const [id, rows] of Object.entries(learned)) {
       for (const r of rows)
         say(
-          `   ${id} ${r.domain}: ${r.declaredAbility ?? '—'} → ${r.ability.toFixed(2)} ± ${r.abilitySigma.toFixed(2)} (${r.observations} outcomes, ${r.verdict})`,
+          `   ${id} ${r.domain}: ${r.declaredAbility} → ${r.ability.toFixed(2)} ± ${r.abilitySigma.toFixed(2)}, k=${r.slope.toFixed(2)}, pMax=${r.pMax.toFixed(2)}`,
         );
     }
     if (values.json)
-      io.out(JSON.stringify({ simulated: true, tasks: count, solved: successes, cost, decisions, calibration }));
+      io.out(
+        JSON.stringify({
+          simulated: true,
+          tasks: count,
+          solved: successes,
+          cost,
+          decisions,
+          learned,
+          router: router.toJSON(),
+        }),
+      );
     return 0;
   } finally {
     await Promise.all([...clients.values()].map((c) => c.close()));

@@ -8,6 +8,7 @@ export * from './catalog.js';
 export * from './decision-record.js';
 export * from './estimator.js';
 export * from './extension.js';
+export * from './learning/index.js';
 export * from './match.js';
 export * from './model/index.js';
 export * from './predict.js';

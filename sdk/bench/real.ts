@@ -1,0 +1,460 @@
+/**
+ * bench:real — routing on REAL recorded outcomes: the RouteLLM MMLU replay (Mixtral-8x7B vs GPT-4 on 14 042
+ * questions, ../shared/data/routellm-mmlu). The Router starts from EQUAL priors for both models, sees the subject
+ * (as the domain) and the question text, and learns only the outcome of the model it picked. Reports APGR over a
+ * λ sweep, the share of strong calls per λ, the cost at 95 % of GPT-4's accuracy, learning curves and a held-out
+ * split, against random, a prompt-length threshold, per-subject hindsight and the hindsight oracle in the same run.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { accuracyOf, apgr, type CurvePoint, oracleCurve, scoreCurve, shareToReach } from './real/curves.js';
+import { loadQuestions, type Question, shuffled } from './real/data.js';
+import { AGENTS, continueReplay, gainScores, PRICES, type ReplaySettings, routerFor } from './real/replay.js';
+import { linePlot } from './real/report.js';
+
+const HELP = `Usage: npm run bench:real [-- --json] [--seed 1] [--limit n] [--budget 0.1] [--ngram-scale 0]
+                          [--lambdas 1,2,...] [--train-lambda 8] [--data dir] [--sensitivity] [--no-write]
+
+Replays ../shared/data/routellm-mmlu in a fixed shuffled order (mulberry32(seed)). For each λ of the sweep a fresh
+Router (equal priors) routes every question, sees only the chosen model's recorded outcome and learns from it.
+Writes docs/real-benchmark.md and its SVG plots unless --no-write; --json prints one object with every figure.
+--limit uses only the first n questions of the shuffled order (for quick runs and tests). --sensitivity reruns the
+sweep with one setting changed at a time (exploration budget, n-grams, replay order) and adds the table.`;
+
+const { values } = parseArgs({
+  options: {
+    json: { type: 'boolean' },
+    seed: { type: 'string' },
+    limit: { type: 'string' },
+    budget: { type: 'string' },
+    'ngram-scale': { type: 'string' },
+    lambdas: { type: 'string' },
+    'train-lambda': { type: 'string' },
+    data: { type: 'string' },
+    'no-write': { type: 'boolean' },
+    sensitivity: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+if (values.help) {
+  console.log(HELP);
+  process.exit(0);
+}
+const here = dirname(fileURLToPath(import.meta.url));
+const number = (name: string, raw: string | undefined, fallback: number, ok: (x: number) => boolean) => {
+  const x = raw === undefined ? fallback : Number(raw);
+  if (!Number.isFinite(x) || !ok(x)) {
+    console.error(`bench:real: invalid --${name} ${raw}\n\n${HELP}`);
+    process.exit(2);
+  }
+  return x;
+};
+/** Settings, fixed before the reported run (see docs/real-benchmark.md for how they were chosen). */
+const seed = number('seed', values.seed, 1, Number.isInteger);
+const limit = values.limit === undefined ? Number.POSITIVE_INFINITY : number('limit', values.limit, 0, (x) => x >= 200);
+const settings: ReplaySettings = {
+  explorationBudget: number('budget', values.budget, 0.1, (x) => x >= 0 && x <= 1),
+  ngramScale: number('ngram-scale', values['ngram-scale'], 0, (x) => x >= 0),
+  seed,
+};
+const trainLambda = number('train-lambda', values['train-lambda'], 8, (x) => x >= 0);
+const LAMBDAS = (values.lambdas ?? '0,1,1.5,2,3,4,6,8,12,16,24,32,64,128,1000,1000000').split(',').map(Number);
+if (LAMBDAS.some((l) => !(l >= 0)) || LAMBDAS.length < 2) {
+  console.error(`bench:real: --lambdas must be two or more numbers ≥ 0\n\n${HELP}`);
+  process.exit(2);
+}
+/** Progress goes to stderr (also with --json, whose one object goes to stdout). */
+const log = (line: string) => console.error(line);
+
+const dataDir = values.data ?? join(here, '..', '..', '..', 'shared', 'data', 'routellm-mmlu');
+const loaded = await loadQuestions(dataDir).catch((error: unknown) => {
+  console.error(
+    `bench:real: cannot read the data in ${dataDir}: ${error instanceof Error ? error.message : String(error)}`,
+  );
+  process.exit(2);
+});
+const all = shuffled(loaded, seed);
+const stream = Number.isFinite(limit) ? all.slice(0, limit) : all;
+const n = stream.length;
+const warmupEnd = Math.floor(0.2 * n);
+const evalSet = stream.slice(warmupEnd);
+const ends = (qs: readonly Question[]) => ({
+  weak: accuracyOf(qs, () => false),
+  strong: accuracyOf(qs, () => true),
+});
+const fullEnds = ends(stream);
+const evalEnds = ends(evalSet);
+const round = (x: number, d = 4) => Number(x.toFixed(d));
+/** Cost per task relative to always calling GPT-4, at a strong-call share. */
+const relativeCost = (share: number) => (share * PRICES.strong + (1 - share) * PRICES.weak) / PRICES.strong;
+const target95 = (qs: readonly Question[]) => 0.95 * ends(qs).strong;
+const costAt95 = (points: readonly CurvePoint[], qs: readonly Question[]) => {
+  const share = shareToReach(points, target95(qs));
+  return share === null ? null : { strongShare: round(share), relativeCost: round(relativeCost(share)) };
+};
+log(
+  `bench:real: ${n} questions (seed ${seed}), weak ${(100 * fullEnds.weak).toFixed(1)} %, strong ${(100 * fullEnds.strong).toFixed(1)} %; ${LAMBDAS.length} λ values`,
+);
+
+// 1. The online sweep: one fresh Router per λ over the whole stream.
+const started = Date.now();
+const onlineSweep = (qs: readonly Question[], s: ReplaySettings, label: string) =>
+  LAMBDAS.map((lambda, i) => {
+    const r = continueReplay(routerFor(s, lambda), qs, true);
+    const on = (from: number) => {
+      const strong = r.strong.slice(from);
+      const correct = r.correct.slice(from);
+      return {
+        share: strong.filter(Boolean).length / strong.length,
+        accuracy: correct.filter(Boolean).length / correct.length,
+      };
+    };
+    log(`  ${label} [${i + 1}/${LAMBDAS.length}] λ=${lambda}: ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    const from = Math.floor(0.2 * qs.length);
+    return {
+      lambda,
+      full: on(0),
+      eval: on(from),
+      explored: r.explored / qs.length,
+      strong: r.strong,
+      correct: r.correct,
+    };
+  });
+const sweep = onlineSweep(stream, settings, 'online sweep');
+const onlinePoints = (key: 'full' | 'eval') => sweep.map((s) => s[key]);
+const monotoneViolations = sweep.slice(1).filter((s, i) => s.full.share < (sweep[i]?.full.share ?? 0)).length;
+
+// 2. Learning curve: APGR of the λ sweep within each window of the stream.
+const WINDOWS = 10;
+const learningCurve = Array.from({ length: WINDOWS }, (_, w) => {
+  const from = Math.floor((w * n) / WINDOWS);
+  const to = Math.floor(((w + 1) * n) / WINDOWS);
+  const qs = stream.slice(from, to);
+  const points = sweep.map((s) => ({
+    share: s.strong.slice(from, to).filter(Boolean).length / qs.length,
+    accuracy: s.correct.slice(from, to).filter(Boolean).length / qs.length,
+  }));
+  const e = ends(qs);
+  return { from, to, apgr: round(apgr(points, e.weak, e.strong)) };
+});
+
+// 3. Baselines, tuned on the warm-up (first 20 %) and scored on the rest, as the Router is.
+const words = (q: Question) => (q.prompt.match(/[\p{L}\p{N}]+/gu) ?? []).length;
+const warmup = stream.slice(0, warmupEnd);
+const longerIsHarder =
+  apgr(scoreCurve(warmup, warmup.map(words)), ends(warmup).weak, ends(warmup).strong) >= 0.5 ? 1 : -1;
+const subjectGain = (qs: readonly Question[]) => {
+  const sums = new Map<string, [number, number]>();
+  for (const q of qs) {
+    const s = sums.get(q.subject) ?? [0, 0];
+    s[0] += (q.strong ? 1 : 0) - (q.weak ? 1 : 0);
+    s[1]++;
+    sums.set(q.subject, s);
+  }
+  return (q: Question) => {
+    const s = sums.get(q.subject);
+    return s ? s[0] / s[1] : 0;
+  };
+};
+const hindsightGain = subjectGain(stream);
+const warmupGain = subjectGain(warmup);
+const baselineCurves = (qs: readonly Question[]) => ({
+  random: [
+    { share: 0, accuracy: ends(qs).weak },
+    { share: 1, accuracy: ends(qs).strong },
+  ],
+  promptLength: scoreCurve(
+    qs,
+    qs.map((q) => longerIsHarder * words(q)),
+  ),
+  perSubjectWarmup: scoreCurve(qs, qs.map(warmupGain)),
+  perSubjectHindsight: scoreCurve(qs, qs.map(hindsightGain)),
+  oracle: oracleCurve(qs),
+});
+
+const describe = (points: readonly CurvePoint[], qs: readonly Question[]) => {
+  const e = ends(qs);
+  return { apgr: round(apgr(points, e.weak, e.strong)), costAt95: costAt95(points, qs) };
+};
+const evalBaselines = Object.fromEntries(
+  Object.entries(baselineCurves(evalSet)).map(([name, points]) => [name, describe(points, evalSet)]),
+);
+const fullBaselines = Object.fromEntries(
+  Object.entries(baselineCurves(stream)).map(([name, points]) => [name, describe(points, stream)]),
+);
+
+// 4. Held-out split: learn online on the first half at one λ, freeze, score the second half.
+const half = Math.floor(n / 2);
+const trained = continueReplay(routerFor(settings, trainLambda), stream.slice(0, half), true).router;
+const frozen = (await import('../src/rightsize/learning/router.js')).Router.fromJSON(trained.toJSON(), {
+  agents: [AGENTS.weak, AGENTS.strong],
+  exploration: false,
+});
+const secondHalf = stream.slice(half);
+const gains = gainScores(frozen, secondHalf);
+const heldOutCurve = scoreCurve(secondHalf, gains);
+const heldOutBaselines = baselineCurves(secondHalf);
+const heldOut = {
+  trainLambda,
+  learnedOn: half,
+  scoredOn: secondHalf.length,
+  router: describe(heldOutCurve, secondHalf),
+  promptLength: describe(heldOutBaselines.promptLength, secondHalf),
+  perSubjectHindsight: describe(heldOutBaselines.perSubjectHindsight, secondHalf),
+  oracle: describe(heldOutBaselines.oracle, secondHalf),
+};
+
+const onlineEval = describe(onlinePoints('eval'), evalSet);
+
+// 5. Sensitivity (--sensitivity): the same online sweep with one setting changed at a time.
+const variants: Array<{ name: string; settings: ReplaySettings; seed?: number }> = [
+  { name: 'exploration budget 0.05', settings: { ...settings, explorationBudget: 0.05 } },
+  { name: 'exploration budget 0.2', settings: { ...settings, explorationBudget: 0.2 } },
+  { name: 'no exploration', settings: { ...settings, explorationBudget: 0 } },
+  { name: 'hashed n-grams on (scale 1)', settings: { ...settings, ngramScale: 1 } },
+  { name: 'another replay order (seed + 1)', settings, seed: seed + 1 },
+];
+const sensitivity = values.sensitivity
+  ? variants.map((v) => {
+      const qs = v.seed === undefined ? stream : shuffled(all, v.seed).slice(0, n);
+      const runs = onlineSweep(qs, v.settings, v.name);
+      const evalQs = qs.slice(Math.floor(0.2 * qs.length));
+      const e = ends(evalQs);
+      const shares = runs.map((r) => r.full.share);
+      return {
+        variant: v.name,
+        apgrEvaluation: round(
+          apgr(
+            runs.map((r) => r.eval),
+            e.weak,
+            e.strong,
+          ),
+        ),
+        shareRange: [round(Math.min(...shares)), round(Math.max(...shares))],
+      };
+    })
+  : [];
+const onlineFull = describe(onlinePoints('full'), stream);
+const topShare = Math.max(...sweep.map((s) => s.full.share));
+const summary = {
+  benchmark: 'bench:real',
+  data: 'RouteLLM MMLU responses: Mixtral-8x7B-Instruct vs gpt-4-1106-preview, real per-question correctness',
+  seed,
+  questions: n,
+  warmup: warmupEnd,
+  settings: { ...settings, prices: PRICES, lambdas: LAMBDAS, priors: 'equal (ability 5, slope 2, pMax 1 for both)' },
+  accuracy: { full: fullEnds, evaluation: evalEnds },
+  router: {
+    apgrEvaluation: onlineEval.apgr,
+    apgrFullStream: onlineFull.apgr,
+    costAt95Evaluation: onlineEval.costAt95,
+    shareRange: [round(Math.min(...sweep.map((s) => s.full.share))), round(topShare)],
+    monotoneViolations,
+    perLambda: sweep.map((s) => ({
+      lambda: s.lambda,
+      strongShare: round(s.full.share),
+      accuracy: round(s.full.accuracy),
+      strongShareEvaluation: round(s.eval.share),
+      accuracyEvaluation: round(s.eval.accuracy),
+      exploredShare: round(s.explored),
+    })),
+    learningCurve,
+  },
+  baselines: { evaluation: evalBaselines, fullStream: fullBaselines },
+  ratios: {
+    apgrOverPromptLength: round(onlineEval.apgr / (evalBaselines.promptLength?.apgr ?? 1)),
+    apgrOverPerSubjectHindsight: round(onlineEval.apgr / (evalBaselines.perSubjectHindsight?.apgr ?? 1)),
+  },
+  heldOut,
+  sensitivity,
+  targets: {
+    apgrAtLeast065: { measured: onlineEval.apgr, met: onlineEval.apgr >= 0.65 },
+    sweepCovers0To1Monotonically: {
+      shareRange: [round(Math.min(...sweep.map((s) => s.full.share))), round(topShare)],
+      monotoneViolations,
+      met: monotoneViolations === 0 && topShare >= 0.999 && Math.min(...sweep.map((s) => s.full.share)) === 0,
+    },
+  },
+};
+
+function markdown(): string {
+  const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+  const c95 = (c: { strongShare: number; relativeCost: number } | null) =>
+    c === null ? 'not reached' : `${pct(c.strongShare)} strong calls, ${c.relativeCost.toFixed(3)}× GPT-4's cost`;
+  const row = (name: string, d: { apgr: number; costAt95: ReturnType<typeof costAt95> }) =>
+    `| ${name} | ${d.apgr.toFixed(3)} | ${c95(d.costAt95)} |`;
+  const t = summary.targets;
+  return `${[
+    '# Real-data routing benchmark (bench:real)',
+    '',
+    `Generated by \`npm run bench:real\` (seed ${seed}, ${n} questions, Node ${process.version}). Data: the RouteLLM`,
+    'MMLU responses — whether Mixtral-8x7B-Instruct (the weak, cheap model) and GPT-4-1106 (the strong one) answered',
+    "each of MMLU's questions correctly ([`../shared/data/routellm-mmlu`](../../shared/data/routellm-mmlu/README.md)).",
+    'Nothing is simulated: every outcome is a recorded answer.',
+    '',
+    '**Protocol.** The questions are replayed in one fixed shuffled order. For each λ of the sweep a fresh `Router`',
+    'starts from *equal* declared priors for both models (ability 5, slope 2, pMax 1 in `general`), sees the subject',
+    '(as the domain) and the question text only, picks one model, and learns only the recorded outcome of that model.',
+    `Prices per call: Mixtral ${PRICES.weak}, GPT-4 ${PRICES.strong} (a 20× ratio). λ is the value of one correct`,
+    `answer in that unit; exploration is Thompson sampling with a budget of ${settings.explorationBudget}. The first 20 %`,
+    `(${warmupEnd} questions) is the warm-up on which the baselines are tuned; every strategy is scored on the other`,
+    `${evalSet.length}. The Router is scored on them too, after learning online from question 1 (it learns throughout).`,
+    'APGR is the area under the performance-gap-recovered curve as the share of GPT-4 calls goes 0 → 1 (RouteLLM;',
+    'random = 0.5), with the curve closed at both ends (all Mixtral, all GPT-4).',
+    '',
+    '## Targets',
+    '',
+    '| target | measured | met |',
+    '|---|---:|:---:|',
+    `| APGR ≥ 0.65, learned online from equal priors (evaluation split) | ${t.apgrAtLeast065.measured.toFixed(3)} | ${t.apgrAtLeast065.met ? 'yes' : '**no**'} |`,
+    `| λ sweep covers the strong share 0 → 1 monotonically | ${pct(t.sweepCovers0To1Monotonically.shareRange[0] ?? 0)} → ${pct(t.sweepCovers0To1Monotonically.shareRange[1] ?? 0)}, ${monotoneViolations} inversions | ${t.sweepCovers0To1Monotonically.met ? 'yes' : '**no**'} |`,
+    '',
+    '## APGR and cost at 95 % of GPT-4 accuracy (evaluation split)',
+    '',
+    '![accuracy against the share of GPT-4 calls](real-curve.svg)',
+    '',
+    '| strategy | APGR | cost at 95 % of GPT-4 accuracy |',
+    '|---|---:|---|',
+    row('**Router (online, equal priors, bandit feedback)**', onlineEval),
+    row('random', evalBaselines.random as never),
+    row('prompt-length threshold (direction tuned on the warm-up)', evalBaselines.promptLength as never),
+    row('per-subject accuracies of the warm-up (full information)', evalBaselines.perSubjectWarmup as never),
+    row(
+      'per-subject hindsight (knows every subject’s accuracies in advance)',
+      evalBaselines.perSubjectHindsight as never,
+    ),
+    row('hindsight oracle (knows every outcome)', evalBaselines.oracle as never),
+    '',
+    `Over the whole stream (learning phase included): Router ${onlineFull.apgr.toFixed(3)}, prompt length ${fullBaselines.promptLength?.apgr.toFixed(3)}, per-subject hindsight ${fullBaselines.perSubjectHindsight?.apgr.toFixed(3)}, oracle ${fullBaselines.oracle?.apgr.toFixed(3)}.`,
+    `Accuracy on the evaluation split: Mixtral ${pct(evalEnds.weak)}, GPT-4 ${pct(evalEnds.strong)}; 95 % of GPT-4 = ${pct(0.95 * evalEnds.strong)}.`,
+    '',
+    '## Share of GPT-4 calls per λ',
+    '',
+    '| λ | GPT-4 share (all) | accuracy (all) | GPT-4 share (evaluation) | accuracy (evaluation) | explored |',
+    '|---:|---:|---:|---:|---:|---:|',
+    ...summary.router.perLambda.map(
+      (p) =>
+        `| ${p.lambda} | ${pct(p.strongShare)} | ${pct(p.accuracy)} | ${pct(p.strongShareEvaluation)} | ${pct(p.accuracyEvaluation)} | ${pct(p.exploredShare)} |`,
+    ),
+    '',
+    '## Learning curve',
+    '',
+    '![APGR per tenth of the stream](real-learning.svg)',
+    '',
+    `APGR of the λ sweep within each tenth of the stream (${Math.round(n / WINDOWS)} questions each):`,
+    '',
+    `| window | ${learningCurve.map((w) => `${w.from}–${w.to}`).join(' | ')} |`,
+    `|---|${learningCurve.map(() => '---:').join('|')}|`,
+    `| APGR | ${learningCurve.map((w) => w.apgr.toFixed(3)).join(' | ')} |`,
+    '',
+    '## Held-out split',
+    '',
+    `The Router learns online on the first half (${half} questions, λ = ${trainLambda}, exploration on), is frozen, and`,
+    "routes the second half by its learned gain P(GPT-4 right) − P(Mixtral right) (every threshold, as RouteLLM's curves):",
+    '',
+    '| strategy (second half) | APGR | cost at 95 % of GPT-4 accuracy |',
+    '|---|---:|---|',
+    row('Router, frozen after the first half', heldOut.router),
+    row('prompt-length threshold', heldOut.promptLength),
+    row('per-subject hindsight', heldOut.perSubjectHindsight),
+    row('hindsight oracle', heldOut.oracle),
+    '',
+    '## How the settings were chosen, and sensitivity',
+    '',
+    'The defaults (learner priors, n-grams off, exploration budget 0.1, prices, λ grid, train λ 8) were chosen during',
+    'development on this same data and replay order (seed 1), by comparing the online APGR of a few configurations',
+    'on a 10-point λ grid: the first version (cold-start estimate as the prior, slope free, n-grams on) 0.575;',
+    'the cold-start estimate as a learned correction 0.549, and with n-grams off 0.584; n-grams at scale 0.3 0.561;',
+    'tight slope prior and wider per-domain offsets, n-grams off 0.611 (chosen); the same',
+    'with budget 0.05 0.608; a tighter slope and wider offsets still 0.611. Figures tuned on the data they are',
+    'reported on are optimistic; the held-out split and the other replay order below are the checks.',
+    '',
+    ...(sensitivity.length === 0
+      ? ['(Run with `--sensitivity` for the table of variants.)']
+      : [
+          '| variant (one setting changed) | APGR (evaluation split) | GPT-4 share range over the sweep |',
+          '|---|---:|---|',
+          `| as reported above | ${onlineEval.apgr.toFixed(3)} | ${pct(summary.router.shareRange[0] ?? 0)} – ${pct(summary.router.shareRange[1] ?? 0)} |`,
+          ...sensitivity.map(
+            (v) =>
+              `| ${v.variant} | ${v.apgrEvaluation.toFixed(3)} | ${pct(v.shareRange[0] ?? 0)} – ${pct(v.shareRange[1] ?? 0)} |`,
+          ),
+        ]),
+    '',
+  ].join('\n')}\n`;
+}
+
+if (!values['no-write']) {
+  const docs = join(here, '..', '..', 'docs');
+  await mkdir(docs, { recursive: true });
+  await writeFile(join(docs, 'real-benchmark.md'), markdown());
+  const evalCurves = baselineCurves(evalSet);
+  const sorted = [...onlinePoints('eval')].sort((a, b) => a.share - b.share);
+  await writeFile(
+    join(docs, 'real-curve.svg'),
+    linePlot(
+      {
+        title: 'MMLU (real outcomes): accuracy vs share of GPT-4 calls, evaluation split',
+        xLabel: 'share of calls to GPT-4',
+        yLabel: 'accuracy',
+        x: [0, 1],
+        y: [
+          Math.floor(evalEnds.weak * 20) / 20,
+          Math.ceil(Math.max(...evalCurves.oracle.map((p) => p.accuracy)) * 20) / 20,
+        ],
+      },
+      [
+        {
+          name: `Router, online (APGR ${onlineEval.apgr.toFixed(3)})`,
+          points: [{ share: 0, accuracy: evalEnds.weak }, ...sorted, { share: 1, accuracy: evalEnds.strong }],
+        },
+        {
+          name: 'random (0.500)',
+          points: [
+            { share: 0, accuracy: evalEnds.weak },
+            { share: 1, accuracy: evalEnds.strong },
+          ],
+          dashed: true,
+        },
+        { name: `prompt length (${evalBaselines.promptLength?.apgr.toFixed(3)})`, points: evalCurves.promptLength },
+        {
+          name: `per-subject hindsight (${evalBaselines.perSubjectHindsight?.apgr.toFixed(3)})`,
+          points: evalCurves.perSubjectHindsight,
+        },
+        {
+          name: `hindsight oracle (${evalBaselines.oracle?.apgr.toFixed(3)})`,
+          points: evalCurves.oracle,
+          dashed: true,
+        },
+      ],
+    ),
+  );
+  await writeFile(
+    join(docs, 'real-learning.svg'),
+    linePlot(
+      {
+        title: 'MMLU (real outcomes): Router APGR per tenth of the stream',
+        xLabel: 'questions seen',
+        yLabel: 'APGR in the window',
+        x: [0, n],
+        y: [0.3, 0.9],
+      },
+      [
+        { name: 'Router (online)', points: learningCurve.map((w) => ({ share: w.to, accuracy: w.apgr })) },
+        {
+          name: 'random',
+          points: [
+            { share: 0, accuracy: 0.5 },
+            { share: n, accuracy: 0.5 },
+          ],
+          dashed: true,
+        },
+      ],
+    ),
+  );
+  log(`wrote ${join(docs, 'real-benchmark.md')}, real-curve.svg and real-learning.svg`);
+}
+
+console.log(values.json ? JSON.stringify(summary) : markdown());

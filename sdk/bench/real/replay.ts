@@ -1,0 +1,89 @@
+/**
+ * The online replay of bench:real: a Router with two agents declared with EQUAL priors routes each question in the
+ * fixed shuffled order, sees only the chosen model's real outcome, and learns from it.
+ */
+
+import { Router, type RouterOptions } from '../../src/rightsize/learning/index.js';
+import type { MatchCandidate } from '../../src/rightsize/match.js';
+import type { CapabilityProfile } from '../../src/rightsize/model/profile.js';
+import type { Question } from './data.js';
+
+/** Prices per call (USD): the strong model costs 20× the weak one, about the GPT-4-1106 / Mixtral input-price ratio. */
+export const PRICES = { weak: 0.05, strong: 1 } as const;
+
+/** Both agents declare the same curve: the router must learn who is better where. */
+const EQUAL_PRIOR: CapabilityProfile['domains'] = [{ domain: 'general', ability: 5 }];
+
+const agent = (id: string, perTask: number): MatchCandidate => ({
+  id,
+  profile: {
+    domains: EQUAL_PRIOR,
+    reasoning: { mode: 'none' },
+    latency: { ttftMs: { p50: 500, p95: 1500 }, outputTokensPerSecond: 50 },
+    placement: { placement: 'cloud' },
+    cost: { currency: 'USD', perTask },
+  },
+});
+
+export const AGENTS = { weak: agent('mixtral-8x7b', PRICES.weak), strong: agent('gpt-4', PRICES.strong) } as const;
+
+export interface ReplaySettings {
+  readonly explorationBudget: number;
+  readonly ngramScale: number;
+  readonly seed: number;
+}
+
+export interface ReplayResult {
+  /** Per question: the strong model was called. */
+  readonly strong: boolean[];
+  /** Per question: the answer was correct. */
+  readonly correct: boolean[];
+  readonly explored: number;
+  readonly router: Router;
+}
+
+export function routerFor(settings: ReplaySettings, lambda: number): Router {
+  const options: RouterOptions = {
+    agents: [AGENTS.weak, AGENTS.strong],
+    lambda,
+    exploration: settings.explorationBudget > 0 ? { budget: settings.explorationBudget, seed: settings.seed } : false,
+    learner: { ngramScale: settings.ngramScale },
+  };
+  return new Router(options);
+}
+
+export const taskOf = (q: Question, id: string) => ({ id, text: q.prompt, descriptor: { domain: q.subject } });
+
+/** Routes, answers (from the recorded outcome of the chosen model only) and learns, question by question. */
+export function replay(qs: readonly Question[], lambda: number, settings: ReplaySettings, learn = true): ReplayResult {
+  const router = routerFor(settings, lambda);
+  return continueReplay(router, qs, learn);
+}
+
+export function continueReplay(router: Router, qs: readonly Question[], learn: boolean): ReplayResult {
+  const strong: boolean[] = [];
+  const correct: boolean[] = [];
+  let explored = 0;
+  for (const [i, q] of qs.entries()) {
+    const decision = router.route(taskOf(q, String(i)));
+    const isStrong = decision.chosen === AGENTS.strong.id;
+    const ok = isStrong ? q.strong : q.weak;
+    if (decision.explored) explored++;
+    if (learn && decision.chosen) router.observe({ taskId: decision.taskId, agentId: decision.chosen, success: ok });
+    router.complete(decision.taskId);
+    strong.push(isStrong);
+    correct.push(ok);
+  }
+  return { strong, correct, explored, router };
+}
+
+/** The frozen router's score per question: P(strong succeeds) − P(weak succeeds) at the posterior means. */
+export function gainScores(router: Router, qs: readonly Question[]): number[] {
+  return qs.map((q, i) => {
+    const decision = router.route(taskOf(q, `held-out-${i}`));
+    router.complete(decision.taskId);
+    const all = [...decision.match.ranked, ...decision.match.rejected];
+    const p = (id: string) => all.find((a) => a.agentId === id)?.predictions.success ?? 0;
+    return p(AGENTS.strong.id) - p(AGENTS.weak.id);
+  });
+}

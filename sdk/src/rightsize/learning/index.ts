@@ -1,0 +1,6 @@
+export * from './cost.js';
+export * from './dial.js';
+export * from './exploration.js';
+export * from './features.js';
+export * from './learner.js';
+export * from './router.js';

@@ -1,0 +1,347 @@
+/**
+ * The Router (issue 10, item 1): the whole routing loop as one object.
+ *
+ *   route(task)   resolve  — the task's learned difficulty c(x) from its text, domain and declared complexity, and each
+ *                            agent's learned curve (declared profiles are the prior);
+ *                 match    — the spec's matcher over the learned profiles (feasibility, predictions, ranking);
+ *                 decide   — the λ dial or the matcher's preference; best effort when nothing is feasible, unless the
+ *                            constraints are hard; Thompson exploration within its budget;
+ *   run(task)     dispatch — the `dispatch` hook sends the task, escalating along the plan on failure;
+ *   observe(...)  learn    — one binary outcome of the agent that ran updates the learner (and its reported cost
+ *                            corrects its prices);
+ *   toJSON()      persist  — versioned JSON state (`Router.fromJSON`).
+ */
+import { randomUUID } from 'node:crypto';
+import { type MatchCandidate, type MatchPolicy, type MatchResult, match } from '../match.js';
+import type { TaskDescriptor } from '../model/descriptor.js';
+import type { CapabilityProfile } from '../model/profile.js';
+import { CostCorrection, type CostCorrectionState } from './cost.js';
+import { decide } from './dial.js';
+import { type ExplorationOptions, type ExplorationState, ThompsonExploration } from './exploration.js';
+import type { TaskFeatures } from './features.js';
+import {
+  declaredCurve,
+  type LearnedCurve,
+  type LearnerOptions,
+  type LearnerState,
+  OnlineIrtLearner,
+} from './learner.js';
+
+export interface RouterTask {
+  /** Identifies the task in `observe`; generated when absent. */
+  readonly id?: string;
+  /** The task text (the message's text parts): the only input besides the descriptor. */
+  readonly text: string;
+  readonly descriptor: TaskDescriptor;
+  readonly inputModes?: readonly string[];
+  readonly acceptedOutputModes?: readonly string[];
+  /** Refuse rather than serve best-effort when no agent meets the constraints (overrides the Router option). */
+  readonly hardConstraints?: boolean;
+  /** The λ of this task (overrides the Router option). */
+  readonly lambda?: number;
+}
+
+export interface RouterDecision {
+  readonly taskId: string;
+  /** The agent to try first; undefined when the task is refused. */
+  readonly chosen: string | undefined;
+  /** Agents to try in order, chosen first. */
+  readonly plan: readonly string[];
+  /** No agent met every constraint; the plan serves the task anyway (closest agents first). */
+  readonly bestEffort: boolean;
+  /** The choice came from a posterior draw that differed from the greedy choice. */
+  readonly explored: boolean;
+  readonly lambda: number | undefined;
+  /** The learned difficulty of the task, on the complexity scale. */
+  readonly difficulty: { readonly value: number; readonly sigma: number };
+  /** The matcher's result over the learned profiles at the posterior means (every candidate assessed). */
+  readonly match: MatchResult;
+}
+
+export interface RouterOutcome {
+  readonly taskId: string;
+  readonly agentId: string;
+  readonly success: boolean;
+  /** The attempt's actual cost in the agent's currency (from its usage report), when known: corrects its prices. */
+  readonly cost?: number;
+}
+
+export interface DispatchAttempt {
+  readonly agentId: string;
+  readonly task: RouterTask;
+  readonly decision: RouterDecision;
+  /** 0 for the chosen agent, then 1, 2, … along the escalation plan. */
+  readonly attempt: number;
+}
+
+export interface DispatchResult {
+  readonly success: boolean;
+  /** The attempt's actual cost in the agent's currency, when the agent reports it. */
+  readonly cost?: number;
+}
+
+export type DispatchHook = (attempt: DispatchAttempt, signal: AbortSignal | undefined) => Promise<DispatchResult>;
+
+export interface RouterOptions {
+  readonly agents?: Iterable<MatchCandidate>;
+  /** The value of one success in the decision currency (the λ dial); undefined: the descriptor's preference. */
+  readonly lambda?: number;
+  /** Refuse tasks no agent meets (default false: best effort, marked in the decision). */
+  readonly hardConstraints?: boolean;
+  /** Thompson sampling (default on, budget 0.1); false turns it off. */
+  readonly exploration?: ExplorationOptions | false;
+  readonly learner?: LearnerOptions;
+  readonly policy?: MatchPolicy;
+  readonly dispatch?: DispatchHook;
+  /** Decisions remembered for `observe` (default 10 000; the oldest are forgotten first). */
+  readonly maxPending?: number;
+}
+
+export interface RouterState {
+  readonly version: 1;
+  readonly kind: 'rightsize-router';
+  readonly learner: LearnerState;
+  readonly exploration: ExplorationState;
+  /** Learned price corrections (absent in states written before they existed). */
+  readonly costs?: CostCorrectionState;
+}
+
+export interface RouterRun {
+  readonly decision: RouterDecision;
+  readonly attempts: ReadonlyArray<{ readonly agentId: string; readonly success: boolean }>;
+  readonly success: boolean;
+}
+
+interface Pending {
+  readonly features: TaskFeatures;
+  /** Each agent's predicted cost for the task (its currency), to compare with the reported one. */
+  readonly predictedCost: ReadonlyMap<string, number>;
+}
+
+const clampComplexity = (c: number) => Math.min(64, Math.max(0, c));
+
+/** The profile with the task's domain curve replaced by a learned one (only where the agent serves the domain). */
+function withCurve(profile: CapabilityProfile, domain: string, curve: LearnedCurve): CapabilityProfile {
+  if (!declaredCurve(profile, domain)) return profile;
+  return {
+    ...profile,
+    domains: [
+      ...profile.domains.filter((d) => d.domain !== domain),
+      { domain, ability: curve.ability, slope: curve.slope, pMax: curve.pMax },
+    ],
+  };
+}
+
+export class Router {
+  readonly #agents = new Map<string, MatchCandidate>();
+  readonly #learner: OnlineIrtLearner;
+  readonly #exploration: ThompsonExploration;
+  readonly #costs: CostCorrection;
+  readonly #pending = new Map<string, Pending>();
+  readonly #options: RouterOptions;
+  readonly #maxPending: number;
+
+  constructor(options: RouterOptions = {}, state?: RouterState) {
+    if (options.lambda !== undefined && !(options.lambda >= 0)) throw new RangeError('lambda must be ≥ 0');
+    this.#options = options;
+    this.#maxPending = options.maxPending ?? 10_000;
+    this.#learner = state
+      ? OnlineIrtLearner.fromJSON(state.learner, options.learner)
+      : new OnlineIrtLearner(options.learner);
+    this.#exploration = new ThompsonExploration(
+      options.exploration === false ? { enabled: false } : options.exploration,
+      state?.exploration,
+    );
+    this.#costs = new CostCorrection({}, state?.costs);
+    for (const agent of options.agents ?? []) this.upsertAgent(agent);
+  }
+
+  static fromJSON(state: RouterState, options: RouterOptions = {}): Router {
+    if (state?.version !== 1 || state.kind !== 'rightsize-router')
+      throw new Error(`unsupported router state (version ${String(state?.version)})`);
+    return new Router(options, state);
+  }
+
+  /** Add or replace an agent (its declared profile is the learner's prior the first time it is seen). */
+  upsertAgent(agent: MatchCandidate): void {
+    this.#agents.set(agent.id, agent);
+  }
+
+  removeAgent(id: string): void {
+    this.#agents.delete(id);
+  }
+
+  get agents(): readonly MatchCandidate[] {
+    return [...this.#agents.values()];
+  }
+
+  get learner(): OnlineIrtLearner {
+    return this.#learner;
+  }
+
+  /** Share of decisions that explored so far. */
+  get explorationShare(): number {
+    return this.#exploration.share;
+  }
+
+  #matchWith(
+    task: RouterTask,
+    curveOf: (agent: MatchCandidate) => LearnedCurve,
+    difficulty: { value: number; sigma: number },
+    lambda: number | undefined,
+  ): MatchResult {
+    const d = task.descriptor;
+    const constraints =
+      lambda !== undefined && d.constraints?.minSuccess === undefined
+        ? { ...d.constraints, minSuccess: 0 }
+        : d.constraints;
+    const descriptor: TaskDescriptor = {
+      ...d,
+      complexity: { value: clampComplexity(difficulty.value), sigma: difficulty.sigma, source: 'estimated' },
+      ...(constraints ? { constraints } : {}),
+    };
+    const candidates = [...this.#agents.values()].map((agent) => ({
+      ...agent,
+      profile: withCurve(this.#costs.apply(agent.id, agent.profile), d.domain, curveOf(agent)),
+    }));
+    return match(
+      {
+        descriptor,
+        ...(task.inputModes ? { inputModes: task.inputModes } : {}),
+        ...(task.acceptedOutputModes ? { acceptedOutputModes: task.acceptedOutputModes } : {}),
+      },
+      candidates,
+      this.#options.policy,
+    );
+  }
+
+  /** Decide where a task goes (no side effect but remembering it for `observe` and counting exploration). */
+  route(task: RouterTask): RouterDecision {
+    const d = task.descriptor;
+    const lambda = task.lambda ?? this.#options.lambda;
+    if (lambda !== undefined && !(lambda >= 0)) throw new RangeError('lambda must be ≥ 0');
+    const hardConstraints = task.hardConstraints ?? this.#options.hardConstraints ?? false;
+    const features = this.#learner.features(task.text, d.domain, d.complexity?.value);
+    const learned = this.#learner.difficulty(features);
+    // A declared complexity keeps the client's own uncertainty; the learner only shifts its value.
+    const difficulty = d.complexity ? { value: learned.value, sigma: d.complexity.sigma ?? 0 } : learned;
+    const rule = {
+      lambda,
+      hardConstraints,
+      deadlineMs: d.constraints?.completionDeadlineMs,
+      maxEscalations: this.#options.policy?.maxEscalations ?? 2,
+    };
+    const greedyMatch = this.#matchWith(
+      task,
+      (a) => this.#learner.curve(a.id, a.profile, d.domain),
+      difficulty,
+      lambda,
+    );
+    const greedy = decide(greedyMatch, rule);
+    let plan = greedy.plan;
+    let bestEffort = greedy.bestEffort;
+    let explored = false;
+    if (this.#exploration.allowed() && greedy.order.length + greedyMatch.rejected.length > 1) {
+      const rng = this.#exploration.rng;
+      const sampledDifficulty = {
+        value: rng.normal(learned.value, learned.sigma),
+        sigma: d.complexity ? difficulty.sigma : 0,
+      };
+      const sampledMatch = this.#matchWith(
+        task,
+        (a) => this.#learner.sampleCurve(a.id, a.profile, d.domain, rng),
+        sampledDifficulty,
+        lambda,
+      );
+      const sampled = decide(sampledMatch, rule);
+      const first = sampled.plan[0];
+      if (first !== undefined && first !== greedy.plan[0]) {
+        explored = true;
+        bestEffort = sampled.bestEffort;
+        plan = [first, ...greedy.plan.filter((id) => id !== first)];
+      }
+    }
+    this.#exploration.record(explored);
+    const taskId = task.id ?? randomUUID();
+    const declaredFactor = (id: string) => this.#costs.factor(id);
+    const predictedCost = new Map(
+      [...greedyMatch.ranked, ...greedyMatch.rejected].map((a) => [
+        a.agentId,
+        a.predictions.cost.amount / declaredFactor(a.agentId),
+      ]),
+    );
+    this.#pending.set(taskId, { features, predictedCost });
+    if (this.#pending.size > this.#maxPending) {
+      const oldest = this.#pending.keys().next().value as string;
+      this.#pending.delete(oldest);
+    }
+    return {
+      taskId,
+      chosen: plan[0],
+      plan,
+      bestEffort,
+      explored,
+      lambda,
+      difficulty,
+      match: greedyMatch,
+    };
+  }
+
+  /**
+   * Learn the outcome of one attempt. Returns false (and learns nothing) when the task is unknown (never routed, or
+   * forgotten) or the agent is not registered.
+   */
+  observe(outcome: RouterOutcome): boolean {
+    const pending = this.#pending.get(outcome.taskId);
+    const agent = this.#agents.get(outcome.agentId);
+    if (!pending || !agent) return false;
+    this.#learner.observe(agent.id, agent.profile, pending.features, outcome.success);
+    if (outcome.cost !== undefined)
+      this.#costs.record(agent.id, pending.predictedCost.get(agent.id) ?? 0, outcome.cost);
+    return true;
+  }
+
+  /** The task is done: forget its decision (observe no longer accepts it). */
+  complete(taskId: string): void {
+    this.#pending.delete(taskId);
+  }
+
+  /**
+   * route → dispatch → observe, escalating along the plan until an attempt succeeds (or only the first attempt
+   * when `escalate` is false). Needs the `dispatch` hook.
+   */
+  async run(task: RouterTask, options: { signal?: AbortSignal; escalate?: boolean } = {}): Promise<RouterRun> {
+    const dispatch = this.#options.dispatch;
+    if (!dispatch) throw new Error('Router.run needs a dispatch hook (RouterOptions.dispatch)');
+    const decision = this.route(task);
+    const attempts: Array<{ agentId: string; success: boolean }> = [];
+    const plan = options.escalate === false ? decision.plan.slice(0, 1) : decision.plan;
+    try {
+      for (const [attempt, agentId] of plan.entries()) {
+        options.signal?.throwIfAborted();
+        const result = await dispatch({ agentId, task, decision, attempt }, options.signal);
+        attempts.push({ agentId, success: result.success });
+        this.observe({
+          taskId: decision.taskId,
+          agentId,
+          success: result.success,
+          ...(result.cost !== undefined ? { cost: result.cost } : {}),
+        });
+        if (result.success) break;
+      }
+    } finally {
+      this.complete(decision.taskId);
+    }
+    return { decision, attempts, success: attempts.some((a) => a.success) };
+  }
+
+  toJSON(): RouterState {
+    return {
+      version: 1,
+      kind: 'rightsize-router',
+      learner: this.#learner.toJSON(),
+      exploration: this.#exploration.toJSON(),
+      costs: this.#costs.toJSON(),
+    };
+  }
+}

@@ -1,0 +1,248 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { byUtility, decide } from '../src/rightsize/learning/dial.js';
+import { Router, type RouterTask } from '../src/rightsize/learning/router.js';
+import type { Assessment, MatchCandidate } from '../src/rightsize/match.js';
+import type { CapabilityProfile } from '../src/rightsize/model/profile.js';
+import { mulberry32 } from '../src/rightsize/prng.js';
+import { logistic } from '../src/rightsize/stats.js';
+
+const profile = (abilities: Record<string, number>, perTask: number, deadlineMs = 500): CapabilityProfile => ({
+  domains: Object.entries(abilities).map(([domain, ability]) => ({ domain, ability })),
+  reasoning: { mode: 'none' },
+  latency: { ttftMs: { p50: deadlineMs / 2, p95: deadlineMs }, outputTokensPerSecond: 1000 },
+  placement: { placement: 'cloud' },
+  cost: { currency: 'USD', perTask },
+});
+
+const agent = (id: string, abilities: Record<string, number>, perTask: number): MatchCandidate => ({
+  id,
+  profile: profile(abilities, perTask),
+});
+
+const task = (i: number, complexity: number, extra: Partial<RouterTask> = {}): RouterTask => ({
+  id: `t${i}`,
+  text: `task number ${i}`,
+  descriptor: { domain: 'math', complexity: { value: complexity, sigma: 0.5 } },
+  ...extra,
+});
+
+/** An assessment with only what the dial reads. */
+const assessment = (agentId: string, success: number, cost: number): Assessment =>
+  ({
+    agentId,
+    feasible: true,
+    reasons: [],
+    comparableCost: cost,
+    predictions: { success, cost: { amount: cost, currency: 'USD' } },
+  }) as unknown as Assessment;
+
+describe('the λ dial', () => {
+  it('for fixed beliefs, raising λ never lowers the chosen agent’s cost or success (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 10, noNaN: true })), {
+          minLength: 1,
+          maxLength: 6,
+        }),
+        fc.array(fc.double({ min: 0, max: 1e4, noNaN: true }), { minLength: 2, maxLength: 12 }),
+        (agents, lambdas) => {
+          const pool = agents.map(([p, c], i) => assessment(`a${i}`, p, c));
+          const chosen = [...lambdas].sort((a, b) => a - b).map((l) => byUtility(pool, l)[0] as Assessment);
+          for (let i = 1; i < chosen.length; i++) {
+            const a = chosen[i - 1] as Assessment;
+            const b = chosen[i] as Assessment;
+            expect(b.predictions.success).toBeGreaterThanOrEqual(a.predictions.success);
+            if (b.predictions.success > a.predictions.success) continue;
+            expect(b.comparableCost).toBe(a.comparableCost);
+          }
+        },
+      ),
+    );
+  });
+
+  it('sweeping λ on a Router moves the share of expensive traffic from 0 to 1, monotonically', () => {
+    const agents = [agent('cheap', { math: 4 }, 0.05), agent('dear', { math: 9 }, 1)];
+    const shares: number[] = [];
+    for (const lambda of [0, 0.5, 1, 2, 4, 8, 16, 64, 1e3, 1e6]) {
+      const router = new Router({ agents, lambda, exploration: false });
+      let dear = 0;
+      for (let i = 0; i < 100; i++) if (router.route(task(i, (i % 20) / 2)).chosen === 'dear') dear++;
+      shares.push(dear / 100);
+    }
+    expect(shares[0]).toBe(0);
+    expect(shares.at(-1)).toBe(1);
+    for (let i = 1; i < shares.length; i++) expect(shares[i]).toBeGreaterThanOrEqual(shares[i - 1] as number);
+    expect(new Set(shares).size).toBeGreaterThan(3);
+  });
+
+  it('keeps minSuccess and maxCost as hard constraints', () => {
+    const agents = [agent('cheap', { math: 4 }, 0.05), agent('dear', { math: 9 }, 1)];
+    const router = new Router({ agents, lambda: 1e6, exploration: false });
+    const capped = router.route(
+      task(1, 6, {
+        descriptor: {
+          domain: 'math',
+          complexity: { value: 6 },
+          constraints: { maxCost: { amount: 0.5, currency: 'USD' } },
+        },
+      }),
+    );
+    expect(capped.chosen).toBe('cheap');
+    const cheapRouter = new Router({ agents, lambda: 0, exploration: false });
+    const strict = cheapRouter.route(
+      task(2, 6, { descriptor: { domain: 'math', complexity: { value: 6 }, constraints: { minSuccess: 0.9 } } }),
+    );
+    expect(strict.chosen).toBe('dear');
+  });
+});
+
+describe('best effort and hard constraints', () => {
+  const agents = [agent('small', { math: 3 }, 0.1), agent('big', { math: 6 }, 1), agent('poet', { poetry: 9 }, 0.01)];
+  const impossible = (extra: Partial<RouterTask> = {}) =>
+    task(1, 12, {
+      descriptor: { domain: 'math', complexity: { value: 12 }, constraints: { minSuccess: 0.9 } },
+      ...extra,
+    });
+
+  it('serves a task no agent meets with the closest agent, marked best-effort', () => {
+    const decision = new Router({ agents, exploration: false }).route(impossible());
+    expect(decision.bestEffort).toBe(true);
+    expect(decision.chosen).toBe('big');
+    expect(decision.plan).not.toContain('poet'); // DOMAIN_UNSUPPORTED is never relaxed
+  });
+
+  it('refuses when the constraints are hard (Router option or per task)', () => {
+    expect(
+      new Router({ agents, exploration: false, hardConstraints: true }).route(impossible()).chosen,
+    ).toBeUndefined();
+    const perTask = new Router({ agents, exploration: false }).route(impossible({ hardConstraints: true }));
+    expect(perTask.chosen).toBeUndefined();
+    expect(perTask.plan).toEqual([]);
+    expect(perTask.bestEffort).toBe(false);
+  });
+
+  it('with λ, escalation keeps only steps worth their cost', () => {
+    const pool = [assessment('cheap', 0.5, 0.01), assessment('mid', 0.7, 0.05), assessment('dear', 0.9, 5)];
+    const result = { ranked: pool, rejected: [] } as unknown as Parameters<typeof decide>[0];
+    expect(decide(result, { lambda: 1, hardConstraints: false, maxEscalations: 2 }).plan).toEqual(['mid']);
+    expect(decide(result, { lambda: 10, hardConstraints: false, maxEscalations: 2 }).plan).toEqual(['mid', 'dear']);
+  });
+
+  it('decide() never relaxes the cost cap', () => {
+    const rejected = { ...assessment('a', 0.5, 2), feasible: false, reasons: ['COST_CAP'] } as unknown as Assessment;
+    const choice = decide({ ranked: [], rejected: [rejected] } as unknown as Parameters<typeof decide>[0], {
+      hardConstraints: false,
+      maxEscalations: 2,
+    });
+    expect(choice.plan).toEqual([]);
+  });
+});
+
+describe('exploration', () => {
+  /** `hidden` declares ability 2 in math but truly has 9; `known` declares and has 5. */
+  const agents = [agent('known', { math: 5 }, 0.05), agent('hidden', { math: 2 }, 1)];
+  const truth: Record<string, number> = { known: 5, hidden: 9 };
+
+  const play = (exploration: false | { budget: number; seed: number }) => {
+    const router = new Router({ agents, lambda: 20, exploration });
+    const rng = mulberry32(3);
+    const chosen: string[] = [];
+    for (let i = 0; i < 600; i++) {
+      const c = 5 + 3 * rng.next();
+      const decision = router.route(task(i, c));
+      const id = decision.chosen as string;
+      chosen.push(id);
+      const success = rng.next() < 0.98 * logistic(2 * ((truth[id] as number) - c));
+      router.observe({ taskId: decision.taskId, agentId: id, success });
+      router.complete(decision.taskId);
+    }
+    return { router, chosen };
+  };
+
+  it('without exploration an under-claiming agent is never chosen, so never corrected', () => {
+    const { chosen } = play(false);
+    expect(chosen.filter((id) => id === 'hidden')).toHaveLength(0);
+  });
+
+  it('Thompson sampling finds it within the budget and then routes to it', () => {
+    const { router, chosen } = play({ budget: 0.1, seed: 1 });
+    expect(router.explorationShare).toBeLessThanOrEqual(0.1);
+    const late = chosen.slice(-100).filter((id) => id === 'hidden').length;
+    expect(late).toBeGreaterThan(60);
+    const curve = router.learner.curve('hidden', agents[1]?.profile as CapabilityProfile, 'math');
+    expect(curve.ability).toBeGreaterThan(5);
+  });
+});
+
+describe('Router loop and state', () => {
+  const agents = [agent('small', { math: 4, general: 3 }, 0.05), agent('big', { math: 8, general: 8 }, 1)];
+
+  it('run() dispatches along the plan, escalates on failure and learns each attempt', async () => {
+    const calls: string[] = [];
+    const router = new Router({
+      agents,
+      exploration: false,
+      dispatch: async ({ agentId }) => {
+        calls.push(agentId);
+        return { success: agentId === 'big' };
+      },
+    });
+    const result = await router.run(task(1, 3, { descriptor: { domain: 'math', complexity: { value: 3 } } }));
+    expect(calls).toEqual(['small', 'big']);
+    expect(result.success).toBe(true);
+    expect(result.attempts).toEqual([
+      { agentId: 'small', success: false },
+      { agentId: 'big', success: true },
+    ]);
+    expect(router.learner.observations).toBe(2);
+    expect(router.observe({ taskId: result.decision.taskId, agentId: 'small', success: true })).toBe(false);
+    await expect(new Router({ agents }).run(task(2, 3))).rejects.toThrow(/dispatch hook/);
+  });
+
+  it('round-trips its state through JSON: the restored router decides and learns identically', () => {
+    const a = new Router({ agents, lambda: 5, exploration: false });
+    const rng = mulberry32(9);
+    for (let i = 0; i < 200; i++) {
+      const d = a.route({
+        id: `x${i}`,
+        text: `question ${i % 7} with words`,
+        descriptor: { domain: i % 2 ? 'math' : 'law' },
+      });
+      a.observe({ taskId: d.taskId, agentId: d.chosen as string, success: rng.next() < 0.6 });
+    }
+    const state = JSON.parse(JSON.stringify(a.toJSON()));
+    const b = Router.fromJSON(state, { agents, lambda: 5, exploration: false });
+    expect(b.toJSON()).toEqual(a.toJSON());
+    for (let i = 0; i < 20; i++) {
+      const t = { id: `y${i}`, text: `question ${i} with words`, descriptor: { domain: i % 2 ? 'math' : 'law' } };
+      const da = a.route(t);
+      const db = b.route(t);
+      expect(db.plan).toEqual(da.plan);
+      expect(db.difficulty.value).toBeCloseTo(da.difficulty.value, 12);
+    }
+    expect(() => Router.fromJSON({ ...state, version: 2 })).toThrow(/unsupported router state/);
+    expect(() =>
+      Router.fromJSON({ ...state, learner: { ...state.learner, hashed: [[-1, 0, 1]] } }, { agents }),
+    ).toThrow(/bad hashed weight/);
+  });
+});
+
+describe('learned price corrections', () => {
+  it('reported costs above the prediction raise the agent’s prices in later decisions, and survive a round trip', () => {
+    const agents = [agent('a', { math: 8 }, 0.1), agent('b', { math: 8 }, 0.15)];
+    const router = new Router({ agents, lambda: 1, exploration: false });
+    expect(router.route(task(0, 3)).chosen).toBe('a');
+    for (let i = 1; i <= 30; i++) {
+      const d = router.route(task(i, 3));
+      router.observe({ taskId: d.taskId, agentId: 'a', success: true, cost: 0.4 }); // a really costs 4× its price
+    }
+    expect(router.route(task(99, 3)).chosen).toBe('b');
+    const restored = Router.fromJSON(JSON.parse(JSON.stringify(router.toJSON())), {
+      agents,
+      lambda: 1,
+      exploration: false,
+    });
+    expect(restored.route(task(100, 3)).chosen).toBe('b');
+  });
+});
