@@ -8,3 +8,4 @@ export * from './push.js';
 export * from './redact.js';
 export * from './request-handler.js';
 export * from './task-store.js';
+export * from './server-options.js';
