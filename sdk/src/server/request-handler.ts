@@ -442,10 +442,13 @@ export class RequestHandler {
       if (pushConfig) await this.#savePushConfig(scope, pushConfig);
       this.#delivered(scope, taskId, run, { event: { task: record.task }, seq: record.seq });
     };
+    let applied = 0;
     /** Apply one change in order; a refused change (task now terminal, evicted) ends the run. */
     const change = (build: () => TaskChange, options?: AppendOptions) =>
       void this.#enqueue(run, async () => {
         if (run.finished || run.abort.signal.aborted) return;
+        // A fast store resolves in microtasks: let I/O (readers, other requests) in between bursts of changes.
+        if (++applied % 64 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
         await ensureTask();
         const c = build();
         const result = await store.append(scope, taskId, c, options);
