@@ -25,7 +25,7 @@ import { normalizeProtoJsonNames } from '../a2a/protojson.js';
 import { parseExtensionsHeader } from '../rightsize/extension.js';
 import { formatIssues, type ValidationIssue } from '../validate/issues.js';
 import { DEFAULT_LIMITS, jsonDepth } from '../validate/limits.js';
-import { defaultA2AValidator } from '../validate/validator.js';
+import { createA2AValidator, defaultA2AValidator } from '../validate/validator.js';
 import { ANONYMOUS, AUTHENTICATION_REQUIRED_CODE, type Authenticate, AuthenticationRequiredError } from './auth.js';
 import { SubscriberOverflowError } from './event-channel.js';
 import type { AgentExecutor } from './executor.js';
@@ -90,6 +90,8 @@ const SSE_HEADERS = {
 };
 
 const validator = defaultA2AValidator();
+/** Rejects unknown members: a request it accepts has nothing to drop, so the common case validates once. */
+const strictValidator = createA2AValidator({ strict: true });
 
 function invalidParams(issues: readonly ValidationIssue[], prefix = ''): InvalidParamsError {
   return new InvalidParamsError(`Invalid parameters:\n${formatIssues(issues)}`, {
@@ -104,6 +106,7 @@ function invalidParams(issues: readonly ValidationIssue[], prefix = ''): Invalid
 
 /** Validate, then keep only what the schema knows (A2A §5.7: unknown fields are ignored, so never stored). */
 function checked<T>(kind: A2AObjectName, value: unknown, prefix = ''): T {
+  if (strictValidator.check(kind, value).ok) return value as T;
   const result = validator.check(kind, value);
   if (!result.ok) throw invalidParams(result.issues, prefix);
   return Value.Clean(A2A_OBJECTS[kind], result.value) as T;

@@ -127,16 +127,19 @@ export class RequestHandler {
   }
 
   async sendMessage(request: SendMessageRequest, call: CallContext): Promise<SendMessageResponse> {
-    // Stop listening when the caller goes away or the blocking limit passes; the task itself keeps running.
-    const limit = AbortSignal.timeout(this.#o.maxBlockingMs ?? 300_000);
-    const signal = call.signal ? AbortSignal.any([call.signal, limit]) : limit;
-    const started = await this.#start(request, { ...call, signal });
+    const started = await this.#start(request, call);
     const returnImmediately = request.configuration?.returnImmediately === true;
-    for await (const { event } of started.events) {
-      if (event.message) return { message: event.message };
-      if (returnImmediately) break;
-      const state = stateOf(event);
-      if (state && isFinal(state)) break;
+    // Stop listening when the blocking limit passes (or the caller goes away); the task itself keeps running.
+    const limit = setTimeout(() => void started.events.return?.(), this.#o.maxBlockingMs ?? 300_000);
+    try {
+      for await (const { event } of started.events) {
+        if (event.message) return { message: event.message };
+        if (returnImmediately) break;
+        const state = stateOf(event);
+        if (state && isFinal(state)) break;
+      }
+    } finally {
+      clearTimeout(limit);
     }
     const record = await this.#o.store.get(scopeOf(call), started.taskId);
     if (!record) throw new TaskNotFoundError(undefined, { metadata: { taskId: started.taskId } });
