@@ -143,6 +143,12 @@ describe('a slow, asynchronous store', () => {
         expect(parts).toEqual(Array.from({ length: chunks }, (_, i) => `${i}`));
         expect(rest.at(-1)?.event.statusUpdate?.status.state).toBe('TASK_STATE_COMPLETED');
       }
+      // A reconnecting client names the last event it saw (SSE Last-Event-ID) and gets exactly the ones after it.
+      const resumed = await request(`${agent.baseUrl}/a2a/rest/tasks/${id}:subscribe`, {
+        headers: { ...V1, 'last-event-id': '100' },
+      });
+      const ids = (await resumed.body.text()).match(/^id: \d+$/gm)?.map((line) => Number(line.slice(4)));
+      expect(ids).toEqual(Array.from({ length: chunks + 2 - 100 }, (_, i) => 101 + i)); // …, chunks, completed
     } finally {
       await agent.close();
     }
