@@ -423,7 +423,7 @@ function route(
 ): Invocation {
   let pathTenant: string | undefined;
   let rest = segments;
-  if (rest.length > 0 && !OPERATION_ROOTS.has(rest[0] as string) && !(rest[0] as string).startsWith('tasks')) {
+  if (rest.length > 0 && !OPERATION_ROOTS.has(rest[0] as string)) {
     pathTenant = rest[0] as string;
     rest = rest.slice(1);
   }
@@ -517,13 +517,20 @@ function registerRest(
 
 /** The plugin. Register it on a fastify instance; it adds its routes and closes its tasks on `app.close()`. */
 export const a2aServer: FastifyPluginAsync<A2AServerOptions> = async (app, options) => {
-  // A static card is validated now; a card function on first use (then cached).
-  let validated: AgentCard | undefined =
-    typeof options.card === 'function' ? undefined : checked<AgentCard>('AgentCard', options.card, 'card');
+  // A static card is validated now; a card function on first use (then cached). Cards keep unknown members.
+  const checkCard = (card: AgentCard) => {
+    const result = validator.check('AgentCard', card);
+    if (!result.ok) throw invalidParams(result.issues, 'card');
+    return result.value;
+  };
+  let validated: AgentCard | undefined = typeof options.card === 'function' ? undefined : checkCard(options.card);
   const getCard = () => {
-    validated ??= checked<AgentCard>('AgentCard', (options.card as () => AgentCard)(), 'card');
+    validated ??= checkCard((options.card as () => AgentCard)());
     return validated;
   };
+  // Compile the validators every request uses now (once per process), not under the first requests' load.
+  validator.check('JsonRpcRequest', {});
+  strictValidator.check('SendMessageRequest', {});
   const onError = (error: unknown, correlationId: string) => {
     app.log.error({ correlationId, error: describeError(error) }, 'a2a: unexpected error');
     options.onError?.(error, correlationId);

@@ -117,6 +117,9 @@ interface Run {
 export class RequestHandler {
   readonly #o: RequestHandlerOptions;
   readonly #runs = new Map<string, Run>();
+  /** Blocking SendMessage calls and when they stop waiting: one sweeper instead of a timer per request. */
+  readonly #waiting = new Set<{ at: number; stop: () => void }>();
+  #sweeper: NodeJS.Timeout | undefined;
 
   constructor(options: RequestHandlerOptions) {
     this.#o = options;
@@ -130,7 +133,12 @@ export class RequestHandler {
     const started = await this.#start(request, call);
     const returnImmediately = request.configuration?.returnImmediately === true;
     // Stop listening when the blocking limit passes (or the caller goes away); the task itself keeps running.
-    const limit = setTimeout(() => void started.events.return?.(), this.#o.maxBlockingMs ?? 300_000);
+    const deadline = {
+      at: Date.now() + (this.#o.maxBlockingMs ?? 300_000),
+      stop: () => void started.events.return?.(),
+    };
+    this.#waiting.add(deadline);
+    this.#sweeper ??= setInterval(() => this.#sweep(), 250).unref();
     try {
       for await (const { event } of started.events) {
         if (event.message) return { message: event.message };
@@ -139,7 +147,7 @@ export class RequestHandler {
         if (state && isFinal(state)) break;
       }
     } finally {
-      clearTimeout(limit);
+      this.#waiting.delete(deadline);
     }
     const record = await this.#o.store.get(scopeOf(call), started.taskId);
     if (!record) throw new TaskNotFoundError(undefined, { metadata: { taskId: started.taskId } });
@@ -306,8 +314,19 @@ export class RequestHandler {
     return this.#o.extendedCard;
   }
 
+  #sweep(): void {
+    const now = Date.now();
+    for (const w of this.#waiting) {
+      if (w.at <= now) {
+        this.#waiting.delete(w);
+        w.stop();
+      }
+    }
+  }
+
   /** Abort every running task (server shutdown) and wait for the executors to return. */
   async close(): Promise<void> {
+    if (this.#sweeper) clearInterval(this.#sweeper);
     const runs = [...this.#runs.values()];
     for (const r of runs) r.abort.abort();
     await Promise.allSettled(runs.map((r) => r.done));
