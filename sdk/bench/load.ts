@@ -7,6 +7,8 @@ import { parseArgs } from 'node:util';
 
 export interface Target {
   readonly url: string;
+  /** CPU time the target process has used so far (µs, user + system). */
+  cpuMicros(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -16,7 +18,7 @@ const tsx = join(here, '..', '..', 'node_modules', '.bin', 'tsx');
 /** Start a benchmark target in a child process and wait for its URL. */
 export async function startTarget(impl: 'ours' | 'theirs' | 'bare'): Promise<Target> {
   const child: ChildProcess = spawn(tsx, [join(here, 'server-target.ts'), '--impl', impl], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   const [url] = (await Promise.race([
@@ -27,6 +29,11 @@ export async function startTarget(impl: 'ours' | 'theirs' | 'bare'): Promise<Tar
   ])) as [string];
   return {
     url,
+    async cpuMicros() {
+      child.stdin?.write('cpu\n');
+      const [line] = (await once(lines, 'line')) as [string];
+      return Number(line);
+    },
     async stop() {
       child.kill('SIGTERM');
       if (child.exitCode === null) await once(child, 'exit');

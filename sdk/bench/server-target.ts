@@ -5,12 +5,20 @@
  * "stream: N" with N artifact chunks and anything else with a direct reply. Prints the base URL on the first line.
  * Usage: tsx bench/server-target.ts --impl ours|theirs|bare
  */
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
 import { echoCard, startEchoAgent } from '../examples/echo-agent.js';
 import { startOfficialAgent } from '../test/support/official-agent.js';
 
 const { values } = parseArgs({ options: { impl: { type: 'string' } } });
+// "cpu" on stdin: print this process's CPU time so far (µs, user + system), so the parent can measure CPU per request.
+createInterface({ input: process.stdin }).on('line', (line) => {
+  if (line.trim() === 'cpu') {
+    const { user, system } = process.cpuUsage();
+    console.log(user + system);
+  }
+});
 if (values.impl === 'ours') {
   console.log((await startEchoAgent({ capabilities: { streaming: true } })).baseUrl);
 } else if (values.impl === 'theirs') {

@@ -15,6 +15,7 @@ import {
   runLoad,
   type Sample,
   startTarget,
+  type Target,
 } from './load.js';
 
 const { values, json, concurrency, ms, rounds, log } = comparisonOptions(
@@ -36,9 +37,12 @@ const body = (method: string, text: string) =>
 
 const headers = { 'content-type': 'application/json', 'a2a-version': '1.0' };
 
+/** Server CPU µs per SendMessage in the timed runs, per implementation (robust on a shared, loaded machine). */
+const cpuPerRequest: Record<'ours' | 'theirs' | 'bare', number[]> = { ours: [], theirs: [], bare: [] };
+
 /** SendMessage at `concurrency` against a target; resolves with the load result. */
-async function unaryLoad(url: string): Promise<LoadResult> {
-  const pool = new Pool(url, { connections: concurrency });
+async function unaryLoad(target: Target, impl: 'ours' | 'theirs' | 'bare'): Promise<LoadResult> {
+  const pool = new Pool(target.url, { connections: concurrency });
   const send = async () => {
     const r = await pool.request({ path: '/a2a/jsonrpc', method: 'POST', headers, body: body('SendMessage', 'hello') });
     const json = (await r.body.json()) as { result?: unknown };
@@ -47,7 +51,11 @@ async function unaryLoad(url: string): Promise<LoadResult> {
   };
   try {
     await runLoad(send, concurrency, 500); // warm-up
-    return await runLoad(send, concurrency, ms);
+    const cpu0 = await target.cpuMicros();
+    const result = await runLoad(send, concurrency, ms);
+    const cpu = (await target.cpuMicros()) - cpu0;
+    if (result.requests > 0) cpuPerRequest[impl].push(Math.round(cpu / result.requests));
+    return result;
   } finally {
     await pool.close();
   }
@@ -85,7 +93,7 @@ async function measure(impl: Impl): Promise<Sample> {
   if (impl === 'ours') {
     const bare = await startTarget('bare');
     try {
-      ceilingSamples.push(await unaryLoad(bare.url));
+      ceilingSamples.push(await unaryLoad(bare, 'bare'));
     } finally {
       await bare.stop();
     }
@@ -110,7 +118,7 @@ async function measure(impl: Impl): Promise<Sample> {
     return events;
   };
   try {
-    const unary = await unaryLoad(target.url);
+    const unary = await unaryLoad(target, impl);
     const streaming = await runLoad(stream, Math.max(1, concurrency / 4), ms);
     return { unary, streaming };
   } finally {
@@ -130,6 +138,13 @@ reportComparison(
     json,
     ceiling: { label: 'bare fastify JSON endpoint', samples: ceilingSamples },
     extra: {
+      serverCpuUsPerSendMessage: {
+        ours: median(cpuPerRequest.ours),
+        theirs: median(cpuPerRequest.theirs),
+        ceiling: median(cpuPerRequest.bare),
+        theirsOverOurs: Number((median(cpuPerRequest.theirs) / median(cpuPerRequest.ours)).toFixed(2)),
+        ceilingOverOurs: Number((median(cpuPerRequest.bare) / median(cpuPerRequest.ours)).toFixed(2)),
+      },
       longStream: {
         chunks: longStream,
         streamMs: median(longStreams.map((s) => s.streamMs)),
