@@ -12,6 +12,8 @@ import { echoCard, startEchoAgent } from '../examples/echo-agent.js';
 import { startOfficialAgent } from '../test/support/official-agent.js';
 
 const { values } = parseArgs({ options: { impl: { type: 'string' } } });
+// Exit normally on a signal, so `node --cpu-prof` writes its profile.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(0));
 // "cpu" on stdin: print this process's CPU time so far (µs, user + system), so the parent can measure CPU per request.
 createInterface({ input: process.stdin }).on('line', (line) => {
   if (line.trim() === 'cpu') {
