@@ -5,3 +5,4 @@ export * from './plugin.js';
 export * from './push.js';
 export * from './request-handler.js';
 export * from './task-store.js';
+export * from './tck-executor.js';
