@@ -24,7 +24,20 @@ import {
 } from '@a2a-js/sdk/server';
 import { agentCardHandler, jsonRpcHandler, restHandler, UserBuilder } from '@a2a-js/sdk/server/express';
 import type { AgentCard } from '@rightsize/sdk/a2a';
-import { a2aServer, type TckExecutorOptions, tckExecutor, WebhookPushSender } from '@rightsize/sdk/server';
+import {
+  type CapabilityProfile,
+  RIGHTSIZE_EXTENSION_URI,
+  readMessageExtension,
+  withCapabilityProfile,
+} from '@rightsize/sdk/rightsize';
+import {
+  type AgentExecutor,
+  a2aServer,
+  type TaskEvents,
+  type TckExecutorOptions,
+  tckExecutor,
+  WebhookPushSender,
+} from '@rightsize/sdk/server';
 import express from 'express';
 import Fastify, { type FastifyInstance } from 'fastify';
 
@@ -51,7 +64,65 @@ export function tckCard(baseUrl: string, capabilities: AgentCard['capabilities']
   };
 }
 
+/** A SIMULATED profile (the figures are declared, not measured). */
+export const TEST_PROFILE: CapabilityProfile = {
+  domains: [
+    { domain: 'general', ability: 6 },
+    { domain: 'math', ability: 8, slope: 2 },
+  ],
+  reasoning: { mode: 'none' },
+  latency: { ttftMs: { p50: 20, p95: 60 }, outputTokensPerSecond: 200 },
+  placement: { placement: 'edge', region: 'eu-west' },
+  cost: { currency: 'USD', inputPerMillion: 0.1, outputPerMillion: 0.3 },
+  skills: { tck: { latency: { ttftMs: { p50: 10, p95: 30 }, outputTokensPerSecond: 300 } } },
+};
+
+/**
+ * The Rightsize side of an agent: refuse invalid or oversized extension data (spec §10.4, §5.5) and attach a
+ * usage report (SIMULATED figures) to every task before it ends (spec §8.1).
+ */
+export function withRightsize(inner: AgentExecutor): AgentExecutor {
+  return {
+    async execute(context, events) {
+      const data = readMessageExtension(context.message);
+      if (data && !data.ok) {
+        events.reject(
+          `invalid Rightsize extension data: ${data.issues.map((i) => `${i.path} ${i.message}`).join('; ')}`,
+        );
+        return;
+      }
+      const started = Date.now();
+      const report = () =>
+        events.metadata({
+          [RIGHTSIZE_EXTENSION_URI]: {
+            usage: {
+              inputTokens: 10,
+              outputTokens: 5,
+              reasoningTokens: 0,
+              firstResponseMs: 1,
+              completionMs: Date.now() - started,
+            },
+          },
+        });
+      const ending =
+        (end: 'complete' | 'fail' | 'reject'): TaskEvents[typeof end] =>
+        (message) => {
+          report();
+          events[end](message);
+        };
+      await inner.execute(context, {
+        ...events,
+        complete: ending('complete'),
+        fail: ending('fail'),
+        reject: ending('reject'),
+      });
+    },
+  };
+}
+
 export interface RightsizeAgentOptions {
+  /** Declare the Rightsize extension with TEST_PROFILE and play its rules (withRightsize). */
+  readonly extension?: boolean;
   readonly capabilities?: AgentCard['capabilities'];
   readonly tck?: TckExecutorOptions;
   /** Change the card before it is served (faulty fixtures). */
@@ -66,9 +137,12 @@ export async function startRightsizeAgent(options: RightsizeAgentOptions = {}): 
   options.before?.(app);
   let baseUrl = '';
   const capabilities = options.capabilities ?? { streaming: true, pushNotifications: true };
+  const base = (url: string) =>
+    options.extension ? withCapabilityProfile(tckCard(url, capabilities), TEST_PROFILE) : tckCard(url, capabilities);
+  const executor = tckExecutor(undefined, options.tck);
   await app.register(a2aServer, {
-    card: () => (options.card ?? ((c) => c))(tckCard(baseUrl, capabilities)),
-    executor: tckExecutor(undefined, options.tck),
+    card: () => (options.card ?? ((c) => c))(base(baseUrl)),
+    executor: options.extension ? withRightsize(executor) : executor,
     push: { sender: new WebhookPushSender({ allowPrivateNetworks: true, timeoutMs: 2000, backoffMs: 50 }) },
   });
   baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });

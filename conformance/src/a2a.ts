@@ -41,8 +41,10 @@ export interface WireError {
 }
 
 export type Outcome =
-  | { readonly ok: true; readonly value: unknown; readonly exchange: Exchange }
-  | { readonly ok: false; readonly error: WireError; readonly exchange: Exchange };
+  | { readonly ok: true; readonly value: unknown; readonly exchange: Exchange; readonly headers?: Headers }
+  | { readonly ok: false; readonly error: WireError; readonly exchange: Exchange; readonly headers?: Headers };
+
+type Headers = Readonly<Record<string, string>>;
 
 export interface CallOptions {
   /** Bearer token; null sends no Authorization header (default: the suite's first token). */
@@ -195,18 +197,19 @@ export class A2ACaller {
 
   /** Read an answer as a result or an error of this binding; anything else fails the check. */
   interpret(answer: HttpAnswer): Outcome {
-    const { json, exchange } = answer;
+    const { json, exchange, headers } = answer;
     if (this.binding === 'JSONRPC') {
       if (!isRecord(json) || json.jsonrpc !== '2.0') {
         fail(`the answer is not a JSON-RPC 2.0 response object (HTTP ${answer.status})`, exchange);
       }
-      if (isRecord(json.error)) return { ok: false, error: this.#jsonRpcError(json.error, answer.status), exchange };
+      if (isRecord(json.error))
+        return { ok: false, error: this.#jsonRpcError(json.error, answer.status), exchange, headers };
       if (!('result' in json)) fail('the JSON-RPC response has neither result nor error', exchange);
-      return { ok: true, value: json.result, exchange };
+      return { ok: true, value: json.result, exchange, headers };
     }
     if (answer.status >= 200 && answer.status < 300) {
       if (answer.text !== '' && json === undefined) fail(`the answer is not JSON (HTTP ${answer.status})`, exchange);
-      return { ok: true, value: json ?? {}, exchange };
+      return { ok: true, value: json ?? {}, exchange, headers };
     }
     const body = isRecord(json) && isRecord(json.error) ? json.error : undefined;
     return {
@@ -219,6 +222,7 @@ export class A2ACaller {
         details: body?.details,
       },
       exchange,
+      headers,
     };
   }
 

@@ -95,6 +95,8 @@ export interface ScenarioOptions {
   readonly contextId?: string;
   readonly text?: string;
   readonly parts?: readonly Record<string, unknown>[];
+  /** More message members (extensions, metadata). */
+  readonly extra?: Readonly<Record<string, unknown>>;
   readonly call?: CallOptions;
 }
 
@@ -107,6 +109,7 @@ export function scenarioRequest(context: CheckContext, scenario: string, o: Scen
       parts: o.parts ?? [{ text: o.text ?? `conformance: ${scenario}` }],
       ...(o.taskId ? { taskId: o.taskId } : {}),
       ...(o.contextId ? { contextId: o.contextId } : {}),
+      ...o.extra,
     },
     ...(o.configuration ? { configuration: o.configuration } : {}),
   };
