@@ -28,6 +28,7 @@ Options:
   --junit <file>         also write a JUnit XML report
   --json <file>          also write the report as JSON
   --list                 list the checks of the level and exit
+  --coverage             print the table mapping the official TCK's requirements to these checks (markdown)
   --quiet                no progress lines
   -h, --help             this help
 
@@ -59,6 +60,7 @@ function parse(argv: readonly string[]) {
       junit: { type: 'string' },
       json: { type: 'string' },
       list: { type: 'boolean', default: false },
+      coverage: { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -101,6 +103,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
   if (args.help) {
     io.out(HELP);
+    return 0;
+  }
+  if (args.coverage) {
+    const [{ coverageTable }, { ALL_CHECKS }] = await Promise.all([import('./tck.js'), import('./levels.js')]);
+    io.out(coverageTable(ALL_CHECKS));
     return 0;
   }
   if (args.list) {

@@ -8,4 +8,5 @@ export { ALL_CHECKS, CORE_CHECKS, checksOf, UNAVAILABLE } from './levels.js';
 export * from './model.js';
 export { failureDetail, formatText, progressLine, summaryLine, toJson, toJUnit } from './report.js';
 export { DEFAULT_TIMEOUT_MS, runSuite, select, summarize } from './runner.js';
+export { coverageTable, NOT_COVERED, TCK_REQUIREMENTS } from './tck.js';
 export { type Delivery, WebhookReceiver } from './webhook.js';
