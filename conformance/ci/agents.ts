@@ -26,8 +26,12 @@ import { agentCardHandler, jsonRpcHandler, restHandler, UserBuilder } from '@a2a
 import type { AgentCard } from '@rightsize/sdk/a2a';
 import {
   type CapabilityProfile,
+  capabilitySuccessAt,
+  mulberry32,
   RIGHTSIZE_EXTENSION_URI,
   readMessageExtension,
+  TASK_FAMILIES,
+  type TaskFamily,
   withCapabilityProfile,
 } from '@rightsize/sdk/rightsize';
 import {
@@ -127,6 +131,8 @@ export interface RightsizeAgentOptions {
   readonly tck?: TckExecutorOptions;
   /** Change the card before it is served (faulty fixtures). */
   readonly card?: (card: AgentCard) => AgentCard;
+  /** Replace the test-mode executor (it is still wrapped by withRightsize when `extension` is set). */
+  readonly executorFor?: () => AgentExecutor;
   /** Register fastify hooks before the plugin (faulty fixtures). */
   readonly before?: (app: FastifyInstance) => void;
 }
@@ -139,7 +145,7 @@ export async function startRightsizeAgent(options: RightsizeAgentOptions = {}): 
   const capabilities = options.capabilities ?? { streaming: true, pushNotifications: true };
   const base = (url: string) =>
     options.extension ? withCapabilityProfile(tckCard(url, capabilities), TEST_PROFILE) : tckCard(url, capabilities);
-  const executor = tckExecutor(undefined, options.tck);
+  const executor = options.executorFor ? options.executorFor() : tckExecutor(undefined, options.tck);
   await app.register(a2aServer, {
     card: () => (options.card ?? ((c) => c))(base(baseUrl)),
     executor: options.extension ? withRightsize(executor) : executor,
@@ -273,4 +279,34 @@ export async function startOfficialAgent(options: { delayMs?: number } = {}): Pr
       server.close();
     },
   };
+}
+
+/**
+ * A SIMULATED agent for the calibration level: it declares `declared` but answers a calibration task
+ * (messageId `rs-calibration-<family>-<parameter>-<seed>-…`) correctly with the probability of its TRUE curve
+ * (`truth`: ability per domain, slope 2), deterministically per task. It regenerates the task from the messageId to
+ * know the solution — a stand-in for a model, not something a real agent could do.
+ */
+export async function startCalibrationAgent(
+  declared: CapabilityProfile,
+  truth: Record<string, number>,
+): Promise<RunningAgent> {
+  const families = Object.values(TASK_FAMILIES) as TaskFamily[];
+  return startRightsizeAgent({
+    extension: true,
+    card: (card) => withCapabilityProfile(card, declared),
+    executorFor: () => ({
+      async execute(context, events) {
+        const match = /^rs-calibration-(.+)-(\d+)-(\d+)-[^-]+$/.exec(context.message.messageId);
+        const family = match && families.find((f) => f.id === match[1]);
+        if (!match || !family) return events.reject('not a calibration task');
+        const task = family.generate(Number(match[2]), Number(match[3]));
+        const ability = truth[task.domain] ?? truth.general ?? 0;
+        const draw = mulberry32(task.parameter * 7919 + task.seed).next();
+        const correct = draw < capabilitySuccessAt({ ability, slope: 2, pMax: 1 }, task.complexity);
+        events.artifact({ artifactId: 'answer', parts: [{ text: correct ? task.solution : 'no idea' }] });
+        events.complete();
+      },
+    }),
+  });
 }

@@ -27,6 +27,7 @@ Options:
   --expected-failures <file>  JSON object {"<check id>": "<reason>"}: known failures, reported but not fatal
   --junit <file>         also write a JUnit XML report
   --json <file>          also write the report as JSON
+  --svg <file>           calibration level: write the plot of declared vs fitted curves
   --list                 list the checks of the level and exit
   --coverage             print the table mapping the official TCK's requirements to these checks (markdown)
   --quiet                no progress lines
@@ -59,6 +60,7 @@ function parse(argv: readonly string[]) {
       'expected-failures': { type: 'string' },
       junit: { type: 'string' },
       json: { type: 'string' },
+      svg: { type: 'string' },
       list: { type: 'boolean', default: false },
       coverage: { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
@@ -150,6 +152,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
   if (args.junit) await writeFile(args.junit, toJUnit(report));
   if (args.json) await writeFile(args.json, toJson(report));
+  const svg = report.attachments?.['calibration.svg'];
+  if (args.svg && svg) await writeFile(args.svg, svg);
   io.out(formatText(report));
   if (report.unavailable) return 2;
   return report.summary.mandatoryFailed > 0 ? 1 : 0;

@@ -1,4 +1,5 @@
 /** The checks of each level, and the levels that are not available yet (with the reason). */
+import { CALIBRATION_CHECKS } from './checks/calibration.js';
 import { BINDING_CHECKS } from './checks/core-binding.js';
 import { CARD_CHECKS } from './checks/core-card.js';
 import { LIST_CHECKS } from './checks/core-list.js';
@@ -26,8 +27,6 @@ export const CORE_CHECKS: readonly CheckDefinition[] = [
 export const UNAVAILABLE: Partial<Record<Level, string>> = {
   broker:
     'the broker level is not yet available: it needs the reference broker (reference-server/, issue [broker]) to register probe agents with',
-  calibration:
-    'the calibration level is not yet available: it needs the claims-verification procedure of spec 1.1 (issue [spec-1.1])',
 };
 
 export function checksOf(level: Level): readonly CheckDefinition[] {
@@ -36,11 +35,12 @@ export function checksOf(level: Level): readonly CheckDefinition[] {
       return CORE_CHECKS;
     case 'extension':
       return EXTENSION_CHECKS;
-    case 'broker':
     case 'calibration':
+      return CALIBRATION_CHECKS;
+    case 'broker':
       return [];
   }
 }
 
 /** Every check of every level (for listings and the coverage table). */
-export const ALL_CHECKS: readonly CheckDefinition[] = [...CORE_CHECKS, ...EXTENSION_CHECKS];
+export const ALL_CHECKS: readonly CheckDefinition[] = [...CORE_CHECKS, ...EXTENSION_CHECKS, ...CALIBRATION_CHECKS];

@@ -77,6 +77,10 @@ export interface CheckContext {
   webhook(): Promise<WebhookReceiver>;
   /** A fresh messageId for a TCK scenario: `tck-<scenario>-<random>`. */
   messageId(scenario: string): string;
+  /** Record an observation for the report (shown under the check whatever its status). */
+  note(text: string): void;
+  /** Attach a file to the report (e.g. `calibration.svg`); the CLI writes it with `--svg`. */
+  attach(name: string, content: string): void;
 }
 
 export type CheckStatus = 'passed' | 'failed' | 'skipped' | 'expected-failure';
@@ -91,6 +95,8 @@ export interface CheckResult extends CheckInfo {
   readonly exchange?: Exchange;
   /** For an expected failure: the documented reason. */
   readonly expectedBecause?: string;
+  /** Observations the check recorded (e.g. the calibration figures). */
+  readonly notes?: readonly string[];
 }
 
 export interface Summary {
@@ -114,6 +120,8 @@ export interface Report {
   readonly summary: Summary;
   /** Set when the level cannot run yet: why. */
   readonly unavailable?: string;
+  /** Files the checks attached, by name. */
+  readonly attachments?: Readonly<Record<string, string>>;
 }
 
 /** Thrown by a check to fail with an explanation. */

@@ -62,6 +62,12 @@ export function formatText(report: Report): string {
       out.push(indent(`  ${failureDetail(r)}`, '  '));
     }
   }
+  const noted = report.results.filter((r) => r.notes?.length);
+  if (noted.length > 0) {
+    out.push('');
+    out.push('Notes:');
+    for (const r of noted) for (const n of r.notes ?? []) out.push(`  ${r.id}: ${n}`);
+  }
   if (report.summary.unexpectedPasses.length > 0) {
     out.push('');
     out.push(`Listed as expected failures but passed (update the list): ${report.summary.unexpectedPasses.join(', ')}`);

@@ -86,6 +86,7 @@ export async function runSuite(input: SuiteOptions): Promise<Report> {
   const probe = new Probe(options.timeoutMs);
   let receiver: Promise<WebhookReceiver> | undefined;
   const results: CheckResult[] = [];
+  const attachments: Record<string, string> = {};
   const setup = checks.length > 0 ? await fetchCard(probe, options.url) : undefined;
   const card = setup?.card;
   const token = options.tokens?.[0];
@@ -111,6 +112,7 @@ export async function runSuite(input: SuiteOptions): Promise<Report> {
       let message: string | undefined;
       let exchange = undefined as CheckResult['exchange'];
       const controller = new AbortController();
+      const notes: string[] = [];
       try {
         if (!setup?.answer || (!card && !CARD_ONLY.has(check.id)))
           throw new CheckFailure(setup?.problem ?? 'no agent card');
@@ -137,6 +139,10 @@ export async function runSuite(input: SuiteOptions): Promise<Report> {
             return receiver;
           },
           messageId: (scenario) => `tck-${scenario}-${randomBytes(6).toString('hex')}`,
+          note: (text) => notes.push(text),
+          attach: (name, content) => {
+            attachments[name] = content;
+          },
         };
         const limit = options.timeoutMs * 8;
         let timer: NodeJS.Timeout | undefined;
@@ -174,6 +180,7 @@ export async function runSuite(input: SuiteOptions): Promise<Report> {
         ...(message ? { message } : {}),
         ...(exchange ? { exchange } : {}),
         ...(status === 'expected-failure' ? { expectedBecause: because } : {}),
+        ...(notes.length ? { notes } : {}),
       };
       results.push(result);
       options.onProgress?.({ type: 'result', index, total: checks.length, result });
@@ -192,5 +199,6 @@ export async function runSuite(input: SuiteOptions): Promise<Report> {
     results,
     summary: summarize(results, options.expectedFailures),
     ...(unavailable ? { unavailable } : {}),
+    ...(Object.keys(attachments).length ? { attachments } : {}),
   };
 }

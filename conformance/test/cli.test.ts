@@ -74,12 +74,16 @@ describe('rightsize-conformance CLI', () => {
     expect((await cli(['--url', agent.baseUrl, '--bogus'])).code).toBe(2);
   });
 
-  it('levels that are not available yet say so and exit 2', async () => {
-    for (const level of ['broker', 'calibration']) {
-      const r = await cli(['--url', agent.baseUrl, '--level', level, '--quiet']);
-      expect(r.code).toBe(2);
-      expect(r.out).toMatch(/not yet available/);
-    }
+  it('a level that is not available yet says so and exits 2', async () => {
+    const r = await cli(['--url', agent.baseUrl, '--level', 'broker', '--quiet']);
+    expect(r.code).toBe(2);
+    expect(r.out).toMatch(/Not available: the broker level is not yet available/);
+  });
+
+  it('the calibration level fails an agent without the Rightsize extension', async () => {
+    const r = await cli(['--url', agent.baseUrl, '--level', 'calibration', '--quiet']);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/does not declare the Rightsize extension/);
   });
 
   it('--list prints every check of the level', async () => {
