@@ -217,7 +217,18 @@ export class Probe {
     const { response, sent } = await this.#request(r, true, signal);
     const headers = flatHeaders(response.headers);
     if (!String(headers['content-type'] ?? '').startsWith('text/event-stream')) {
-      const text = await response.body.text().catch(() => '');
+      // Not a stream: the body must come within the time limit like any unary answer.
+      let timer: NodeJS.Timeout | undefined;
+      const text = await Promise.race([
+        response.body.text().catch(() => ''),
+        new Promise<string>((resolve) => {
+          timer = setTimeout(() => {
+            response.body.on('error', () => undefined);
+            response.body.destroy();
+            resolve(`(the body did not complete within ${this.timeoutMs} ms)`);
+          }, this.timeoutMs);
+        }),
+      ]).finally(() => clearTimeout(timer));
       let json: unknown;
       try {
         json = text === '' ? undefined : JSON.parse(text);

@@ -44,6 +44,8 @@ interface Setup {
   readonly problem?: string;
 }
 
+let cardValidator: ReturnType<typeof createA2AValidator> | undefined;
+
 async function fetchCard(probe: Probe, url: string): Promise<Setup> {
   let cardUrl: URL;
   try {
@@ -54,7 +56,8 @@ async function fetchCard(probe: Probe, url: string): Promise<Setup> {
   try {
     const answer = await probe.send({ method: 'GET', url: cardUrl, headers: { accept: 'application/json' } });
     if (answer.status !== 200) return { cardUrl, answer, problem: `the agent card answered HTTP ${answer.status}` };
-    const result = createA2AValidator().check('AgentCard', answer.json);
+    cardValidator ??= createA2AValidator();
+    const result = cardValidator.check('AgentCard', answer.json);
     if (!result.ok) return { cardUrl, answer, problem: `the agent card is not valid:\n${formatIssues(result.issues)}` };
     return { cardUrl, answer, card: result.value };
   } catch (error) {

@@ -186,6 +186,26 @@ describe('misbehaving targets give failed checks, never a hang', () => {
     }
   });
 
+  it('a server that sends headers and then stalls the body (unary and streaming operations)', async () => {
+    const card = await (await fetch(`${agent.baseUrl}/.well-known/agent-card.json`)).text();
+    const { url, server } = await serve((req, res) => {
+      if (req.url === '/.well-known/agent-card.json')
+        res.writeHead(200, { 'content-type': 'application/json' }).end(card.split(agent.baseUrl).join(url));
+      else res.writeHead(200, { 'content-type': 'application/json' }).write('{"jsonrpc": "2.0", ');
+    });
+    try {
+      const started = Date.now();
+      const only = ['core:3.1.3:MUST:get-unknown-task', 'core:3.1.6:MUST:subscribe-unknown-task'];
+      const report = await runSuite({ url, level: 'core', only, timeoutMs: 400 });
+      expect(report.results.map((r) => r.status)).toEqual(['failed', 'failed']);
+      expect(report.results[0]?.message).toMatch(/did not complete within 400 ms or broke/);
+      expect(report.results[1]?.exchange?.received).toMatch(/did not complete within 400 ms/);
+      expect(Date.now() - started).toBeLessThan(8000);
+    } finally {
+      stop(server);
+    }
+  });
+
   it('a server that never answers', async () => {
     const { url, server } = await serve(() => undefined);
     try {
