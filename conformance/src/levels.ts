@@ -1,4 +1,5 @@
 /** The checks of each level, and the levels that are not available yet (with the reason). */
+import { BROKER_CHECKS } from './checks/broker.js';
 import { CALIBRATION_CHECKS } from './checks/calibration.js';
 import { BINDING_CHECKS } from './checks/core-binding.js';
 import { CARD_CHECKS } from './checks/core-card.js';
@@ -24,10 +25,7 @@ export const CORE_CHECKS: readonly CheckDefinition[] = [
 ];
 
 /** Levels whose checks depend on components still being built; running them reports why. */
-export const UNAVAILABLE: Partial<Record<Level, string>> = {
-  broker:
-    'the broker level is not yet available: it needs the reference broker (reference-server/, issue [broker]) to register probe agents with',
-};
+export const UNAVAILABLE: Partial<Record<Level, string>> = {};
 
 export function checksOf(level: Level): readonly CheckDefinition[] {
   switch (level) {
@@ -38,9 +36,14 @@ export function checksOf(level: Level): readonly CheckDefinition[] {
     case 'calibration':
       return CALIBRATION_CHECKS;
     case 'broker':
-      return [];
+      return BROKER_CHECKS;
   }
 }
 
 /** Every check of every level (for listings and the coverage table). */
-export const ALL_CHECKS: readonly CheckDefinition[] = [...CORE_CHECKS, ...EXTENSION_CHECKS, ...CALIBRATION_CHECKS];
+export const ALL_CHECKS: readonly CheckDefinition[] = [
+  ...CORE_CHECKS,
+  ...EXTENSION_CHECKS,
+  ...BROKER_CHECKS,
+  ...CALIBRATION_CHECKS,
+];

@@ -26,7 +26,7 @@ export interface SuiteOptions {
   readonly tokens?: readonly string[];
   /** Time limit of every request and of every wait on a stream, in ms (default 10 000). */
   readonly timeoutMs?: number;
-  /** Host the push-notification receiver listens on and advertises (default 127.0.0.1). */
+  /** Host the suite's own servers (push receiver, probe agents) listen on and advertise (default 127.0.0.1). */
   readonly webhookHost?: string;
   /** Checks known to fail on this target, with the reason (reported, but they do not fail the run). */
   readonly expectedFailures?: Readonly<Record<string, string>>;
@@ -81,6 +81,11 @@ export interface CheckContext {
   note(text: string): void;
   /** Attach a file to the report (e.g. `calibration.svg`); the CLI writes it with `--svg`. */
   attach(name: string, content: string): void;
+  /**
+   * A resource shared by the checks of one run (e.g. the broker level's probe agents): created on first use,
+   * disposed when the run ends.
+   */
+  shared<T>(key: string, create: () => Promise<T>, dispose: (value: T) => Promise<void>): Promise<T>;
 }
 
 export type CheckStatus = 'passed' | 'failed' | 'skipped' | 'expected-failure';

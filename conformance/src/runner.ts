@@ -90,6 +90,8 @@ export async function runSuite(input: SuiteOptions): Promise<Report> {
   let receiver: Promise<WebhookReceiver> | undefined;
   const results: CheckResult[] = [];
   const attachments: Record<string, string> = {};
+  const sharedValues = new Map<string, Promise<unknown>>();
+  const disposers: (() => Promise<void>)[] = [];
   const setup = checks.length > 0 ? await fetchCard(probe, options.url) : undefined;
   const card = setup?.card;
   const token = options.tokens?.[0];
@@ -146,6 +148,16 @@ export async function runSuite(input: SuiteOptions): Promise<Report> {
           attach: (name, content) => {
             attachments[name] = content;
           },
+          shared: <T>(key: string, create: () => Promise<T>, dispose: (value: T) => Promise<void>) => {
+            let value = sharedValues.get(key) as Promise<T> | undefined;
+            if (!value) {
+              value = create();
+              sharedValues.set(key, value);
+              const created = value;
+              disposers.push(async () => dispose(await created));
+            }
+            return value;
+          },
         };
         const limit = options.timeoutMs * 8;
         let timer: NodeJS.Timeout | undefined;
@@ -189,6 +201,7 @@ export async function runSuite(input: SuiteOptions): Promise<Report> {
       options.onProgress?.({ type: 'result', index, total: checks.length, result });
     }
   } finally {
+    for (const dispose of disposers.reverse()) await dispose().catch(() => undefined);
     await probe.close();
     if (receiver) await (await receiver).close();
   }
