@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `rightsize-conformance`: run a level of the suite against an agent. Progress goes to stderr, the report to stdout;
- * exit 0 when no mandatory check failed, 1 when one did, 2 on a usage error or a level that is not available yet.
+ * exit 0 when no mandatory check failed, 1 when one did, 2 on a usage error.
  */
 import { realpathSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -33,7 +33,7 @@ Options:
   --quiet                no progress lines
   -h, --help             this help
 
-Exit status: 0 no mandatory (MUST) check failed; 1 a mandatory check failed; 2 usage error or level not available.
+Exit status: 0 no mandatory (MUST) check failed; 1 a mandatory check failed; 2 usage error.
 The agent drives its answers from the messageId prefixes of the official A2A TCK (tck-complete-task, ...);
 @rightsize/sdk ships tckExecutor() for that. See conformance/README.md.`;
 
@@ -155,7 +155,6 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   const svg = report.attachments?.['calibration.svg'];
   if (args.svg && svg) await writeFile(args.svg, svg);
   io.out(formatText(report));
-  if (report.unavailable) return 2;
   return report.summary.mandatoryFailed > 0 ? 1 : 0;
 }
 

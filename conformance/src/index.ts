@@ -4,7 +4,7 @@
  */
 export type { A2AOperation, Binding, CallOptions, Outcome, WireError } from './a2a.js';
 export type { Exchange } from './http.js';
-export { ALL_CHECKS, CORE_CHECKS, checksOf, UNAVAILABLE } from './levels.js';
+export { ALL_CHECKS, CORE_CHECKS, checksOf } from './levels.js';
 export * from './model.js';
 export { failureDetail, formatText, progressLine, summaryLine, toJson, toJUnit } from './report.js';
 export { DEFAULT_TIMEOUT_MS, runSuite, select, summarize } from './runner.js';

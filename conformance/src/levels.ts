@@ -1,4 +1,4 @@
-/** The checks of each level, and the levels that are not available yet (with the reason). */
+/** The checks of each level. */
 import { BROKER_CHECKS } from './checks/broker.js';
 import { CALIBRATION_CHECKS } from './checks/calibration.js';
 import { BINDING_CHECKS } from './checks/core-binding.js';
@@ -23,9 +23,6 @@ export const CORE_CHECKS: readonly CheckDefinition[] = [
   ...PUSH_CHECKS,
   ...SECURITY_CHECKS,
 ];
-
-/** Levels whose checks depend on components still being built; running them reports why. */
-export const UNAVAILABLE: Partial<Record<Level, string>> = {};
 
 export function checksOf(level: Level): readonly CheckDefinition[] {
   switch (level) {

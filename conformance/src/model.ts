@@ -123,8 +123,6 @@ export interface Report {
   readonly durationMs: number;
   readonly results: readonly CheckResult[];
   readonly summary: Summary;
-  /** Set when the level cannot run yet: why. */
-  readonly unavailable?: string;
   /** Files the checks attached, by name. */
   readonly attachments?: Readonly<Record<string, string>>;
 }

@@ -49,7 +49,6 @@ export function summaryLine(s: Summary): string {
 export function formatText(report: Report): string {
   const out: string[] = [];
   out.push(`A2A conformance — level ${report.level} — ${report.target} (${report.transport ?? 'no binding'})`);
-  if (report.unavailable) out.push(`Not available: ${report.unavailable}`);
   for (const [group, title] of GROUPS) {
     const results = report.results.filter((r) => r.group === group);
     if (results.length === 0) continue;

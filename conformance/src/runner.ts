@@ -8,7 +8,7 @@ import { cardUrlFor } from '@rightsize/sdk/client';
 import { createA2AValidator, formatIssues } from '@rightsize/sdk/validate';
 import { A2ACaller, BINDINGS, type Binding } from './a2a.js';
 import { type HttpAnswer, Probe } from './http.js';
-import { CARD_ONLY, checksOf, UNAVAILABLE } from './levels.js';
+import { CARD_ONLY, checksOf } from './levels.js';
 import {
   type CheckContext,
   type CheckDefinition,
@@ -205,7 +205,6 @@ export async function runSuite(input: SuiteOptions): Promise<Report> {
     await probe.close();
     if (receiver) await (await receiver).close();
   }
-  const unavailable = UNAVAILABLE[options.level];
   return {
     target: options.url,
     level: options.level,
@@ -214,7 +213,6 @@ export async function runSuite(input: SuiteOptions): Promise<Report> {
     durationMs: Date.now() - started,
     results,
     summary: summarize(results, options.expectedFailures),
-    ...(unavailable ? { unavailable } : {}),
     ...(Object.keys(attachments).length ? { attachments } : {}),
   };
 }

@@ -1,5 +1,5 @@
 /**
- * The CLI and the suite's behaviour on bad targets: help and usage errors, levels not yet available, the reports
+ * The CLI and the suite's behaviour on bad targets: help and usage errors, levels against the wrong kind of target, the reports
  * (text, JUnit, JSON), exit statuses, and servers that are down, answer garbage or never answer.
  */
 import { once } from 'node:events';
@@ -74,10 +74,10 @@ describe('rightsize-conformance CLI', () => {
     expect((await cli(['--url', agent.baseUrl, '--bogus'])).code).toBe(2);
   });
 
-  it('a level that is not available yet says so and exits 2', async () => {
-    const r = await cli(['--url', agent.baseUrl, '--level', 'broker', '--quiet']);
-    expect(r.code).toBe(2);
-    expect(r.out).toMatch(/Not available: the broker level is not yet available/);
+  it('the broker level fails an agent that is not a broker', async () => {
+    const r = await cli(['--url', agent.baseUrl, '--level', 'broker', '--quiet', '--only', 'broker:7.1']);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/does not declare the Rightsize extension/);
   });
 
   it('the calibration level fails an agent without the Rightsize extension', async () => {
