@@ -113,12 +113,15 @@ export async function verifyDomains(context: CheckContext, profile: CapabilityPr
     const correct = await pool(tasks, CONCURRENCY, (t) => solve(context, t, family));
     const calibrator = new Calibrator();
     const single: CapabilityProfile = { ...profile, domains: [curve] };
-    tasks.forEach((t, i) =>
-      calibrator.observe(
-        { agentId: 'target', domain: curve.domain, complexity: t.complexity, success: correct[i] === true },
-        single,
-      ),
-    );
+    for (const [i, t] of tasks.entries()) {
+      const outcome = {
+        agentId: 'target',
+        domain: curve.domain,
+        complexity: t.complexity,
+        success: correct[i] === true,
+      };
+      calibrator.observe(outcome, single);
+    }
     const row = calibrator.report('target').find((r) => r.domain === curve.domain);
     const points = [...new Set(tasks.map((t) => t.complexity))].map((c) => ({
       complexity: c,
