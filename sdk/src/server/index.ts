@@ -9,3 +9,4 @@ export * from './redact.js';
 export * from './request-handler.js';
 export * from './server-options.js';
 export * from './task-store.js';
+export * from './tck-executor.js';

@@ -1,0 +1,412 @@
+/**
+ * Broker level: the suite starts its own probe agents on loopback with known profiles (SIMULATED: each answers
+ * `probe:<role>`), registers them through the broker's registry binding (Rightsize §7.8), and checks the routing
+ * rule with dry runs (`POST /match`) and real messages: capability ceilings, the cheapest feasible agent, placement,
+ * deadlines, cost caps (§7.2, §7.3), the no-capable-agent error (§7.7) and a truthful decision record (§7.5).
+ * Every descriptor names the run's probe skill tag, so agents already in the registry never take part.
+ * The broker must be allowed to fetch cards from the probe host (`--webhook-host`, default 127.0.0.1).
+ */
+import { randomBytes } from 'node:crypto';
+import type { AgentCard, Task } from '@rightsize/sdk/a2a';
+import {
+  type BrokerParams,
+  type CapabilityProfile,
+  createRightsizeValidator,
+  RIGHTSIZE_EXTENSION_URI,
+  type RoutingDecision,
+  withCapabilityProfile,
+} from '@rightsize/sdk/rightsize';
+import { a2aServer } from '@rightsize/sdk/server';
+import { formatIssues } from '@rightsize/sdk/validate';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { HttpAnswer } from '../http.js';
+import { type CheckContext, type CheckDefinition, ensure, fail } from '../model.js';
+import { definer, expectError, expectOk, isRecord, send, valid } from './support.js';
+
+const broker = definer('broker');
+const validator = createRightsizeValidator();
+const URI = RIGHTSIZE_EXTENSION_URI;
+
+type Role = 'small' | 'slow' | 'big';
+
+/** The probe profiles: small (ability 3, free, on device), slow (ability 6, cheap, very slow, edge), big (ability
+ * 12, expensive, fast, cloud). */
+const base = (ability: number): Pick<CapabilityProfile, 'domains' | 'reasoning'> => ({
+  domains: [{ domain: 'general', ability }],
+  reasoning: { mode: 'none' },
+});
+export const PROBE_PROFILES: Readonly<Record<Role, CapabilityProfile>> = {
+  small: {
+    ...base(3),
+    latency: { ttftMs: { p50: 20, p95: 50 }, outputTokensPerSecond: 200 },
+    placement: { placement: 'device' },
+    cost: { currency: 'USD' },
+  },
+  slow: {
+    ...base(6),
+    latency: { ttftMs: { p50: 5000, p95: 9000 }, outputTokensPerSecond: 10 },
+    placement: { placement: 'edge' },
+    cost: { currency: 'USD', inputPerMillion: 0.01, outputPerMillion: 0.01 },
+  },
+  big: {
+    ...base(12),
+    latency: { ttftMs: { p50: 50, p95: 100 }, outputTokensPerSecond: 500 },
+    placement: { placement: 'cloud' },
+    cost: { currency: 'USD', inputPerMillion: 10, outputPerMillion: 30, perTask: 0.05 },
+  },
+};
+
+interface Fleet {
+  readonly tag: string;
+  readonly registry: string;
+  /** Registered id per role. */
+  readonly ids: Partial<Record<Role, string>>;
+  /** Registration answers per role (for the registry check). */
+  readonly answers: Partial<Record<Role, HttpAnswer>>;
+  /** A probe whose card carries an invalid profile (never registered successfully). */
+  readonly invalidCardUrl: string;
+  readonly apps: FastifyInstance[];
+}
+
+async function startProbe(host: string, name: string, tag: string, profile: unknown, answer: string) {
+  const app = Fastify();
+  let url = '';
+  const card = (): AgentCard => ({
+    ...withCapabilityProfile(
+      {
+        name,
+        description: `A SIMULATED probe agent of rightsize-conformance (${answer}).`,
+        supportedInterfaces: [{ url: `${url}/a2a/jsonrpc`, protocolBinding: 'JSONRPC', protocolVersion: '1.0' }],
+        version: '1.0.0',
+        capabilities: { streaming: true },
+        defaultInputModes: ['text/plain'],
+        defaultOutputModes: ['text/plain'],
+        skills: [{ id: 'probe', name: 'Probe', description: 'Answers with its role.', tags: [tag] }],
+      },
+      profile as CapabilityProfile,
+    ),
+  });
+  await app.register(a2aServer, {
+    card,
+    executor: {
+      async execute(_context, events) {
+        events.artifact({ artifactId: 'answer', parts: [{ text: answer }] });
+        events.complete();
+      },
+    },
+  });
+  url = await app.listen({ port: 0, host });
+  return { app, cardUrl: `${url}/.well-known/agent-card.json` };
+}
+
+function brokerParams(context: CheckContext): BrokerParams {
+  const declaration = context.card.capabilities.extensions?.find((e) => e.uri === URI);
+  if (!declaration) fail(`the card does not declare the Rightsize extension (${URI})`, context.cardAnswer.exchange);
+  const result = validator.check('ExtensionParams', declaration.params ?? {});
+  if (!result.ok)
+    fail(`the extension params are not valid:\n${formatIssues(result.issues)}`, context.cardAnswer.exchange);
+  if (result.value.role !== 'broker')
+    fail('the card declares the role "agent", not "broker"', context.cardAnswer.exchange);
+  return result.value;
+}
+
+const registryUrl = (params: BrokerParams, path: string) => new URL(params.registryUrl.replace(/\/$/, '') + path);
+
+function registryHeaders(context: CheckContext): Record<string, string> {
+  const token = context.options.tokens?.[0];
+  return {
+    'content-type': 'application/json',
+    accept: 'application/json',
+    ...(token ? { authorization: `Bearer ${token}` } : {}),
+  };
+}
+
+function fleet(context: CheckContext): Promise<Fleet> {
+  const params = brokerParams(context);
+  return context.shared<Fleet>(
+    'broker-probes',
+    async () => {
+      const run = randomBytes(4).toString('hex');
+      const tag = `conformance-probe-${run}`;
+      const apps: FastifyInstance[] = [];
+      const ids: Fleet['ids'] = {};
+      const answers: Fleet['answers'] = {};
+      for (const role of Object.keys(PROBE_PROFILES) as Role[]) {
+        const probe = await startProbe(
+          context.options.webhookHost,
+          `probe-${role}-${run}`,
+          tag,
+          PROBE_PROFILES[role],
+          `probe:${role}`,
+        );
+        apps.push(probe.app);
+        const answer = await context.http.send({
+          method: 'POST',
+          url: registryUrl(params, '/agents'),
+          headers: registryHeaders(context),
+          body: { cardUrl: probe.cardUrl },
+        });
+        answers[role] = answer;
+        if (
+          (answer.status === 201 || answer.status === 200) &&
+          isRecord(answer.json) &&
+          typeof answer.json.id === 'string'
+        )
+          ids[role] = answer.json.id;
+      }
+      const invalid = await startProbe(
+        context.options.webhookHost,
+        `probe-invalid-${run}`,
+        tag,
+        { domains: [{ domain: 'general', ability: 'nine' }] },
+        'probe:invalid',
+      );
+      apps.push(invalid.app);
+      return { tag, registry: params.registryUrl, ids, answers, invalidCardUrl: invalid.cardUrl, apps };
+    },
+    async (f) => {
+      for (const id of Object.values(f.ids))
+        await context.http
+          .send({
+            method: 'DELETE',
+            url: registryUrl(params, `/agents/${encodeURIComponent(id)}`),
+            headers: registryHeaders(context),
+          })
+          .catch(() => undefined);
+      await Promise.all(f.apps.map((a) => a.close()));
+    },
+  );
+}
+
+async function registered(context: CheckContext): Promise<Fleet> {
+  const f = await fleet(context);
+  const missing = (Object.keys(PROBE_PROFILES) as Role[]).filter((r) => !f.ids[r]);
+  if (missing.length)
+    fail(
+      `the probe agents ${missing.join(', ')} could not be registered (see broker:7.8:MUST:registry-registers-agents)`,
+      f.answers[missing[0] as Role]?.exchange,
+    );
+  return f;
+}
+
+/** POST /match with a descriptor restricted to the probes; returns the decision. */
+async function dryRun(context: CheckContext, f: Fleet, descriptor: Record<string, unknown>): Promise<RoutingDecision> {
+  const answer = await context.http.send({
+    method: 'POST',
+    url: registryUrl(brokerParams(context), '/match'),
+    headers: registryHeaders(context),
+    body: { descriptor: { domain: 'general', outputTokens: 64, skill: f.tag, ...descriptor } },
+  });
+  ensure(answer.status === 200, `POST /match answered HTTP ${answer.status}`, answer.exchange);
+  const result = validator.check('RoutingDecision', answer.json);
+  if (!result.ok)
+    fail(`POST /match did not return a valid RoutingDecision:\n${formatIssues(result.issues)}`, answer.exchange);
+  return result.value;
+}
+
+const roleOf = (f: Fleet, id: string | null) =>
+  id === null
+    ? 'nobody'
+    : ((Object.entries(f.ids).find(([, v]) => v === id)?.[0] as Role | undefined) ?? `another agent (${id})`);
+
+function routingCheck(
+  name: string,
+  section: string,
+  title: string,
+  requires: string,
+  descriptor: Record<string, unknown>,
+  expected: Role | null,
+) {
+  return broker({
+    section,
+    requirement: 'MUST',
+    name,
+    title,
+    requires,
+    run: async (context) => {
+      const f = await registered(context);
+      const decision = await dryRun(context, f, descriptor);
+      const want = expected === null ? null : (f.ids[expected] as string);
+      ensure(
+        decision.chosen === want,
+        `expected ${expected ?? 'no agent'} (${want ?? 'null'}); the broker chose ${roleOf(f, decision.chosen)}`,
+      );
+    },
+  });
+}
+
+const complexity = (value: number) => ({ complexity: { value, sigma: 0 } });
+
+export const BROKER_CHECKS: CheckDefinition[] = [
+  broker({
+    section: '7.1',
+    requirement: 'MUST',
+    name: 'broker-advertised',
+    title: 'The card declares the broker role with a registry URL',
+    requires:
+      'A broker declares the extension with params {version, role: "broker", registryUrl, …} (BrokerParams, Rightsize §7.1).',
+    run: async (context) => {
+      const params = brokerParams(context);
+      ensure(
+        /^https?:\/\//.test(params.registryUrl),
+        `registryUrl "${params.registryUrl}" is not an http(s) URL`,
+        context.cardAnswer.exchange,
+      );
+    },
+  }),
+  broker({
+    section: '7.8',
+    requirement: 'MUST',
+    name: 'registry-registers-agents',
+    title: 'POST /agents registers the probe agents and GET /agents/{id} returns them',
+    requires:
+      'The registry binding registers an agent from its card URL: 201 (or 200 when known) with a RegisteredAgent whose id matches ^[A-Za-z0-9_-]{1,128}$; GET /agents/{id} returns it (Rightsize §7.8).',
+    run: async (context) => {
+      const f = await fleet(context);
+      for (const [role, answer] of Object.entries(f.answers)) {
+        ensure(
+          answer.status === 201 || answer.status === 200,
+          `registering the ${role} probe answered HTTP ${answer.status}`,
+          answer.exchange,
+        );
+        const agent = validator.check('RegisteredAgent', answer.json);
+        if (!agent.ok)
+          fail(`the ${role} probe's RegisteredAgent is not valid:\n${formatIssues(agent.issues)}`, answer.exchange);
+        ensure(
+          /^[A-Za-z0-9_-]{1,128}$/.test(agent.value.id),
+          `the id "${agent.value.id}" does not match ^[A-Za-z0-9_-]{1,128}$`,
+          answer.exchange,
+        );
+        const got = await context.http.send({
+          method: 'GET',
+          url: registryUrl(brokerParams(context), `/agents/${encodeURIComponent(agent.value.id)}`),
+          headers: registryHeaders(context),
+        });
+        ensure(
+          got.status === 200 && isRecord(got.json) && got.json.id === agent.value.id,
+          `GET /agents/${agent.value.id} answered HTTP ${got.status}`,
+          got.exchange,
+        );
+      }
+    },
+  }),
+  broker({
+    section: '7.8',
+    requirement: 'MUST',
+    name: 'registry-refuses-invalid-profile',
+    title: 'POST /agents refuses a card whose profile is invalid with 400',
+    requires:
+      'The registry validates the card and requires a valid profile; an invalid one is refused with 400 (Rightsize §7.8, §10.4).',
+    run: async (context) => {
+      const f = await fleet(context);
+      const answer = await context.http.send({
+        method: 'POST',
+        url: registryUrl(brokerParams(context), '/agents'),
+        headers: registryHeaders(context),
+        body: { cardUrl: f.invalidCardUrl },
+      });
+      ensure(answer.status === 400, `a card with ability "nine" was answered HTTP ${answer.status}`, answer.exchange);
+    },
+  }),
+  routingCheck(
+    'capability-ceiling-honoured',
+    '7.2',
+    'A task above an agent’s ceiling goes to an agent that can solve it',
+    'An agent is feasible only if its predicted success at the task’s complexity reaches minSuccess (default 0.8) (Rightsize §7.2).',
+    complexity(9),
+    'big',
+  ),
+  routingCheck(
+    'cheapest-feasible-chosen',
+    '7.3',
+    'Among feasible agents the cost preference picks the cheapest',
+    'The default preference "cost" chooses the feasible agent with the lowest expected cost per success (Rightsize §7.3).',
+    complexity(1),
+    'small',
+  ),
+  routingCheck(
+    'placement-honoured',
+    '7.2',
+    'allowedPlacements excludes agents in other placements',
+    'constraints.allowedPlacements is a hard requirement (Rightsize §5.1, §7.2).',
+    { ...complexity(1), constraints: { allowedPlacements: ['cloud'] } },
+    'big',
+  ),
+  routingCheck(
+    'deadline-honoured',
+    '7.2',
+    'A completion deadline excludes agents too slow to meet it',
+    'constraints.completionDeadlineMs must hold at the latency percentile (default p95) for a feasible agent (Rightsize §5.1, §7.2).',
+    { ...complexity(5), constraints: { completionDeadlineMs: 3000 } },
+    'big',
+  ),
+  routingCheck(
+    'cost-cap-honoured',
+    '7.2',
+    'A cost cap below every capable agent’s price leaves no agent',
+    'constraints.maxCost caps the expected cost per attempt; an agent above it is infeasible (Rightsize §5.1, §7.2).',
+    { ...complexity(9), constraints: { maxCost: { amount: 0.001, currency: 'USD' } } },
+    null,
+  ),
+  broker({
+    section: '7.7',
+    requirement: 'MUST',
+    name: 'no-capable-agent-error',
+    title: 'A task no agent can do gets UnsupportedOperationError with NO_CAPABLE_AGENT',
+    requires:
+      'If no agent is feasible the broker answers SendMessage with UnsupportedOperationError whose details hold a second google.rpc.ErrorInfo, domain rightsize.dev, reason NO_CAPABLE_AGENT (Rightsize §7.7).',
+    run: async (context) => {
+      const f = await registered(context);
+      const outcome = await send(context, 'complete-task', {
+        extra: {
+          extensions: [URI],
+          metadata: { [URI]: { descriptor: { domain: 'general', skill: f.tag, ...complexity(30) } } },
+        },
+        call: { extensions: [...new Set([...context.a2a.defaultExtensions, URI])] },
+      });
+      const error = expectError(context, outcome, 'UnsupportedOperationError', 'SendMessage of a task no probe can do');
+      const details = Array.isArray(error.details) ? error.details : [];
+      const info = details.find((d) => isRecord(d) && d.domain === 'rightsize.dev' && d.reason === 'NO_CAPABLE_AGENT');
+      ensure(
+        info,
+        'the error details have no ErrorInfo with domain rightsize.dev and reason NO_CAPABLE_AGENT',
+        outcome.exchange,
+      );
+    },
+  }),
+  broker({
+    section: '7.5',
+    requirement: 'MUST',
+    name: 'decision-record-truthful',
+    title: 'A routed task carries a decision record naming the agent that served it',
+    requires:
+      'The broker puts TaskExtensionData {decision} under the extension URI in the task metadata; the record’s chosen agent is the one that ran the task (Rightsize §7.5).',
+    run: async (context) => {
+      const f = await registered(context);
+      const outcome = await send(context, 'complete-task', {
+        extra: {
+          extensions: [URI],
+          metadata: { [URI]: { descriptor: { domain: 'general', skill: f.tag, outputTokens: 64, ...complexity(1) } } },
+        },
+        call: { extensions: [...new Set([...context.a2a.defaultExtensions, URI])] },
+      });
+      const value = expectOk(outcome, 'SendMessage through the broker');
+      ensure(isRecord(value) && isRecord(value.task), 'the broker did not answer with a task', outcome.exchange);
+      const task = valid<Task>('Task', value.task, 'the task', outcome.exchange);
+      const answers = (task.artifacts ?? []).flatMap((a) => a.parts.map((p) => p.text ?? ''));
+      ensure(
+        answers.includes('probe:small'),
+        `the task was not served by the small probe (answers: ${JSON.stringify(answers)})`,
+        outcome.exchange,
+      );
+      const data = validator.check('TaskExtensionData', task.metadata?.[URI] ?? {});
+      if (!data.ok) fail(`the task has no valid TaskExtensionData:\n${formatIssues(data.issues)}`, outcome.exchange);
+      ensure(data.value.decision, 'the task has no decision record', outcome.exchange);
+      ensure(
+        data.value.decision.chosen === f.ids.small,
+        `the decision names ${roleOf(f, data.value.decision.chosen)} but the small probe served the task`,
+        outcome.exchange,
+      );
+    },
+  }),
+];

@@ -1,0 +1,56 @@
+/**
+ * The broker level against a SIMULATED broker built from the SDK (test/support/broker.ts): it passes when the
+ * broker follows the rule, and each DELIBERATELY FAULTY variant (a constraint ignored) is caught by its check.
+ */
+import { type Report, runSuite } from '@rightsize/conformance';
+import { describe, expect, it } from 'vitest';
+import { startRightsizeAgent } from '../ci/agents.js';
+import { type BrokerOptions, startTestBroker } from './support/broker.js';
+
+const failed = (r: Report) => r.results.filter((x) => x.status === 'failed').map((x) => x.id);
+
+async function brokerLevel(options: BrokerOptions, only?: string[]) {
+  const broker = await startTestBroker(options);
+  try {
+    return await runSuite({ url: broker.baseUrl, level: 'broker', timeoutMs: 4000, ...(only ? { only } : {}) });
+  } finally {
+    await broker.close();
+  }
+}
+
+describe('broker level', () => {
+  it('passes a broker that follows the matching rule, registers probes and records decisions', async () => {
+    const report = await brokerLevel({});
+    expect(failed(report)).toEqual([]);
+    expect(report.results.every((r) => r.status === 'passed')).toBe(true);
+    expect(report.results.length).toBeGreaterThanOrEqual(10);
+  });
+
+  for (const [ignored, id] of [
+    ['completionDeadlineMs', 'broker:7.2:MUST:deadline-honoured'],
+    ['maxCost', 'broker:7.2:MUST:cost-cap-honoured'],
+    ['allowedPlacements', 'broker:7.2:MUST:placement-honoured'],
+  ] as const) {
+    it(`a broker that ignores ${ignored} is caught by ${id}`, async () => {
+      const report = await brokerLevel({ ignore: [ignored] }, ['broker:7.2', 'broker:7.3']);
+      expect(failed(report)).toEqual([id]);
+      expect(report.results.find((r) => r.id === id)?.message).toMatch(/the broker chose/);
+    });
+  }
+
+  it('an agent is not a broker', async () => {
+    const agent = await startRightsizeAgent({ extension: true });
+    try {
+      const report = await runSuite({
+        url: agent.baseUrl,
+        level: 'broker',
+        only: ['broker:7.1', 'broker:7.2:MUST:placement-honoured'],
+        timeoutMs: 2000,
+      });
+      expect(failed(report)).toEqual(['broker:7.1:MUST:broker-advertised', 'broker:7.2:MUST:placement-honoured']);
+      expect(report.results[0]?.message).toMatch(/not "broker"/);
+    } finally {
+      await agent.close();
+    }
+  });
+});
