@@ -176,6 +176,16 @@ describe('transport rules', () => {
     expect((await agent.rpc('GetTask', { id: task.id })).json.result.status.state).toBe('TASK_STATE_INPUT_REQUIRED');
   });
 
+  it('refuses a part whose media type is not among the input modes (A2A §3.1.1, §3.3.2), accepts one that is', async () => {
+    const refused = send('task: x', { parts: [{ raw: 'dGNr', mediaType: 'application/x-unsupported' }] });
+    const rpc = await agent.rpc('SendMessage', refused);
+    expect(rpc.json.error.code).toBe(-32005);
+    const rest = await agent.rest('POST', '/message:send', refused);
+    expect(reason(rest)).toBe('CONTENT_TYPE_NOT_SUPPORTED');
+    const accepted = send('task: y', { parts: [{ text: 'task: y', mediaType: 'text/plain; charset=utf-8' }] });
+    expect((await agent.rpc('SendMessage', accepted)).json.result.task.status.state).toBe('TASK_STATE_COMPLETED');
+  });
+
   it('gives HTTP error bodies the status of the error type, and A2A bodies for unknown routes and long ids', async () => {
     const task = (await agent.rest('POST', '/message:send', send('task: done'))).json.task;
     const cancel = await agent.rest('POST', `/tasks/${task.id}:cancel`);

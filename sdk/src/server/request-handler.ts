@@ -33,6 +33,7 @@ import {
 import { AuthenticationRequiredError, type Principal } from './auth.js';
 import { EventChannel } from './event-channel.js';
 import type { AgentExecutor, MessageInput, TaskEvents } from './executor.js';
+import { checkInputModes } from './media-types.js';
 import type { PushConfigStore, PushSender, StoredPushConfig } from './push.js';
 import {
   EventsExpiredError,
@@ -422,6 +423,7 @@ export class RequestHandler {
         throw new InvalidParamsError(`contextId ${message.contextId} does not match the task's context`);
       }
     }
+    checkInputModes(message, this.card);
     const taskId = existing?.id ?? randomUUID();
     const contextId = existing?.contextId ?? message.contextId ?? randomUUID();
     const pushConfig = inlinePush ? this.#checkPushConfig(inlinePush, taskId) : undefined;
