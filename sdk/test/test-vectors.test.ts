@@ -69,6 +69,8 @@ const FUNCTIONS: Record<string, (i: Record<string, unknown>) => unknown> = {
       outputTokens: i.outputTokens as number,
       network: i.network as NetworkConditions | undefined,
       load: (i.load as number | undefined) ?? 0,
+      brokerLegMs: (i.brokerLegMs as number | undefined) ?? 0,
+      reasoningBudget: (i.reasoningBudget as number | undefined) ?? Number.POSITIVE_INFINITY,
     });
     return { firstResponseMs: p.firstResponseMs, completionMs: p.completionMs };
   },
@@ -90,6 +92,34 @@ const FUNCTIONS: Record<string, (i: Record<string, unknown>) => unknown> = {
       rejected: Object.fromEntries(result.rejected.map((a) => [a.agentId, a.reasons])),
       selection: result.selection,
       escalation: result.escalation,
+    };
+  },
+  decision: (i) => {
+    const result = match(i.task as MatchTask, i.candidates as MatchCandidate[], i.policy as MatchPolicy | undefined);
+    const all = [...result.ranked, ...result.rejected];
+    return {
+      chosen: result.chosen?.agentId ?? null,
+      ranking: result.ranked.map((a) => a.agentId),
+      rejected: Object.fromEntries(result.rejected.map((a) => [a.agentId, a.reasons])),
+      best: result.chosen ? null : (result.rejected[0]?.agentId ?? null),
+      predictions: Object.fromEntries(
+        all.map((a) => {
+          const p = a.predictions;
+          return [
+            a.agentId,
+            {
+              success: p.success,
+              firstResponseMs: p.firstResponseMs,
+              completionMs: p.completionMs,
+              reasoningTokens: p.reasoningTokens,
+              reasoningBudget: p.reasoningBudget ?? null,
+              cost: p.cost.amount,
+              costPerSuccess: p.costPerSuccess,
+              effectiveCeiling: p.effectiveCeiling,
+            },
+          ];
+        }),
+      ),
     };
   },
 };

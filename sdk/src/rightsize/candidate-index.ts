@@ -98,6 +98,8 @@ interface DomainTable {
   readonly msPerReasoningToken: Float64Array;
   /** The placement and region of every profile of the candidate, when they all agree (else undefined). */
   readonly placement: Array<{ placement: string; region: string | undefined } | undefined>;
+  /** The smallest context window over the candidate's profiles (Infinity when none declares one). */
+  readonly contextWindow: Float64Array;
   /** The steepest slope declared for the domain (for the ability threshold). */
   readonly maxSlope: number;
   /** Per entry: the highest ability, steepest slope and highest pMax over its profiles (success upper bound). */
@@ -126,6 +128,7 @@ function buildTable(entries: Entry[]): DomainTable {
     reasoningGroups: [],
     msPerReasoningToken: new Float64Array(n),
     placement: [],
+    contextWindow: new Float64Array(n),
     maxSlope: Math.max(DEFAULTS.slope, ...entries.map((e) => e.maxSlope)),
     ability: Float64Array.from(entries, (e) => e.ability),
     slope: Float64Array.from(entries, (e) => e.maxSlope),
@@ -145,6 +148,7 @@ function buildTable(entries: Entry[]): DomainTable {
     t.overhead[i] = min((p) => p.latency.overheadMs ?? 0);
     for (const q of PERCENTILES) t.ttft[q][i] = min((p) => ttftAt(p.latency.ttftMs, q));
     t.msPerOutputToken[i] = min((p) => 1000 / p.latency.outputTokensPerSecond);
+    t.contextWindow[i] = min((p) => p.contextWindowTokens ?? Number.POSITIVE_INFINITY);
     if (entry.variants.every((p) => p.reasoning.mode !== 'none')) {
       const group = {
         reasons: true,
@@ -434,7 +438,7 @@ export class CandidateIndex {
 
     const { bounds, taken } = this.#prepare(table, poolSize, resolved, task, policy, preference);
     const key = primaryKey(preference, []);
-    const order = comparator(key);
+    const order = comparator(key, preference);
     const sorted: Assessment[] = [];
     const insert = (a: Assessment) => {
       let lo = 0;
@@ -549,33 +553,34 @@ export class CandidateIndex {
     taken.fill(0, 0, n);
     const c = task.descriptor.constraints ?? {};
     const checkConstraints = task.descriptor.skill === undefined; // skill overrides may change any member
-    const { value: mu, sigma } = resolved.complexity;
     const input = resolved.inputTokens / 1e6;
     const output = resolved.outputTokens / 1e6;
-    const groupTokens = t.reasoningGroups.map((g) => expectedReasoningTokens(g, resolved.complexity));
-    const cq = mu + Z_SCORES[resolved.percentile] * sigma;
+    const hasDeadline = c.completionDeadlineMs !== undefined || c.firstResponseDeadlineMs !== undefined;
+    // Deadlines and context windows cut the reasoning budget (spec §6.6), so the cost bound then counts no reasoning.
+    const groupTokens = t.reasoningGroups.map((g) =>
+      hasDeadline ? 0 : expectedReasoningTokens(g, resolved.complexity),
+    );
+    const z = Z_SCORES[resolved.percentile];
+    const cq = resolved.complexity.value + z * resolved.complexity.sigma;
     const groupTokensAtQ = t.reasoningGroups.map((g) => reasoningTokensAt(g, cq));
     const net = task.descriptor.network;
-    const link = (net?.rttMs ?? 0) + Z_SCORES[resolved.percentile] * (net?.jitterMs ?? 0);
     const lossFactor = 1 / (1 - (net?.lossRate ?? 0));
-    const bandwidth = net?.bandwidthKbps;
-    const transferIn = bandwidth ? (32 * resolved.inputTokens) / bandwidth : 0;
-    const transferOut = bandwidth ? (32 * resolved.outputTokens) / bandwidth : 0;
+    const uplink = net?.uplinkKbps ?? net?.bandwidthKbps;
+    const downlink = net?.downlinkKbps ?? net?.bandwidthKbps;
+    const transferIn = uplink ? (32 * resolved.inputTokens) / uplink : 0;
+    const transferOut = downlink ? (32 * resolved.outputTokens) / downlink : 0;
+    const brokerLeg = policy.brokerLegMs ?? 0;
     const ttft = t.ttft[resolved.percentile];
-    const needLatency =
-      preference === 'latency' ||
-      (checkConstraints && (c.completionDeadlineMs !== undefined || c.firstResponseDeadlineMs !== undefined));
+    const ttftMedian = t.ttft[50];
+    const firstLimit = c.firstResponseDeadlineMs ?? Number.POSITIVE_INFINITY;
+    const completionLimit = c.completionDeadlineMs ?? Number.POSITIVE_INFINITY;
+    // The latency factor F_L0(D') bounds P_D; an agent whose non-reasoning latency at the minSuccess quantile
+    // already misses the deadline cannot be feasible (only checked when that quantile is ≥ the median).
+    const zr = resolved.minSuccess >= 0.5 ? normalQuantile(resolved.minSuccess) : Number.NaN;
+    const checkDeadline = checkConstraints && hasDeadline && Number.isFinite(zr);
     const needCost = preference === 'cost' || c.maxCost !== undefined;
-    // Constraint limits as numbers (Infinity when absent), so the loop compares without branching on presence.
-    const completionLimit = checkConstraints
-      ? (c.completionDeadlineMs ?? Number.POSITIVE_INFINITY)
-      : Number.POSITIVE_INFINITY;
-    const firstLimit = checkConstraints
-      ? (c.firstResponseDeadlineMs ?? Number.POSITIVE_INFINITY)
-      : Number.POSITIVE_INFINITY;
     const costLimit = checkConstraints && c.maxCost ? c.maxCost.amount : Number.POSITIVE_INFINITY;
     const checkPlace = checkConstraints && (c.allowedPlacements !== undefined || c.allowedRegions !== undefined);
-    const outputTokens = resolved.outputTokens;
     const rates = new Map<string, number | undefined>();
     const rateOf = (currency: string) => {
       if (currency === resolved.currency) return 1;
@@ -586,36 +591,47 @@ export class CandidateIndex {
     const latencyBound = preference === 'latency';
     for (let i = 0; i < n; i++) {
       const group = t.reasoningGroup[i] as number;
-      let first = 0;
+      const remote = t.remote[i] === 1;
+      const fixed = brokerLeg + (t.overhead[i] as number) + (remote ? transferIn : 0);
+      const network = (zz: number) =>
+        remote ? ((net?.rttMs ?? 0) + zz * (net?.jitterMs ?? 0) + (t.networkRtt[i] as number)) * lossFactor : 0;
+      const after = resolved.outputTokens * (t.msPerOutputToken[i] as number) + (remote ? transferOut : 0);
+      if (checkDeadline) {
+        const base = fixed + network(zr) + (ttftMedian[i] as number);
+        if (base > Math.min(firstLimit, completionLimit - after)) {
+          taken[i] = 1;
+          continue;
+        }
+      }
       let completion = 0;
-      if (needLatency) {
-        const remote = t.remote[i] === 1;
-        first =
-          (remote ? (link + (t.networkRtt[i] as number)) * lossFactor + transferIn : 0) +
-          (t.overhead[i] as number) +
-          (ttft[i] as number) +
-          (group < 0 ? 0 : (groupTokensAtQ[group] as number) * (t.msPerReasoningToken[i] as number));
-        completion = first + outputTokens * (t.msPerOutputToken[i] as number) + (remote ? transferOut : 0);
+      if (latencyBound) {
+        // L_done = min(L0 + T_R, max(L0, D')) + after, non-decreasing in every part (spec §6.4, §6.6).
+        const base = fixed + network(z) + (ttft[i] as number);
+        const window = Math.max(0, (t.contextWindow[i] as number) - resolved.inputTokens - resolved.outputTokens);
+        const reasoningMs =
+          group < 0 ? 0 : Math.min(groupTokensAtQ[group] as number, window) * (t.msPerReasoningToken[i] as number);
+        completion = Math.min(
+          base + reasoningMs + after,
+          group < 0 ? Number.POSITIVE_INFINITY : Math.max(base + after, Math.min(firstLimit + after, completionLimit)),
+        );
       }
       let cost = 0;
       if (needCost) {
         const rate = rateOf(t.currency[i] as string);
         const reasoningPrice = t.costReasoning[i] as number;
+        const windowed = Number.isFinite(t.contextWindow[i] as number);
         cost =
           rate === undefined
             ? Number.POSITIVE_INFINITY
             : rate *
               (input * (t.costIn[i] as number) +
                 output * (t.costOut[i] as number) +
-                (group < 0 || reasoningPrice === 0 ? 0 : ((groupTokens[group] as number) * reasoningPrice) / 1e6) +
+                (group < 0 || reasoningPrice === 0 || windowed
+                  ? 0
+                  : ((groupTokens[group] as number) * reasoningPrice) / 1e6) +
                 (t.costTask[i] as number));
       }
-      if (
-        completion > completionLimit ||
-        first > firstLimit ||
-        cost > costLimit ||
-        (checkPlace && !placementAllowed(t.placement[i], c))
-      ) {
+      if (cost > costLimit || (checkPlace && !placementAllowed(t.placement[i], c))) {
         taken[i] = 1;
         continue;
       }

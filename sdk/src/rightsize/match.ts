@@ -9,16 +9,21 @@ import type { Preference, TaskDescriptor } from './model/descriptor.js';
 import type { CapabilityProfile, DomainCeiling } from './model/profile.js';
 import {
   budgetCeiling,
+  budgetToComplexity,
   curveOf,
   cutIsIrrelevant,
   DEFAULTS,
+  deadlineBudget,
+  deadlineSuccess,
   effectiveCeiling,
   expectedReasoningTokens,
   expectedSuccess,
+  firstTokenDeadline,
   predictCost,
   predictLatency,
   reasoningOf,
 } from './predict.js';
+import { Z_SCORES } from './stats.js';
 
 /** What the matcher needs to know of one agent. */
 export interface MatchCandidate {
@@ -55,6 +60,8 @@ export interface MatchPolicy {
   readonly rates?: Readonly<Record<string, number>>;
   /** Escalation steps after the chosen agent (spec §7.4); default 2. */
   readonly maxEscalations?: number;
+  /** The client–broker leg added to every prediction (spec §6.4 (2), the broker's `forwardingMs`); default 0. */
+  readonly brokerLegMs?: number;
 }
 
 export type ComplexityOrigin = 'descriptor' | 'reasoning-tokens' | 'estimator' | 'default';
@@ -157,26 +164,21 @@ export function assess(
   const reasons: RejectionReason[] = [];
   const d = task.descriptor;
   const c = d.constraints ?? {};
+  const r = resolved.minSuccess;
   const { found, profile, skill } = resolveSkill(candidate, d.skill);
   if (!found) reasons.push('SKILL_UNAVAILABLE');
   if (candidate.available === false) reasons.push('AGENT_UNAVAILABLE');
 
   const ceiling = domainCeiling(profile, d.domain);
   if (!ceiling) reasons.push('DOMAIN_UNSUPPORTED');
-  const curve = ceiling ? curveOf(ceiling) : { ability: Number.NEGATIVE_INFINITY, slope: DEFAULTS.slope, pMax: 0 };
-  const reasoning = reasoningOf(profile.reasoning);
-  const upper = budgetCeiling(reasoning);
-  const success = ceiling ? expectedSuccess(curve, resolved.complexity, upper) : 0;
-  const capabilitySuccess = !ceiling
-    ? 0
-    : cutIsIrrelevant(resolved.complexity, upper)
-      ? success
-      : expectedSuccess(curve, resolved.complexity);
-  if (ceiling && success < resolved.minSuccess) {
-    reasons.push(capabilitySuccess < resolved.minSuccess ? 'CAPABILITY_CEILING' : 'BUDGET_CEILING');
-  }
+  const windowLeft =
+    (profile.contextWindowTokens ?? Number.POSITIVE_INFINITY) - resolved.inputTokens - resolved.outputTokens;
+  if (windowLeft < 0) reasons.push('CONTEXT_WINDOW_EXCEEDED');
 
-  const latency = predictLatency({
+  const curve = ceiling ? curveOf(ceiling) : { ability: Number.NEGATIVE_INFINITY, slope: DEFAULTS.slope, pMax: 0 };
+  const declared = reasoningOf(profile.reasoning);
+  const reasoningRate = profile.reasoning.reasoningTokensPerSecond ?? profile.latency.outputTokensPerSecond;
+  const latencyInputs = {
     profile,
     complexity: resolved.complexity,
     percentile: resolved.percentile,
@@ -184,14 +186,48 @@ export function assess(
     outputTokens: resolved.outputTokens,
     network: d.network,
     load: candidate.load ?? 0,
-  });
-  if (c.firstResponseDeadlineMs !== undefined && latency.firstResponseMs > c.firstResponseDeadlineMs) {
-    reasons.push('FIRST_RESPONSE_DEADLINE');
-  }
-  if (c.completionDeadlineMs !== undefined && latency.completionMs > c.completionDeadlineMs) {
-    reasons.push('COMPLETION_DEADLINE');
+    brokerLegMs: policy.brokerLegMs ?? 0,
+  };
+  const { base } = predictLatency(latencyInputs);
+  // Spec §6.6: the deadlines act as a budget cut; with the window, they bound what the agent may spend.
+  const deadline = firstTokenDeadline(base, c);
+  const z = Z_SCORES[resolved.percentile];
+  const budget = declared.reasons
+    ? Math.min(declared.budget, Math.max(0, windowLeft), deadlineBudget(base, deadline, z, reasoningRate))
+    : 0;
+  const reasoning = { ...declared, budget: declared.reasons ? budget : declared.budget };
+  const budgetCut = Math.min(
+    budgetCeiling(declared),
+    declared.reasons ? budgetToComplexity(Math.max(0, windowLeft), declared.tokensPerStep) : Number.POSITIVE_INFINITY,
+  );
+  const capabilitySuccess = ceiling ? expectedSuccess(curve, resolved.complexity) : 0;
+  const budgetSuccess = !ceiling
+    ? 0
+    : cutIsIrrelevant(resolved.complexity, budgetCut)
+      ? capabilitySuccess
+      : expectedSuccess(curve, resolved.complexity, budgetCut);
+  const success = !ceiling
+    ? 0
+    : deadlineSuccess({
+        curve,
+        complexity: resolved.complexity,
+        reasoning,
+        reasoningTokensPerSecond: reasoningRate,
+        base,
+        deadline,
+      });
+  if (ceiling && success < r) {
+    if (capabilitySuccess < r) reasons.push('CAPABILITY_CEILING');
+    else if (budgetSuccess < r) reasons.push('BUDGET_CEILING');
+    else {
+      const firstBinds =
+        (c.firstResponseDeadlineMs ?? Number.POSITIVE_INFINITY) <=
+        (c.completionDeadlineMs ?? Number.POSITIVE_INFINITY) - base.afterFirstMs;
+      reasons.push(firstBinds ? 'FIRST_RESPONSE_DEADLINE' : 'COMPLETION_DEADLINE');
+    }
   }
 
+  const latency = predictLatency({ ...latencyInputs, reasoningBudget: reasoning.budget });
   const reasoningTokens = expectedReasoningTokens(reasoning, resolved.complexity);
   const amount = predictCost(profile.cost, {
     input: resolved.inputTokens,
@@ -232,26 +268,45 @@ export function assess(
     completionMs: latency.completionMs,
     latencyPercentile: resolved.percentile,
     reasoningTokens,
+    reasoningBudget: declared.reasons && Number.isFinite(reasoning.budget) ? Math.floor(reasoning.budget) : null,
     cost: { amount, currency: profile.cost.currency },
     costPerSuccess: success > 0 ? amount / success : null,
-    effectiveCeiling: reportedCeiling(ceiling ? effectiveCeiling(curve, reasoning, resolved.minSuccess) : null),
+    effectiveCeiling: reportedCeiling(ceiling ? effectiveCeiling(curve, reasoning, r) : null),
   };
   return { agentId: candidate.id, feasible: reasons.length === 0, reasons, predictions, comparableCost };
 }
 
-const EPSILON = 1e-9;
-const differs = (a: number, b: number) => Math.abs(a - b) > EPSILON * Math.max(1, Math.abs(a), Math.abs(b));
+/**
+ * Spec §7.3: the tie tolerance, 10× the numeric tolerance implementations must meet: success probabilities are equal
+ * within 1e-5 absolute; cost per success, latency and the weighted score within 1e-4 relative.
+ */
+export const TIE_TOLERANCE = { success: 1e-5, relative: 1e-4 } as const;
 
-/** Spec §7.3: two keys are equal when they differ by at most 1e-9 relative (infinities only equal themselves). */
-export const keysEqual = (a: number, b: number): boolean =>
-  a === b || (Number.isFinite(a) && Number.isFinite(b) && !differs(a, b));
+/** Spec §7.3: two keys are equal when they differ by at most `floor`-absolute or 1e-4 relative (infinities only
+ * equal themselves). */
+export const keysEqual = (a: number, b: number, absolute = 0): boolean =>
+  a === b ||
+  (Number.isFinite(a) &&
+    Number.isFinite(b) &&
+    Math.abs(a - b) <= Math.max(absolute, TIE_TOLERANCE.relative * Math.max(Math.abs(a), Math.abs(b))));
+
+/** Spec §7.3: success probabilities are equal within 1e-5 absolute. */
+export const successesEqual = (a: number, b: number): boolean => Math.abs(a - b) <= TIE_TOLERANCE.success;
 
 /** The cost per success in the decision currency; Infinity when success is 0 or the cost is not comparable. */
 export const costPerSuccess = (a: Assessment): number =>
   a.predictions.success > 0 ? a.comparableCost / a.predictions.success : Number.POSITIVE_INFINITY;
 
-/** Spec §7.3: the primary key of the preference, lower is better; weights are min-max normalised over `pool`. */
-export function primaryKey(preference: Preference, pool: readonly Assessment[]): (a: Assessment) => number {
+/** Floors of the weighted score's logarithms (spec §7.3): a free agent's cost, 1 ms, P = 1e-12. */
+const LOG_FLOOR = { cost: 1e-12, latency: 1, success: 1e-12 } as const;
+
+/**
+ * Spec §7.3: the primary key of the preference, lower is better. Weights combine the criteria as a weighted sum of
+ * logarithms, w_c·ln(K/P) + w_l·ln(L_done) − w_q·ln(P): each agent's score depends on its own predictions only, so
+ * adding or removing another agent never reorders two agents (independence of irrelevant alternatives), and the
+ * units of money and time only shift every score alike. `pool` is unused (kept for compatibility).
+ */
+export function primaryKey(preference: Preference, _pool: readonly Assessment[] = []): (a: Assessment) => number {
   if (preference === 'latency') return (a) => a.predictions.completionMs;
   if (preference === 'quality') return (a) => -a.predictions.success;
   if (preference === 'cost') return costPerSuccess;
@@ -260,32 +315,39 @@ export function primaryKey(preference: Preference, pool: readonly Assessment[]):
   const wl = w.latency ?? 0;
   const wq = w.quality ?? 0;
   if (wc + wl + wq === 0) return costPerSuccess;
-  const norm = (values: number[]) => {
-    const finite = values.filter(Number.isFinite);
-    const lo = Math.min(...finite);
-    const hi = Math.max(...finite);
-    return (v: number) => (!Number.isFinite(v) ? 1 : hi > lo ? (v - lo) / (hi - lo) : 0);
-  };
-  const nc = norm(pool.map(costPerSuccess));
-  const nl = norm(pool.map((a) => a.predictions.completionMs));
-  const nq = norm(pool.map((a) => a.predictions.success));
-  return (a) => wc * nc(costPerSuccess(a)) + wl * nl(a.predictions.completionMs) + wq * (1 - nq(a.predictions.success));
+  return (a) =>
+    wc * Math.log(Math.max(costPerSuccess(a), LOG_FLOOR.cost)) +
+    wl * Math.log(Math.max(a.predictions.completionMs, LOG_FLOOR.latency)) -
+    wq * Math.log(Math.max(a.predictions.success, LOG_FLOOR.success));
 }
 
-const TIE_KEYS: ReadonlyArray<(a: Assessment) => number> = [
-  (a) => -a.predictions.success,
-  (a) => a.predictions.completionMs,
-  costPerSuccess,
-];
+/** Whether the primary keys of two assessments are equal under the preference's tolerance (spec §7.3). */
+export function primaryEqual(preference: Preference, key: (a: Assessment) => number, x: Assessment, y: Assessment) {
+  if (preference === 'quality') return successesEqual(x.predictions.success, y.predictions.success);
+  const weighted = typeof preference !== 'string' && keyIsWeighted(preference);
+  return keysEqual(key(x), key(y), weighted ? TIE_TOLERANCE.relative : 0);
+}
 
-/** Spec §7.3: orders feasible assessments by the primary key, then the tie-break keys, then the agent id. */
-export function comparator(key: (a: Assessment) => number): (x: Assessment, y: Assessment) => number {
+const keyIsWeighted = (p: Exclude<Preference, string>) =>
+  (p.weights.cost ?? 0) + (p.weights.latency ?? 0) + (p.weights.quality ?? 0) > 0;
+
+/** Spec §7.3: orders feasible assessments by the primary key, then higher P, lower L_done, lower cost per success,
+ * then the agent id. */
+export function comparator(
+  key: (a: Assessment) => number,
+  preference: Preference = 'cost',
+): (x: Assessment, y: Assessment) => number {
   return (x, y) => {
-    for (const k of [key, ...TIE_KEYS]) {
-      const a = k(x);
-      const b = k(y);
-      if (!keysEqual(a, b)) return a < b ? -1 : 1;
+    if (!primaryEqual(preference, key, x, y)) return key(x) < key(y) ? -1 : 1;
+    if (!successesEqual(x.predictions.success, y.predictions.success)) {
+      return x.predictions.success > y.predictions.success ? -1 : 1;
     }
+    if (!keysEqual(x.predictions.completionMs, y.predictions.completionMs)) {
+      return x.predictions.completionMs < y.predictions.completionMs ? -1 : 1;
+    }
+    const cx = costPerSuccess(x);
+    const cy = costPerSuccess(y);
+    if (!keysEqual(cx, cy)) return cx < cy ? -1 : 1;
     return x.agentId < y.agentId ? -1 : x.agentId > y.agentId ? 1 : 0;
   };
 }
@@ -301,10 +363,13 @@ export function rank(
   pool: readonly Assessment[],
   preference: Preference,
 ): { ranked: Assessment[]; tieBroken: boolean } {
-  const key = primaryKey(preference, pool);
-  const ranked = [...pool].sort(comparator(key));
+  const key = primaryKey(preference);
+  const ranked = [...pool].sort(comparator(key, preference));
   const [first, second] = ranked;
-  return { ranked, tieBroken: first !== undefined && second !== undefined && keysEqual(key(first), key(second)) };
+  return {
+    ranked,
+    tieBroken: first !== undefined && second !== undefined && primaryEqual(preference, key, first, second),
+  };
 }
 
 /** Spec §7.4: escalation candidates are drawn from this many best-ranked feasible agents. */
@@ -338,10 +403,17 @@ export function escalationPlan(
   return plan.map((a) => a.agentId);
 }
 
-/** Spec §7.7: order infeasible candidates, closest to feasible first. */
+/**
+ * Spec §7.7: order infeasible candidates, closest to feasible first: fewest reasons, then the smallest distance to
+ * capability μ − c_eff (highest effective ceiling; none is farthest), then higher P, then the agent id.
+ */
 export function byCloseness(a: Assessment, b: Assessment): number {
   if (a.reasons.length !== b.reasons.length) return a.reasons.length - b.reasons.length;
-  if (a.predictions.success !== b.predictions.success) return b.predictions.success - a.predictions.success;
+  const ca = a.predictions.effectiveCeiling ?? Number.NEGATIVE_INFINITY;
+  const cb = b.predictions.effectiveCeiling ?? Number.NEGATIVE_INFINITY;
+  if (!keysEqual(ca, cb, TIE_TOLERANCE.success)) return cb - ca;
+  if (!successesEqual(a.predictions.success, b.predictions.success))
+    return b.predictions.success - a.predictions.success;
   return a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0;
 }
 

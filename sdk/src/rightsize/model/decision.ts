@@ -9,6 +9,7 @@ export const REJECTION_REASONS = [
   'SKILL_UNAVAILABLE',
   'AGENT_UNAVAILABLE',
   'DOMAIN_UNSUPPORTED',
+  'CONTEXT_WINDOW_EXCEEDED',
   'CAPABILITY_CEILING',
   'BUDGET_CEILING',
   'FIRST_RESPONSE_DEADLINE',
@@ -33,12 +34,22 @@ export const SELECTION_REASONS = [
 
 export const Predictions = Type.Object(
   {
-    success: Type.Number({ minimum: 0, maximum: 1 }),
+    success: Type.Number({
+      minimum: 0,
+      maximum: 1,
+      description: 'P_D: success within the budget and the deadlines (spec §6.6).',
+    }),
     capabilitySuccess: Type.Number({ minimum: 0, maximum: 1, description: 'Success ignoring the budget ceiling.' }),
     firstResponseMs: Type.Number({ minimum: 0 }),
     completionMs: Type.Number({ minimum: 0 }),
     latencyPercentile: Percentile,
     reasoningTokens: Type.Number({ minimum: 0, description: 'Expected reasoning tokens.' }),
+    reasoningBudget: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], {
+        description:
+          'The per-task reasoning budget: min(B, window, deadline) rounded down; null if unlimited (spec §5.3).',
+      }),
+    ),
     cost: Money,
     costPerSuccess: Type.Union([Type.Number({ minimum: 0 }), Type.Null()], { description: 'null when success is 0.' }),
     effectiveCeiling: Type.Union([Type.Number({ maximum: 64 }), Type.Null()], {
