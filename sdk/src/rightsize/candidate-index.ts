@@ -38,11 +38,17 @@ import type { Percentile, Placement } from './model/common.js';
 import type { Constraints } from './model/descriptor.js';
 import type { CapabilityProfile } from './model/profile.js';
 import {
+  budgetToComplexity,
   DEFAULTS,
+  deadlineBudget,
   expectedReasoningTokens,
+  firstTokenDeadline,
+  predictCost,
+  predictLatency,
   type ReasoningParams,
   reasoningOf,
   reasoningTokensAt,
+  SIGMA_EPSILON,
   ttftAt,
 } from './predict.js';
 import { logistic, logit, normalCdf, normalQuantile, Z_SCORES } from './stats.js';
@@ -102,6 +108,8 @@ interface DomainTable {
   readonly contextWindow: Float64Array;
   /** The steepest slope declared for the domain (for the ability threshold). */
   readonly maxSlope: number;
+  /** Whether any profile declares a context window (which can cut the reasoning budget). */
+  readonly windowed: boolean;
   /** Per entry: the highest ability, steepest slope and highest pMax over its profiles (success upper bound). */
   readonly ability: Float64Array;
   readonly slope: Float64Array;
@@ -130,6 +138,7 @@ function buildTable(entries: Entry[]): DomainTable {
     placement: [],
     contextWindow: new Float64Array(n),
     maxSlope: Math.max(DEFAULTS.slope, ...entries.map((e) => e.maxSlope)),
+    windowed: entries.some((e) => e.variants.some((p) => p.contextWindowTokens !== undefined)),
     ability: Float64Array.from(entries, (e) => e.ability),
     slope: Float64Array.from(entries, (e) => e.maxSlope),
     pMax: Float64Array.from(entries, (e) => e.maxPMax),
@@ -184,6 +193,54 @@ export function successUpperBound(a: number, k: number, pMax: number, mu: number
   if (a < mu) return pMax;
   const step = sigma > 0 ? normalCdf((a - mu) / sigma) : 1;
   return pMax * Math.min(step, logistic(k * (a - mu)));
+}
+
+/**
+ * The least expected cost, in the decision currency, of any of the candidate's profiles, with the reasoning budget
+ * each would actually get (spec §6.6: min of B, the context window and what the deadlines leave). Used to tighten the
+ * cost bound of a candidate when it reaches the top of the search (the cheap bound then counts no reasoning).
+ */
+function costFloor(
+  entry: Entry,
+  task: MatchTask,
+  resolved: ResolvedTask,
+  policy: MatchPolicy,
+): { cost: number; cut: number } {
+  const c = task.descriptor.constraints ?? {};
+  let floor = Number.POSITIVE_INFINITY;
+  let cut = Number.NEGATIVE_INFINITY;
+  for (const profile of entry.variants) {
+    const rate = profile.cost.currency === resolved.currency ? 1 : policy.rates?.[profile.cost.currency];
+    const { base } = predictLatency({
+      profile,
+      complexity: resolved.complexity,
+      percentile: resolved.percentile,
+      inputTokens: resolved.inputTokens,
+      outputTokens: resolved.outputTokens,
+      network: task.descriptor.network,
+      load: entry.candidate.load ?? 0,
+      brokerLegMs: policy.brokerLegMs ?? 0,
+    });
+    const r = reasoningOf(profile.reasoning);
+    const window =
+      (profile.contextWindowTokens ?? Number.POSITIVE_INFINITY) - resolved.inputTokens - resolved.outputTokens;
+    const tokensPerSecond = profile.reasoning.reasoningTokensPerSecond ?? profile.latency.outputTokensPerSecond;
+    const budget = Math.min(
+      r.budget,
+      Math.max(0, window),
+      deadlineBudget(base, firstTokenDeadline(base, c), Z_SCORES[resolved.percentile], tokensPerSecond),
+    );
+    cut = Math.max(cut, r.reasons ? budgetToComplexity(budget, r.tokensPerStep) : Number.POSITIVE_INFINITY);
+    if (rate === undefined) continue;
+    const reasoning = expectedReasoningTokens({ ...r, budget }, resolved.complexity);
+    const cost = predictCost(profile.cost, {
+      input: resolved.inputTokens,
+      output: resolved.outputTokens,
+      reasoning,
+    });
+    floor = Math.min(floor, rate * cost);
+  }
+  return { cost: floor, cut };
 }
 
 /** Whether a candidate whose profiles all share `place` meets the placement and region constraints (unknown: yes). */
@@ -461,6 +518,11 @@ export class CandidateIndex {
     let outside = initial.outside;
     const refined = preference === 'cost' ? this.#refined.fill(0, 0, poolSize) : undefined;
     const { value: mu, sigma } = resolved.complexity;
+    const constraints = task.descriptor.constraints ?? {};
+    const hasCut =
+      constraints.completionDeadlineMs !== undefined ||
+      constraints.firstResponseDeadlineMs !== undefined ||
+      table.windowed;
     for (;;) {
       if (heap.size === 0 || (bounds[heap.peek()] as number) > outside) {
         if (outside === Number.POSITIVE_INFINITY) break;
@@ -488,7 +550,17 @@ export class CandidateIndex {
           mu,
           sigma,
         );
-        bounds[i] = success > 0 ? bound / success : Number.POSITIVE_INFINITY;
+        let cost = bound;
+        let reachable = success;
+        if (hasCut) {
+          // The budget each profile would get caps the success too: P ≤ pMax · P(c ≤ the largest cut).
+          const floor = costFloor(all[i] as Entry, task, resolved, policy);
+          cost = Math.max(bound, floor.cost);
+          const spread = Math.max(sigma, SIGMA_EPSILON);
+          reachable = Math.min(success, (table.pMax[i] as number) * normalCdf((floor.cut - mu) / spread));
+        }
+        if (reachable < resolved.minSuccess) continue; // cannot be feasible (spec §6.6: P_D ≤ this bound)
+        bounds[i] = reachable > 0 ? cost / reachable : Number.POSITIVE_INFINITY;
         heap.push(i);
         continue;
       }

@@ -257,20 +257,39 @@ export function firstTokenDeadline(
 
 /**
  * Spec §6.6 (2): P(L0 ≤ x) = Φ(z*), z* the largest z in [−8.5, 8.5] with L0(z) ≤ x (0 below, 1 above the range).
- * L0(z) is non-decreasing, so z* is found by bisection.
+ * L0(z) is non-decreasing and convex, so z* is closed-form without jitter and found by Newton's method from the
+ * right end of the range otherwise (monotone convergence for a convex increasing function).
  */
 export function baseLatencyCdf(base: BaseLatency, x: number): number {
   if (x === Number.POSITIVE_INFINITY) return 1;
-  let lo = -NORMAL_RANGE;
-  let hi = NORMAL_RANGE;
-  if (baseLatencyAt(base, hi) <= x) return 1;
-  if (baseLatencyAt(base, lo) > x) return 0;
-  for (let i = 0; i < 60 && hi - lo > 1e-12; i++) {
-    const mid = (lo + hi) / 2;
-    if (baseLatencyAt(base, mid) <= x) lo = mid;
-    else hi = mid;
+  if (baseLatencyAt(base, NORMAL_RANGE) <= x) return 1;
+  if (baseLatencyAt(base, -NORMAL_RANGE) > x) return 0;
+  const { p50 } = base.ttft;
+  const p95 = Math.max(base.ttft.p95, p50);
+  const z95 = Z_SCORES[95];
+  const rest = x - base.fixedMs - base.networkMeanMs;
+  if (base.networkSdMs === 0) {
+    // Here L0(−8.5) ≤ x < L0(8.5), so the time to first token is not constant and z* is inside the range.
+    return normalCdf(p50 > 0 ? (z95 * Math.log(rest / p50)) / Math.log(p95 / p50) : (rest * z95) / p95);
   }
-  return normalCdf(lo);
+  // Start right of the root: each random part alone, with the other at its least, already reaches x there.
+  const beta = p50 > 0 ? Math.log(p95 / p50) / z95 : 0;
+  const leastTtft = ttftAtZ(base.ttft, -NORMAL_RANGE);
+  const byNetwork = (rest - leastTtft) / base.networkSdMs;
+  const spare = rest + base.networkSdMs * NORMAL_RANGE;
+  const byTtft = p50 > 0 ? (beta > 0 ? Math.log(spare / p50) / beta : Number.POSITIVE_INFINITY) : (spare * z95) / p95;
+  let z = Math.min(NORMAL_RANGE, byNetwork, Number.isNaN(byTtft) ? NORMAL_RANGE : byTtft);
+  for (let i = 0; i < 100; i++) {
+    const excess = baseLatencyAt(base, z) - x;
+    const slope = base.networkSdMs + (p50 > 0 ? ttftAtZ(base.ttft, z) * beta : z >= 0 ? p95 / z95 : 0);
+    const next = z - excess / slope;
+    if (!(next < z) || z - next < 1e-13) {
+      z = Math.max(-NORMAL_RANGE, Math.min(z, next));
+      break;
+    }
+    z = Math.max(-NORMAL_RANGE, next);
+  }
+  return normalCdf(z);
 }
 
 /** Spec §6.6 (3): the reasoning tokens a deadline leaves at percentile q: rate · (D' − L0(z_q)), at least 0. */
@@ -315,9 +334,12 @@ export function deadlineSuccess(inputs: DeadlineSuccessInputs): number {
   // Where the latency factor leaves 1: T_R(c) = D' − L0(8.5).
   const slack = deadline - baseLatencyAt(base, NORMAL_RANGE);
   const fallsFrom = slack > 0 ? (Math.log2(slack / (msPerToken * reasoning.tokensPerStep)) - mu) / sigma : lo;
+  // Below `fallsFrom` the latency factor is 1: that part is the plain success integral of §6.2 (5).
+  const from = Math.max(lo, Math.min(fallsFrom, hi));
+  let total = from > lo ? logisticNormal(curve.slope * (curve.ability - mu), curve.slope * sigma, from) : 0;
   const step = (curve.ability - mu) / sigma;
   const half = 20 / (curve.slope * sigma);
-  const breaks = [fallsFrom, step - half, step, step + half].filter((b) => b > lo && b < hi).sort((a, b) => a - b);
+  const breaks = [step - half, step, step + half].filter((b) => b > from && b < hi).sort((a, b) => a - b);
   const f = (w: number) => {
     const c = mu + sigma * w;
     return (
@@ -327,11 +349,10 @@ export function deadlineSuccess(inputs: DeadlineSuccessInputs): number {
       baseLatencyCdf(base, deadline - timeAt(c))
     );
   };
-  let total = 0;
-  let from = lo;
+  let start = from;
   for (const b of [...breaks, hi]) {
-    total += integrateOver(f, from, b);
-    from = b;
+    total += integrateOver(f, start, b);
+    start = b;
   }
   return Math.min(1, Math.max(0, curve.pMax * total));
 }

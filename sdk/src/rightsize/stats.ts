@@ -38,7 +38,7 @@ function erfc(x: number): number {
   if (x > 27) return 0;
   // erfc(x) = e^(−x²)/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + …))))
   let f = x;
-  for (let n = 120; n >= 1; n--) f = x + n / 2 / f;
+  for (let n = x < 3 ? 50 : 24; n >= 1; n--) f = x + n / 2 / f;
   return Math.exp(-x * x) / (Math.sqrt(Math.PI) * f);
 }
 
