@@ -21,6 +21,12 @@ export const BrokerParams = Type.Object(
       Type.Array(StringEnum(['cost', 'latency', 'quality', 'weights'] as const, 'Supported.')),
     ),
     estimator: Type.Optional(Type.Boolean({ description: 'Estimates complexity when a message has no descriptor.' })),
+    forwardingMs: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        description: 'Median time the broker adds between client and agent (spec §6.4 (3)); default 0.',
+      }),
+    ),
   },
   { description: 'Params of a broker (spec §7.1).' },
 );
