@@ -48,8 +48,28 @@ const profileArb: fc.Arbitrary<CapabilityProfile> = fc.record({
     })),
 });
 
+/** Some profiles declare think / no-think modes (spec §4.10), with a weaker no-think curve and an optional soft cut. */
+const withModesArb: fc.Arbitrary<CapabilityProfile> = fc
+  .tuple(profileArb, fc.boolean(), fc.double({ min: 0, max: 4, noNaN: true }), fc.boolean())
+  .map(([p, modes, drop, soft]) =>
+    !modes
+      ? p
+      : {
+          ...p,
+          reasoning: { mode: 'hybrid', maxReasoningTokens: 20000, reasoningTokensPerSecond: 200 },
+          modes: {
+            'no-think': {
+              domains: p.domains.map((d) => ({ ...d, ability: Math.max(0, d.ability - drop) })),
+            },
+            think: soft
+              ? { reasoning: { mode: 'thinking', maxReasoningTokens: 20000, budgetSlope: 1.5 } }
+              : { reasoning: { mode: 'thinking', maxReasoningTokens: 20000 } },
+          },
+        },
+  );
+
 const fleetArb = fc
-  .array(profileArb, { minLength: 1, maxLength: 8 })
+  .array(withModesArb, { minLength: 1, maxLength: 8 })
   .map((ps) => ps.map((profile, i) => ({ id: `agent-${i}`, profile })));
 const taskArb: fc.Arbitrary<MatchTask> = fc
   .record({
@@ -201,7 +221,8 @@ describe('matcher properties (random fleets)', () => {
           }
         }
         const successes = r.escalation.map(
-          (id) => r.ranked.find((a) => a.agentId === id)?.predictions.success as number,
+          (id, k) =>
+            r.ranked.find((a) => a.agentId === id && a.mode === r.escalationModes[k])?.predictions.success as number,
         );
         for (let i = 1; i < successes.length; i++) expect(successes[i]).toBeGreaterThan(successes[i - 1] as number);
       }),
@@ -212,7 +233,7 @@ describe('matcher properties (random fleets)', () => {
 
 describe('CandidateIndex (spec §7.9)', () => {
   const bigFleetArb = fc
-    .array(profileArb, { minLength: 1, maxLength: 40 })
+    .array(withModesArb, { minLength: 1, maxLength: 40 })
     .map((ps) => ps.map((profile, i) => ({ id: `agent-${i}`, profile })));
   const anyTaskArb = taskArb.chain((t) =>
     fc.double({ min: 0.05, max: 0.99, noNaN: true }).map((minSuccess) => ({
@@ -227,9 +248,11 @@ describe('CandidateIndex (spec §7.9)', () => {
         const full = match(task, fleet);
         const indexed = new CandidateIndex(fleet, { topN }).match(task);
         expect(indexed.chosen?.agentId).toBe(full.chosen?.agentId);
-        expect(indexed.ranked.map((a) => a.agentId)).toEqual(full.ranked.slice(0, topN).map((a) => a.agentId));
+        const ids = (r: typeof full) => r.ranked.map((a) => `${a.agentId}/${a.mode ?? ''}`);
+        expect(ids(indexed)).toEqual(ids(full).slice(0, topN));
         expect(indexed.selection).toEqual(full.selection);
         expect(indexed.escalation).toEqual(full.escalation);
+        expect(indexed.escalationModes).toEqual(full.escalationModes);
         expect(indexed.assessed).toBeLessThanOrEqual(fleet.length);
       }),
       { numRuns: 300, seed: 17 },

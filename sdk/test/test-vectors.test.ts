@@ -42,6 +42,8 @@ const doc = JSON.parse(readFileSync(join(REPO_ROOT, 'spec', 'v1', 'test-vectors.
   vectors: Vector[];
 };
 
+/** An assessment's id in the vectors: the agent id, with `/mode` for agents that declare modes (spec §4.10). */
+const label = (a: { agentId: string; mode?: string | undefined }) => (a.mode ? `${a.agentId}/${a.mode}` : a.agentId);
 const finite = (x: number | null) => (x === null || !Number.isFinite(x) ? null : x);
 const curve = (i: Record<string, unknown>) => curveOf({ domain: 'general', ...(i.curve as object) } as DomainCeiling);
 
@@ -52,6 +54,7 @@ const FUNCTIONS: Record<string, (i: Record<string, unknown>) => unknown> = {
       curve(i),
       i.complexity as Complexity,
       (i.budgetCeiling as number | null) ?? Number.POSITIVE_INFINITY,
+      i.budgetSlope as number | undefined,
     ),
   capabilityCeiling: (i) => capabilityCeiling(curve(i), i.reliability as number),
   budgetCeiling: (i) => finite(budgetCeiling(reasoningOf(i.reasoning as ReasoningProfile))),
@@ -87,26 +90,28 @@ const FUNCTIONS: Record<string, (i: Record<string, unknown>) => unknown> = {
   match: (i) => {
     const result = match(i.task as MatchTask, i.candidates as MatchCandidate[], i.policy as MatchPolicy | undefined);
     return {
-      chosen: result.chosen?.agentId ?? null,
-      ranking: result.ranked.map((a) => a.agentId),
-      rejected: Object.fromEntries(result.rejected.map((a) => [a.agentId, a.reasons])),
+      chosen: result.chosen ? label(result.chosen) : null,
+      ranking: result.ranked.map(label),
+      rejected: Object.fromEntries(result.rejected.map((a) => [label(a), a.reasons])),
       selection: result.selection,
-      escalation: result.escalation,
+      escalation: result.escalation.map((id, k) =>
+        result.escalationModes[k] ? `${id}/${result.escalationModes[k]}` : id,
+      ),
     };
   },
   decision: (i) => {
     const result = match(i.task as MatchTask, i.candidates as MatchCandidate[], i.policy as MatchPolicy | undefined);
     const all = [...result.ranked, ...result.rejected];
     return {
-      chosen: result.chosen?.agentId ?? null,
-      ranking: result.ranked.map((a) => a.agentId),
-      rejected: Object.fromEntries(result.rejected.map((a) => [a.agentId, a.reasons])),
-      best: result.chosen ? null : (result.rejected[0]?.agentId ?? null),
+      chosen: result.chosen ? label(result.chosen) : null,
+      ranking: result.ranked.map(label),
+      rejected: Object.fromEntries(result.rejected.map((a) => [label(a), a.reasons])),
+      best: result.chosen || !result.rejected[0] ? null : label(result.rejected[0]),
       predictions: Object.fromEntries(
         all.map((a) => {
           const p = a.predictions;
           return [
-            a.agentId,
+            label(a),
             {
               success: p.success,
               firstResponseMs: p.firstResponseMs,

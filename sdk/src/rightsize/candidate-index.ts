@@ -18,18 +18,19 @@
  */
 import {
   type Assessment,
-  assess,
+  assessModes,
   buildResult,
   byCloseness,
   comparator,
   ESCALATION_WINDOW,
-  escalationPlan,
+  escalationSteps,
   keysEqual,
   type MatchCandidate,
   type MatchPolicy,
   type MatchResult,
   type MatchTask,
   primaryKey,
+  profileForMode,
   type ResolvedTask,
   rank,
   resolveTask,
@@ -73,10 +74,13 @@ interface Entry {
   readonly variants: readonly CapabilityProfile[];
 }
 
+/** Every profile the candidate may be assessed with: its own and each skill override, in each declared mode. */
 function variantsOf(candidate: MatchCandidate): CapabilityProfile[] {
   const base = candidate.profile;
   const overrides = Object.values(base.skills ?? {}).map((o) => ({ ...base, ...o }) as CapabilityProfile);
-  return [base, ...overrides];
+  return [base, ...overrides].flatMap((p) =>
+    p.modes ? (['no-think', 'think'] as const).filter((m) => p.modes?.[m]).map((m) => profileForMode(p, m)) : [p],
+  );
 }
 
 function curveFor(profile: CapabilityProfile, domain: string) {
@@ -230,7 +234,9 @@ function costFloor(
       Math.max(0, window),
       deadlineBudget(base, firstTokenDeadline(base, c), Z_SCORES[resolved.percentile], tokensPerSecond),
     );
-    cut = Math.max(cut, r.reasons ? budgetToComplexity(budget, r.tokensPerStep) : Number.POSITIVE_INFINITY);
+    // A soft cut (budgetSlope) lets tasks past the budget succeed sometimes: no bound from it then.
+    const soft = profile.reasoning.budgetSlope !== undefined;
+    cut = Math.max(cut, r.reasons && !soft ? budgetToComplexity(budget, r.tokensPerStep) : Number.POSITIVE_INFINITY);
     if (rate === undefined) continue;
     const reasoning = expectedReasoningTokens({ ...r, budget }, resolved.complexity);
     const cost = predictCost(profile.cost, {
@@ -478,9 +484,9 @@ export class CandidateIndex {
     let assessed = 0;
     const visit = (entry: Entry) => {
       assessed++;
-      const a = assess(entry.candidate, task, resolved, policy);
-      (a.feasible ? feasible : rejected).push(a);
-      return a;
+      const all = assessModes(entry.candidate, task, resolved, policy);
+      for (const a of all) (a.feasible ? feasible : rejected).push(a);
+      return all;
     };
     const deadline = task.descriptor.constraints?.completionDeadlineMs;
     const maxEscalations = policy.maxEscalations ?? 2;
@@ -564,13 +570,12 @@ export class CandidateIndex {
         heap.push(i);
         continue;
       }
-      const a = visit(all[i] as Entry);
-      if (a.feasible) insert(a);
+      for (const a of visit(all[i] as Entry)) if (a.feasible) insert(a);
     }
     if (sorted.length === 0) this.#assessClosest(all, poolSize, visit);
     const [first, second] = sorted;
     const tieBroken = first !== undefined && second !== undefined && keysEqual(key(first), key(second));
-    const escalation = escalationPlan(sorted, deadline, maxEscalations);
+    const escalation = escalationSteps(sorted, deadline, maxEscalations);
     return {
       ...buildResult(resolved, sorted.slice(0, this.#topN), rejected.sort(byCloseness), tieBroken, escalation),
       assessed,
@@ -592,7 +597,7 @@ export class CandidateIndex {
     maxEscalations: number,
     assessed: number,
   ): IndexedMatchResult {
-    const escalation = escalationPlan(ranked, deadline, maxEscalations);
+    const escalation = escalationSteps(ranked, deadline, maxEscalations);
     return {
       ...buildResult(resolved, ranked.slice(0, this.#topN), rejected.sort(byCloseness), tieBroken, escalation),
       assessed,

@@ -35,6 +35,10 @@ export function decisionRecord(result: MatchResult, options: DecisionRecordOptio
     preference: preferenceName(result.task.preference),
     minSuccess: result.task.minSuccess,
     escalation: [...result.escalation],
+    ...(result.chosen?.mode ? { chosenMode: result.chosen.mode } : {}),
+    ...(result.escalationModes.some((m) => m !== undefined)
+      ? { escalationModes: result.escalationModes.map((m) => m ?? null) }
+      : {}),
     candidates: all.slice(0, max),
     ...(all.length > max ? { candidatesOmitted: all.length - max } : {}),
   };

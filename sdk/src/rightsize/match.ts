@@ -6,7 +6,7 @@
 import type { Complexity, Percentile } from './model/common.js';
 import type { CandidateAssessment, Predictions, RejectionReason } from './model/decision.js';
 import type { Preference, TaskDescriptor } from './model/descriptor.js';
-import type { CapabilityProfile, DomainCeiling } from './model/profile.js';
+import type { CapabilityProfile, DomainCeiling, ReasoningModeChoice } from './model/profile.js';
 import {
   budgetCeiling,
   budgetToComplexity,
@@ -78,6 +78,8 @@ export interface ResolvedTask {
 }
 
 export interface Assessment extends CandidateAssessment {
+  /** The mode assessed, for an agent that declares modes (spec §4.9). */
+  readonly mode?: ReasoningModeChoice;
   readonly predictions: Predictions;
   /** Cost converted to the decision currency (Infinity when it cannot be converted). */
   readonly comparableCost: number;
@@ -93,6 +95,8 @@ export interface MatchResult {
   readonly selection: readonly string[];
   /** Agent ids to try in order; the chosen agent first (spec §7.4). */
   readonly escalation: readonly string[];
+  /** The mode of each escalation step (undefined for agents without modes, spec §4.9). */
+  readonly escalationModes: ReadonlyArray<ReasoningModeChoice | undefined>;
 }
 
 const clampComplexity = (c: number) => Math.min(64, Math.max(0, c));
@@ -137,6 +141,25 @@ function modeMatches(offered: string, wanted: string): boolean {
   return ot === wt && (os === '*' || ws === '*');
 }
 
+/**
+ * Spec §4.9: the profile of one mode of an agent that declares `modes`: the mode's overrides on top, reasoning mode
+ * `none` for no-think and `thinking` for think; the `modes` member itself is dropped.
+ */
+export function profileForMode(profile: CapabilityProfile, mode: ReasoningModeChoice): CapabilityProfile {
+  const { modes, ...rest } = profile;
+  const override = modes?.[mode] ?? {};
+  const reasoning = override.reasoning ?? rest.reasoning;
+  return {
+    ...rest,
+    ...override,
+    reasoning: { ...reasoning, mode: mode === 'no-think' ? 'none' : 'thinking' },
+  };
+}
+
+/** Spec §4.9: the mode an agent without `modes` offers: no-think for `none`, think otherwise. */
+const implicitMode = (profile: CapabilityProfile): ReasoningModeChoice =>
+  profile.reasoning.mode === 'none' ? 'no-think' : 'think';
+
 /** Spec §4.7: the skill the task needs (by id, else by tag, in card order) and the profile with its overrides. */
 function resolveSkill(candidate: MatchCandidate, skill: string | undefined) {
   if (skill === undefined) return { found: true, profile: candidate.profile, skill: undefined };
@@ -160,13 +183,19 @@ export function assess(
   task: MatchTask,
   resolved: ResolvedTask,
   policy: MatchPolicy = {},
+  mode?: ReasoningModeChoice,
 ): Assessment {
   const reasons: RejectionReason[] = [];
   const d = task.descriptor;
   const c = d.constraints ?? {};
   const r = resolved.minSuccess;
-  const { found, profile, skill } = resolveSkill(candidate, d.skill);
+  const skilled = resolveSkill(candidate, d.skill);
+  const { found, skill } = skilled;
+  const declaresModes = skilled.profile.modes !== undefined;
+  const profile = declaresModes ? profileForMode(skilled.profile, mode ?? 'think') : skilled.profile;
   if (!found) reasons.push('SKILL_UNAVAILABLE');
+  const offered = declaresModes ? (mode ?? 'think') : implicitMode(profile);
+  if (d.mode !== undefined && d.mode !== offered) reasons.push('MODE_UNAVAILABLE');
   if (candidate.available === false) reasons.push('AGENT_UNAVAILABLE');
 
   const ceiling = domainCeiling(profile, d.domain);
@@ -205,7 +234,7 @@ export function assess(
     ? 0
     : cutIsIrrelevant(resolved.complexity, budgetCut)
       ? capabilitySuccess
-      : expectedSuccess(curve, resolved.complexity, budgetCut);
+      : expectedSuccess(curve, resolved.complexity, budgetCut, profile.reasoning.budgetSlope);
   const success = !ceiling
     ? 0
     : deadlineSuccess({
@@ -215,6 +244,7 @@ export function assess(
         reasoningTokensPerSecond: reasoningRate,
         base,
         deadline,
+        budgetSlope: profile.reasoning.budgetSlope,
       });
   if (ceiling && success < r) {
     if (capabilitySuccess < r) reasons.push('CAPABILITY_CEILING');
@@ -273,7 +303,34 @@ export function assess(
     costPerSuccess: success > 0 ? amount / success : null,
     effectiveCeiling: reportedCeiling(ceiling ? effectiveCeiling(curve, reasoning, r) : null),
   };
-  return { agentId: candidate.id, feasible: reasons.length === 0, reasons, predictions, comparableCost };
+  return {
+    agentId: candidate.id,
+    ...(declaresModes ? { mode: mode ?? 'think' } : {}),
+    feasible: reasons.length === 0,
+    reasons,
+    predictions,
+    comparableCost,
+  };
+}
+
+/**
+ * Spec §4.9: the assessments of a candidate, one per mode it offers for the task: both modes of an agent that
+ * declares `modes` (only the descriptor's mode when it asks for one and the agent has it), else its single mode.
+ */
+export function assessModes(
+  candidate: MatchCandidate,
+  task: MatchTask,
+  resolved: ResolvedTask,
+  policy: MatchPolicy = {},
+): Assessment[] {
+  const modes = resolveSkill(candidate, task.descriptor.skill).profile.modes;
+  if (!modes) return [assess(candidate, task, resolved, policy)];
+  const asked = task.descriptor.mode;
+  const declared = (['no-think', 'think'] as const).filter((m) => modes[m] !== undefined);
+  const offered = asked === undefined ? declared : declared.filter((m) => m === asked);
+  return (offered.length > 0 ? offered : [declared[0] ?? 'think']).map((m) =>
+    assess(candidate, task, resolved, policy, m),
+  );
 }
 
 /**
@@ -348,7 +405,7 @@ export function comparator(
     const cx = costPerSuccess(x);
     const cy = costPerSuccess(y);
     if (!keysEqual(cx, cy)) return cx < cy ? -1 : 1;
-    return x.agentId < y.agentId ? -1 : x.agentId > y.agentId ? 1 : 0;
+    return byIdAndMode(x, y);
   };
 }
 
@@ -375,14 +432,31 @@ export function rank(
 /** Spec §7.4: escalation candidates are drawn from this many best-ranked feasible agents. */
 export const ESCALATION_WINDOW = 16;
 
-/** Spec §7.4: the escalation plan: each next agent is the best-ranked one, among the first ESCALATION_WINDOW of the
- * ranking, predicted strictly more likely to succeed and whose completion still fits the deadline after the earlier
- * attempts' predicted durations. */
+/** The last tie-break (spec §7.3, §4.9): agent id, then mode (no-think before think). */
+export function byIdAndMode(x: Assessment, y: Assessment): number {
+  if (x.agentId !== y.agentId) return x.agentId < y.agentId ? -1 : 1;
+  const mx = x.mode ?? '';
+  const my = y.mode ?? '';
+  return mx < my ? -1 : mx > my ? 1 : 0;
+}
+
+/** Spec §7.4: the escalation plan as agent ids; see `escalationSteps`. */
 export function escalationPlan(
   ranked: readonly Assessment[],
   deadlineMs: number | undefined,
   maxEscalations: number,
 ): string[] {
+  return escalationSteps(ranked, deadlineMs, maxEscalations).map((a) => a.agentId);
+}
+
+/** Spec §7.4: the escalation plan: each next agent (and mode) is the best-ranked one, among the first
+ * ESCALATION_WINDOW of the ranking, predicted strictly more likely to succeed and whose completion still fits the
+ * deadline after the earlier attempts' predicted durations. */
+export function escalationSteps(
+  ranked: readonly Assessment[],
+  deadlineMs: number | undefined,
+  maxEscalations: number,
+): Assessment[] {
   const first = ranked[0];
   if (!first) return [];
   const plan = [first];
@@ -400,7 +474,7 @@ export function escalationPlan(
     plan.push(next);
     elapsed += next.predictions.completionMs;
   }
-  return plan.map((a) => a.agentId);
+  return plan;
 }
 
 /**
@@ -414,7 +488,7 @@ export function byCloseness(a: Assessment, b: Assessment): number {
   if (!keysEqual(ca, cb, TIE_TOLERANCE.success)) return cb - ca;
   if (!successesEqual(a.predictions.success, b.predictions.success))
     return b.predictions.success - a.predictions.success;
-  return a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0;
+  return byIdAndMode(a, b);
 }
 
 /** Assemble a result from the ranked feasible and the rejected assessments (shared by `match` and the index). */
@@ -423,8 +497,9 @@ export function buildResult(
   ranked: readonly Assessment[],
   rejected: readonly Assessment[],
   tieBroken: boolean,
-  escalation: readonly string[],
+  escalation: readonly string[] | readonly Assessment[],
 ): MatchResult {
+  const steps = escalation.map((e) => (typeof e === 'string' ? { agentId: e, mode: undefined } : e));
   const withRanks = ranked.map((a, i) => ({ ...a, rank: i + 1 }));
   const chosen = withRanks[0];
   const primary = typeof resolved.preference === 'string' ? PRIMARY_REASON[resolved.preference] : 'BEST_WEIGHTED_SCORE';
@@ -434,7 +509,8 @@ export function buildResult(
     rejected,
     chosen,
     selection: chosen ? (tieBroken ? [primary, 'TIE_BROKEN'] : [primary]) : [],
-    escalation,
+    escalation: steps.map((e) => e.agentId),
+    escalationModes: steps.map((e) => e.mode),
   };
 }
 
@@ -444,11 +520,10 @@ export function match(task: MatchTask, candidates: Iterable<MatchCandidate>, pol
   const feasible: Assessment[] = [];
   const rejected: Assessment[] = [];
   for (const candidate of candidates) {
-    const a = assess(candidate, task, resolved, policy);
-    (a.feasible ? feasible : rejected).push(a);
+    for (const a of assessModes(candidate, task, resolved, policy)) (a.feasible ? feasible : rejected).push(a);
   }
   const { ranked, tieBroken } = rank(feasible, resolved.preference);
-  const escalation = escalationPlan(
+  const escalation = escalationSteps(
     ranked,
     task.descriptor.constraints?.completionDeadlineMs,
     policy.maxEscalations ?? 2,

@@ -83,18 +83,68 @@ export function effectiveCeiling(curve: CurveParams, r: ReasoningParams, reliabi
 /**
  * Spec §6.2 (5): expected success over the complexity uncertainty, c ~ N(value, sigma²), cut at `upper` (the budget
  * ceiling): E[P_cap(c) · 1{c ≤ upper}]. Below SIGMA_EPSILON the cut is taken at that sigma, so the value is
- * continuous as sigma → 0: P_cap(μ)·Φ((upper − μ)/1e-6), which is P_cap(μ)/2 exactly at μ = upper.
+ * continuous as sigma → 0: P_cap(μ)·Φ((upper − μ)/1e-6), which is P_cap(μ)/2 exactly at μ = upper. With a
+ * `budgetSlope` κ (spec §4.2) the cut is soft: E[P_cap(c) · σ_L(κ(upper − c))].
  */
-export function expectedSuccess(curve: CurveParams, complexity: Complexity, upper = Number.POSITIVE_INFINITY): number {
+export function expectedSuccess(
+  curve: CurveParams,
+  complexity: Complexity,
+  upper = Number.POSITIVE_INFINITY,
+  budgetSlope?: number,
+): number {
   const mu = complexity.value;
   const sigma = sigmaOf(complexity);
   if (upper === Number.NEGATIVE_INFINITY) return 0;
+  if (budgetSlope !== undefined && upper !== Number.POSITIVE_INFINITY) {
+    return softCutSuccess(curve, mu, sigma, upper, budgetSlope, () => 1);
+  }
   if (sigma === 0) {
     if (upper === Number.POSITIVE_INFINITY) return capabilitySuccessAt(curve, mu);
     return capabilitySuccessAt(curve, mu) * normalCdf((upper - mu) / SIGMA_EPSILON);
   }
   const p = logisticNormal(curve.slope * (curve.ability - mu), curve.slope * sigma, (upper - mu) / sigma);
   return Math.min(1, Math.max(0, curve.pMax * p));
+}
+
+/**
+ * Spec §4.2, §6.2 (5): E[P_cap(c) · σ_L(κ(cut − c)) · extra(c)] for a soft budget cut of slope κ; integrated in
+ * standard units over [−8.5, 8.5] in panels split around both logistic steps.
+ */
+function softCutSuccess(
+  curve: CurveParams,
+  mu: number,
+  sigma: number,
+  cut: number,
+  kappa: number,
+  extra: (c: number) => number,
+): number {
+  const budgetFactor = (c: number) => logistic(kappa * (cut - c));
+  if (sigma === 0) return capabilitySuccessAt(curve, mu) * budgetFactor(mu) * extra(mu);
+  const f = (w: number) => {
+    const c = mu + sigma * w;
+    return (
+      Math.exp(-0.5 * w * w) *
+      0.3989422804014327 *
+      logistic(curve.slope * (curve.ability - c)) *
+      budgetFactor(c) *
+      extra(c)
+    );
+  };
+  const steps = [
+    [(curve.ability - mu) / sigma, 20 / (curve.slope * sigma)],
+    [(cut - mu) / sigma, 20 / (kappa * sigma)],
+  ] as const;
+  const breaks = steps
+    .flatMap(([centre, half]) => [centre - half, centre, centre + half])
+    .filter((b) => b > -NORMAL_RANGE && b < NORMAL_RANGE)
+    .sort((a, b) => a - b);
+  let total = 0;
+  let from = -NORMAL_RANGE;
+  for (const b of [...breaks, NORMAL_RANGE]) {
+    total += integrateOver(f, from, b);
+    from = b;
+  }
+  return Math.min(1, Math.max(0, curve.pMax * total));
 }
 
 /** True when the budget cut at `upper` cannot change the integral (it lies beyond the normal's range). */
@@ -307,6 +357,8 @@ export interface DeadlineSuccessInputs {
   readonly base: BaseLatency;
   /** D' of `firstTokenDeadline`. */
   readonly deadline: number;
+  /** κ of a soft budget cut (spec §4.2); undefined for the hard cut. */
+  readonly budgetSlope?: number | undefined;
 }
 
 /**
@@ -316,15 +368,20 @@ export interface DeadlineSuccessInputs {
  * latency factor starts to fall and around the logistic step.
  */
 export function deadlineSuccess(inputs: DeadlineSuccessInputs): number {
-  const { curve, complexity, reasoning, base, deadline } = inputs;
+  const { curve, complexity, reasoning, base, deadline, budgetSlope } = inputs;
   const cut = budgetCeiling(reasoning);
-  if (deadline === Number.POSITIVE_INFINITY) return expectedSuccess(curve, complexity, cut);
+  if (deadline === Number.POSITIVE_INFINITY) return expectedSuccess(curve, complexity, cut, budgetSlope);
   if (!reasoning.reasons) return expectedSuccess(curve, complexity) * baseLatencyCdf(base, deadline);
   if (cut === Number.NEGATIVE_INFINITY) return 0;
   const msPerToken = 1000 / inputs.reasoningTokensPerSecond;
   const timeAt = (c: number) => msPerToken * reasoning.tokensPerStep * 2 ** c;
   const mu = complexity.value;
   const sigma = sigmaOf(complexity);
+  if (budgetSlope !== undefined && cut !== Number.POSITIVE_INFINITY) {
+    // The agent spends min(t·2^c, budget): the reasoning time is capped at the budget's.
+    const capped = (c: number) => baseLatencyCdf(base, deadline - timeAt(Math.min(c, cut)));
+    return softCutSuccess(curve, mu, sigma, cut, budgetSlope, capped);
+  }
   if (sigma === 0) {
     return expectedSuccess(curve, complexity, cut) * baseLatencyCdf(base, deadline - timeAt(mu));
   }

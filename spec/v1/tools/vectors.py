@@ -24,10 +24,18 @@ SIG_EPS = 1e-6
 RANGE = 8.5
 
 
-def exp_success(a, k, pmax, mu, s, upper=math.inf):
-    """E[P_cap(c) 1(c <= upper)], c ~ N(mu, s^2); below 1e-6 the cut is taken at sigma 1e-6 (spec 6.2 (5))."""
+def exp_success(a, k, pmax, mu, s, upper=math.inf, kappa=None):
+    """E[P_cap(c) 1(c <= upper)], c ~ N(mu, s^2); below 1e-6 the cut is taken at sigma 1e-6 (spec 6.2 (5)).
+    With kappa (a soft cut, spec 4.2): E[P_cap(c) sig(kappa (upper - c))]."""
     if upper == -math.inf: return 0.0
     s = 0 if s < SIG_EPS else s
+    if kappa is not None and upper != math.inf:
+        if s == 0: return pcap(a,k,pmax,mu) * sig(kappa*(upper-mu))
+        n = 40000; lo = mu - 12*s; h = 24*s/n; tot = 0.0
+        for i in range(n):
+            c = lo + (i+0.5)*h
+            tot += pcap(a,k,pmax,c) * sig(kappa*(upper-c)) * math.exp(-0.5*((c-mu)/s)**2)/(s*math.sqrt(2*math.pi))
+        return tot*h
     if s == 0:
         return pcap(a,k,pmax,mu) * (1.0 if upper == math.inf else Phi((upper-mu)/SIG_EPS))
     # high-accuracy integration: midpoint with many points over +-12 sigma
@@ -125,14 +133,22 @@ def cdf_l0(g, x):
         if hi - lo < 1e-13: break
     return Phi(lo)
 
-def deadline_success(a, k, pmax, mu, s, reasons, t, budget, rrate, g, dl):
+def deadline_success(a, k, pmax, mu, s, reasons, t, budget, rrate, g, dl, kappa=None):
     """P_D = int P_cap(c) 1(c <= c_cut) F_L0(D' - T_R(c)) phi dc (spec 6.6 (4)), by a midpoint rule in c."""
     cut = c_of_tokens(budget, t) if reasons else math.inf
-    if dl == math.inf: return exp_success(a,k,pmax,mu,s,cut)
+    if dl == math.inf: return exp_success(a,k,pmax,mu,s,cut,kappa)
     if not reasons: return exp_success(a,k,pmax,mu,s)*cdf_l0(g, dl)
     if cut == -math.inf: return 0.0
     tr = lambda c: 1000*t*2**c/rrate
     s = 0 if s < SIG_EPS else s
+    if kappa is not None and cut != math.inf:
+        f = lambda c: pcap(a,k,pmax,c) * sig(kappa*(cut-c)) * cdf_l0(g, dl - tr(min(c, cut)))
+        if s == 0: return f(mu)
+        n = 6000; lo = mu - RANGE*s; h = 2*RANGE*s/n; tot = 0.0
+        for i in range(n):
+            c = lo + (i+0.5)*h
+            tot += f(c) * math.exp(-0.5*((c-mu)/s)**2)/(s*math.sqrt(2*math.pi))
+        return tot*h
     if s == 0: return exp_success(a,k,pmax,mu,0,cut)*cdf_l0(g, dl - tr(mu))
     lo, hi = mu - RANGE*s, min(mu + RANGE*s, cut)
     if hi <= lo: return 0.0
@@ -162,65 +178,82 @@ def match(task, cands, policy=None):
     pref = d.get('preference','cost')
     res = []
     for cand in cands:
-        reasons = []
-        prof = cand['profile']; skill = None
+        prof0 = cand['profile']; skill = None; skill_missing = False
         if 'skill' in d:
             sk = [x for x in cand.get('skills',[]) if x['id']==d['skill']] or [x for x in cand.get('skills',[]) if d['skill'] in x['tags']]
-            if not sk: reasons.append('SKILL_UNAVAILABLE')
+            if not sk: skill_missing = True
             else:
                 skill = sk[0]
-                ov = prof.get('skills',{}).get(skill['id'])
-                if ov: prof = {**prof, **ov}
-        if cand.get('available') is False: reasons.append('AGENT_UNAVAILABLE')
-        dc = next((x for x in prof['domains'] if x['domain']==d['domain']), None) or next((x for x in prof['domains'] if x['domain']=='general'), None)
-        if not dc: reasons.append('DOMAIN_UNSUPPORTED')
-        window = prof.get('contextWindowTokens', math.inf) - inp - out
-        if window < 0: reasons.append('CONTEXT_WINDOW_EXCEEDED')
-        rp = rparams(prof['reasoning']); on, t, B = rp
-        rrate = prof['reasoning'].get('reasoningTokensPerSecond', prof['latency']['outputTokensPerSecond'])
-        g, after, _, _ = base_latency(prof, inp, out, d.get('network'), cand.get('load',0), policy.get('brokerLegMs',0))
-        dfirst = c.get('firstResponseDeadlineMs', math.inf); ddone = c.get('completionDeadlineMs', math.inf)
-        dl = min(dfirst, ddone - after)
-        bd = math.inf if dl == math.inf else max(0.0, rrate*(dl - g(Z[q]))/1000)
-        budget = min(B, max(0.0, window), bd) if on else B
-        ceil = None
-        if dc:
-            a,k,pm = curve(dc)
-            capS = exp_success(a,k,pm,mu,s)
-            bcut = min(cB(rp), c_of_tokens(max(0.0, window), t) if on else math.inf)
-            budS = exp_success(a,k,pm,mu,s,bcut)
-            succ = deadline_success(a,k,pm,mu,s,on,t,budget,rrate,g,dl)
-            if succ < minS:
-                if capS < minS: reasons.append('CAPABILITY_CEILING')
-                elif budS < minS: reasons.append('BUDGET_CEILING')
-                else: reasons.append('FIRST_RESPONSE_DEADLINE' if dfirst <= ddone - after else 'COMPLETION_DEADLINE')
-            cc = cap_ceiling(a,k,pm,minS)
-            if cc is not None:
-                ceil = min(cc, c_of_tokens(budget, t) if on else math.inf)
-                ceil = None if ceil == -math.inf else min(64, ceil)
-        else: succ = 0
-        lat = latency(prof, mu, s, q, inp, out, d.get('network'), cand.get('load',0), policy.get('brokerLegMs',0), budget)
-        er = exp_reason(t, budget, mu, s, on)
-        amt = cost(prof['cost'], inp, out, er)
-        rate = 1 if prof['cost']['currency']==cur else policy.get('rates',{}).get(prof['cost']['currency'])
-        if rate is None: reasons.append('CURRENCY_MISMATCH')
-        comp = math.inf if rate is None else amt*rate
-        if 'maxCost' in c and rate is not None and comp > c['maxCost']['amount']: reasons.append('COST_CAP')
-        if 'allowedPlacements' in c and prof['placement']['placement'] not in c['allowedPlacements']: reasons.append('PLACEMENT_NOT_ALLOWED')
-        if 'allowedRegions' in c and prof['placement'].get('region') not in c['allowedRegions']: reasons.append('REGION_NOT_ALLOWED')
-        im = (skill or {}).get('inputModes') or cand.get('defaultInputModes')
-        om = (skill or {}).get('outputModes') or cand.get('defaultOutputModes')
-        ti = task.get('inputModes') or []; ao = task.get('acceptedOutputModes') or []
-        ok_in = (not ti) or (not im) or all(any(modes_match(o,m) for o in im) for m in ti)
-        ok_out = (not ao) or (not om) or any(any(modes_match(o,m) for m in ao) for o in om)
-        if not (ok_in and ok_out): reasons.append('MODALITY_UNSUPPORTED')
-        capd = prof.get('capacity')
-        if capd and cand.get('load',0) >= capd['maxConcurrentTasks'] + capd.get('queueDepth',0): reasons.append('CAPACITY_EXHAUSTED')
-        cps = comp/succ if succ > 0 else math.inf
-        res.append(dict(id=cand['id'], reasons=reasons, succ=succ, compl=lat['completionMs'], cps=cps,
-                        predictions=dict(success=succ, firstResponseMs=lat['firstResponseMs'], completionMs=lat['completionMs'],
-                                         reasoningTokens=er, reasoningBudget=(math.floor(budget) if on and budget != math.inf else None),
-                                         cost=amt, costPerSuccess=(amt/succ if succ > 0 else None), effectiveCeiling=ceil)))
+                ov = prof0.get('skills',{}).get(skill['id'])
+                if ov: prof0 = {**prof0, **ov}
+        modes = prof0.get('modes')
+        if modes:
+            declared = [m for m in ('no-think', 'think') if m in modes]
+            offered = [m for m in declared if d.get('mode') in (None, m)] or declared[:1]
+            variants = []
+            for m in offered:
+                base = {k: v for k, v in prof0.items() if k != 'modes'}
+                ov = modes[m]
+                pm = {**base, **ov}
+                pm['reasoning'] = {**ov.get('reasoning', base['reasoning']), 'mode': 'none' if m == 'no-think' else 'thinking'}
+                variants.append((m, pm))
+        else:
+            variants = [(None, prof0)]
+        for label, prof in variants:
+            reasons = ['SKILL_UNAVAILABLE'] if skill_missing else []
+            offered_mode = label or ('no-think' if prof['reasoning']['mode'] == 'none' else 'think')
+            if d.get('mode') is not None and d['mode'] != offered_mode: reasons.append('MODE_UNAVAILABLE')
+            if cand.get('available') is False: reasons.append('AGENT_UNAVAILABLE')
+            dc = next((x for x in prof['domains'] if x['domain']==d['domain']), None) or next((x for x in prof['domains'] if x['domain']=='general'), None)
+            if not dc: reasons.append('DOMAIN_UNSUPPORTED')
+            window = prof.get('contextWindowTokens', math.inf) - inp - out
+            if window < 0: reasons.append('CONTEXT_WINDOW_EXCEEDED')
+            rp = rparams(prof['reasoning']); on, t, B = rp
+            rrate = prof['reasoning'].get('reasoningTokensPerSecond', prof['latency']['outputTokensPerSecond'])
+            g, after, _, _ = base_latency(prof, inp, out, d.get('network'), cand.get('load',0), policy.get('brokerLegMs',0))
+            dfirst = c.get('firstResponseDeadlineMs', math.inf); ddone = c.get('completionDeadlineMs', math.inf)
+            dl = min(dfirst, ddone - after)
+            bd = math.inf if dl == math.inf else max(0.0, rrate*(dl - g(Z[q]))/1000)
+            budget = min(B, max(0.0, window), bd) if on else B
+            ceil = None
+            if dc:
+                a,k,pm = curve(dc)
+                capS = exp_success(a,k,pm,mu,s)
+                bcut = min(cB(rp), c_of_tokens(max(0.0, window), t) if on else math.inf)
+                kappa = prof['reasoning'].get('budgetSlope')
+                budS = exp_success(a,k,pm,mu,s,bcut,kappa)
+                succ = deadline_success(a,k,pm,mu,s,on,t,budget,rrate,g,dl,kappa)
+                if succ < minS:
+                    if capS < minS: reasons.append('CAPABILITY_CEILING')
+                    elif budS < minS: reasons.append('BUDGET_CEILING')
+                    else: reasons.append('FIRST_RESPONSE_DEADLINE' if dfirst <= ddone - after else 'COMPLETION_DEADLINE')
+                cc = cap_ceiling(a,k,pm,minS)
+                if cc is not None:
+                    ceil = min(cc, c_of_tokens(budget, t) if on else math.inf)
+                    ceil = None if ceil == -math.inf else min(64, ceil)
+            else: succ = 0
+            lat = latency(prof, mu, s, q, inp, out, d.get('network'), cand.get('load',0), policy.get('brokerLegMs',0), budget)
+            er = exp_reason(t, budget, mu, s, on)
+            amt = cost(prof['cost'], inp, out, er)
+            rate = 1 if prof['cost']['currency']==cur else policy.get('rates',{}).get(prof['cost']['currency'])
+            if rate is None: reasons.append('CURRENCY_MISMATCH')
+            comp = math.inf if rate is None else amt*rate
+            if 'maxCost' in c and rate is not None and comp > c['maxCost']['amount']: reasons.append('COST_CAP')
+            if 'allowedPlacements' in c and prof['placement']['placement'] not in c['allowedPlacements']: reasons.append('PLACEMENT_NOT_ALLOWED')
+            if 'allowedRegions' in c and prof['placement'].get('region') not in c['allowedRegions']: reasons.append('REGION_NOT_ALLOWED')
+            im = (skill or {}).get('inputModes') or cand.get('defaultInputModes')
+            om = (skill or {}).get('outputModes') or cand.get('defaultOutputModes')
+            ti = task.get('inputModes') or []; ao = task.get('acceptedOutputModes') or []
+            ok_in = (not ti) or (not im) or all(any(modes_match(o,m) for o in im) for m in ti)
+            ok_out = (not ao) or (not om) or any(any(modes_match(o,m) for m in ao) for o in om)
+            if not (ok_in and ok_out): reasons.append('MODALITY_UNSUPPORTED')
+            capd = prof.get('capacity')
+            if capd and cand.get('load',0) >= capd['maxConcurrentTasks'] + capd.get('queueDepth',0): reasons.append('CAPACITY_EXHAUSTED')
+            cps = comp/succ if succ > 0 else math.inf
+            res.append(dict(id=cand['id'] + ('/' + label if label else ''), order=(cand['id'], label or ''), reasons=reasons, succ=succ, compl=lat['completionMs'], cps=cps,
+                            predictions=dict(success=succ, firstResponseMs=lat['firstResponseMs'], completionMs=lat['completionMs'],
+                                             reasoningTokens=er, reasoningBudget=(math.floor(budget) if on and budget != math.inf else None),
+                                             cost=amt, costPerSuccess=(amt/succ if succ > 0 else None), effectiveCeiling=ceil)))
     feas = [r for r in res if not r['reasons']]
     # Spec 7.3: success keys equal within 1e-5 absolute, the others within 1e-4 relative.
     def eq_rel(a, b, floor=0.0): return a == b or (math.isfinite(a) and math.isfinite(b) and abs(a-b) <= max(floor, 1e-4*max(abs(a),abs(b))))
@@ -241,7 +274,7 @@ def match(task, cands, policy=None):
         for f in (lambda r: r['compl'], lambda r: r['cps']):
             a,b = f(x), f(y)
             if not eq_rel(a,b): return -1 if a < b else 1
-        return -1 if x['id'] < y['id'] else (1 if x['id'] > y['id'] else 0)
+        return -1 if x['order'] < y['order'] else (1 if x['order'] > y['order'] else 0)
     ranked = sorted(feas, key=functools.cmp_to_key(cmp))
     sel = []
     if ranked:
@@ -264,7 +297,7 @@ def match(task, cands, policy=None):
         if not (cx == cy or (math.isfinite(cx) and math.isfinite(cy) and abs(cx-cy) <= max(1e-5, 1e-4*max(abs(cx),abs(cy))))):
             return -1 if cx > cy else 1
         if not eq_p(x['succ'], y['succ']): return -1 if x['succ'] > y['succ'] else 1
-        return -1 if x['id'] < y['id'] else (1 if x['id'] > y['id'] else 0)
+        return -1 if x['order'] < y['order'] else (1 if x['order'] > y['order'] else 0)
     rej = sorted([r for r in res if r['reasons']], key=functools.cmp_to_key(closeness))
     return dict(chosen=ranked[0]['id'] if ranked else None, ranking=[r['id'] for r in ranked],
                 rejected={r['id']: r['reasons'] for r in res if r['reasons']}, selection=sel, escalation=[r['id'] for r in plan],
@@ -295,7 +328,7 @@ def compute(v):
         return pcap(*curve_of(i['curve']), i['complexity'])
     if fn == 'expectedSuccess':
         up = i.get('budgetCeiling')
-        return exp_success(*curve_of(i['curve']), i['complexity']['value'], i['complexity'].get('sigma', 0), math.inf if up is None else up)
+        return exp_success(*curve_of(i['curve']), i['complexity']['value'], i['complexity'].get('sigma', 0), math.inf if up is None else up, i.get('budgetSlope'))
     if fn == 'capabilityCeiling':
         return cap_ceiling(*curve_of(i['curve']), i['reliability'])
     if fn == 'budgetCeiling':

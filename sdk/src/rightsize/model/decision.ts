@@ -7,6 +7,7 @@ import { UsageReport } from './outcome.js';
 /** Why a candidate is infeasible, in the order the checks are made and listed (spec §7.2, Table 7). */
 export const REJECTION_REASONS = [
   'SKILL_UNAVAILABLE',
+  'MODE_UNAVAILABLE',
   'AGENT_UNAVAILABLE',
   'DOMAIN_UNSUPPORTED',
   'CONTEXT_WINDOW_EXCEEDED',
@@ -65,6 +66,9 @@ export const CandidateAssessment = Type.Object(
     agentId: Type.String({ minLength: 1 }),
     feasible: Type.Boolean(),
     rank: Type.Optional(Type.Integer({ minimum: 1, description: 'Rank among feasible candidates, 1 = chosen.' })),
+    mode: Type.Optional(
+      StringEnum(['no-think', 'think'] as const, 'The mode assessed, for an agent that declares modes (spec §4.9).'),
+    ),
     reasons: Type.Array(StringEnum(REJECTION_REASONS, 'Why the agent is infeasible.')),
     predictions: Type.Optional(Predictions),
   },
@@ -87,6 +91,14 @@ export const RoutingDecision = Type.Object(
     preference: Type.String(),
     minSuccess: Type.Number({ minimum: 0, maximum: 1 }),
     escalation: Type.Array(Type.String({ minLength: 1 }), { description: 'Agents to try in order, chosen first.' }),
+    chosenMode: Type.Optional(
+      StringEnum(['no-think', 'think'] as const, 'The mode of the chosen agent, when it declares modes (spec §4.9).'),
+    ),
+    escalationModes: Type.Optional(
+      Type.Array(Type.Union([StringEnum(['no-think', 'think'] as const, 'Mode.'), Type.Null()]), {
+        description: 'The mode of each escalation step (null for agents without modes); present when any has one.',
+      }),
+    ),
     candidates: Type.Array(CandidateAssessment, { description: 'Every agent considered (may be truncated).' }),
     candidatesOmitted: Type.Optional(Type.Integer({ minimum: 0 })),
     attempts: Type.Optional(

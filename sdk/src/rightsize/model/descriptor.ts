@@ -68,6 +68,9 @@ export const TaskDescriptor = Type.Object(
     constraints: Type.Optional(Constraints),
     network: Type.Optional(NetworkConditions),
     preference: Type.Optional(Preference),
+    mode: Type.Optional(
+      StringEnum(['no-think', 'think'] as const, 'Ask for a reasoning mode (spec §5.1); default: the broker picks.'),
+    ),
   },
   { description: 'How hard a task is and what it needs (spec §5). Sent in Message.metadata under the extension URI.' },
 );

@@ -1,6 +1,6 @@
 /** What flows back after a task: the agent's usage report and the client's feedback (spec §8). */
 import { type Static, Type } from '@sinclair/typebox';
-import { Timestamp } from '../../a2a/model/primitives.js';
+import { StringEnum, Timestamp } from '../../a2a/model/primitives.js';
 import { Money } from './common.js';
 import { TaskDescriptor } from './descriptor.js';
 
@@ -38,6 +38,9 @@ export type Feedback = Static<typeof Feedback>;
 export const ReasoningBudget = Type.Object(
   {
     maxReasoningTokens: Type.Integer({ minimum: 0, description: 'Reasoning tokens the agent may spend on this task.' }),
+    mode: Type.Optional(
+      StringEnum(['no-think', 'think'] as const, 'The mode a hybrid agent is asked to answer in (spec §4.9).'),
+    ),
   },
   { description: 'A per-task reasoning budget a broker asks of an agent with budgetControl (spec §5.3).' },
 );

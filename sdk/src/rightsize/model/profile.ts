@@ -42,6 +42,14 @@ export const ReasoningProfile = Type.Object(
       }),
     ),
     budgetControl: Type.Optional(Type.Boolean({ description: 'Accepts a per-task reasoning budget (spec §5.3).' })),
+    budgetSlope: Type.Optional(
+      Type.Number({
+        minimum: 0.25,
+        maximum: 16,
+        description:
+          'κ: with budget b, success on a task of complexity c is multiplied by σ_L(κ(log2(b/t) − c)) (spec §4.2); absent: a hard cut.',
+      }),
+    ),
     reasoningTokensPerSecond: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
   },
   { description: 'How the agent reasons (spec §4.2).' },
@@ -128,9 +136,20 @@ export const SkillProfile = Type.Partial(Type.Object(profileFields), {
 });
 export type SkillProfile = Static<typeof SkillProfile>;
 
+export const ReasoningModeChoices = ['no-think', 'think'] as const;
+export type ReasoningModeChoice = (typeof ReasoningModeChoices)[number];
+
+/** Spec §4.9: a hybrid agent's two modes, each overriding the profile (its own curves, budget, latency, prices). */
+export const ModeProfiles = Type.Object(
+  { 'no-think': Type.Optional(SkillProfile), think: Type.Optional(SkillProfile) },
+  { minProperties: 1, description: 'Per-mode overrides of a hybrid agent (spec §4.9).' },
+);
+export type ModeProfiles = Static<typeof ModeProfiles>;
+
 export const CapabilityProfile = Type.Object(
   {
     ...profileFields,
+    modes: Type.Optional(ModeProfiles),
     skills: Type.Optional(
       Type.Record(Type.String({ maxLength: 128 }), SkillProfile, {
         description: 'Per-skill overrides, keyed by AgentSkill.id.',
