@@ -106,9 +106,10 @@ describe('matcher rules', () => {
     const certain = match({ descriptor: { domain: 'math', complexity: { value: 7, sigma: 0 } } }, [
       { id: 'm', profile: base },
     ]);
-    const uncertain = match({ descriptor: { domain: 'math', complexity: { value: 7, sigma: 2 } } }, [
-      { id: 'm', profile: base },
-    ]);
+    const uncertain = match(
+      { descriptor: { domain: 'math', complexity: { value: 7, sigma: 2 }, hardConstraints: true } },
+      [{ id: 'm', profile: base }],
+    );
     expect(certain.chosen?.agentId).toBe('m');
     expect(uncertain.chosen).toBeUndefined();
     expect(uncertain.rejected[0]?.reasons).toEqual(['CAPABILITY_CEILING']);

@@ -106,7 +106,8 @@ const FUNCTIONS: Record<string, (i: Record<string, unknown>) => unknown> = {
       chosen: result.chosen ? label(result.chosen) : null,
       ranking: result.ranked.map(label),
       rejected: Object.fromEntries(result.rejected.map((a) => [label(a), a.reasons])),
-      best: result.chosen || !result.rejected[0] ? null : label(result.rejected[0]),
+      best: result.ranked.length > 0 || !result.rejected[0] ? null : label(result.rejected[0]),
+      bestEffort: result.bestEffort,
       predictions: Object.fromEntries(
         all.map((a) => {
           const p = a.predictions;

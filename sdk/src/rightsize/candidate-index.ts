@@ -482,7 +482,10 @@ export class CandidateIndex {
     const feasible: Assessment[] = [];
     const rejected: Assessment[] = [];
     let assessed = 0;
+    const seen = new Set<Entry>();
     const visit = (entry: Entry) => {
+      if (seen.has(entry)) return [];
+      seen.add(entry);
       assessed++;
       const all = assessModes(entry.candidate, task, resolved, policy);
       for (const a of all) (a.feasible ? feasible : rejected).push(a);
@@ -494,7 +497,7 @@ export class CandidateIndex {
 
     if (preference !== 'cost' && preference !== 'latency') {
       for (let i = 0; i < poolSize; i++) visit(all[i] as Entry);
-      if (feasible.length === 0) this.#assessClosest(all, poolSize, visit);
+      if (feasible.length === 0) this.#assessClosest(all, poolSize, visit, resolved.hardConstraints);
       const { ranked, tieBroken } = rank(feasible, preference);
       return this.#result(resolved, ranked, rejected, tieBroken, deadline, maxEscalations, assessed);
     }
@@ -572,7 +575,7 @@ export class CandidateIndex {
       }
       for (const a of visit(all[i] as Entry)) if (a.feasible) insert(a);
     }
-    if (sorted.length === 0) this.#assessClosest(all, poolSize, visit);
+    if (sorted.length === 0) this.#assessClosest(all, poolSize, visit, resolved.hardConstraints);
     const [first, second] = sorted;
     const tieBroken = first !== undefined && second !== undefined && keysEqual(key(first), key(second));
     const escalation = escalationSteps(sorted, deadline, maxEscalations);
@@ -583,8 +586,16 @@ export class CandidateIndex {
     };
   }
 
-  /** With nothing feasible, assess the strongest agents not yet seen so the error can name the closest (§7.7). */
-  #assessClosest(all: readonly Entry[], poolSize: number, visit: (e: Entry) => unknown): void {
+  /**
+   * With nothing feasible, find the closest agent (§7.7): when it will be served best-effort, every agent of the domain
+   * is assessed so the choice is exactly the full scan's; otherwise the strongest agents not yet seen are, so the
+   * error can name the closest.
+   */
+  #assessClosest(all: readonly Entry[], poolSize: number, visit: (e: Entry) => unknown, hard: boolean): void {
+    if (!hard) {
+      for (const entry of all) visit(entry);
+      return;
+    }
     for (let i = poolSize; i < Math.min(all.length, poolSize + 8); i++) visit(all[i] as Entry);
   }
 

@@ -75,6 +75,8 @@ export interface ResolvedTask {
   readonly outputTokens: number;
   readonly currency: string;
   readonly preference: Preference;
+  /** Spec §7.7: no best-effort serving. */
+  readonly hardConstraints: boolean;
 }
 
 export interface Assessment extends CandidateAssessment {
@@ -97,6 +99,8 @@ export interface MatchResult {
   readonly escalation: readonly string[];
   /** The mode of each escalation step (undefined for agents without modes, spec §4.9). */
   readonly escalationModes: ReadonlyArray<ReasoningModeChoice | undefined>;
+  /** True when nothing was feasible and `chosen` is the closest agent, served best-effort (spec §7.7). */
+  readonly bestEffort: boolean;
 }
 
 const clampComplexity = (c: number) => Math.min(64, Math.max(0, c));
@@ -130,6 +134,7 @@ export function resolveTask(task: MatchTask, policy: MatchPolicy = {}): Resolved
     outputTokens: d.outputTokens ?? DEFAULTS.outputTokens,
     currency: c.maxCost?.currency ?? policy.currency ?? 'USD',
     preference: d.preference ?? 'cost',
+    hardConstraints: d.hardConstraints ?? false,
   };
 }
 
@@ -491,6 +496,23 @@ export function byCloseness(a: Assessment, b: Assessment): number {
   return byIdAndMode(a, b);
 }
 
+/** Spec §7.7: the reasons best-effort serving may overlook — only the probability of succeeding in time. */
+export const SOFT_REASONS: ReadonlySet<RejectionReason> = new Set([
+  'CAPABILITY_CEILING',
+  'BUDGET_CEILING',
+  'FIRST_RESPONSE_DEADLINE',
+  'COMPLETION_DEADLINE',
+]);
+
+/**
+ * Spec §7.7: with nothing feasible and constraints not marked hard, the closest rejected agent (in `byCloseness`
+ * order) whose only shortfall is the probability of succeeding in time; undefined if there is none.
+ */
+export function bestEffortCandidate(resolved: ResolvedTask, rejected: readonly Assessment[]): Assessment | undefined {
+  if (resolved.hardConstraints) return undefined;
+  return rejected.find((a) => a.reasons.every((r) => SOFT_REASONS.has(r)));
+}
+
 /** Assemble a result from the ranked feasible and the rejected assessments (shared by `match` and the index). */
 export function buildResult(
   resolved: ResolvedTask,
@@ -501,6 +523,19 @@ export function buildResult(
 ): MatchResult {
   const steps = escalation.map((e) => (typeof e === 'string' ? { agentId: e, mode: undefined } : e));
   const withRanks = ranked.map((a, i) => ({ ...a, rank: i + 1 }));
+  const fallback = withRanks.length === 0 ? bestEffortCandidate(resolved, rejected) : undefined;
+  if (fallback) {
+    return {
+      task: resolved,
+      ranked: withRanks,
+      rejected,
+      chosen: fallback,
+      selection: ['BEST_EFFORT'],
+      escalation: [fallback.agentId],
+      escalationModes: [fallback.mode],
+      bestEffort: true,
+    };
+  }
   const chosen = withRanks[0];
   const primary = typeof resolved.preference === 'string' ? PRIMARY_REASON[resolved.preference] : 'BEST_WEIGHTED_SCORE';
   return {
@@ -511,6 +546,7 @@ export function buildResult(
     selection: chosen ? (tieBroken ? [primary, 'TIE_BROKEN'] : [primary]) : [],
     escalation: steps.map((e) => e.agentId),
     escalationModes: steps.map((e) => e.mode),
+    bestEffort: false,
   };
 }
 

@@ -299,9 +299,14 @@ def match(task, cands, policy=None):
         if not eq_p(x['succ'], y['succ']): return -1 if x['succ'] > y['succ'] else 1
         return -1 if x['order'] < y['order'] else (1 if x['order'] > y['order'] else 0)
     rej = sorted([r for r in res if r['reasons']], key=functools.cmp_to_key(closeness))
-    return dict(chosen=ranked[0]['id'] if ranked else None, ranking=[r['id'] for r in ranked],
+    soft = {'CAPABILITY_CEILING', 'BUDGET_CEILING', 'FIRST_RESPONSE_DEADLINE', 'COMPLETION_DEADLINE'}
+    fallback = None if ranked or d.get('hardConstraints') else next((r for r in rej if set(r['reasons']) <= soft), None)
+    if fallback:
+        sel = ['BEST_EFFORT']; plan = [fallback]
+    chosen = ranked[0] if ranked else fallback
+    return dict(chosen=chosen['id'] if chosen else None, ranking=[r['id'] for r in ranked],
                 rejected={r['id']: r['reasons'] for r in res if r['reasons']}, selection=sel, escalation=[r['id'] for r in plan],
-                best=rej[0]['id'] if rej and not ranked else None,
+                best=rej[0]['id'] if rej and not ranked else None, bestEffort=fallback is not None,
                 predictions={r['id']: r['predictions'] for r in res})
 
 
@@ -356,7 +361,7 @@ def compute(v):
         return {k: m[k] for k in ('chosen', 'ranking', 'rejected', 'selection', 'escalation')}
     if fn == 'decision':
         m = match(i['task'], i['candidates'], i.get('policy'))
-        return {k: m[k] for k in ('chosen', 'ranking', 'rejected', 'best', 'predictions')}
+        return {k: m[k] for k in ('chosen', 'ranking', 'rejected', 'best', 'bestEffort', 'predictions')}
     raise ValueError('unknown function ' + fn)
 
 

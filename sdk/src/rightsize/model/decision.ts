@@ -2,7 +2,8 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { StringEnum, Timestamp } from '../../a2a/model/primitives.js';
 import { Complexity, Money, Percentile } from './common.js';
-import { UsageReport } from './outcome.js';
+import { TaskDescriptor } from './descriptor.js';
+import { Feedback, ReasoningBudget, UsageReport } from './outcome.js';
 
 /** Why a candidate is infeasible, in the order the checks are made and listed (spec §7.2, Table 7). */
 export const REJECTION_REASONS = [
@@ -31,6 +32,7 @@ export const SELECTION_REASONS = [
   'BEST_WEIGHTED_SCORE',
   'TIE_BROKEN',
   'ESCALATED',
+  'BEST_EFFORT',
 ] as const;
 
 export const Predictions = Type.Object(
@@ -91,6 +93,12 @@ export const RoutingDecision = Type.Object(
     preference: Type.String(),
     minSuccess: Type.Number({ minimum: 0, maximum: 1 }),
     escalation: Type.Array(Type.String({ minLength: 1 }), { description: 'Agents to try in order, chosen first.' }),
+    bestEffort: Type.Optional(
+      Type.Boolean({
+        description:
+          'True when no agent met minSuccess within the deadlines and the closest serves the task (spec §7.7).',
+      }),
+    ),
     chosenMode: Type.Optional(
       StringEnum(['no-think', 'think'] as const, 'The mode of the chosen agent, when it declares modes (spec §4.9).'),
     ),
@@ -134,3 +142,20 @@ export const TaskExtensionData = Type.Object(
   { minProperties: 1, description: 'Task.metadata[extension URI] (spec §7.5, §8.1).' },
 );
 export type TaskExtensionData = Static<typeof TaskExtensionData>;
+
+/** The extension member of `Message.metadata`: a descriptor, a reasoning budget and/or feedback on an earlier task. */
+export const MessageExtensionData = Type.Object(
+  {
+    descriptor: Type.Optional(TaskDescriptor),
+    budget: Type.Optional(ReasoningBudget),
+    feedback: Type.Optional(Feedback),
+    decision: Type.Optional(RoutingDecision),
+    usage: Type.Optional(UsageReport),
+  },
+  {
+    minProperties: 1,
+    description:
+      'Message.metadata[extension URI] (spec §5.1, §5.3, §8.2; the broker decision and usage on a direct Message, §7.5).',
+  },
+);
+export type MessageExtensionData = Static<typeof MessageExtensionData>;

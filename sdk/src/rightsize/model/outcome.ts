@@ -2,7 +2,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { StringEnum, Timestamp } from '../../a2a/model/primitives.js';
 import { Money } from './common.js';
-import { TaskDescriptor } from './descriptor.js';
 
 export const UsageReport = Type.Object(
   {
@@ -45,17 +44,6 @@ export const ReasoningBudget = Type.Object(
   { description: 'A per-task reasoning budget a broker asks of an agent with budgetControl (spec §5.3).' },
 );
 export type ReasoningBudget = Static<typeof ReasoningBudget>;
-
-/** The extension member of `Message.metadata`: a descriptor, a reasoning budget and/or feedback on an earlier task. */
-export const MessageExtensionData = Type.Object(
-  {
-    descriptor: Type.Optional(TaskDescriptor),
-    budget: Type.Optional(ReasoningBudget),
-    feedback: Type.Optional(Feedback),
-  },
-  { minProperties: 1, description: 'Message.metadata[extension URI] (spec §5.1, §5.3, §8.2).' },
-);
-export type MessageExtensionData = Static<typeof MessageExtensionData>;
 
 /** One outcome as the calibration engine consumes it (spec §9.3). */
 export const Outcome = Type.Object(
