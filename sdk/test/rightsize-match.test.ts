@@ -115,7 +115,7 @@ describe('matcher rules', () => {
     expect(uncertain.rejected[0]?.reasons).toEqual(['CAPABILITY_CEILING']);
   });
 
-  it('resolves complexity from the descriptor, reasoning tokens, the estimate, else the default', () => {
+  it('resolves complexity by combining the descriptor, reasoning tokens and the estimate, else the domain prior', () => {
     expect(resolveTask({ descriptor: { domain: 'math', complexity: { value: 3 } } }).origin).toBe('descriptor');
     expect(
       resolveTask({ descriptor: { domain: 'math', reasoningTokens: { value: 2400, tokensPerStep: 24 } } }).complexity
@@ -124,8 +124,15 @@ describe('matcher rules', () => {
     expect(resolveTask({ descriptor: { domain: 'math' }, estimate: { value: 5, sigma: 1 } }).origin).toBe('estimator');
     expect(resolveTask({ descriptor: { domain: 'math' } })).toMatchObject({
       origin: 'default',
-      complexity: { value: 4, sigma: 3 },
+      complexity: { value: 5, sigma: 2 },
     });
+    const combined = resolveTask({
+      descriptor: { domain: 'math', complexity: { value: 3, sigma: 1 } },
+      estimate: { value: 5, sigma: 1 },
+    });
+    expect(combined.origin).toBe('combined');
+    expect(combined.complexity.value).toBeCloseTo(4, 12);
+    expect(combined.complexity.sigma).toBeCloseTo(Math.SQRT1_2, 12);
   });
 
   it('prefers the cheaper of two agents with equal predictions under the cost preference', () => {

@@ -5,8 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type MatchCandidate, type MatchPolicy, type MatchTask, match } from '../src/rightsize/match.js';
+import { type MatchCandidate, type MatchPolicy, type MatchTask, match, resolveTask } from '../src/rightsize/match.js';
 import type { Complexity, NetworkConditions, Percentile } from '../src/rightsize/model/common.js';
+import type { TaskDescriptor } from '../src/rightsize/model/descriptor.js';
 import type {
   CapabilityProfile,
   CostProfile,
@@ -86,6 +87,10 @@ const FUNCTIONS: Record<string, (i: Record<string, unknown>) => unknown> = {
       draws: Array.from({ length: count }, () => a.next()),
       int1to6: Array.from({ length: count }, () => b.int(1, 6)),
     };
+  },
+  resolveComplexity: (i) => {
+    const r = resolveTask({ descriptor: i.descriptor as TaskDescriptor });
+    return { value: r.complexity.value, sigma: r.complexity.sigma, origin: r.origin };
   },
   match: (i) => {
     const result = match(i.task as MatchTask, i.candidates as MatchCandidate[], i.policy as MatchPolicy | undefined);

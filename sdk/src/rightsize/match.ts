@@ -22,6 +22,7 @@ import {
   predictCost,
   predictLatency,
   reasoningOf,
+  SIGMA_EPSILON,
 } from './predict.js';
 import { Z_SCORES } from './stats.js';
 
@@ -64,7 +65,7 @@ export interface MatchPolicy {
   readonly brokerLegMs?: number;
 }
 
-export type ComplexityOrigin = 'descriptor' | 'reasoning-tokens' | 'estimator' | 'default';
+export type ComplexityOrigin = 'descriptor' | 'reasoning-tokens' | 'estimator' | 'combined' | 'default';
 
 export interface ResolvedTask {
   readonly complexity: Required<Pick<Complexity, 'value' | 'sigma'>> & Complexity;
@@ -105,24 +106,67 @@ export interface MatchResult {
 
 const clampComplexity = (c: number) => Math.min(64, Math.max(0, c));
 
-/** Spec §5.2: which complexity the broker uses, and where it came from. */
+/** Spec §5.2: the default sigma of a complexity stated without one, by its source. */
+export const SOURCE_SIGMA = { declared: 0.5, estimated: 1.5, measured: 0.5 } as const;
+/** Spec §5.2: sigma of a complexity stated as a reference model's reasoning tokens. */
+export const REASONING_TOKENS_SIGMA = 1;
+
+/** Spec §5.2: per-domain default priors, used when nothing states the complexity (custom domains: `general`'s). */
+export const DOMAIN_PRIORS: Readonly<Record<string, { value: number; sigma: number }>> = {
+  general: { value: 3, sigma: 2 },
+  dialogue: { value: 1, sigma: 1 },
+  retrieval: { value: 3, sigma: 1.5 },
+  extraction: { value: 3, sigma: 1.5 },
+  math: { value: 5, sigma: 2 },
+  code: { value: 6, sigma: 2 },
+  planning: { value: 6, sigma: 2.5 },
+};
+
+/**
+ * Spec §5.2: the precision-weighted combination of independent normal estimates: mean Σ wᵢμᵢ / Σ wᵢ, sigma
+ * (Σ wᵢ)^(−1/2), wᵢ = 1/σᵢ²; exact estimates (σ below 1e-6), if any, outweigh the rest: their mean, sigma 0.
+ */
+export function combineEstimates(estimates: ReadonlyArray<{ value: number; sigma: number }>): {
+  value: number;
+  sigma: number;
+} {
+  const exact = estimates.filter((e) => e.sigma < SIGMA_EPSILON);
+  if (exact.length > 0) return { value: exact.reduce((t, e) => t + e.value, 0) / exact.length, sigma: 0 };
+  const weight = estimates.reduce((t, e) => t + 1 / (e.sigma * e.sigma), 0);
+  const value = estimates.reduce((t, e) => t + e.value / (e.sigma * e.sigma), 0) / weight;
+  return { value, sigma: 1 / Math.sqrt(weight) };
+}
+
+/** Spec §5.2: which complexity the broker uses — every stated estimate combined, else the domain's prior. */
 export function resolveTask(task: MatchTask, policy: MatchPolicy = {}): ResolvedTask {
   const d = task.descriptor;
+  const evidence: Array<{ value: number; sigma: number; origin: ComplexityOrigin }> = [];
+  if (d.complexity) {
+    const sigma = d.complexity.sigma ?? SOURCE_SIGMA[d.complexity.source ?? 'declared'];
+    evidence.push({ value: d.complexity.value, sigma, origin: 'descriptor' });
+  }
+  if (d.reasoningTokens) {
+    const value = clampComplexity(Math.log2(d.reasoningTokens.value / d.reasoningTokens.tokensPerStep));
+    evidence.push({ value, sigma: REASONING_TOKENS_SIGMA, origin: 'reasoning-tokens' });
+  }
+  if (task.estimate) {
+    const sigma = task.estimate.sigma ?? SOURCE_SIGMA[task.estimate.source ?? 'estimated'];
+    evidence.push({ value: task.estimate.value, sigma, origin: 'estimator' });
+  }
   let complexity: ResolvedTask['complexity'];
   let origin: ComplexityOrigin;
-  if (d.complexity) {
-    complexity = { ...d.complexity, sigma: d.complexity.sigma ?? 0 };
-    origin = 'descriptor';
-  } else if (d.reasoningTokens) {
-    const value = clampComplexity(Math.log2(d.reasoningTokens.value / d.reasoningTokens.tokensPerStep));
-    complexity = { value, sigma: 1, source: 'estimated' };
-    origin = 'reasoning-tokens';
-  } else if (task.estimate) {
-    complexity = { ...task.estimate, sigma: task.estimate.sigma ?? 0 };
-    origin = 'estimator';
-  } else {
-    complexity = { ...DEFAULTS.unknownComplexity, source: 'estimated' };
+  const [only] = evidence;
+  if (evidence.length === 0) {
+    const prior = DOMAIN_PRIORS[d.domain] ?? (DOMAIN_PRIORS.general as { value: number; sigma: number });
+    complexity = { ...prior, source: 'estimated' };
     origin = 'default';
+  } else if (evidence.length === 1 && only) {
+    complexity = { ...(only.origin === 'descriptor' ? d.complexity : {}), value: only.value, sigma: only.sigma };
+    origin = only.origin;
+  } else {
+    const combined = combineEstimates(evidence);
+    complexity = { value: clampComplexity(combined.value), sigma: combined.sigma, source: 'estimated' };
+    origin = 'combined';
   }
   const c = d.constraints ?? {};
   return {

@@ -166,12 +166,27 @@ def modes_match(o, w):
     ot, os_ = o.split('/'); wt, ws = w.split('/')
     return ot == wt and (os_ == '*' or ws == '*')
 
+SOURCE_SIGMA = {'declared': 0.5, 'estimated': 1.5, 'measured': 0.5}
+PRIORS = {'general': (3, 2), 'dialogue': (1, 1), 'retrieval': (3, 1.5), 'extraction': (3, 1.5), 'math': (5, 2), 'code': (6, 2), 'planning': (6, 2.5)}
+
+def resolve(d):
+    """Spec 5.2: precision-weighted combination of the stated estimates, else the domain's prior."""
+    ev = []
+    if 'complexity' in d:
+        cx = d['complexity']; ev.append((cx['value'], cx.get('sigma', SOURCE_SIGMA[cx.get('source', 'declared')])))
+    if 'reasoningTokens' in d:
+        rt = d['reasoningTokens']; ev.append((min(64, max(0, math.log2(rt['value']/rt['tokensPerStep']))), 1.0))
+    if not ev: return PRIORS.get(d['domain'], PRIORS['general'])
+    if len(ev) == 1: return ev[0]
+    exact = [v for v, sg in ev if sg < SIG_EPS]
+    if exact: return (sum(exact)/len(exact), 0.0)
+    w = sum(1/sg**2 for _, sg in ev)
+    return (min(64, max(0, sum(v/sg**2 for v, sg in ev)/w)), 1/math.sqrt(w))
+
 def match(task, cands, policy=None):
     policy = policy or {}
     d = task['descriptor']; c = d.get('constraints', {})
-    if 'complexity' in d: mu, s = d['complexity']['value'], d['complexity'].get('sigma',0)
-    elif 'reasoningTokens' in d: mu, s = min(64,max(0,math.log2(d['reasoningTokens']['value']/d['reasoningTokens']['tokensPerStep']))), 1
-    else: mu, s = 4, 3
+    mu, s = resolve(d)
     q = c.get('latencyPercentile',95); minS = c.get('minSuccess',0.8)
     inp = d.get('inputTokens',0); out = d.get('outputTokens',256)
     cur = c.get('maxCost',{}).get('currency') or policy.get('currency','USD')
@@ -356,6 +371,11 @@ def compute(v):
     if fn == 'prng':
         a, b = mulberry32(i['seed']), mulberry32(i['seed'])
         return {'draws': [a() for _ in range(i['count'])], 'int1to6': [1 + math.floor(b() * 6) for _ in range(i['count'])]}
+    if fn == 'resolveComplexity':
+        d = i['descriptor']; v, sg = resolve(d)
+        n = ('complexity' in d) + ('reasoningTokens' in d)
+        origin = 'default' if n == 0 else ('combined' if n > 1 else ('descriptor' if 'complexity' in d else 'reasoning-tokens'))
+        return {'value': v, 'sigma': sg, 'origin': origin}
     if fn == 'match':
         m = match(i['task'], i['candidates'], i.get('policy'))
         return {k: m[k] for k in ('chosen', 'ranking', 'rejected', 'selection', 'escalation')}

@@ -87,7 +87,7 @@ export const RoutingDecision = Type.Object(
     selection: Type.Array(StringEnum(SELECTION_REASONS, 'Why the chosen agent won.')),
     complexity: Complexity,
     complexityOrigin: StringEnum(
-      ['descriptor', 'reasoning-tokens', 'estimator', 'default'] as const,
+      ['descriptor', 'reasoning-tokens', 'estimator', 'combined', 'default'] as const,
       'Where the complexity used came from.',
     ),
     preference: Type.String(),
