@@ -52,6 +52,12 @@ export const Outcome = Type.Object(
     domain: Type.String(),
     complexity: Type.Number({ minimum: 0, maximum: 64 }),
     success: Type.Boolean(),
+    evidence: Type.Optional(
+      StringEnum(
+        ['verified', 'client', 'self-reported'] as const,
+        'Who decided success: a verifier, the client, or only the agent (not used for calibration, spec §9.3).',
+      ),
+    ),
     at: Type.Optional(Timestamp),
   },
   { description: 'A (task complexity, success) observation for one agent and domain.' },
