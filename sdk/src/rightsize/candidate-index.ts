@@ -34,6 +34,8 @@ import {
   type ResolvedTask,
   rank,
   resolveTask,
+  SOFT_REASONS,
+  TIE_TOLERANCE,
 } from './match.js';
 import type { Percentile, Placement } from './model/common.js';
 import type { Constraints } from './model/descriptor.js';
@@ -497,7 +499,7 @@ export class CandidateIndex {
 
     if (preference !== 'cost' && preference !== 'latency') {
       for (let i = 0; i < poolSize; i++) visit(all[i] as Entry);
-      if (feasible.length === 0) this.#assessClosest(all, poolSize, visit, resolved.hardConstraints);
+      if (feasible.length === 0) this.#assessClosest(all, poolSize, visit, rejected, resolved);
       const { ranked, tieBroken } = rank(feasible, preference);
       return this.#result(resolved, ranked, rejected, tieBroken, deadline, maxEscalations, assessed);
     }
@@ -575,7 +577,7 @@ export class CandidateIndex {
       }
       for (const a of visit(all[i] as Entry)) if (a.feasible) insert(a);
     }
-    if (sorted.length === 0) this.#assessClosest(all, poolSize, visit, resolved.hardConstraints);
+    if (sorted.length === 0) this.#assessClosest(all, poolSize, visit, rejected, resolved);
     const [first, second] = sorted;
     const tieBroken = first !== undefined && second !== undefined && keysEqual(key(first), key(second));
     const escalation = escalationSteps(sorted, deadline, maxEscalations);
@@ -588,12 +590,31 @@ export class CandidateIndex {
 
   /**
    * With nothing feasible, find the closest agent (§7.7): when it will be served best-effort, every agent of the domain
-   * is assessed so the choice is exactly the full scan's; otherwise the strongest agents not yet seen are, so the
-   * error can name the closest.
+   * that could be it is assessed, so the choice is exactly the full scan's; otherwise the strongest agents not yet
+   * seen are, so the error can name the closest.
    */
-  #assessClosest(all: readonly Entry[], poolSize: number, visit: (e: Entry) => unknown, hard: boolean): void {
-    if (!hard) {
-      for (const entry of all) visit(entry);
+  #assessClosest(
+    all: readonly Entry[],
+    poolSize: number,
+    visit: (e: Entry) => readonly Assessment[],
+    rejected: readonly Assessment[],
+    resolved: ResolvedTask,
+  ): void {
+    if (!resolved.hardConstraints) {
+      // The best-effort agent has the highest effective ceiling among agents short only on P_D (one reason each).
+      // Entries come in descending ability, and c_cap(r) ≤ a + max(0, −logit(r))/k_min (k ≥ 0.25, pMax ≤ 1), so the
+      // search stops once no later entry can reach the best ceiling found (within the tie tolerance).
+      const r = resolved.minSuccess;
+      const slack = r > 0 ? Math.max(0, -logit(Math.min(r, 1 - 1e-12))) / 0.25 : Number.POSITIVE_INFINITY;
+      const ceilingOf = (a: Assessment) =>
+        a.reasons.every((x) => SOFT_REASONS.has(x))
+          ? (a.predictions.effectiveCeiling ?? Number.NEGATIVE_INFINITY)
+          : Number.NEGATIVE_INFINITY;
+      let best = Math.max(Number.NEGATIVE_INFINITY, ...rejected.map(ceilingOf));
+      for (const entry of all) {
+        if (entry.ability + slack < best - TIE_TOLERANCE.success) break;
+        for (const a of visit(entry)) best = Math.max(best, ceilingOf(a));
+      }
       return;
     }
     for (let i = poolSize; i < Math.min(all.length, poolSize + 8); i++) visit(all[i] as Entry);
