@@ -408,11 +408,14 @@ export function deadlineSuccess(inputs: DeadlineSuccessInputs): number {
   };
   let start = from;
   for (const b of [...breaks, hi]) {
-    total += integrateOver(f, start, b);
+    total += integrateOver(f, start, b, DEADLINE_PANELS);
     start = b;
   }
   return Math.min(1, Math.max(0, curve.pMax * total));
 }
+
+/** Panels per sub-interval where the latency factor varies (fewer miss the 1e-6 tolerance of §6.7). */
+const DEADLINE_PANELS = 3;
 
 /** Spec §6.5: expected cost of one attempt, in the agent's currency. */
 export function predictCost(

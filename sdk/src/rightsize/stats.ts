@@ -71,12 +71,12 @@ export function gaussLegendre(n: number): { nodes: Float64Array; weights: Float6
 const GL = gaussLegendre(16);
 const PANELS = 3;
 
-/** Composite Gauss–Legendre (3 panels of 16 points) of f over [a, b]. */
-export function integrateOver(f: (x: number) => number, a: number, b: number): number {
+/** Composite Gauss–Legendre (`panels` panels of 16 points, default 3) of f over [a, b]. */
+export function integrateOver(f: (x: number) => number, a: number, b: number, panels = PANELS): number {
   if (!(b > a)) return 0;
-  const h = (b - a) / PANELS;
+  const h = (b - a) / panels;
   let total = 0;
-  for (let p = 0; p < PANELS; p++) {
+  for (let p = 0; p < panels; p++) {
     const centre = a + (p + 0.5) * h;
     for (let i = 0; i < GL.nodes.length; i++) {
       total += (GL.weights[i] as number) * f(centre + (h / 2) * (GL.nodes[i] as number));
