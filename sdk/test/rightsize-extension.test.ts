@@ -155,6 +155,23 @@ describe('extension helpers', () => {
   });
 });
 
+describe('latency percentiles (spec §4.3)', () => {
+  it('rejects a profile whose p95 is below p50 or p99 below p95, at agent level and in skill overrides', () => {
+    const bad = withCapabilityProfile(card, {
+      ...profile,
+      latency: { ...profile.latency, ttftMs: { p50: 300, p95: 200 } },
+      skills: { s: { latency: { ...profile.latency, ttftMs: { p50: 100, p95: 200, p99: 150 } } } },
+    });
+    const read = readCapabilityProfile(bad);
+    expect(read?.ok).toBe(false);
+    expect(read && !read.ok ? read.issues.map((i) => i.path) : []).toEqual([
+      '/profile/latency/ttftMs/p95',
+      '/profile/skills/s/latency/ttftMs/p99',
+    ]);
+    expect(readCapabilityProfile(withCapabilityProfile(card, profile))?.ok).toBe(true);
+  });
+});
+
 describe('no capable agent (spec §7.7)', () => {
   it('is an UnsupportedOperationError whose details carry the decision and the closest candidate', () => {
     const result = match(
