@@ -49,9 +49,9 @@ describe('Calibrator (spec §9.3–§9.4)', () => {
     simulate(under, profile(5), 7, 400, 3);
     expect(under.report('a')[0]?.verdict).toBe('under-claimed');
     const few = new Calibrator();
-    simulate(few, profile(9), 7, MIN_OBSERVATIONS - 1, 4);
+    simulate(few, profile(7.5), 7, MIN_OBSERVATIONS - 1, 4);
     expect(few.report('a')[0]?.verdict).toBe('insufficient-data');
-    expect(few.calibratedProfile('a', profile(9)).domains[0]?.ability).toBe(9);
+    expect(few.calibratedProfile('a', profile(7.5)).domains[0]?.ability).toBe(7.5);
   });
 
   it('does not learn ability from failures above the budget ceiling', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { errorFromJsonRpc, UnsupportedOperationError } from '../src/a2a/errors.js';
+import { ContentTypeNotSupportedError, errorFromJsonRpc, UnsupportedOperationError } from '../src/a2a/errors.js';
 import type { AgentCard, Message, Task } from '../src/a2a/model/index.js';
 import { createRightsizeValidator } from '../src/rightsize/catalog.js';
 import { decisionRecord, noCapableAgentError } from '../src/rightsize/decision-record.js';
@@ -155,10 +155,27 @@ describe('extension helpers', () => {
   });
 });
 
+describe('latency percentiles (spec §4.3)', () => {
+  it('rejects a profile whose p95 is below p50 or p99 below p95, at agent level and in skill overrides', () => {
+    const bad = withCapabilityProfile(card, {
+      ...profile,
+      latency: { ...profile.latency, ttftMs: { p50: 300, p95: 200 } },
+      skills: { s: { latency: { ...profile.latency, ttftMs: { p50: 100, p95: 200, p99: 150 } } } },
+    });
+    const read = readCapabilityProfile(bad);
+    expect(read?.ok).toBe(false);
+    expect(read && !read.ok ? read.issues.map((i) => i.path) : []).toEqual([
+      '/profile/latency/ttftMs/p95',
+      '/profile/skills/s/latency/ttftMs/p99',
+    ]);
+    expect(readCapabilityProfile(withCapabilityProfile(card, profile))?.ok).toBe(true);
+  });
+});
+
 describe('no capable agent (spec §7.7)', () => {
   it('is an UnsupportedOperationError whose details carry the decision and the closest candidate', () => {
     const result = match(
-      { descriptor: { domain: 'math', complexity: { value: 20 } } },
+      { descriptor: { domain: 'math', complexity: { value: 20 }, hardConstraints: true } },
       [
         { id: 'a', profile },
         { id: 'b', profile: { ...profile, domains: [{ domain: 'code', ability: 9 }] } },
@@ -180,5 +197,56 @@ describe('no capable agent (spec §7.7)', () => {
     expect(createRightsizeValidator({ strict: true }).check('NoCapableAgent', detail).ok).toBe(true);
     expect(detail).toMatchObject({ best: { agentId: 'a', reasons: ['CAPABILITY_CEILING'] } });
     expect(back.details[0]).toMatchObject({ reason: 'NO_CAPABLE_AGENT', domain: 'rightsize.dev' });
+  });
+
+  it('serves the closest agent best-effort unless the constraints are hard', () => {
+    const soft = match({ descriptor: { domain: 'math', complexity: { value: 20 } } }, [{ id: 'a', profile }], {
+      currency: 'EUR',
+    });
+    expect(soft).toMatchObject({ bestEffort: true, selection: ['BEST_EFFORT'], escalation: ['a'] });
+    expect(soft.chosen?.agentId).toBe('a');
+    expect(decisionRecord(soft, { decisionId: 'd3' })).toMatchObject({ chosen: 'a', bestEffort: true });
+  });
+
+  it('is a retry-later error (HTTP 503, RetryInfo) when every agent is only full or down', () => {
+    const result = match(
+      { descriptor: { domain: 'math', complexity: { value: 1 }, hardConstraints: true } },
+      [
+        { id: 'down', profile, available: false },
+        { id: 'full', profile: { ...profile, capacity: { maxConcurrentTasks: 1, meanServiceMs: 0 } }, load: 1 },
+      ],
+      { currency: 'EUR' },
+    );
+    const error = noCapableAgentError(decisionRecord(result, { decisionId: 'd4' }), result, { retryAfterSeconds: 7 });
+    expect(error.httpStatus).toBe(503);
+    expect(error.jsonRpcCode).toBe(-32603);
+    expect(error.retryAfterSeconds).toBe(7);
+    expect(error.wireDetails()).toContainEqual({
+      '@type': 'type.googleapis.com/google.rpc.RetryInfo',
+      retryDelay: '7s',
+    });
+  });
+
+  it('is ContentTypeNotSupportedError when only media types fail, and caps the decision it carries', () => {
+    const fleet = Array.from({ length: 40 }, (_, i) => ({
+      id: `img-${i}`,
+      profile,
+      defaultInputModes: ['image/png'],
+    }));
+    const result = match(
+      { descriptor: { domain: 'math', complexity: { value: 1 } }, inputModes: ['text/plain'] },
+      fleet,
+      { currency: 'EUR' },
+    );
+    const decision = decisionRecord(result, { decisionId: 'd5', maxCandidates: 40 });
+    const error = noCapableAgentError(decision, result);
+    expect(error).toBeInstanceOf(ContentTypeNotSupportedError);
+    const detail = error.details.find(
+      (d) => d['@type'] === 'type.googleapis.com/dev.rightsize.v1.NoCapableAgent',
+    ) as unknown as {
+      decision: { candidates: unknown[]; candidatesOmitted: number };
+    };
+    expect(detail.decision.candidates).toHaveLength(16);
+    expect(detail.decision.candidatesOmitted).toBe(24);
   });
 });

@@ -48,8 +48,28 @@ const profileArb: fc.Arbitrary<CapabilityProfile> = fc.record({
     })),
 });
 
+/** Some profiles declare think / no-think modes (spec §4.10), with a weaker no-think curve and an optional soft cut. */
+const withModesArb: fc.Arbitrary<CapabilityProfile> = fc
+  .tuple(profileArb, fc.boolean(), fc.double({ min: 0, max: 4, noNaN: true }), fc.boolean())
+  .map(([p, modes, drop, soft]) =>
+    !modes
+      ? p
+      : {
+          ...p,
+          reasoning: { mode: 'hybrid', maxReasoningTokens: 20000, reasoningTokensPerSecond: 200 },
+          modes: {
+            'no-think': {
+              domains: p.domains.map((d) => ({ ...d, ability: Math.max(0, d.ability - drop) })),
+            },
+            think: soft
+              ? { reasoning: { mode: 'thinking', maxReasoningTokens: 20000, budgetSlope: 1.5 } }
+              : { reasoning: { mode: 'thinking', maxReasoningTokens: 20000 } },
+          },
+        },
+  );
+
 const fleetArb = fc
-  .array(profileArb, { minLength: 1, maxLength: 8 })
+  .array(withModesArb, { minLength: 1, maxLength: 8 })
   .map((ps) => ps.map((profile, i) => ({ id: `agent-${i}`, profile })));
 const taskArb: fc.Arbitrary<MatchTask> = fc
   .record({
@@ -86,15 +106,16 @@ describe('matcher rules', () => {
     const certain = match({ descriptor: { domain: 'math', complexity: { value: 7, sigma: 0 } } }, [
       { id: 'm', profile: base },
     ]);
-    const uncertain = match({ descriptor: { domain: 'math', complexity: { value: 7, sigma: 2 } } }, [
-      { id: 'm', profile: base },
-    ]);
+    const uncertain = match(
+      { descriptor: { domain: 'math', complexity: { value: 7, sigma: 2 }, hardConstraints: true } },
+      [{ id: 'm', profile: base }],
+    );
     expect(certain.chosen?.agentId).toBe('m');
     expect(uncertain.chosen).toBeUndefined();
     expect(uncertain.rejected[0]?.reasons).toEqual(['CAPABILITY_CEILING']);
   });
 
-  it('resolves complexity from the descriptor, reasoning tokens, the estimate, else the default', () => {
+  it('resolves complexity by combining the descriptor, reasoning tokens and the estimate, else the domain prior', () => {
     expect(resolveTask({ descriptor: { domain: 'math', complexity: { value: 3 } } }).origin).toBe('descriptor');
     expect(
       resolveTask({ descriptor: { domain: 'math', reasoningTokens: { value: 2400, tokensPerStep: 24 } } }).complexity
@@ -103,8 +124,15 @@ describe('matcher rules', () => {
     expect(resolveTask({ descriptor: { domain: 'math' }, estimate: { value: 5, sigma: 1 } }).origin).toBe('estimator');
     expect(resolveTask({ descriptor: { domain: 'math' } })).toMatchObject({
       origin: 'default',
-      complexity: { value: 4, sigma: 3 },
+      complexity: { value: 5, sigma: 2 },
     });
+    const combined = resolveTask({
+      descriptor: { domain: 'math', complexity: { value: 3, sigma: 1 } },
+      estimate: { value: 5, sigma: 1 },
+    });
+    expect(combined.origin).toBe('combined');
+    expect(combined.complexity.value).toBeCloseTo(4, 12);
+    expect(combined.complexity.sigma).toBeCloseTo(Math.SQRT1_2, 12);
   });
 
   it('prefers the cheaper of two agents with equal predictions under the cost preference', () => {
@@ -161,6 +189,23 @@ describe('matcher properties (random fleets)', () => {
     );
   });
 
+  it('weighted preferences are independent of irrelevant alternatives: a third agent never swaps two others', () => {
+    fc.assert(
+      fc.property(fleetArb, taskArb, profileArb, (fleet, task, extra) => {
+        const weighted = {
+          ...task,
+          descriptor: { ...task.descriptor, preference: { weights: { cost: 1, latency: 0.5, quality: 2 } } },
+        };
+        const before = match(weighted, fleet).ranked.map((a) => a.agentId);
+        const after = match(weighted, [...fleet, { id: 'agent-extra', profile: extra }])
+          .ranked.map((a) => a.agentId)
+          .filter((id) => id !== 'agent-extra');
+        expect(after).toEqual(before);
+      }),
+      { numRuns: 150, seed: 11 },
+    );
+  });
+
   it('the decision does not depend on the order of the candidates', () => {
     fc.assert(
       fc.property(fleetArb, taskArb, (fleet, task) => {
@@ -170,17 +215,22 @@ describe('matcher properties (random fleets)', () => {
     );
   });
 
-  it('every feasible agent meets every hard constraint, and the escalation plan only climbs in success', () => {
+  it('every feasible agent meets minSuccess within the deadlines, and the escalation plan only climbs in success', () => {
     fc.assert(
       fc.property(fleetArb, taskArb, (fleet, task) => {
         const r = match(task, fleet);
         const c = task.descriptor.constraints ?? {};
         for (const a of r.ranked) {
           expect(a.predictions.success).toBeGreaterThanOrEqual(c.minSuccess ?? 0.8);
-          if (c.completionDeadlineMs) expect(a.predictions.completionMs).toBeLessThanOrEqual(c.completionDeadlineMs);
+          // Spec §6.6: the deadline is a budget cut, so P_D never exceeds the success without deadlines.
+          expect(a.predictions.success).toBeLessThanOrEqual(a.predictions.capabilitySuccess + 1e-6);
+          if (c.completionDeadlineMs && a.predictions.reasoningTokens > 0) {
+            expect(a.predictions.reasoningBudget).not.toBeNull();
+          }
         }
         const successes = r.escalation.map(
-          (id) => r.ranked.find((a) => a.agentId === id)?.predictions.success as number,
+          (id, k) =>
+            r.ranked.find((a) => a.agentId === id && a.mode === r.escalationModes[k])?.predictions.success as number,
         );
         for (let i = 1; i < successes.length; i++) expect(successes[i]).toBeGreaterThan(successes[i - 1] as number);
       }),
@@ -191,7 +241,7 @@ describe('matcher properties (random fleets)', () => {
 
 describe('CandidateIndex (spec §7.9)', () => {
   const bigFleetArb = fc
-    .array(profileArb, { minLength: 1, maxLength: 40 })
+    .array(withModesArb, { minLength: 1, maxLength: 40 })
     .map((ps) => ps.map((profile, i) => ({ id: `agent-${i}`, profile })));
   const anyTaskArb = taskArb.chain((t) =>
     fc.double({ min: 0.05, max: 0.99, noNaN: true }).map((minSuccess) => ({
@@ -206,9 +256,11 @@ describe('CandidateIndex (spec §7.9)', () => {
         const full = match(task, fleet);
         const indexed = new CandidateIndex(fleet, { topN }).match(task);
         expect(indexed.chosen?.agentId).toBe(full.chosen?.agentId);
-        expect(indexed.ranked.map((a) => a.agentId)).toEqual(full.ranked.slice(0, topN).map((a) => a.agentId));
+        const ids = (r: typeof full) => r.ranked.map((a) => `${a.agentId}/${a.mode ?? ''}`);
+        expect(ids(indexed)).toEqual(ids(full).slice(0, topN));
         expect(indexed.selection).toEqual(full.selection);
         expect(indexed.escalation).toEqual(full.escalation);
+        expect(indexed.escalationModes).toEqual(full.escalationModes);
         expect(indexed.assessed).toBeLessThanOrEqual(fleet.length);
       }),
       { numRuns: 300, seed: 17 },

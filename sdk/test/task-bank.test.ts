@@ -11,10 +11,12 @@ describe('calibration task bank (spec §9.1)', () => {
 
   it('maps parameters to complexity by the formulas of the spec', () => {
     expect(TASK_FAMILIES.hanoi?.generate(10, 1).complexity).toBeCloseTo(Math.log2(1023), 12);
-    expect(TASK_FAMILIES.multiplication?.generate(4, 1).complexity).toBeCloseTo(1 + 2 * Math.log2(4), 12);
-    expect(TASK_FAMILIES['arithmetic-chain']?.generate(256, 1).complexity).toBe(8);
-    expect(sortingSteps(8)).toBe(16); // ⌈log2 8!⌉ = ⌈15.3⌉
-    expect(TASK_FAMILIES['kv-extraction']?.generate(61, 1).complexity).toBe(6);
+    expect(TASK_FAMILIES.multiplication?.generate(1, 1).complexity).toBe(0); // 1×1: one step
+    expect(TASK_FAMILIES.multiplication?.generate(4, 1).complexity).toBeCloseTo(Math.log2(31), 12);
+    expect(TASK_FAMILIES['arithmetic-chain']?.generate(256, 1).complexity).toBeCloseTo(Math.log2(768), 12);
+    expect(sortingSteps(8)).toBe(17); // merge sort, worst case: 8·3 − 8 + 1
+    expect(sortingSteps(2)).toBe(1);
+    expect(TASK_FAMILIES['kv-extraction']?.generate(64, 1).complexity).toBeCloseTo(Math.log2(18), 12); // 3 · 6
   });
 
   for (const family of families) {

@@ -5,8 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type MatchCandidate, type MatchPolicy, type MatchTask, match } from '../src/rightsize/match.js';
+import { type MatchCandidate, type MatchPolicy, type MatchTask, match, resolveTask } from '../src/rightsize/match.js';
 import type { Complexity, NetworkConditions, Percentile } from '../src/rightsize/model/common.js';
+import type { TaskDescriptor } from '../src/rightsize/model/descriptor.js';
 import type {
   CapabilityProfile,
   CostProfile,
@@ -42,6 +43,8 @@ const doc = JSON.parse(readFileSync(join(REPO_ROOT, 'spec', 'v1', 'test-vectors.
   vectors: Vector[];
 };
 
+/** An assessment's id in the vectors: the agent id, with `/mode` for agents that declare modes (spec §4.10). */
+const label = (a: { agentId: string; mode?: string | undefined }) => (a.mode ? `${a.agentId}/${a.mode}` : a.agentId);
 const finite = (x: number | null) => (x === null || !Number.isFinite(x) ? null : x);
 const curve = (i: Record<string, unknown>) => curveOf({ domain: 'general', ...(i.curve as object) } as DomainCeiling);
 
@@ -52,6 +55,7 @@ const FUNCTIONS: Record<string, (i: Record<string, unknown>) => unknown> = {
       curve(i),
       i.complexity as Complexity,
       (i.budgetCeiling as number | null) ?? Number.POSITIVE_INFINITY,
+      i.budgetSlope as number | undefined,
     ),
   capabilityCeiling: (i) => capabilityCeiling(curve(i), i.reliability as number),
   budgetCeiling: (i) => finite(budgetCeiling(reasoningOf(i.reasoning as ReasoningProfile))),
@@ -69,6 +73,8 @@ const FUNCTIONS: Record<string, (i: Record<string, unknown>) => unknown> = {
       outputTokens: i.outputTokens as number,
       network: i.network as NetworkConditions | undefined,
       load: (i.load as number | undefined) ?? 0,
+      brokerLegMs: (i.brokerLegMs as number | undefined) ?? 0,
+      reasoningBudget: (i.reasoningBudget as number | undefined) ?? Number.POSITIVE_INFINITY,
     });
     return { firstResponseMs: p.firstResponseMs, completionMs: p.completionMs };
   },
@@ -82,14 +88,49 @@ const FUNCTIONS: Record<string, (i: Record<string, unknown>) => unknown> = {
       int1to6: Array.from({ length: count }, () => b.int(1, 6)),
     };
   },
+  resolveComplexity: (i) => {
+    const r = resolveTask({ descriptor: i.descriptor as TaskDescriptor });
+    return { value: r.complexity.value, sigma: r.complexity.sigma, origin: r.origin };
+  },
   match: (i) => {
     const result = match(i.task as MatchTask, i.candidates as MatchCandidate[], i.policy as MatchPolicy | undefined);
     return {
-      chosen: result.chosen?.agentId ?? null,
-      ranking: result.ranked.map((a) => a.agentId),
-      rejected: Object.fromEntries(result.rejected.map((a) => [a.agentId, a.reasons])),
+      chosen: result.chosen ? label(result.chosen) : null,
+      ranking: result.ranked.map(label),
+      rejected: Object.fromEntries(result.rejected.map((a) => [label(a), a.reasons])),
       selection: result.selection,
-      escalation: result.escalation,
+      escalation: result.escalation.map((id, k) =>
+        result.escalationModes[k] ? `${id}/${result.escalationModes[k]}` : id,
+      ),
+    };
+  },
+  decision: (i) => {
+    const result = match(i.task as MatchTask, i.candidates as MatchCandidate[], i.policy as MatchPolicy | undefined);
+    const all = [...result.ranked, ...result.rejected];
+    return {
+      chosen: result.chosen ? label(result.chosen) : null,
+      ranking: result.ranked.map(label),
+      rejected: Object.fromEntries(result.rejected.map((a) => [label(a), a.reasons])),
+      best: result.ranked.length > 0 || !result.rejected[0] ? null : label(result.rejected[0]),
+      bestEffort: result.bestEffort,
+      predictions: Object.fromEntries(
+        all.map((a) => {
+          const p = a.predictions;
+          return [
+            label(a),
+            {
+              success: p.success,
+              firstResponseMs: p.firstResponseMs,
+              completionMs: p.completionMs,
+              reasoningTokens: p.reasoningTokens,
+              reasoningBudget: p.reasoningBudget ?? null,
+              cost: p.cost.amount,
+              costPerSuccess: p.costPerSuccess,
+              effectiveCeiling: p.effectiveCeiling,
+            },
+          ];
+        }),
+      ),
     };
   },
 };

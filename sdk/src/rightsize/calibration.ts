@@ -12,8 +12,16 @@ import { logistic } from './stats.js';
 export const PRIOR_SIGMA = 1.5;
 /** Spec §9.3: outcomes before the calibrated ability replaces the declared one. */
 export const MIN_OBSERVATIONS = 20;
-/** Spec §9.4: |z| beyond which a declared curve is rejected. */
+/** Spec §9.4: |z| reported for information (calibration-in-the-large); the verdict uses the e-values below. */
 export const Z_THRESHOLD = 3;
+/** Spec §9.4: the effect-size margin δ: a declared ability off by at least δ is what the test looks for. */
+export const EFFECT_MARGIN = 1;
+/**
+ * Spec §9.4: the false-alarm level α per agent and domain, for both directions together: each one-sided test
+ * rejects when its e-value first reaches 2/α (Ville's inequality bounds each by α/2 however long it runs).
+ */
+export const FALSE_ALARM_LEVEL = 0.01;
+const REJECT_LOG_E = Math.log(2 / FALSE_ALARM_LEVEL);
 
 interface Belief {
   declaredAbility: number | null;
@@ -25,10 +33,16 @@ interface Belief {
   /** Budget ceiling (null = none). */
   budgetCeiling: number | null;
   observations: number;
-  /** Sums for the z-test against the declared curve (spec §9.4). */
+  /** Sums for the z statistic against the declared curve (spec §9.4, informative). */
   successes: number;
   expected: number;
   variance: number;
+  /** ln of the e-values of the sequential tests against a curve δ lower (over-claim) and δ higher (under-claim). */
+  logEOver?: number;
+  logEUnder?: number;
+  /** Their running maxima: the sequential test rejects at the first crossing and stays rejected. */
+  peakLogEOver?: number;
+  peakLogEUnder?: number;
 }
 
 export interface CalibrationState {
@@ -97,8 +111,13 @@ export class Calibrator {
     return belief;
   }
 
-  /** Spec §9.3: update the agent's belief for the outcome's domain; `profile` is the agent's declared profile. */
+  /**
+   * Spec §9.3: update the agent's belief for the outcome's domain; `profile` is the agent's declared profile.
+   * Outcomes labelled by the agent itself (`evidence: "self-reported"`) are ignored: only verified or
+   * client-confirmed outcomes calibrate.
+   */
   observe(outcome: Outcome, profile: CapabilityProfile): void {
+    if (outcome.evidence === 'self-reported') return;
     const b = this.#belief(outcome.agentId, outcome.domain, profile);
     const c = outcome.complexity;
     const y = outcome.success ? 1 : 0;
@@ -108,6 +127,19 @@ export class Calibrator {
       const p = aboveBudget ? 0 : capabilitySuccessAt({ ability: b.declaredAbility, slope: b.slope, pMax: b.pMax }, c);
       b.expected += p;
       b.variance += p * (1 - p);
+    }
+    if (b.declaredAbility !== null && !aboveBudget) {
+      // Spec §9.4: likelihood ratios of the declared curve shifted by ∓δ against the declared curve: their running
+      // products are e-processes (test martingales) under an honest agent, valid however often they are checked.
+      const declaredCurve = { ability: b.declaredAbility, slope: b.slope, pMax: b.pMax };
+      const p0 = clampP(capabilitySuccessAt(declaredCurve, c));
+      const lower = clampP(capabilitySuccessAt({ ...declaredCurve, ability: b.declaredAbility - EFFECT_MARGIN }, c));
+      const higher = clampP(capabilitySuccessAt({ ...declaredCurve, ability: b.declaredAbility + EFFECT_MARGIN }, c));
+      const lr = (p1: number) => (y === 1 ? Math.log(p1 / p0) : Math.log((1 - p1) / (1 - p0)));
+      b.logEOver = (b.logEOver ?? 0) + lr(lower);
+      b.logEUnder = (b.logEUnder ?? 0) + lr(higher);
+      b.peakLogEOver = Math.max(b.peakLogEOver ?? 0, b.logEOver);
+      b.peakLogEUnder = Math.max(b.peakLogEUnder ?? 0, b.logEUnder);
     }
     b.successes += y;
     b.observations++;
@@ -126,14 +158,17 @@ export class Calibrator {
   report(agentId: string): CalibratedDomain[] {
     return Object.entries(this.#agents[agentId] ?? {}).map(([domain, b]) => {
       const z = b.variance > 0 ? (b.successes - b.expected) / Math.sqrt(b.variance) : null;
+      const threshold = REJECT_LOG_E;
       const verdict =
-        b.declaredAbility === null || b.observations < MIN_OBSERVATIONS || b.variance < 2 || z === null
+        b.declaredAbility === null
           ? 'insufficient-data'
-          : z < -Z_THRESHOLD
+          : (b.peakLogEOver ?? 0) >= threshold
             ? 'over-claimed'
-            : z > Z_THRESHOLD
+            : (b.peakLogEUnder ?? 0) >= threshold
               ? 'under-claimed'
-              : 'consistent';
+              : b.observations < MIN_OBSERVATIONS
+                ? 'insufficient-data'
+                : 'consistent';
       return {
         domain,
         declaredAbility: b.declaredAbility,
@@ -142,7 +177,35 @@ export class Calibrator {
         observations: b.observations,
         verdict,
         z,
+        eOverClaim: Math.exp(b.peakLogEOver ?? 0),
+        eUnderClaim: Math.exp(b.peakLogEUnder ?? 0),
       };
+    });
+  }
+
+  /**
+   * Spec §9.4: the (agent, domain) pairs flagged across the whole registry with false-discovery control: the e-BH
+   * procedure over every over- and under-claim e-value at level `alpha` (default 1 %): with K tests, reject the k
+   * largest e-values where the k-th largest is at least K/(alpha·k).
+   */
+  flagged(
+    alpha = FALSE_ALARM_LEVEL,
+  ): Array<{ agentId: string; domain: string; verdict: 'over-claimed' | 'under-claimed' }> {
+    const tests: Array<{ agentId: string; domain: string; verdict: 'over-claimed' | 'under-claimed'; e: number }> = [];
+    for (const [agentId, domains] of Object.entries(this.#agents)) {
+      for (const [domain, b] of Object.entries(domains)) {
+        if (b.declaredAbility === null) continue;
+        tests.push({ agentId, domain, verdict: 'over-claimed', e: Math.exp(b.logEOver ?? 0) });
+        tests.push({ agentId, domain, verdict: 'under-claimed', e: Math.exp(b.logEUnder ?? 0) });
+        // (e-BH needs e-values, i.e. the processes at a stopping time: their current values, not their peaks.)
+      }
+    }
+    return eBenjaminiHochberg(
+      tests.map((t) => t.e),
+      alpha,
+    ).map((i) => {
+      const { agentId, domain, verdict } = tests[i] as (typeof tests)[number];
+      return { agentId, domain, verdict };
     });
   }
 
@@ -164,4 +227,15 @@ export class Calibrator {
     }
     return { ...profile, domains };
   }
+}
+
+const clampP = (p: number) => Math.min(1 - 1e-9, Math.max(1e-9, p));
+
+/** The e-BH procedure (Wang & Ramdas 2022): indices of the e-values rejected at FDR level alpha. */
+export function eBenjaminiHochberg(eValues: readonly number[], alpha: number): number[] {
+  const k = eValues.length;
+  const order = eValues.map((e, i) => ({ e, i })).sort((a, b) => b.e - a.e);
+  let cut = 0;
+  for (let j = 1; j <= k; j++) if ((order[j - 1] as { e: number }).e >= k / (alpha * j)) cut = j;
+  return order.slice(0, cut).map((o) => o.i);
 }

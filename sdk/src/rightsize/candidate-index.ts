@@ -18,31 +18,40 @@
  */
 import {
   type Assessment,
-  assess,
+  assessModes,
   buildResult,
   byCloseness,
   comparator,
   ESCALATION_WINDOW,
-  escalationPlan,
+  escalationSteps,
   keysEqual,
   type MatchCandidate,
   type MatchPolicy,
   type MatchResult,
   type MatchTask,
   primaryKey,
+  profileForMode,
   type ResolvedTask,
   rank,
   resolveTask,
+  SOFT_REASONS,
+  TIE_TOLERANCE,
 } from './match.js';
 import type { Percentile, Placement } from './model/common.js';
 import type { Constraints } from './model/descriptor.js';
 import type { CapabilityProfile } from './model/profile.js';
 import {
+  budgetToComplexity,
   DEFAULTS,
+  deadlineBudget,
   expectedReasoningTokens,
+  firstTokenDeadline,
+  predictCost,
+  predictLatency,
   type ReasoningParams,
   reasoningOf,
   reasoningTokensAt,
+  SIGMA_EPSILON,
   ttftAt,
 } from './predict.js';
 import { logistic, logit, normalCdf, normalQuantile, Z_SCORES } from './stats.js';
@@ -67,10 +76,13 @@ interface Entry {
   readonly variants: readonly CapabilityProfile[];
 }
 
+/** Every profile the candidate may be assessed with: its own and each skill override, in each declared mode. */
 function variantsOf(candidate: MatchCandidate): CapabilityProfile[] {
   const base = candidate.profile;
   const overrides = Object.values(base.skills ?? {}).map((o) => ({ ...base, ...o }) as CapabilityProfile);
-  return [base, ...overrides];
+  return [base, ...overrides].flatMap((p) =>
+    p.modes ? (['no-think', 'think'] as const).filter((m) => p.modes?.[m]).map((m) => profileForMode(p, m)) : [p],
+  );
 }
 
 function curveFor(profile: CapabilityProfile, domain: string) {
@@ -98,8 +110,12 @@ interface DomainTable {
   readonly msPerReasoningToken: Float64Array;
   /** The placement and region of every profile of the candidate, when they all agree (else undefined). */
   readonly placement: Array<{ placement: string; region: string | undefined } | undefined>;
+  /** The smallest context window over the candidate's profiles (Infinity when none declares one). */
+  readonly contextWindow: Float64Array;
   /** The steepest slope declared for the domain (for the ability threshold). */
   readonly maxSlope: number;
+  /** Whether any profile declares a context window (which can cut the reasoning budget). */
+  readonly windowed: boolean;
   /** Per entry: the highest ability, steepest slope and highest pMax over its profiles (success upper bound). */
   readonly ability: Float64Array;
   readonly slope: Float64Array;
@@ -126,7 +142,9 @@ function buildTable(entries: Entry[]): DomainTable {
     reasoningGroups: [],
     msPerReasoningToken: new Float64Array(n),
     placement: [],
+    contextWindow: new Float64Array(n),
     maxSlope: Math.max(DEFAULTS.slope, ...entries.map((e) => e.maxSlope)),
+    windowed: entries.some((e) => e.variants.some((p) => p.contextWindowTokens !== undefined)),
     ability: Float64Array.from(entries, (e) => e.ability),
     slope: Float64Array.from(entries, (e) => e.maxSlope),
     pMax: Float64Array.from(entries, (e) => e.maxPMax),
@@ -145,6 +163,7 @@ function buildTable(entries: Entry[]): DomainTable {
     t.overhead[i] = min((p) => p.latency.overheadMs ?? 0);
     for (const q of PERCENTILES) t.ttft[q][i] = min((p) => ttftAt(p.latency.ttftMs, q));
     t.msPerOutputToken[i] = min((p) => 1000 / p.latency.outputTokensPerSecond);
+    t.contextWindow[i] = min((p) => p.contextWindowTokens ?? Number.POSITIVE_INFINITY);
     if (entry.variants.every((p) => p.reasoning.mode !== 'none')) {
       const group = {
         reasons: true,
@@ -180,6 +199,56 @@ export function successUpperBound(a: number, k: number, pMax: number, mu: number
   if (a < mu) return pMax;
   const step = sigma > 0 ? normalCdf((a - mu) / sigma) : 1;
   return pMax * Math.min(step, logistic(k * (a - mu)));
+}
+
+/**
+ * The least expected cost, in the decision currency, of any of the candidate's profiles, with the reasoning budget
+ * each would actually get (spec §6.6: min of B, the context window and what the deadlines leave). Used to tighten the
+ * cost bound of a candidate when it reaches the top of the search (the cheap bound then counts no reasoning).
+ */
+function costFloor(
+  entry: Entry,
+  task: MatchTask,
+  resolved: ResolvedTask,
+  policy: MatchPolicy,
+): { cost: number; cut: number } {
+  const c = task.descriptor.constraints ?? {};
+  let floor = Number.POSITIVE_INFINITY;
+  let cut = Number.NEGATIVE_INFINITY;
+  for (const profile of entry.variants) {
+    const rate = profile.cost.currency === resolved.currency ? 1 : policy.rates?.[profile.cost.currency];
+    const { base } = predictLatency({
+      profile,
+      complexity: resolved.complexity,
+      percentile: resolved.percentile,
+      inputTokens: resolved.inputTokens,
+      outputTokens: resolved.outputTokens,
+      network: task.descriptor.network,
+      load: entry.candidate.load ?? 0,
+      brokerLegMs: policy.brokerLegMs ?? 0,
+    });
+    const r = reasoningOf(profile.reasoning);
+    const window =
+      (profile.contextWindowTokens ?? Number.POSITIVE_INFINITY) - resolved.inputTokens - resolved.outputTokens;
+    const tokensPerSecond = profile.reasoning.reasoningTokensPerSecond ?? profile.latency.outputTokensPerSecond;
+    const budget = Math.min(
+      r.budget,
+      Math.max(0, window),
+      deadlineBudget(base, firstTokenDeadline(base, c), Z_SCORES[resolved.percentile], tokensPerSecond),
+    );
+    // A soft cut (budgetSlope) lets tasks past the budget succeed sometimes: no bound from it then.
+    const soft = profile.reasoning.budgetSlope !== undefined;
+    cut = Math.max(cut, r.reasons && !soft ? budgetToComplexity(budget, r.tokensPerStep) : Number.POSITIVE_INFINITY);
+    if (rate === undefined) continue;
+    const reasoning = expectedReasoningTokens({ ...r, budget }, resolved.complexity);
+    const cost = predictCost(profile.cost, {
+      input: resolved.inputTokens,
+      output: resolved.outputTokens,
+      reasoning,
+    });
+    floor = Math.min(floor, rate * cost);
+  }
+  return { cost: floor, cut };
 }
 
 /** Whether a candidate whose profiles all share `place` meets the placement and region constraints (unknown: yes). */
@@ -415,11 +484,14 @@ export class CandidateIndex {
     const feasible: Assessment[] = [];
     const rejected: Assessment[] = [];
     let assessed = 0;
+    const seen = new Set<Entry>();
     const visit = (entry: Entry) => {
+      if (seen.has(entry)) return [];
+      seen.add(entry);
       assessed++;
-      const a = assess(entry.candidate, task, resolved, policy);
-      (a.feasible ? feasible : rejected).push(a);
-      return a;
+      const all = assessModes(entry.candidate, task, resolved, policy);
+      for (const a of all) (a.feasible ? feasible : rejected).push(a);
+      return all;
     };
     const deadline = task.descriptor.constraints?.completionDeadlineMs;
     const maxEscalations = policy.maxEscalations ?? 2;
@@ -427,14 +499,14 @@ export class CandidateIndex {
 
     if (preference !== 'cost' && preference !== 'latency') {
       for (let i = 0; i < poolSize; i++) visit(all[i] as Entry);
-      if (feasible.length === 0) this.#assessClosest(all, poolSize, visit);
+      if (feasible.length === 0) this.#assessClosest(all, poolSize, visit, rejected, resolved);
       const { ranked, tieBroken } = rank(feasible, preference);
       return this.#result(resolved, ranked, rejected, tieBroken, deadline, maxEscalations, assessed);
     }
 
     const { bounds, taken } = this.#prepare(table, poolSize, resolved, task, policy, preference);
     const key = primaryKey(preference, []);
-    const order = comparator(key);
+    const order = comparator(key, preference);
     const sorted: Assessment[] = [];
     const insert = (a: Assessment) => {
       let lo = 0;
@@ -457,6 +529,11 @@ export class CandidateIndex {
     let outside = initial.outside;
     const refined = preference === 'cost' ? this.#refined.fill(0, 0, poolSize) : undefined;
     const { value: mu, sigma } = resolved.complexity;
+    const constraints = task.descriptor.constraints ?? {};
+    const hasCut =
+      constraints.completionDeadlineMs !== undefined ||
+      constraints.firstResponseDeadlineMs !== undefined ||
+      table.windowed;
     for (;;) {
       if (heap.size === 0 || (bounds[heap.peek()] as number) > outside) {
         if (outside === Number.POSITIVE_INFINITY) break;
@@ -484,17 +561,26 @@ export class CandidateIndex {
           mu,
           sigma,
         );
-        bounds[i] = success > 0 ? bound / success : Number.POSITIVE_INFINITY;
+        let cost = bound;
+        let reachable = success;
+        if (hasCut) {
+          // The budget each profile would get caps the success too: P ≤ pMax · P(c ≤ the largest cut).
+          const floor = costFloor(all[i] as Entry, task, resolved, policy);
+          cost = Math.max(bound, floor.cost);
+          const spread = Math.max(sigma, SIGMA_EPSILON);
+          reachable = Math.min(success, (table.pMax[i] as number) * normalCdf((floor.cut - mu) / spread));
+        }
+        if (reachable < resolved.minSuccess) continue; // cannot be feasible (spec §6.6: P_D ≤ this bound)
+        bounds[i] = reachable > 0 ? cost / reachable : Number.POSITIVE_INFINITY;
         heap.push(i);
         continue;
       }
-      const a = visit(all[i] as Entry);
-      if (a.feasible) insert(a);
+      for (const a of visit(all[i] as Entry)) if (a.feasible) insert(a);
     }
-    if (sorted.length === 0) this.#assessClosest(all, poolSize, visit);
+    if (sorted.length === 0) this.#assessClosest(all, poolSize, visit, rejected, resolved);
     const [first, second] = sorted;
     const tieBroken = first !== undefined && second !== undefined && keysEqual(key(first), key(second));
-    const escalation = escalationPlan(sorted, deadline, maxEscalations);
+    const escalation = escalationSteps(sorted, deadline, maxEscalations);
     return {
       ...buildResult(resolved, sorted.slice(0, this.#topN), rejected.sort(byCloseness), tieBroken, escalation),
       assessed,
@@ -502,8 +588,35 @@ export class CandidateIndex {
     };
   }
 
-  /** With nothing feasible, assess the strongest agents not yet seen so the error can name the closest (§7.7). */
-  #assessClosest(all: readonly Entry[], poolSize: number, visit: (e: Entry) => unknown): void {
+  /**
+   * With nothing feasible, find the closest agent (§7.7): when it will be served best-effort, every agent of the domain
+   * that could be it is assessed, so the choice is exactly the full scan's; otherwise the strongest agents not yet
+   * seen are, so the error can name the closest.
+   */
+  #assessClosest(
+    all: readonly Entry[],
+    poolSize: number,
+    visit: (e: Entry) => readonly Assessment[],
+    rejected: readonly Assessment[],
+    resolved: ResolvedTask,
+  ): void {
+    if (!resolved.hardConstraints) {
+      // The best-effort agent has the highest effective ceiling among agents short only on P_D (one reason each).
+      // Entries come in descending ability, and c_cap(r) ≤ a + max(0, −logit(r))/k_min (k ≥ 0.25, pMax ≤ 1), so the
+      // search stops once no later entry can reach the best ceiling found (within the tie tolerance).
+      const r = resolved.minSuccess;
+      const slack = r > 0 ? Math.max(0, -logit(Math.min(r, 1 - 1e-12))) / 0.25 : Number.POSITIVE_INFINITY;
+      const ceilingOf = (a: Assessment) =>
+        a.reasons.every((x) => SOFT_REASONS.has(x))
+          ? (a.predictions.effectiveCeiling ?? Number.NEGATIVE_INFINITY)
+          : Number.NEGATIVE_INFINITY;
+      let best = Math.max(Number.NEGATIVE_INFINITY, ...rejected.map(ceilingOf));
+      for (const entry of all) {
+        if (entry.ability + slack < best - TIE_TOLERANCE.success) break;
+        for (const a of visit(entry)) best = Math.max(best, ceilingOf(a));
+      }
+      return;
+    }
     for (let i = poolSize; i < Math.min(all.length, poolSize + 8); i++) visit(all[i] as Entry);
   }
 
@@ -516,7 +629,7 @@ export class CandidateIndex {
     maxEscalations: number,
     assessed: number,
   ): IndexedMatchResult {
-    const escalation = escalationPlan(ranked, deadline, maxEscalations);
+    const escalation = escalationSteps(ranked, deadline, maxEscalations);
     return {
       ...buildResult(resolved, ranked.slice(0, this.#topN), rejected.sort(byCloseness), tieBroken, escalation),
       assessed,
@@ -549,33 +662,34 @@ export class CandidateIndex {
     taken.fill(0, 0, n);
     const c = task.descriptor.constraints ?? {};
     const checkConstraints = task.descriptor.skill === undefined; // skill overrides may change any member
-    const { value: mu, sigma } = resolved.complexity;
     const input = resolved.inputTokens / 1e6;
     const output = resolved.outputTokens / 1e6;
-    const groupTokens = t.reasoningGroups.map((g) => expectedReasoningTokens(g, resolved.complexity));
-    const cq = mu + Z_SCORES[resolved.percentile] * sigma;
+    const hasDeadline = c.completionDeadlineMs !== undefined || c.firstResponseDeadlineMs !== undefined;
+    // Deadlines and context windows cut the reasoning budget (spec §6.6), so the cost bound then counts no reasoning.
+    const groupTokens = t.reasoningGroups.map((g) =>
+      hasDeadline ? 0 : expectedReasoningTokens(g, resolved.complexity),
+    );
+    const z = Z_SCORES[resolved.percentile];
+    const cq = resolved.complexity.value + z * resolved.complexity.sigma;
     const groupTokensAtQ = t.reasoningGroups.map((g) => reasoningTokensAt(g, cq));
     const net = task.descriptor.network;
-    const link = (net?.rttMs ?? 0) + Z_SCORES[resolved.percentile] * (net?.jitterMs ?? 0);
     const lossFactor = 1 / (1 - (net?.lossRate ?? 0));
-    const bandwidth = net?.bandwidthKbps;
-    const transferIn = bandwidth ? (32 * resolved.inputTokens) / bandwidth : 0;
-    const transferOut = bandwidth ? (32 * resolved.outputTokens) / bandwidth : 0;
+    const uplink = net?.uplinkKbps ?? net?.bandwidthKbps;
+    const downlink = net?.downlinkKbps ?? net?.bandwidthKbps;
+    const transferIn = uplink ? (32 * resolved.inputTokens) / uplink : 0;
+    const transferOut = downlink ? (32 * resolved.outputTokens) / downlink : 0;
+    const brokerLeg = policy.brokerLegMs ?? 0;
     const ttft = t.ttft[resolved.percentile];
-    const needLatency =
-      preference === 'latency' ||
-      (checkConstraints && (c.completionDeadlineMs !== undefined || c.firstResponseDeadlineMs !== undefined));
+    const ttftMedian = t.ttft[50];
+    const firstLimit = c.firstResponseDeadlineMs ?? Number.POSITIVE_INFINITY;
+    const completionLimit = c.completionDeadlineMs ?? Number.POSITIVE_INFINITY;
+    // The latency factor F_L0(D') bounds P_D; an agent whose non-reasoning latency at the minSuccess quantile
+    // already misses the deadline cannot be feasible (only checked when that quantile is ≥ the median).
+    const zr = resolved.minSuccess >= 0.5 ? normalQuantile(resolved.minSuccess) : Number.NaN;
+    const checkDeadline = checkConstraints && hasDeadline && Number.isFinite(zr);
     const needCost = preference === 'cost' || c.maxCost !== undefined;
-    // Constraint limits as numbers (Infinity when absent), so the loop compares without branching on presence.
-    const completionLimit = checkConstraints
-      ? (c.completionDeadlineMs ?? Number.POSITIVE_INFINITY)
-      : Number.POSITIVE_INFINITY;
-    const firstLimit = checkConstraints
-      ? (c.firstResponseDeadlineMs ?? Number.POSITIVE_INFINITY)
-      : Number.POSITIVE_INFINITY;
     const costLimit = checkConstraints && c.maxCost ? c.maxCost.amount : Number.POSITIVE_INFINITY;
     const checkPlace = checkConstraints && (c.allowedPlacements !== undefined || c.allowedRegions !== undefined);
-    const outputTokens = resolved.outputTokens;
     const rates = new Map<string, number | undefined>();
     const rateOf = (currency: string) => {
       if (currency === resolved.currency) return 1;
@@ -586,36 +700,47 @@ export class CandidateIndex {
     const latencyBound = preference === 'latency';
     for (let i = 0; i < n; i++) {
       const group = t.reasoningGroup[i] as number;
-      let first = 0;
+      const remote = t.remote[i] === 1;
+      const fixed = brokerLeg + (t.overhead[i] as number) + (remote ? transferIn : 0);
+      const network = (zz: number) =>
+        remote ? ((net?.rttMs ?? 0) + zz * (net?.jitterMs ?? 0) + (t.networkRtt[i] as number)) * lossFactor : 0;
+      const after = resolved.outputTokens * (t.msPerOutputToken[i] as number) + (remote ? transferOut : 0);
+      if (checkDeadline) {
+        const base = fixed + network(zr) + (ttftMedian[i] as number);
+        if (base > Math.min(firstLimit, completionLimit - after)) {
+          taken[i] = 1;
+          continue;
+        }
+      }
       let completion = 0;
-      if (needLatency) {
-        const remote = t.remote[i] === 1;
-        first =
-          (remote ? (link + (t.networkRtt[i] as number)) * lossFactor + transferIn : 0) +
-          (t.overhead[i] as number) +
-          (ttft[i] as number) +
-          (group < 0 ? 0 : (groupTokensAtQ[group] as number) * (t.msPerReasoningToken[i] as number));
-        completion = first + outputTokens * (t.msPerOutputToken[i] as number) + (remote ? transferOut : 0);
+      if (latencyBound) {
+        // L_done = min(L0 + T_R, max(L0, D')) + after, non-decreasing in every part (spec §6.4, §6.6).
+        const base = fixed + network(z) + (ttft[i] as number);
+        const window = Math.max(0, (t.contextWindow[i] as number) - resolved.inputTokens - resolved.outputTokens);
+        const reasoningMs =
+          group < 0 ? 0 : Math.min(groupTokensAtQ[group] as number, window) * (t.msPerReasoningToken[i] as number);
+        completion = Math.min(
+          base + reasoningMs + after,
+          group < 0 ? Number.POSITIVE_INFINITY : Math.max(base + after, Math.min(firstLimit + after, completionLimit)),
+        );
       }
       let cost = 0;
       if (needCost) {
         const rate = rateOf(t.currency[i] as string);
         const reasoningPrice = t.costReasoning[i] as number;
+        const windowed = Number.isFinite(t.contextWindow[i] as number);
         cost =
           rate === undefined
             ? Number.POSITIVE_INFINITY
             : rate *
               (input * (t.costIn[i] as number) +
                 output * (t.costOut[i] as number) +
-                (group < 0 || reasoningPrice === 0 ? 0 : ((groupTokens[group] as number) * reasoningPrice) / 1e6) +
+                (group < 0 || reasoningPrice === 0 || windowed
+                  ? 0
+                  : ((groupTokens[group] as number) * reasoningPrice) / 1e6) +
                 (t.costTask[i] as number));
       }
-      if (
-        completion > completionLimit ||
-        first > firstLimit ||
-        cost > costLimit ||
-        (checkPlace && !placementAllowed(t.placement[i], c))
-      ) {
+      if (cost > costLimit || (checkPlace && !placementAllowed(t.placement[i], c))) {
         taken[i] = 1;
         continue;
       }

@@ -35,13 +35,36 @@ function sized<T>(value: unknown, limit: number, check: () => ValidationResult<T
   return check();
 }
 
+/**
+ * Spec §4.3: the percentiles of a latency profile must not decrease (p50 ≤ p95 ≤ p99), a rule JSON Schema cannot
+ * express; one issue per profile (agent level and each skill override) that breaks it.
+ */
+export function latencyOrderIssues(profile: CapabilityProfile): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const check = (ttft: CapabilityProfile['latency']['ttftMs'] | undefined, path: string) => {
+    if (!ttft) return;
+    if (ttft.p95 < ttft.p50) issues.push({ path: `${path}/p95`, keyword: 'order', message: 'must be at least p50' });
+    if (ttft.p99 !== undefined && ttft.p99 < ttft.p95) {
+      issues.push({ path: `${path}/p99`, keyword: 'order', message: 'must be at least p95' });
+    }
+  };
+  check(profile.latency.ttftMs, '/profile/latency/ttftMs');
+  for (const [id, skill] of Object.entries(profile.skills ?? {})) {
+    check(skill.latency?.ttftMs, `/profile/skills/${id.replace(/~/g, '~0').replace(/\//g, '~1')}/latency/ttftMs`);
+  }
+  return issues;
+}
+
 /** The extension's params on a card; undefined when the card does not declare the extension. */
 export function readExtensionParams(card: AgentCard): Read<ExtensionParams> {
   const declaration = card.capabilities.extensions?.find((e) => e.uri === RIGHTSIZE_EXTENSION_URI);
   if (!declaration) return undefined;
-  return sized(declaration.params ?? {}, EXTENSION_LIMITS.profileBytes, () =>
-    validator.check('ExtensionParams', declaration.params ?? {}),
-  );
+  return sized(declaration.params ?? {}, EXTENSION_LIMITS.profileBytes, () => {
+    const result = validator.check('ExtensionParams', declaration.params ?? {});
+    if (!result.ok || result.value.role !== 'agent') return result;
+    const issues = latencyOrderIssues(result.value.profile);
+    return issues.length > 0 ? { ok: false, issues } : result;
+  });
 }
 
 /** The capability profile of an agent card (role "agent"); an issue if the card declares the broker role. */

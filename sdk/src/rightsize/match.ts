@@ -6,19 +6,25 @@
 import type { Complexity, Percentile } from './model/common.js';
 import type { CandidateAssessment, Predictions, RejectionReason } from './model/decision.js';
 import type { Preference, TaskDescriptor } from './model/descriptor.js';
-import type { CapabilityProfile, DomainCeiling } from './model/profile.js';
+import type { CapabilityProfile, DomainCeiling, ReasoningModeChoice } from './model/profile.js';
 import {
   budgetCeiling,
+  budgetToComplexity,
   curveOf,
   cutIsIrrelevant,
   DEFAULTS,
+  deadlineBudget,
+  deadlineSuccess,
   effectiveCeiling,
   expectedReasoningTokens,
   expectedSuccess,
+  firstTokenDeadline,
   predictCost,
   predictLatency,
   reasoningOf,
+  SIGMA_EPSILON,
 } from './predict.js';
+import { Z_SCORES } from './stats.js';
 
 /** What the matcher needs to know of one agent. */
 export interface MatchCandidate {
@@ -55,9 +61,11 @@ export interface MatchPolicy {
   readonly rates?: Readonly<Record<string, number>>;
   /** Escalation steps after the chosen agent (spec §7.4); default 2. */
   readonly maxEscalations?: number;
+  /** The client–broker leg added to every prediction (spec §6.4 (2), the broker's `forwardingMs`); default 0. */
+  readonly brokerLegMs?: number;
 }
 
-export type ComplexityOrigin = 'descriptor' | 'reasoning-tokens' | 'estimator' | 'default';
+export type ComplexityOrigin = 'descriptor' | 'reasoning-tokens' | 'estimator' | 'combined' | 'default';
 
 export interface ResolvedTask {
   readonly complexity: Required<Pick<Complexity, 'value' | 'sigma'>> & Complexity;
@@ -68,9 +76,13 @@ export interface ResolvedTask {
   readonly outputTokens: number;
   readonly currency: string;
   readonly preference: Preference;
+  /** Spec §7.7: no best-effort serving. */
+  readonly hardConstraints: boolean;
 }
 
 export interface Assessment extends CandidateAssessment {
+  /** The mode assessed, for an agent that declares modes (spec §4.9). */
+  readonly mode?: ReasoningModeChoice;
   readonly predictions: Predictions;
   /** Cost converted to the decision currency (Infinity when it cannot be converted). */
   readonly comparableCost: number;
@@ -86,28 +98,75 @@ export interface MatchResult {
   readonly selection: readonly string[];
   /** Agent ids to try in order; the chosen agent first (spec §7.4). */
   readonly escalation: readonly string[];
+  /** The mode of each escalation step (undefined for agents without modes, spec §4.9). */
+  readonly escalationModes: ReadonlyArray<ReasoningModeChoice | undefined>;
+  /** True when nothing was feasible and `chosen` is the closest agent, served best-effort (spec §7.7). */
+  readonly bestEffort: boolean;
 }
 
 const clampComplexity = (c: number) => Math.min(64, Math.max(0, c));
 
-/** Spec §5.2: which complexity the broker uses, and where it came from. */
+/** Spec §5.2: the default sigma of a complexity stated without one, by its source. */
+export const SOURCE_SIGMA = { declared: 0.5, estimated: 1.5, measured: 0.5 } as const;
+/** Spec §5.2: sigma of a complexity stated as a reference model's reasoning tokens. */
+export const REASONING_TOKENS_SIGMA = 1;
+
+/** Spec §5.2: per-domain default priors, used when nothing states the complexity (custom domains: `general`'s). */
+export const DOMAIN_PRIORS: Readonly<Record<string, { value: number; sigma: number }>> = {
+  general: { value: 3, sigma: 2 },
+  dialogue: { value: 1, sigma: 1 },
+  retrieval: { value: 3, sigma: 1.5 },
+  extraction: { value: 3, sigma: 1.5 },
+  math: { value: 5, sigma: 2 },
+  code: { value: 6, sigma: 2 },
+  planning: { value: 6, sigma: 2.5 },
+};
+
+/**
+ * Spec §5.2: the precision-weighted combination of independent normal estimates: mean Σ wᵢμᵢ / Σ wᵢ, sigma
+ * (Σ wᵢ)^(−1/2), wᵢ = 1/σᵢ²; exact estimates (σ below 1e-6), if any, outweigh the rest: their mean, sigma 0.
+ */
+export function combineEstimates(estimates: ReadonlyArray<{ value: number; sigma: number }>): {
+  value: number;
+  sigma: number;
+} {
+  const exact = estimates.filter((e) => e.sigma < SIGMA_EPSILON);
+  if (exact.length > 0) return { value: exact.reduce((t, e) => t + e.value, 0) / exact.length, sigma: 0 };
+  const weight = estimates.reduce((t, e) => t + 1 / (e.sigma * e.sigma), 0);
+  const value = estimates.reduce((t, e) => t + e.value / (e.sigma * e.sigma), 0) / weight;
+  return { value, sigma: 1 / Math.sqrt(weight) };
+}
+
+/** Spec §5.2: which complexity the broker uses — every stated estimate combined, else the domain's prior. */
 export function resolveTask(task: MatchTask, policy: MatchPolicy = {}): ResolvedTask {
   const d = task.descriptor;
+  const evidence: Array<{ value: number; sigma: number; origin: ComplexityOrigin }> = [];
+  if (d.complexity) {
+    const sigma = d.complexity.sigma ?? SOURCE_SIGMA[d.complexity.source ?? 'declared'];
+    evidence.push({ value: d.complexity.value, sigma, origin: 'descriptor' });
+  }
+  if (d.reasoningTokens) {
+    const value = clampComplexity(Math.log2(d.reasoningTokens.value / d.reasoningTokens.tokensPerStep));
+    evidence.push({ value, sigma: REASONING_TOKENS_SIGMA, origin: 'reasoning-tokens' });
+  }
+  if (task.estimate) {
+    const sigma = task.estimate.sigma ?? SOURCE_SIGMA[task.estimate.source ?? 'estimated'];
+    evidence.push({ value: task.estimate.value, sigma, origin: 'estimator' });
+  }
   let complexity: ResolvedTask['complexity'];
   let origin: ComplexityOrigin;
-  if (d.complexity) {
-    complexity = { ...d.complexity, sigma: d.complexity.sigma ?? 0 };
-    origin = 'descriptor';
-  } else if (d.reasoningTokens) {
-    const value = clampComplexity(Math.log2(d.reasoningTokens.value / d.reasoningTokens.tokensPerStep));
-    complexity = { value, sigma: 1, source: 'estimated' };
-    origin = 'reasoning-tokens';
-  } else if (task.estimate) {
-    complexity = { ...task.estimate, sigma: task.estimate.sigma ?? 0 };
-    origin = 'estimator';
-  } else {
-    complexity = { ...DEFAULTS.unknownComplexity, source: 'estimated' };
+  const [only] = evidence;
+  if (evidence.length === 0) {
+    const prior = DOMAIN_PRIORS[d.domain] ?? (DOMAIN_PRIORS.general as { value: number; sigma: number });
+    complexity = { ...prior, source: 'estimated' };
     origin = 'default';
+  } else if (evidence.length === 1 && only) {
+    complexity = { ...(only.origin === 'descriptor' ? d.complexity : {}), value: only.value, sigma: only.sigma };
+    origin = only.origin;
+  } else {
+    const combined = combineEstimates(evidence);
+    complexity = { value: clampComplexity(combined.value), sigma: combined.sigma, source: 'estimated' };
+    origin = 'combined';
   }
   const c = d.constraints ?? {};
   return {
@@ -119,6 +178,7 @@ export function resolveTask(task: MatchTask, policy: MatchPolicy = {}): Resolved
     outputTokens: d.outputTokens ?? DEFAULTS.outputTokens,
     currency: c.maxCost?.currency ?? policy.currency ?? 'USD',
     preference: d.preference ?? 'cost',
+    hardConstraints: d.hardConstraints ?? false,
   };
 }
 
@@ -129,6 +189,25 @@ function modeMatches(offered: string, wanted: string): boolean {
   const [wt, ws] = wanted.split('/');
   return ot === wt && (os === '*' || ws === '*');
 }
+
+/**
+ * Spec §4.9: the profile of one mode of an agent that declares `modes`: the mode's overrides on top, reasoning mode
+ * `none` for no-think and `thinking` for think; the `modes` member itself is dropped.
+ */
+export function profileForMode(profile: CapabilityProfile, mode: ReasoningModeChoice): CapabilityProfile {
+  const { modes, ...rest } = profile;
+  const override = modes?.[mode] ?? {};
+  const reasoning = override.reasoning ?? rest.reasoning;
+  return {
+    ...rest,
+    ...override,
+    reasoning: { ...reasoning, mode: mode === 'no-think' ? 'none' : 'thinking' },
+  };
+}
+
+/** Spec §4.9: the mode an agent without `modes` offers: no-think for `none`, think otherwise. */
+const implicitMode = (profile: CapabilityProfile): ReasoningModeChoice =>
+  profile.reasoning.mode === 'none' ? 'no-think' : 'think';
 
 /** Spec §4.7: the skill the task needs (by id, else by tag, in card order) and the profile with its overrides. */
 function resolveSkill(candidate: MatchCandidate, skill: string | undefined) {
@@ -153,30 +232,31 @@ export function assess(
   task: MatchTask,
   resolved: ResolvedTask,
   policy: MatchPolicy = {},
+  mode?: ReasoningModeChoice,
 ): Assessment {
   const reasons: RejectionReason[] = [];
   const d = task.descriptor;
   const c = d.constraints ?? {};
-  const { found, profile, skill } = resolveSkill(candidate, d.skill);
+  const r = resolved.minSuccess;
+  const skilled = resolveSkill(candidate, d.skill);
+  const { found, skill } = skilled;
+  const declaresModes = skilled.profile.modes !== undefined;
+  const profile = declaresModes ? profileForMode(skilled.profile, mode ?? 'think') : skilled.profile;
   if (!found) reasons.push('SKILL_UNAVAILABLE');
+  const offered = declaresModes ? (mode ?? 'think') : implicitMode(profile);
+  if (d.mode !== undefined && d.mode !== offered) reasons.push('MODE_UNAVAILABLE');
   if (candidate.available === false) reasons.push('AGENT_UNAVAILABLE');
 
   const ceiling = domainCeiling(profile, d.domain);
   if (!ceiling) reasons.push('DOMAIN_UNSUPPORTED');
-  const curve = ceiling ? curveOf(ceiling) : { ability: Number.NEGATIVE_INFINITY, slope: DEFAULTS.slope, pMax: 0 };
-  const reasoning = reasoningOf(profile.reasoning);
-  const upper = budgetCeiling(reasoning);
-  const success = ceiling ? expectedSuccess(curve, resolved.complexity, upper) : 0;
-  const capabilitySuccess = !ceiling
-    ? 0
-    : cutIsIrrelevant(resolved.complexity, upper)
-      ? success
-      : expectedSuccess(curve, resolved.complexity);
-  if (ceiling && success < resolved.minSuccess) {
-    reasons.push(capabilitySuccess < resolved.minSuccess ? 'CAPABILITY_CEILING' : 'BUDGET_CEILING');
-  }
+  const windowLeft =
+    (profile.contextWindowTokens ?? Number.POSITIVE_INFINITY) - resolved.inputTokens - resolved.outputTokens;
+  if (windowLeft < 0) reasons.push('CONTEXT_WINDOW_EXCEEDED');
 
-  const latency = predictLatency({
+  const curve = ceiling ? curveOf(ceiling) : { ability: Number.NEGATIVE_INFINITY, slope: DEFAULTS.slope, pMax: 0 };
+  const declared = reasoningOf(profile.reasoning);
+  const reasoningRate = profile.reasoning.reasoningTokensPerSecond ?? profile.latency.outputTokensPerSecond;
+  const latencyInputs = {
     profile,
     complexity: resolved.complexity,
     percentile: resolved.percentile,
@@ -184,14 +264,49 @@ export function assess(
     outputTokens: resolved.outputTokens,
     network: d.network,
     load: candidate.load ?? 0,
-  });
-  if (c.firstResponseDeadlineMs !== undefined && latency.firstResponseMs > c.firstResponseDeadlineMs) {
-    reasons.push('FIRST_RESPONSE_DEADLINE');
-  }
-  if (c.completionDeadlineMs !== undefined && latency.completionMs > c.completionDeadlineMs) {
-    reasons.push('COMPLETION_DEADLINE');
+    brokerLegMs: policy.brokerLegMs ?? 0,
+  };
+  const { base } = predictLatency(latencyInputs);
+  // Spec §6.6: the deadlines act as a budget cut; with the window, they bound what the agent may spend.
+  const deadline = firstTokenDeadline(base, c);
+  const z = Z_SCORES[resolved.percentile];
+  const budget = declared.reasons
+    ? Math.min(declared.budget, Math.max(0, windowLeft), deadlineBudget(base, deadline, z, reasoningRate))
+    : 0;
+  const reasoning = { ...declared, budget: declared.reasons ? budget : declared.budget };
+  const budgetCut = Math.min(
+    budgetCeiling(declared),
+    declared.reasons ? budgetToComplexity(Math.max(0, windowLeft), declared.tokensPerStep) : Number.POSITIVE_INFINITY,
+  );
+  const capabilitySuccess = ceiling ? expectedSuccess(curve, resolved.complexity) : 0;
+  const budgetSuccess = !ceiling
+    ? 0
+    : cutIsIrrelevant(resolved.complexity, budgetCut)
+      ? capabilitySuccess
+      : expectedSuccess(curve, resolved.complexity, budgetCut, profile.reasoning.budgetSlope);
+  const success = !ceiling
+    ? 0
+    : deadlineSuccess({
+        curve,
+        complexity: resolved.complexity,
+        reasoning,
+        reasoningTokensPerSecond: reasoningRate,
+        base,
+        deadline,
+        budgetSlope: profile.reasoning.budgetSlope,
+      });
+  if (ceiling && success < r) {
+    if (capabilitySuccess < r) reasons.push('CAPABILITY_CEILING');
+    else if (budgetSuccess < r) reasons.push('BUDGET_CEILING');
+    else {
+      const firstBinds =
+        (c.firstResponseDeadlineMs ?? Number.POSITIVE_INFINITY) <=
+        (c.completionDeadlineMs ?? Number.POSITIVE_INFINITY) - base.afterFirstMs;
+      reasons.push(firstBinds ? 'FIRST_RESPONSE_DEADLINE' : 'COMPLETION_DEADLINE');
+    }
   }
 
+  const latency = predictLatency({ ...latencyInputs, reasoningBudget: reasoning.budget });
   const reasoningTokens = expectedReasoningTokens(reasoning, resolved.complexity);
   const amount = predictCost(profile.cost, {
     input: resolved.inputTokens,
@@ -232,26 +347,72 @@ export function assess(
     completionMs: latency.completionMs,
     latencyPercentile: resolved.percentile,
     reasoningTokens,
+    reasoningBudget: declared.reasons && Number.isFinite(reasoning.budget) ? Math.floor(reasoning.budget) : null,
     cost: { amount, currency: profile.cost.currency },
     costPerSuccess: success > 0 ? amount / success : null,
-    effectiveCeiling: reportedCeiling(ceiling ? effectiveCeiling(curve, reasoning, resolved.minSuccess) : null),
+    effectiveCeiling: reportedCeiling(ceiling ? effectiveCeiling(curve, reasoning, r) : null),
   };
-  return { agentId: candidate.id, feasible: reasons.length === 0, reasons, predictions, comparableCost };
+  return {
+    agentId: candidate.id,
+    ...(declaresModes ? { mode: mode ?? 'think' } : {}),
+    feasible: reasons.length === 0,
+    reasons,
+    predictions,
+    comparableCost,
+  };
 }
 
-const EPSILON = 1e-9;
-const differs = (a: number, b: number) => Math.abs(a - b) > EPSILON * Math.max(1, Math.abs(a), Math.abs(b));
+/**
+ * Spec §4.9: the assessments of a candidate, one per mode it offers for the task: both modes of an agent that
+ * declares `modes` (only the descriptor's mode when it asks for one and the agent has it), else its single mode.
+ */
+export function assessModes(
+  candidate: MatchCandidate,
+  task: MatchTask,
+  resolved: ResolvedTask,
+  policy: MatchPolicy = {},
+): Assessment[] {
+  const modes = resolveSkill(candidate, task.descriptor.skill).profile.modes;
+  if (!modes) return [assess(candidate, task, resolved, policy)];
+  const asked = task.descriptor.mode;
+  const declared = (['no-think', 'think'] as const).filter((m) => modes[m] !== undefined);
+  const offered = asked === undefined ? declared : declared.filter((m) => m === asked);
+  return (offered.length > 0 ? offered : [declared[0] ?? 'think']).map((m) =>
+    assess(candidate, task, resolved, policy, m),
+  );
+}
 
-/** Spec §7.3: two keys are equal when they differ by at most 1e-9 relative (infinities only equal themselves). */
-export const keysEqual = (a: number, b: number): boolean =>
-  a === b || (Number.isFinite(a) && Number.isFinite(b) && !differs(a, b));
+/**
+ * Spec §7.3: the tie tolerance, 10× the numeric tolerance implementations must meet: success probabilities are equal
+ * within 1e-5 absolute; cost per success, latency and the weighted score within 1e-4 relative.
+ */
+export const TIE_TOLERANCE = { success: 1e-5, relative: 1e-4 } as const;
+
+/** Spec §7.3: two keys are equal when they differ by at most `floor`-absolute or 1e-4 relative (infinities only
+ * equal themselves). */
+export const keysEqual = (a: number, b: number, absolute = 0): boolean =>
+  a === b ||
+  (Number.isFinite(a) &&
+    Number.isFinite(b) &&
+    Math.abs(a - b) <= Math.max(absolute, TIE_TOLERANCE.relative * Math.max(Math.abs(a), Math.abs(b))));
+
+/** Spec §7.3: success probabilities are equal within 1e-5 absolute. */
+export const successesEqual = (a: number, b: number): boolean => Math.abs(a - b) <= TIE_TOLERANCE.success;
 
 /** The cost per success in the decision currency; Infinity when success is 0 or the cost is not comparable. */
 export const costPerSuccess = (a: Assessment): number =>
   a.predictions.success > 0 ? a.comparableCost / a.predictions.success : Number.POSITIVE_INFINITY;
 
-/** Spec §7.3: the primary key of the preference, lower is better; weights are min-max normalised over `pool`. */
-export function primaryKey(preference: Preference, pool: readonly Assessment[]): (a: Assessment) => number {
+/** Floors of the weighted score's logarithms (spec §7.3): a free agent's cost, 1 ms, P = 1e-12. */
+const LOG_FLOOR = { cost: 1e-12, latency: 1, success: 1e-12 } as const;
+
+/**
+ * Spec §7.3: the primary key of the preference, lower is better. Weights combine the criteria as a weighted sum of
+ * logarithms, w_c·ln(K/P) + w_l·ln(L_done) − w_q·ln(P): each agent's score depends on its own predictions only, so
+ * adding or removing another agent never reorders two agents (independence of irrelevant alternatives), and the
+ * units of money and time only shift every score alike. `pool` is unused (kept for compatibility).
+ */
+export function primaryKey(preference: Preference, _pool: readonly Assessment[] = []): (a: Assessment) => number {
   if (preference === 'latency') return (a) => a.predictions.completionMs;
   if (preference === 'quality') return (a) => -a.predictions.success;
   if (preference === 'cost') return costPerSuccess;
@@ -260,33 +421,40 @@ export function primaryKey(preference: Preference, pool: readonly Assessment[]):
   const wl = w.latency ?? 0;
   const wq = w.quality ?? 0;
   if (wc + wl + wq === 0) return costPerSuccess;
-  const norm = (values: number[]) => {
-    const finite = values.filter(Number.isFinite);
-    const lo = Math.min(...finite);
-    const hi = Math.max(...finite);
-    return (v: number) => (!Number.isFinite(v) ? 1 : hi > lo ? (v - lo) / (hi - lo) : 0);
-  };
-  const nc = norm(pool.map(costPerSuccess));
-  const nl = norm(pool.map((a) => a.predictions.completionMs));
-  const nq = norm(pool.map((a) => a.predictions.success));
-  return (a) => wc * nc(costPerSuccess(a)) + wl * nl(a.predictions.completionMs) + wq * (1 - nq(a.predictions.success));
+  return (a) =>
+    wc * Math.log(Math.max(costPerSuccess(a), LOG_FLOOR.cost)) +
+    wl * Math.log(Math.max(a.predictions.completionMs, LOG_FLOOR.latency)) -
+    wq * Math.log(Math.max(a.predictions.success, LOG_FLOOR.success));
 }
 
-const TIE_KEYS: ReadonlyArray<(a: Assessment) => number> = [
-  (a) => -a.predictions.success,
-  (a) => a.predictions.completionMs,
-  costPerSuccess,
-];
+/** Whether the primary keys of two assessments are equal under the preference's tolerance (spec §7.3). */
+export function primaryEqual(preference: Preference, key: (a: Assessment) => number, x: Assessment, y: Assessment) {
+  if (preference === 'quality') return successesEqual(x.predictions.success, y.predictions.success);
+  const weighted = typeof preference !== 'string' && keyIsWeighted(preference);
+  return keysEqual(key(x), key(y), weighted ? TIE_TOLERANCE.relative : 0);
+}
 
-/** Spec §7.3: orders feasible assessments by the primary key, then the tie-break keys, then the agent id. */
-export function comparator(key: (a: Assessment) => number): (x: Assessment, y: Assessment) => number {
+const keyIsWeighted = (p: Exclude<Preference, string>) =>
+  (p.weights.cost ?? 0) + (p.weights.latency ?? 0) + (p.weights.quality ?? 0) > 0;
+
+/** Spec §7.3: orders feasible assessments by the primary key, then higher P, lower L_done, lower cost per success,
+ * then the agent id. */
+export function comparator(
+  key: (a: Assessment) => number,
+  preference: Preference = 'cost',
+): (x: Assessment, y: Assessment) => number {
   return (x, y) => {
-    for (const k of [key, ...TIE_KEYS]) {
-      const a = k(x);
-      const b = k(y);
-      if (!keysEqual(a, b)) return a < b ? -1 : 1;
+    if (!primaryEqual(preference, key, x, y)) return key(x) < key(y) ? -1 : 1;
+    if (!successesEqual(x.predictions.success, y.predictions.success)) {
+      return x.predictions.success > y.predictions.success ? -1 : 1;
     }
-    return x.agentId < y.agentId ? -1 : x.agentId > y.agentId ? 1 : 0;
+    if (!keysEqual(x.predictions.completionMs, y.predictions.completionMs)) {
+      return x.predictions.completionMs < y.predictions.completionMs ? -1 : 1;
+    }
+    const cx = costPerSuccess(x);
+    const cy = costPerSuccess(y);
+    if (!keysEqual(cx, cy)) return cx < cy ? -1 : 1;
+    return byIdAndMode(x, y);
   };
 }
 
@@ -301,23 +469,43 @@ export function rank(
   pool: readonly Assessment[],
   preference: Preference,
 ): { ranked: Assessment[]; tieBroken: boolean } {
-  const key = primaryKey(preference, pool);
-  const ranked = [...pool].sort(comparator(key));
+  const key = primaryKey(preference);
+  const ranked = [...pool].sort(comparator(key, preference));
   const [first, second] = ranked;
-  return { ranked, tieBroken: first !== undefined && second !== undefined && keysEqual(key(first), key(second)) };
+  return {
+    ranked,
+    tieBroken: first !== undefined && second !== undefined && primaryEqual(preference, key, first, second),
+  };
 }
 
 /** Spec §7.4: escalation candidates are drawn from this many best-ranked feasible agents. */
 export const ESCALATION_WINDOW = 16;
 
-/** Spec §7.4: the escalation plan: each next agent is the best-ranked one, among the first ESCALATION_WINDOW of the
- * ranking, predicted strictly more likely to succeed and whose completion still fits the deadline after the earlier
- * attempts' predicted durations. */
+/** The last tie-break (spec §7.3, §4.9): agent id, then mode (no-think before think). */
+export function byIdAndMode(x: Assessment, y: Assessment): number {
+  if (x.agentId !== y.agentId) return x.agentId < y.agentId ? -1 : 1;
+  const mx = x.mode ?? '';
+  const my = y.mode ?? '';
+  return mx < my ? -1 : mx > my ? 1 : 0;
+}
+
+/** Spec §7.4: the escalation plan as agent ids; see `escalationSteps`. */
 export function escalationPlan(
   ranked: readonly Assessment[],
   deadlineMs: number | undefined,
   maxEscalations: number,
 ): string[] {
+  return escalationSteps(ranked, deadlineMs, maxEscalations).map((a) => a.agentId);
+}
+
+/** Spec §7.4: the escalation plan: each next agent (and mode) is the best-ranked one, among the first
+ * ESCALATION_WINDOW of the ranking, predicted strictly more likely to succeed and whose completion still fits the
+ * deadline after the earlier attempts' predicted durations. */
+export function escalationSteps(
+  ranked: readonly Assessment[],
+  deadlineMs: number | undefined,
+  maxEscalations: number,
+): Assessment[] {
   const first = ranked[0];
   if (!first) return [];
   const plan = [first];
@@ -335,14 +523,38 @@ export function escalationPlan(
     plan.push(next);
     elapsed += next.predictions.completionMs;
   }
-  return plan.map((a) => a.agentId);
+  return plan;
 }
 
-/** Spec §7.7: order infeasible candidates, closest to feasible first. */
+/**
+ * Spec §7.7: order infeasible candidates, closest to feasible first: fewest reasons, then the smallest distance to
+ * capability μ − c_eff (highest effective ceiling; none is farthest), then higher P, then the agent id.
+ */
 export function byCloseness(a: Assessment, b: Assessment): number {
   if (a.reasons.length !== b.reasons.length) return a.reasons.length - b.reasons.length;
-  if (a.predictions.success !== b.predictions.success) return b.predictions.success - a.predictions.success;
-  return a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0;
+  const ca = a.predictions.effectiveCeiling ?? Number.NEGATIVE_INFINITY;
+  const cb = b.predictions.effectiveCeiling ?? Number.NEGATIVE_INFINITY;
+  if (!keysEqual(ca, cb, TIE_TOLERANCE.success)) return cb - ca;
+  if (!successesEqual(a.predictions.success, b.predictions.success))
+    return b.predictions.success - a.predictions.success;
+  return byIdAndMode(a, b);
+}
+
+/** Spec §7.7: the reasons best-effort serving may overlook — only the probability of succeeding in time. */
+export const SOFT_REASONS: ReadonlySet<RejectionReason> = new Set([
+  'CAPABILITY_CEILING',
+  'BUDGET_CEILING',
+  'FIRST_RESPONSE_DEADLINE',
+  'COMPLETION_DEADLINE',
+]);
+
+/**
+ * Spec §7.7: with nothing feasible and constraints not marked hard, the closest rejected agent (in `byCloseness`
+ * order) whose only shortfall is the probability of succeeding in time; undefined if there is none.
+ */
+export function bestEffortCandidate(resolved: ResolvedTask, rejected: readonly Assessment[]): Assessment | undefined {
+  if (resolved.hardConstraints) return undefined;
+  return rejected.find((a) => a.reasons.every((r) => SOFT_REASONS.has(r)));
 }
 
 /** Assemble a result from the ranked feasible and the rejected assessments (shared by `match` and the index). */
@@ -351,9 +563,23 @@ export function buildResult(
   ranked: readonly Assessment[],
   rejected: readonly Assessment[],
   tieBroken: boolean,
-  escalation: readonly string[],
+  escalation: readonly string[] | readonly Assessment[],
 ): MatchResult {
+  const steps = escalation.map((e) => (typeof e === 'string' ? { agentId: e, mode: undefined } : e));
   const withRanks = ranked.map((a, i) => ({ ...a, rank: i + 1 }));
+  const fallback = withRanks.length === 0 ? bestEffortCandidate(resolved, rejected) : undefined;
+  if (fallback) {
+    return {
+      task: resolved,
+      ranked: withRanks,
+      rejected,
+      chosen: fallback,
+      selection: ['BEST_EFFORT'],
+      escalation: [fallback.agentId],
+      escalationModes: [fallback.mode],
+      bestEffort: true,
+    };
+  }
   const chosen = withRanks[0];
   const primary = typeof resolved.preference === 'string' ? PRIMARY_REASON[resolved.preference] : 'BEST_WEIGHTED_SCORE';
   return {
@@ -362,7 +588,9 @@ export function buildResult(
     rejected,
     chosen,
     selection: chosen ? (tieBroken ? [primary, 'TIE_BROKEN'] : [primary]) : [],
-    escalation,
+    escalation: steps.map((e) => e.agentId),
+    escalationModes: steps.map((e) => e.mode),
+    bestEffort: false,
   };
 }
 
@@ -372,11 +600,10 @@ export function match(task: MatchTask, candidates: Iterable<MatchCandidate>, pol
   const feasible: Assessment[] = [];
   const rejected: Assessment[] = [];
   for (const candidate of candidates) {
-    const a = assess(candidate, task, resolved, policy);
-    (a.feasible ? feasible : rejected).push(a);
+    for (const a of assessModes(candidate, task, resolved, policy)) (a.feasible ? feasible : rejected).push(a);
   }
   const { ranked, tieBroken } = rank(feasible, resolved.preference);
-  const escalation = escalationPlan(
+  const escalation = escalationSteps(
     ranked,
     task.descriptor.constraints?.completionDeadlineMs,
     policy.maxEscalations ?? 2,

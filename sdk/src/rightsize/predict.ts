@@ -1,11 +1,12 @@
 /**
  * The normative prediction math of the Rightsize extension (spec §6), as pure functions: success probability,
- * ceilings, reasoning tokens, latency at a percentile and cost, for one task descriptor against one agent profile.
- * Every formula here is the spec's; `spec/v1/test-vectors.json` checks them.
+ * ceilings, reasoning tokens, latency at a percentile, the joint probability of success within the deadlines, and
+ * cost, for one task descriptor against one agent profile. Every formula here is the spec's;
+ * `spec/v1/test-vectors.json` checks them.
  */
 import type { Complexity, NetworkConditions, Percentile } from './model/common.js';
 import type { CapabilityProfile, DomainCeiling, ReasoningProfile } from './model/profile.js';
-import { logistic, logisticNormal, logit, NORMAL_RANGE, normalCdf, Z_SCORES } from './stats.js';
+import { integrateOver, logistic, logisticNormal, logit, NORMAL_RANGE, normalCdf, Z_SCORES } from './stats.js';
 
 /** Spec §4 defaults. */
 export const DEFAULTS = {
@@ -56,9 +57,13 @@ export const reasoningOf = (reasoning: ReasoningProfile): ReasoningParams => ({
   budget: reasoning.maxReasoningTokens ?? Number.POSITIVE_INFINITY,
 });
 
+/** The complexity a budget of `tokens` reaches: log2(tokens / t); −Infinity for a budget of 0 (spec §6.2 (2)). */
+export const budgetToComplexity = (tokens: number, tokensPerStep: number): number =>
+  tokens > 0 ? Math.log2(tokens / tokensPerStep) : Number.NEGATIVE_INFINITY;
+
 /** Spec §6.2 (2): the budget ceiling c_B = log2(B / t); Infinity for agents that do not reason or have no budget. */
 export const budgetCeiling = (r: ReasoningParams): number =>
-  r.reasons ? Math.log2(r.budget / r.tokensPerStep) : Number.POSITIVE_INFINITY;
+  r.reasons ? budgetToComplexity(r.budget, r.tokensPerStep) : Number.POSITIVE_INFINITY;
 
 /** Spec §6.2 (3): the capability ceiling at reliability r; null when the curve never reaches r (r ≥ pMax). */
 export function capabilityCeiling(curve: CurveParams, reliability: number): number | null {
@@ -67,27 +72,84 @@ export function capabilityCeiling(curve: CurveParams, reliability: number): numb
   return curve.ability - logit(reliability / curve.pMax) / curve.slope;
 }
 
-/** Spec §6.2 (4): the effective ceiling, min(capability ceiling, budget ceiling). */
+/** Spec §6.2 (4): the effective ceiling, min(capability ceiling, budget ceiling); null when nothing qualifies. */
 export function effectiveCeiling(curve: CurveParams, r: ReasoningParams, reliability: number): number | null {
   const capability = capabilityCeiling(curve, reliability);
-  return capability === null ? null : Math.min(capability, budgetCeiling(r));
+  if (capability === null) return null;
+  const ceiling = Math.min(capability, budgetCeiling(r));
+  return ceiling === Number.NEGATIVE_INFINITY ? null : ceiling;
 }
 
 /**
- * Spec §6.2 (5): expected success over the complexity uncertainty, c ~ N(value, sigma²), truncated at `upper`
- * (the budget ceiling): E[P_cap(c) · 1{c ≤ upper}].
+ * Spec §6.2 (5): expected success over the complexity uncertainty, c ~ N(value, sigma²), cut at `upper` (the budget
+ * ceiling): E[P_cap(c) · 1{c ≤ upper}]. Below SIGMA_EPSILON the cut is taken at that sigma, so the value is
+ * continuous as sigma → 0: P_cap(μ)·Φ((upper − μ)/1e-6), which is P_cap(μ)/2 exactly at μ = upper. With a
+ * `budgetSlope` κ (spec §4.2) the cut is soft: E[P_cap(c) · σ_L(κ(upper − c))].
  */
-export function expectedSuccess(curve: CurveParams, complexity: Complexity, upper = Number.POSITIVE_INFINITY): number {
+export function expectedSuccess(
+  curve: CurveParams,
+  complexity: Complexity,
+  upper = Number.POSITIVE_INFINITY,
+  budgetSlope?: number,
+): number {
   const mu = complexity.value;
   const sigma = sigmaOf(complexity);
-  if (sigma === 0) return mu <= upper ? capabilitySuccessAt(curve, mu) : 0;
+  if (upper === Number.NEGATIVE_INFINITY) return 0;
+  if (budgetSlope !== undefined && upper !== Number.POSITIVE_INFINITY) {
+    return softCutSuccess(curve, mu, sigma, upper, budgetSlope, () => 1);
+  }
+  if (sigma === 0) {
+    if (upper === Number.POSITIVE_INFINITY) return capabilitySuccessAt(curve, mu);
+    return capabilitySuccessAt(curve, mu) * normalCdf((upper - mu) / SIGMA_EPSILON);
+  }
   const p = logisticNormal(curve.slope * (curve.ability - mu), curve.slope * sigma, (upper - mu) / sigma);
   return Math.min(1, Math.max(0, curve.pMax * p));
 }
 
+/**
+ * Spec §4.2, §6.2 (5): E[P_cap(c) · σ_L(κ(cut − c)) · extra(c)] for a soft budget cut of slope κ; integrated in
+ * standard units over [−8.5, 8.5] in panels split around both logistic steps.
+ */
+function softCutSuccess(
+  curve: CurveParams,
+  mu: number,
+  sigma: number,
+  cut: number,
+  kappa: number,
+  extra: (c: number) => number,
+): number {
+  const budgetFactor = (c: number) => logistic(kappa * (cut - c));
+  if (sigma === 0) return capabilitySuccessAt(curve, mu) * budgetFactor(mu) * extra(mu);
+  const f = (w: number) => {
+    const c = mu + sigma * w;
+    return (
+      Math.exp(-0.5 * w * w) *
+      0.3989422804014327 *
+      logistic(curve.slope * (curve.ability - c)) *
+      budgetFactor(c) *
+      extra(c)
+    );
+  };
+  const steps = [
+    [(curve.ability - mu) / sigma, 20 / (curve.slope * sigma)],
+    [(cut - mu) / sigma, 20 / (kappa * sigma)],
+  ] as const;
+  const breaks = steps
+    .flatMap(([centre, half]) => [centre - half, centre, centre + half])
+    .filter((b) => b > -NORMAL_RANGE && b < NORMAL_RANGE)
+    .sort((a, b) => a - b);
+  let total = 0;
+  let from = -NORMAL_RANGE;
+  for (const b of [...breaks, NORMAL_RANGE]) {
+    total += integrateOver(f, from, b);
+    from = b;
+  }
+  return Math.min(1, Math.max(0, curve.pMax * total));
+}
+
 /** True when the budget cut at `upper` cannot change the integral (it lies beyond the normal's range). */
 export const cutIsIrrelevant = (complexity: Complexity, upper: number): boolean =>
-  upper >= complexity.value + NORMAL_RANGE * sigmaOf(complexity);
+  upper >= complexity.value + NORMAL_RANGE * Math.max(sigmaOf(complexity), SIGMA_EPSILON);
 
 /** Spec §6.3 (1): reasoning tokens the task needs at complexity c, capped by the budget. */
 export const reasoningTokensAt = (r: ReasoningParams, c: number): number =>
@@ -98,7 +160,7 @@ export const reasoningTokensAt = (r: ReasoningParams, c: number): number =>
  * E[min(X, B)] = E[X]·Φ((ln B − m − s²)/s) + B·(1 − Φ((ln B − m)/s)), m = ln t + mu·ln 2, s = sigma·ln 2.
  */
 export function expectedReasoningTokens(r: ReasoningParams, complexity: Complexity): number {
-  if (!r.reasons) return 0;
+  if (!r.reasons || r.budget <= 0) return 0;
   const sigma = sigmaOf(complexity);
   if (sigma === 0) return reasoningTokensAt(r, complexity.value);
   const m = Math.log(r.tokensPerStep) + complexity.value * Math.LN2;
@@ -107,6 +169,29 @@ export function expectedReasoningTokens(r: ReasoningParams, complexity: Complexi
   if (!Number.isFinite(r.budget)) return mean;
   const lnB = Math.log(r.budget);
   return mean * normalCdf((lnB - m - s * s) / s) + r.budget * (1 - normalCdf((lnB - m) / s));
+}
+
+/** Spec §6.4 (1): agent time to first token at standard-normal score z, log-normal through p50 and p95. */
+export function ttftAtZ(ttft: CapabilityProfile['latency']['ttftMs'], z: number): number {
+  if (ttft.p50 <= 0) return (ttft.p95 * Math.max(0, z)) / Z_SCORES[95];
+  return ttft.p50 * (Math.max(ttft.p95, ttft.p50) / ttft.p50) ** (z / Z_SCORES[95]);
+}
+
+/** Spec §6.4 (1): agent time to first token at a percentile. */
+export const ttftAt = (ttft: CapabilityProfile['latency']['ttftMs'], percentile: Percentile): number =>
+  ttftAtZ(ttft, Z_SCORES[percentile]);
+
+/** Spec §6.4 (6): the queueing service time: declared mean, else the agent's typical (not this task's) time. */
+export function meanServiceMs(profile: CapabilityProfile): number {
+  if (profile.capacity?.meanServiceMs !== undefined) return profile.capacity.meanServiceMs;
+  const r = reasoningOf(profile.reasoning);
+  const rate = profile.reasoning.reasoningTokensPerSecond ?? profile.latency.outputTokensPerSecond;
+  return (
+    (profile.latency.overheadMs ?? 0) +
+    ttftAtZ(profile.latency.ttftMs, 0) +
+    (1000 * reasoningTokensAt(r, DEFAULTS.unknownComplexity.value)) / rate +
+    (1000 * DEFAULTS.outputTokens) / profile.latency.outputTokensPerSecond
+  );
 }
 
 export interface LatencyInputs {
@@ -118,63 +203,219 @@ export interface LatencyInputs {
   readonly network?: NetworkConditions | undefined;
   /** Tasks in flight at the agent (spec §4.6); 0 when unknown. */
   readonly load?: number;
+  /** The client–broker leg (spec §6.4 (2)): the broker's declared forwarding time; 0 without a broker. */
+  readonly brokerLegMs?: number;
+  /** The reasoning budget the task gets (spec §6.4 (4)): min(B, what the window and deadlines leave); default B. */
+  readonly reasoningBudget?: number;
 }
+
+/**
+ * The non-reasoning latency L0 to the first token as a function of one standard-normal score z (spec §6.4): the
+ * random parts (network jitter, time to first token) move together, so the q-quantile of L0 is `at(z_q)`.
+ */
+export interface BaseLatency {
+  /** Deterministic part: broker leg, uplink transfer, queue, overhead, prefill. */
+  readonly fixedMs: number;
+  /** Network round trip: mean and standard deviation (both 0 for on-device agents). */
+  readonly networkMeanMs: number;
+  readonly networkSdMs: number;
+  readonly ttft: CapabilityProfile['latency']['ttftMs'];
+  /** Time after the first token: generation and downlink transfer. */
+  readonly afterFirstMs: number;
+}
+
+export const baseLatencyAt = (b: BaseLatency, z: number): number =>
+  b.fixedMs + b.networkMeanMs + b.networkSdMs * z + ttftAtZ(b.ttft, z);
 
 export interface LatencyPrediction {
   readonly networkMs: number;
   readonly transferInMs: number;
   readonly transferOutMs: number;
   readonly queueMs: number;
+  readonly prefillMs: number;
+  readonly brokerLegMs: number;
   readonly ttftMs: number;
   readonly reasoningMs: number;
   readonly generationMs: number;
   readonly firstResponseMs: number;
   readonly completionMs: number;
+  /** L0 as a function of z, for the deadline probability (spec §6.6). */
+  readonly base: BaseLatency;
 }
 
-/** Spec §6.4 (1): agent time to first token at a percentile, log-normal through the declared p50 and p95. */
-export function ttftAt(ttft: CapabilityProfile['latency']['ttftMs'], percentile: Percentile): number {
-  if (percentile === 99 && ttft.p99 !== undefined) return ttft.p99;
-  const ratio = Z_SCORES[percentile] / Z_SCORES[95];
-  if (ttft.p50 <= 0) return ttft.p95 * ratio;
-  return ttft.p50 * (ttft.p95 / ttft.p50) ** ratio;
-}
-
-/** Spec §6.4 (2): predicted time to first response and to completion, at the stated percentile. */
+/** Spec §6.4: predicted time to first response and to completion, at the stated percentile. */
 export function predictLatency(inputs: LatencyInputs): LatencyPrediction {
   const { profile, complexity, percentile, network } = inputs;
   const z = Z_SCORES[percentile];
   const remote = profile.placement.placement !== 'device';
-  const loss = network?.lossRate ?? 0;
-  const linkRtt = remote ? (network?.rttMs ?? 0) + z * (network?.jitterMs ?? 0) : 0;
-  const networkMs = remote ? (linkRtt + (profile.latency.networkRttMs ?? 0)) / (1 - loss) : 0;
-  const bandwidth = remote ? network?.bandwidthKbps : undefined;
-  const transferInMs = bandwidth ? (4 * inputs.inputTokens * 8) / bandwidth : 0;
-  const transferOutMs = bandwidth ? (4 * inputs.outputTokens * 8) / bandwidth : 0;
+  const lossFactor = 1 / (1 - (network?.lossRate ?? 0));
+  const networkMeanMs = remote ? ((network?.rttMs ?? 0) + (profile.latency.networkRttMs ?? 0)) * lossFactor : 0;
+  const networkSdMs = remote ? (network?.jitterMs ?? 0) * lossFactor : 0;
+  const uplink = remote ? (network?.uplinkKbps ?? network?.bandwidthKbps) : undefined;
+  const downlink = remote ? (network?.downlinkKbps ?? network?.bandwidthKbps) : undefined;
+  const transferInMs = uplink ? (32 * inputs.inputTokens) / uplink : 0;
+  const transferOutMs = downlink ? (32 * inputs.outputTokens) / downlink : 0;
   const r = reasoningOf(profile.reasoning);
+  const budget = Math.min(r.budget, inputs.reasoningBudget ?? Number.POSITIVE_INFINITY);
   const reasoningRate = profile.reasoning.reasoningTokensPerSecond ?? profile.latency.outputTokensPerSecond;
   const overhead = profile.latency.overheadMs ?? 0;
   const generationMs = (1000 * inputs.outputTokens) / profile.latency.outputTokensPerSecond;
-  const reasoningMsAt = (c: number) => (1000 * reasoningTokensAt(r, c)) / reasoningRate;
-  const ttftMs = ttftAt(profile.latency.ttftMs, percentile);
-  const reasoningMs = reasoningMsAt(complexity.value + z * sigmaOf(complexity));
+  const prefillMs = profile.latency.inputTokensPerSecond
+    ? (1000 * inputs.inputTokens) / profile.latency.inputTokensPerSecond
+    : 0;
+  const brokerLegMs = inputs.brokerLegMs ?? 0;
   const capacity = profile.capacity?.maxConcurrentTasks ?? Number.POSITIVE_INFINITY;
   const load = inputs.load ?? 0;
-  const median = overhead + ttftAt(profile.latency.ttftMs, 50) + reasoningMsAt(complexity.value) + generationMs;
-  const queueMs = load >= capacity ? ((load - capacity + 1) * median) / capacity : 0;
-  const firstResponseMs = networkMs + transferInMs + queueMs + overhead + ttftMs + reasoningMs;
+  const queueMs = load >= capacity ? ((load - capacity + 1) * meanServiceMs(profile)) / capacity : 0;
+  const base: BaseLatency = {
+    fixedMs: brokerLegMs + transferInMs + queueMs + overhead + prefillMs,
+    networkMeanMs,
+    networkSdMs,
+    ttft: profile.latency.ttftMs,
+    afterFirstMs: generationMs + transferOutMs,
+  };
+  const ttftMs = ttftAtZ(profile.latency.ttftMs, z);
+  const reasoningMs =
+    (1000 * reasoningTokensAt({ ...r, budget }, complexity.value + z * sigmaOf(complexity))) / reasoningRate;
+  const firstResponseMs = baseLatencyAt(base, z) + reasoningMs;
   return {
-    networkMs,
+    networkMs: networkMeanMs + networkSdMs * z,
     transferInMs,
     transferOutMs,
     queueMs,
+    prefillMs,
+    brokerLegMs,
     ttftMs,
     reasoningMs,
     generationMs,
     firstResponseMs,
     completionMs: firstResponseMs + generationMs + transferOutMs,
+    base,
   };
 }
+
+/** Spec §6.6 (1): the deadline on the first token implied by both deadlines, D' = min(D_first, D_done − after). */
+export function firstTokenDeadline(
+  base: BaseLatency,
+  deadlines: { firstResponseDeadlineMs?: number | undefined; completionDeadlineMs?: number | undefined },
+): number {
+  return Math.min(
+    deadlines.firstResponseDeadlineMs ?? Number.POSITIVE_INFINITY,
+    (deadlines.completionDeadlineMs ?? Number.POSITIVE_INFINITY) - base.afterFirstMs,
+  );
+}
+
+/**
+ * Spec §6.6 (2): P(L0 ≤ x) = Φ(z*), z* the largest z in [−8.5, 8.5] with L0(z) ≤ x (0 below, 1 above the range).
+ * L0(z) is non-decreasing and convex, so z* is closed-form without jitter and found by Newton's method from the
+ * right end of the range otherwise (monotone convergence for a convex increasing function).
+ */
+export function baseLatencyCdf(base: BaseLatency, x: number): number {
+  if (x === Number.POSITIVE_INFINITY) return 1;
+  if (baseLatencyAt(base, NORMAL_RANGE) <= x) return 1;
+  if (baseLatencyAt(base, -NORMAL_RANGE) > x) return 0;
+  const { p50 } = base.ttft;
+  const p95 = Math.max(base.ttft.p95, p50);
+  const z95 = Z_SCORES[95];
+  const rest = x - base.fixedMs - base.networkMeanMs;
+  if (base.networkSdMs === 0) {
+    // Here L0(−8.5) ≤ x < L0(8.5), so the time to first token is not constant and z* is inside the range.
+    return normalCdf(p50 > 0 ? (z95 * Math.log(rest / p50)) / Math.log(p95 / p50) : (rest * z95) / p95);
+  }
+  // Start right of the root: each random part alone, with the other at its least, already reaches x there.
+  const beta = p50 > 0 ? Math.log(p95 / p50) / z95 : 0;
+  const leastTtft = ttftAtZ(base.ttft, -NORMAL_RANGE);
+  const byNetwork = (rest - leastTtft) / base.networkSdMs;
+  const spare = rest + base.networkSdMs * NORMAL_RANGE;
+  const byTtft = p50 > 0 ? (beta > 0 ? Math.log(spare / p50) / beta : Number.POSITIVE_INFINITY) : (spare * z95) / p95;
+  let z = Math.min(NORMAL_RANGE, byNetwork, Number.isNaN(byTtft) ? NORMAL_RANGE : byTtft);
+  for (let i = 0; i < 100; i++) {
+    const excess = baseLatencyAt(base, z) - x;
+    const slope = base.networkSdMs + (p50 > 0 ? ttftAtZ(base.ttft, z) * beta : z >= 0 ? p95 / z95 : 0);
+    const next = z - excess / slope;
+    if (!(next < z) || z - next < 1e-13) {
+      z = Math.max(-NORMAL_RANGE, Math.min(z, next));
+      break;
+    }
+    z = Math.max(-NORMAL_RANGE, next);
+  }
+  return normalCdf(z);
+}
+
+/** Spec §6.6 (3): the reasoning tokens a deadline leaves at percentile q: rate · (D' − L0(z_q)), at least 0. */
+export function deadlineBudget(base: BaseLatency, deadline: number, z: number, tokensPerSecond: number): number {
+  if (deadline === Number.POSITIVE_INFINITY) return Number.POSITIVE_INFINITY;
+  return Math.max(0, (tokensPerSecond * (deadline - baseLatencyAt(base, z))) / 1000);
+}
+
+export interface DeadlineSuccessInputs {
+  readonly curve: CurveParams;
+  readonly complexity: Complexity;
+  /** Reasoning parameters with the effective budget (min of B, window and deadline budgets). */
+  readonly reasoning: ReasoningParams;
+  readonly reasoningTokensPerSecond: number;
+  readonly base: BaseLatency;
+  /** D' of `firstTokenDeadline`. */
+  readonly deadline: number;
+  /** κ of a soft budget cut (spec §4.2); undefined for the hard cut. */
+  readonly budgetSlope?: number | undefined;
+}
+
+/**
+ * Spec §6.6 (4): the single probability that the agent succeeds within the deadlines,
+ * P_D = ∫ P_cap(c) · 1[c ≤ c_cut] · F_L0(D' − T_R(c)) φ_σ(c − μ) dc, with c_cut the effective budget's ceiling and
+ * T_R(c) = 1000·t·2^c / rate. Integrated in standard units over [−8.5, (c_cut − μ)/σ], in panels split where the
+ * latency factor starts to fall and around the logistic step.
+ */
+export function deadlineSuccess(inputs: DeadlineSuccessInputs): number {
+  const { curve, complexity, reasoning, base, deadline, budgetSlope } = inputs;
+  const cut = budgetCeiling(reasoning);
+  if (deadline === Number.POSITIVE_INFINITY) return expectedSuccess(curve, complexity, cut, budgetSlope);
+  if (!reasoning.reasons) return expectedSuccess(curve, complexity) * baseLatencyCdf(base, deadline);
+  if (cut === Number.NEGATIVE_INFINITY) return 0;
+  const msPerToken = 1000 / inputs.reasoningTokensPerSecond;
+  const timeAt = (c: number) => msPerToken * reasoning.tokensPerStep * 2 ** c;
+  const mu = complexity.value;
+  const sigma = sigmaOf(complexity);
+  if (budgetSlope !== undefined && cut !== Number.POSITIVE_INFINITY) {
+    // The agent spends min(t·2^c, budget): the reasoning time is capped at the budget's.
+    const capped = (c: number) => baseLatencyCdf(base, deadline - timeAt(Math.min(c, cut)));
+    return softCutSuccess(curve, mu, sigma, cut, budgetSlope, capped);
+  }
+  if (sigma === 0) {
+    return expectedSuccess(curve, complexity, cut) * baseLatencyCdf(base, deadline - timeAt(mu));
+  }
+  const hi = Math.min(NORMAL_RANGE, (cut - mu) / sigma);
+  const lo = -NORMAL_RANGE;
+  if (!(hi > lo)) return 0;
+  // Where the latency factor leaves 1: T_R(c) = D' − L0(8.5).
+  const slack = deadline - baseLatencyAt(base, NORMAL_RANGE);
+  const fallsFrom = slack > 0 ? (Math.log2(slack / (msPerToken * reasoning.tokensPerStep)) - mu) / sigma : lo;
+  // Below `fallsFrom` the latency factor is 1: that part is the plain success integral of §6.2 (5).
+  const from = Math.max(lo, Math.min(fallsFrom, hi));
+  let total = from > lo ? logisticNormal(curve.slope * (curve.ability - mu), curve.slope * sigma, from) : 0;
+  const step = (curve.ability - mu) / sigma;
+  const half = 20 / (curve.slope * sigma);
+  const breaks = [step - half, step, step + half].filter((b) => b > from && b < hi).sort((a, b) => a - b);
+  const f = (w: number) => {
+    const c = mu + sigma * w;
+    return (
+      Math.exp(-0.5 * w * w) *
+      0.3989422804014327 *
+      logistic(curve.slope * (curve.ability - c)) *
+      baseLatencyCdf(base, deadline - timeAt(c))
+    );
+  };
+  let start = from;
+  for (const b of [...breaks, hi]) {
+    total += integrateOver(f, start, b, DEADLINE_PANELS);
+    start = b;
+  }
+  return Math.min(1, Math.max(0, curve.pMax * total));
+}
+
+/** Panels per sub-interval where the latency factor varies (fewer miss the 1e-6 tolerance of §6.7). */
+const DEADLINE_PANELS = 3;
 
 /** Spec §6.5: expected cost of one attempt, in the agent's currency. */
 export function predictCost(

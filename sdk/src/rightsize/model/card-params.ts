@@ -21,6 +21,12 @@ export const BrokerParams = Type.Object(
       Type.Array(StringEnum(['cost', 'latency', 'quality', 'weights'] as const, 'Supported.')),
     ),
     estimator: Type.Optional(Type.Boolean({ description: 'Estimates complexity when a message has no descriptor.' })),
+    forwardingMs: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        description: 'Median time the broker adds between client and agent (spec §6.4 (3)); default 0.',
+      }),
+    ),
   },
   { description: 'Params of a broker (spec §7.1).' },
 );
@@ -45,6 +51,12 @@ export const CalibratedDomain = Type.Object({
   observations: Type.Integer({ minimum: 0 }),
   verdict: StringEnum(['insufficient-data', 'consistent', 'over-claimed', 'under-claimed'] as const, 'Spec §9.4.'),
   z: Type.Union([Type.Number(), Type.Null()]),
+  eOverClaim: Type.Optional(
+    Type.Number({ minimum: 0, description: 'E-value against an over-claim of δ (spec §9.4); ≥ 1/α rejects.' }),
+  ),
+  eUnderClaim: Type.Optional(
+    Type.Number({ minimum: 0, description: 'E-value against an under-claim of δ (spec §9.4).' }),
+  ),
 });
 export type CalibratedDomain = Static<typeof CalibratedDomain>;
 

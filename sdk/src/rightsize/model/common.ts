@@ -8,7 +8,7 @@ import { StringEnum } from '../../a2a/model/primitives.js';
 /** The extension URI; its last segment is the major version (spec §2). */
 export const RIGHTSIZE_EXTENSION_URI = 'https://rightsize.dev/extensions/rightsize/v1';
 /** The version of the specification these objects implement. */
-export const RIGHTSIZE_SPEC_VERSION = '1.0.0';
+export const RIGHTSIZE_SPEC_VERSION = '1.1.0';
 
 /** The core domain vocabulary (spec §3.3). */
 export const CORE_DOMAINS = ['general', 'dialogue', 'retrieval', 'extraction', 'math', 'code', 'planning'] as const;
@@ -64,7 +64,13 @@ export const NetworkConditions = Type.Object(
     rttMs: Type.Number({ minimum: 0, maximum: 60000, description: 'Median round-trip time of the client link.' }),
     jitterMs: Type.Optional(Type.Number({ minimum: 0, maximum: 60000, description: 'Standard deviation of the RTT.' })),
     lossRate: Type.Optional(Type.Number({ minimum: 0, maximum: 0.5, description: 'Packet loss probability.' })),
-    bandwidthKbps: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Usable bandwidth, kbit/s.' })),
+    bandwidthKbps: Type.Optional(
+      Type.Number({ exclusiveMinimum: 0, description: 'Usable bandwidth, kbit/s, both ways unless split below.' }),
+    ),
+    uplinkKbps: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Usable client-to-network bandwidth.' })),
+    downlinkKbps: Type.Optional(
+      Type.Number({ exclusiveMinimum: 0, description: 'Usable network-to-client bandwidth.' }),
+    ),
     linkType: Type.Optional(StringEnum(LinkTypes, 'Kind of access link; hsr = high-speed rail.')),
   },
   { description: "The client's network conditions (spec §5.4)." },

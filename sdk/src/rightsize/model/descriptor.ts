@@ -68,6 +68,15 @@ export const TaskDescriptor = Type.Object(
     constraints: Type.Optional(Constraints),
     network: Type.Optional(NetworkConditions),
     preference: Type.Optional(Preference),
+    hardConstraints: Type.Optional(
+      Type.Boolean({
+        description:
+          'When true, no agent below minSuccess within the deadlines is used: the broker answers no capable agent instead of serving best-effort (spec §7.7).',
+      }),
+    ),
+    mode: Type.Optional(
+      StringEnum(['no-think', 'think'] as const, 'Ask for a reasoning mode (spec §5.1); default: the broker picks.'),
+    ),
   },
   { description: 'How hard a task is and what it needs (spec §5). Sent in Message.metadata under the extension URI.' },
 );

@@ -1,8 +1,7 @@
 /** What flows back after a task: the agent's usage report and the client's feedback (spec §8). */
 import { type Static, Type } from '@sinclair/typebox';
-import { Timestamp } from '../../a2a/model/primitives.js';
+import { StringEnum, Timestamp } from '../../a2a/model/primitives.js';
 import { Money } from './common.js';
-import { TaskDescriptor } from './descriptor.js';
 
 export const UsageReport = Type.Object(
   {
@@ -38,21 +37,13 @@ export type Feedback = Static<typeof Feedback>;
 export const ReasoningBudget = Type.Object(
   {
     maxReasoningTokens: Type.Integer({ minimum: 0, description: 'Reasoning tokens the agent may spend on this task.' }),
+    mode: Type.Optional(
+      StringEnum(['no-think', 'think'] as const, 'The mode a hybrid agent is asked to answer in (spec §4.9).'),
+    ),
   },
   { description: 'A per-task reasoning budget a broker asks of an agent with budgetControl (spec §5.3).' },
 );
 export type ReasoningBudget = Static<typeof ReasoningBudget>;
-
-/** The extension member of `Message.metadata`: a descriptor, a reasoning budget and/or feedback on an earlier task. */
-export const MessageExtensionData = Type.Object(
-  {
-    descriptor: Type.Optional(TaskDescriptor),
-    budget: Type.Optional(ReasoningBudget),
-    feedback: Type.Optional(Feedback),
-  },
-  { minProperties: 1, description: 'Message.metadata[extension URI] (spec §5.1, §5.3, §8.2).' },
-);
-export type MessageExtensionData = Static<typeof MessageExtensionData>;
 
 /** One outcome as the calibration engine consumes it (spec §9.3). */
 export const Outcome = Type.Object(
@@ -61,6 +52,12 @@ export const Outcome = Type.Object(
     domain: Type.String(),
     complexity: Type.Number({ minimum: 0, maximum: 64 }),
     success: Type.Boolean(),
+    evidence: Type.Optional(
+      StringEnum(
+        ['verified', 'client', 'self-reported'] as const,
+        'Who decided success: a verifier, the client, or only the agent (not used for calibration, spec §9.3).',
+      ),
+    ),
     at: Type.Optional(Timestamp),
   },
   { description: 'A (task complexity, success) observation for one agent and domain.' },

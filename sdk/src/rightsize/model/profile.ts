@@ -28,7 +28,11 @@ export const ReasoningProfile = Type.Object(
   {
     mode: StringEnum(ReasoningModes, 'none: never reasons; thinking: always; hybrid: reasons when asked.'),
     maxReasoningTokens: Type.Optional(
-      Type.Integer({ minimum: 0, description: 'Most reasoning tokens the agent spends on one task (budget ceiling).' }),
+      Type.Integer({
+        minimum: 1,
+        description:
+          'Most reasoning tokens the agent spends on one task (budget ceiling); an agent that never reasons declares mode none.',
+      }),
     ),
     tokensPerStep: Type.Optional(
       Type.Number({
@@ -38,6 +42,14 @@ export const ReasoningProfile = Type.Object(
       }),
     ),
     budgetControl: Type.Optional(Type.Boolean({ description: 'Accepts a per-task reasoning budget (spec §5.3).' })),
+    budgetSlope: Type.Optional(
+      Type.Number({
+        minimum: 0.25,
+        maximum: 16,
+        description:
+          'κ: with budget b, success on a task of complexity c is multiplied by σ_L(κ(log2(b/t) − c)) (spec §4.2); absent: a hard cut.',
+      }),
+    ),
     reasoningTokensPerSecond: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
   },
   { description: 'How the agent reasons (spec §4.2).' },
@@ -52,9 +64,15 @@ export const LatencyProfile = Type.Object(
         p95: Type.Number({ minimum: 0 }),
         p99: Type.Optional(Type.Number({ minimum: 0 })),
       },
-      { description: 'Time to first output token at the agent, excluding reasoning and network (ms).' },
+      {
+        description:
+          'Time to first output token at the agent for a short input, excluding reasoning and network (ms). Receivers reject p95 < p50 or p99 < p95 (spec §4.3).',
+      },
     ),
     outputTokensPerSecond: Type.Number({ exclusiveMinimum: 0 }),
+    inputTokensPerSecond: Type.Optional(
+      Type.Number({ exclusiveMinimum: 0, description: 'Prefill throughput: input tokens processed per second.' }),
+    ),
     overheadMs: Type.Optional(Type.Number({ minimum: 0, description: 'Fixed per-request overhead (ms); default 0.' })),
     networkRttMs: Type.Optional(
       Type.Number({ minimum: 0, description: 'Round trip from the access network to the agent (ms); default 0.' }),
@@ -91,6 +109,9 @@ export const CapacityProfile = Type.Object(
   {
     maxConcurrentTasks: Type.Integer({ minimum: 1 }),
     queueDepth: Type.Optional(Type.Integer({ minimum: 0, description: 'Tasks that may wait beyond the maximum.' })),
+    meanServiceMs: Type.Optional(
+      Type.Number({ minimum: 0, description: 'Declared or measured mean time one task occupies a slot (ms).' }),
+    ),
     loadReporting: Type.Optional(Type.Array(StringEnum(LoadReporting, 'How current load is reported (spec §4.6).'))),
   },
   { description: 'Capacity (spec §4.6).' },
@@ -104,6 +125,9 @@ const profileFields = {
   placement: PlacementProfile,
   cost: CostProfile,
   capacity: Type.Optional(CapacityProfile),
+  contextWindowTokens: Type.Optional(
+    Type.Integer({ minimum: 1, description: 'Most input + reasoning + output tokens of one task (spec §4.8).' }),
+  ),
 };
 
 /** Overrides for one skill: any member given replaces the agent-level member (spec §4.7). */
@@ -112,9 +136,20 @@ export const SkillProfile = Type.Partial(Type.Object(profileFields), {
 });
 export type SkillProfile = Static<typeof SkillProfile>;
 
+export const ReasoningModeChoices = ['no-think', 'think'] as const;
+export type ReasoningModeChoice = (typeof ReasoningModeChoices)[number];
+
+/** Spec §4.9: a hybrid agent's two modes, each overriding the profile (its own curves, budget, latency, prices). */
+export const ModeProfiles = Type.Object(
+  { 'no-think': Type.Optional(SkillProfile), think: Type.Optional(SkillProfile) },
+  { minProperties: 1, description: 'Per-mode overrides of a hybrid agent (spec §4.9).' },
+);
+export type ModeProfiles = Static<typeof ModeProfiles>;
+
 export const CapabilityProfile = Type.Object(
   {
     ...profileFields,
+    modes: Type.Optional(ModeProfiles),
     skills: Type.Optional(
       Type.Record(Type.String({ maxLength: 128 }), SkillProfile, {
         description: 'Per-skill overrides, keyed by AgentSkill.id.',

@@ -59,8 +59,9 @@ export const multiplication: TaskFamily = {
   id: 'multiplication',
   domain: 'math',
   range: [1, 40],
-  steps: (k) => 2 * k * k,
-  parameterFor: (c) => clamp(Math.round(2 ** ((c - 1) / 2)), 1, 40),
+  // Spec §3.5 (math): k² single-digit products and k² − 1 single-digit additions; a 1×1 product is one step.
+  steps: (k) => 2 * k * k - 1,
+  parameterFor: (c) => clamp(Math.round(Math.sqrt((2 ** c + 1) / 2)), 1, 40),
   generate(k, seed) {
     checkParameter('multiplication', this.range, k);
     const rng = mulberry32(seed);
@@ -82,8 +83,9 @@ export const arithmeticChain: TaskFamily = {
   id: 'arithmetic-chain',
   domain: 'math',
   range: [1, 65536],
-  steps: (n) => n,
-  parameterFor: (c) => clamp(Math.round(2 ** c), 1, 65536),
+  // Spec §3.5 (math): each operation on the 3-digit accumulator is three single-digit operations.
+  steps: (n) => 3 * n,
+  parameterFor: (c) => clamp(Math.round(2 ** c / 3), 1, 65536),
   generate(n, seed) {
     checkParameter('arithmetic-chain', this.range, n);
     const rng = mulberry32(seed);
@@ -109,11 +111,13 @@ export const arithmeticChain: TaskFamily = {
   verify: (task, answer) => lastInteger(answer) === BigInt((task.expected as { result: number }).result),
 };
 
-/** ⌈Σ_{i=2..n} log2 i⌉: the information-theoretic minimum of comparisons to sort n items. */
+/**
+ * Spec §3.5 (code): the comparisons of a minimal concrete procedure, merge sort's worst case,
+ * n⌈log2 n⌉ − 2^⌈log2 n⌉ + 1 (the ⌈log2 n!⌉ lower bound of 1.0 is not attained by any procedure one can follow).
+ */
 export const sortingSteps = (n: number): number => {
-  let bits = 0;
-  for (let i = 2; i <= n; i++) bits += Math.log2(i);
-  return Math.max(1, Math.ceil(bits - 1e-9));
+  const levels = Math.ceil(Math.log2(n) - 1e-12);
+  return Math.max(1, n * levels - 2 ** levels + 1);
 };
 
 export const sorting: TaskFamily = {
@@ -158,8 +162,10 @@ export const kvExtraction: TaskFamily = {
   id: 'kv-extraction',
   domain: 'extraction',
   range: [3, 100000],
-  steps: (m) => m + 3,
-  parameterFor: (c) => clamp(Math.round(2 ** c) - 3, 3, 100000),
+  // Spec §3.5 (extraction): three lookups of ⌈log2 m⌉ comparisons each; reading the records is input (inputTokens,
+  // prefill), not reasoning, so a long document no longer predicts millions of reasoning tokens.
+  steps: (m) => 3 * Math.ceil(Math.log2(m) - 1e-12),
+  parameterFor: (c) => clamp(Math.round(2 ** (2 ** c / 3)), 3, 100000),
   generate(m, seed) {
     checkParameter('kv-extraction', this.range, m);
     const rng = mulberry32(seed);
