@@ -11,17 +11,22 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { accuracyOf, apgr, type CurvePoint, oracleCurve, scoreCurve, shareToReach } from './real/curves.js';
 import { loadQuestions, type Question, shuffled } from './real/data.js';
+import { type DialSweep, dialApgr, dialSweep } from './real/dial-sweep.js';
 import { AGENTS, continueReplay, gainScores, PRICES, type ReplaySettings, routerFor } from './real/replay.js';
 import { linePlot } from './real/report.js';
 
 const HELP = `Usage: npm run bench:real [-- --json] [--seed 1] [--limit n] [--budget 0.1] [--ngram-scale 0]
-                          [--lambdas 1,2,...] [--train-lambda 8] [--data dir] [--sensitivity] [--no-write]
+                          [--lambdas 1,2,...] [--train-lambda 8] [--dial-lambda 4] [--dial-budget 0.2]
+                          [--data dir] [--sensitivity] [--no-write]
 
 Replays ../shared/data/routellm-mmlu in a fixed shuffled order (mulberry32(seed)). For each λ of the sweep a fresh
 Router (equal priors) routes every question, sees only the chosen model's recorded outcome and learns from it.
 Writes docs/real-benchmark.md and its SVG plots unless --no-write; --json prints one object with every figure.
 --limit uses only the first n questions of the shuffled order (for quick runs and tests). --sensitivity reruns the
-sweep with one setting changed at a time (exploration budget, n-grams, replay order) and adds the table.`;
+sweep with one setting changed at a time (exploration budget, n-grams, replay order) and adds the table.
+The dial sweep (one Router learning online at --dial-lambda with exploration budget --dial-budget; the greedy
+choice of every λ taken over its beliefs before each question is learned) always runs, with its sensitivity.
+Its two settings were fixed on replay orders 2 and 3 (npx tsx sdk/bench/real/tune.ts), never on seed 1.`;
 
 const { values } = parseArgs({
   options: {
@@ -32,6 +37,8 @@ const { values } = parseArgs({
     'ngram-scale': { type: 'string' },
     lambdas: { type: 'string' },
     'train-lambda': { type: 'string' },
+    'dial-lambda': { type: 'string' },
+    'dial-budget': { type: 'string' },
     data: { type: 'string' },
     'no-write': { type: 'boolean' },
     sensitivity: { type: 'boolean' },
@@ -60,6 +67,9 @@ const settings: ReplaySettings = {
   seed,
 };
 const trainLambda = number('train-lambda', values['train-lambda'], 8, (x) => x >= 0);
+/** Fixed on seeds 2 and 3 by sdk/bench/real/tune.ts (mean dial-sweep APGR 0.651, best of 6 candidates). */
+const dialLambda = number('dial-lambda', values['dial-lambda'], 4, (x) => x >= 0);
+const dialBudget = number('dial-budget', values['dial-budget'], 0.2, (x) => x >= 0 && x <= 1);
 const LAMBDAS = (values.lambdas ?? '0,1,1.5,2,3,4,6,8,12,16,24,32,64,128,1000,1000000').split(',').map(Number);
 if (LAMBDAS.some((l) => !(l >= 0)) || LAMBDAS.length < 2) {
   console.error(`bench:real: --lambdas must be two or more numbers ≥ 0\n\n${HELP}`);
@@ -208,6 +218,52 @@ const heldOut = {
 
 const onlineEval = describe(onlinePoints('eval'), evalSet);
 
+// 4b. The dial swept over ONE learner's beliefs (monotone by construction), with its sensitivity on seed 1.
+const dialSettings = (budget: number): ReplaySettings => ({ ...settings, explorationBudget: budget });
+const dialOf = (lambda: number, budget: number, label: string): DialSweep => {
+  const d = dialSweep(stream, dialSettings(budget), lambda, LAMBDAS, warmupEnd);
+  log(`  dial sweep (${label}): ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  return d;
+};
+const dial = dialOf(dialLambda, dialBudget, 'reported');
+const dialShares = dial.points.map((p) => p.full.share);
+const dialInversions = dialShares.slice(1).filter((x, i) => x < (dialShares[i] ?? 0)).length;
+const dialEval = {
+  apgr: round(dialApgr(stream, dial, warmupEnd)),
+  costAt95: costAt95(
+    dial.points.map((p) => p.eval),
+    evalSet,
+  ),
+};
+const dialFull = describe(
+  dial.points.map((p) => p.full),
+  stream,
+);
+const dialLearningCurve = Array.from({ length: WINDOWS }, (_, w) => {
+  const from = Math.floor((w * n) / WINDOWS);
+  const to = Math.floor(((w + 1) * n) / WINDOWS);
+  const qs = stream.slice(from, to);
+  const points = dial.choices.map((c) => {
+    const part = c.slice(from, to);
+    return {
+      share: part.filter(Boolean).length / qs.length,
+      accuracy: qs.filter((q, i) => (part[i] ? q.strong : q.weak)).length / qs.length,
+    };
+  });
+  const e = ends(qs);
+  return { from, to, apgr: round(apgr(points, e.weak, e.strong)) };
+});
+const dialVariants = [
+  { name: `training λ 8 (budget ${dialBudget})`, lambda: 8, budget: dialBudget },
+  { name: `training λ 16 (budget ${dialBudget})`, lambda: 16, budget: dialBudget },
+  { name: `exploration budget 0.1 (training λ ${dialLambda})`, lambda: dialLambda, budget: 0.1 },
+  { name: `no exploration (training λ ${dialLambda})`, lambda: dialLambda, budget: 0 },
+];
+const dialSensitivity = dialVariants.map((v) => ({
+  variant: v.name,
+  apgrEvaluation: round(dialApgr(stream, dialOf(v.lambda, v.budget, v.name), warmupEnd)),
+}));
+
 // 5. Sensitivity (--sensitivity): the same online sweep with one setting changed at a time.
 const variants: Array<{ name: string; settings: ReplaySettings; seed?: number }> = [
   { name: 'exploration budget 0.05', settings: { ...settings, explorationBudget: 0.05 } },
@@ -268,6 +324,29 @@ const summary = {
     apgrOverPerSubjectHindsight: round(onlineEval.apgr / (evalBaselines.perSubjectHindsight?.apgr ?? 1)),
   },
   heldOut,
+  dialSweep: {
+    trainLambda: dialLambda,
+    explorationBudget: dialBudget,
+    apgrEvaluation: dialEval.apgr,
+    apgrFullStream: dialFull.apgr,
+    costAt95Evaluation: dialEval.costAt95,
+    monotoneViolations: dialInversions,
+    shareRange: [round(Math.min(...dialShares)), round(Math.max(...dialShares))],
+    perLambda: dial.points.map((p) => ({
+      lambda: p.lambda,
+      strongShare: round(p.full.share),
+      accuracy: round(p.full.accuracy),
+      strongShareEvaluation: round(p.eval.share),
+      accuracyEvaluation: round(p.eval.accuracy),
+    })),
+    training: {
+      strongShare: round(dial.training.full.share),
+      accuracy: round(dial.training.full.accuracy),
+      exploredShare: round(dial.training.explored),
+    },
+    learningCurve: dialLearningCurve,
+    sensitivity: dialSensitivity,
+  },
   sensitivity,
   targets: {
     apgrAtLeast065: { measured: onlineEval.apgr, met: onlineEval.apgr >= 0.65 },
@@ -275,6 +354,12 @@ const summary = {
       shareRange: [round(Math.min(...sweep.map((s) => s.full.share))), round(topShare)],
       monotoneViolations,
       met: monotoneViolations === 0 && topShare >= 0.999 && Math.min(...sweep.map((s) => s.full.share)) === 0,
+    },
+    dialSweepApgrAtLeast065: { measured: dialEval.apgr, met: dialEval.apgr >= 0.65 },
+    dialSweepCovers0To1Monotonically: {
+      shareRange: [round(Math.min(...dialShares)), round(Math.max(...dialShares))],
+      monotoneViolations: dialInversions,
+      met: dialInversions === 0 && Math.max(...dialShares) >= 0.999 && Math.min(...dialShares) === 0,
     },
   },
 };
@@ -310,6 +395,12 @@ function markdown(): string {
     '|---|---:|:---:|',
     `| APGR ≥ 0.65, learned online from equal priors (evaluation split) | ${t.apgrAtLeast065.measured.toFixed(3)} | ${t.apgrAtLeast065.met ? 'yes' : '**no**'} |`,
     `| λ sweep covers the strong share 0 → 1 monotonically | ${pct(t.sweepCovers0To1Monotonically.shareRange[0] ?? 0)} → ${pct(t.sweepCovers0To1Monotonically.shareRange[1] ?? 0)}, ${monotoneViolations} inversions | ${t.sweepCovers0To1Monotonically.met ? 'yes' : '**no**'} |`,
+    `| APGR ≥ 0.65, dial swept over one online learner (evaluation split) | ${t.dialSweepApgrAtLeast065.measured.toFixed(3)} | ${t.dialSweepApgrAtLeast065.met ? 'yes' : '**no**'} |`,
+    `| the same dial sweep covers 0 → 1 monotonically | ${pct(t.dialSweepCovers0To1Monotonically.shareRange[0] ?? 0)} → ${pct(t.dialSweepCovers0To1Monotonically.shareRange[1] ?? 0)}, ${dialInversions} inversions | ${t.dialSweepCovers0To1Monotonically.met ? 'yes' : '**no**'} |`,
+    '',
+    'The first two rows are the protocol of the first report: one fresh Router per λ, so every point of the curve',
+    'comes from a different learner fed different outcomes. The last two are one Router (see "The dial over one',
+    'learner" below). Neither protocol reaches the target of 0.65 unless its row says yes.',
     '',
     '## APGR and cost at 95 % of GPT-4 accuracy (evaluation split)',
     '',
@@ -360,6 +451,74 @@ function markdown(): string {
     row('prompt-length threshold', heldOut.promptLength),
     row('per-subject hindsight', heldOut.perSubjectHindsight),
     row('hindsight oracle', heldOut.oracle),
+    '',
+    '## Diagnosis: why the online Router stays below the per-subject baselines',
+    '',
+    '`npx tsx sdk/bench/real/diagnose.ts` learns the first half of each replay order, freezes, and scores the second',
+    'half by the learned gain; the same observations also feed per-subject counts (a Beta(1, 1) per model and subject):',
+    '',
+    '| replay order | full information: learner | its gain averaged per subject | per-subject counts | bandit feedback (λ 4, budget 0.2): learner | averaged per subject | per-subject counts | GPT-4 outcomes per subject (median, min) |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| seed 1 | 0.675 | 0.678 | 0.676 | 0.640 | 0.641 | 0.644 | 19, 2 |',
+    '| seed 2 | 0.673 | 0.682 | 0.680 | 0.677 | 0.685 | 0.683 | 19, 2 |',
+    '| seed 3 | 0.683 | 0.684 | 0.684 | 0.651 | 0.657 | 0.660 | 18, 2 |',
+    '',
+    '- **The learner is not the bottleneck.** Given both outcomes of the same questions, the online IRT learner ranks as',
+    '  well as exact per-subject counts (0.673–0.683 against 0.676–0.684); its per-subject offsets move fast enough',
+    '  (the diagonal Laplace step takes a subject from the prior to its accuracy in a few dozen outcomes), and the',
+    '  shared text-difficulty weights neither help nor absorb the subject effect (the gain averaged per subject scores',
+    '  the same as the per-question gain).',
+    '- **The information is.** Under bandit feedback the same learner, and per-subject counts on the same observations,',
+    '  both lose up to 0.04 (seed 1 0.035, seed 3 0.032; seed 2 none): where Mixtral is chosen, GPT-4 gets a median of 19 outcomes per subject (as few as 2), and',
+    '  Thompson exploration at one λ only resolves subjects near *that* λ’s decision boundary. The per-subject warm-up',
+    '  baseline has both outcomes of every warm-up question, which an online router never gets.',
+    '- **The non-monotone share** of the first protocol comes from one fresh learner per λ (different outcomes seen,',
+    '  different beliefs); for one belief the dial is monotone (dial.ts, property-tested). Its top stays below 1',
+    '  because at λ → ∞ the Router calls GPT-4 only where it believes GPT-4 more likely right, and GPT-4 is worse on',
+    '  some subjects (high-school mathematics: Mixtral 32 %, GPT-4 3 %).',
+    '- **Changes tried and rejected on seeds 2 and 3 (never on seed 1):** deciding on the posterior-predictive',
+    '  probability (slope flattened by the ability’s uncertainty) lowered the frozen held-out APGR (seed 2 0.643 → 0.617,',
+    '  seed 3 0.644 → 0.631); fixing the slope lowered the dial-sweep APGR (mean 0.651 → 0.639); tighter per-subject',
+    '  offsets (prior sd 0.5; 0.75 with a wider subject difficulty) lowered it too (0.629, 0.637). The learner is left',
+    '  unchanged; the change kept is the protocol below.',
+    '',
+    '## The dial over one learner',
+    '',
+    `One Router learns online over the whole stream at λ = ${dialLambda} with Thompson exploration (budget ${dialBudget}),`,
+    'from equal priors and bandit feedback only. Before each question is learned, the greedy choice that the *same*',
+    "Router would make at every λ of the grid is read off its current beliefs (λ·P(success) − price, the Router's rule)",
+    "and scored with that choice's recorded outcome. This is one deployed Router whose operator turns the dial: for one",
+    'belief the choice is monotone in λ, so the share of GPT-4 calls is monotone by construction. Its top is the share',
+    'of questions where GPT-4 is *believed* more likely right; the curve is closed at share 1 as for every strategy.',
+    '',
+    '| strategy | APGR | cost at 95 % of GPT-4 accuracy |',
+    '|---|---:|---|',
+    row('**Router, dial over one learner (evaluation split)**', dialEval),
+    row('Router, dial over one learner (whole stream)', dialFull),
+    '',
+    `The training run itself (λ = ${dialLambda}, exploration on): ${pct(dial.training.full.share)} GPT-4 calls, accuracy ${pct(dial.training.full.accuracy)}, ${pct(dial.training.explored)} of decisions explored.`,
+    '',
+    '| λ | GPT-4 share (all) | accuracy (all) | GPT-4 share (evaluation) | accuracy (evaluation) |',
+    '|---:|---:|---:|---:|---:|',
+    ...summary.dialSweep.perLambda.map(
+      (p) =>
+        `| ${p.lambda} | ${pct(p.strongShare)} | ${pct(p.accuracy)} | ${pct(p.strongShareEvaluation)} | ${pct(p.accuracyEvaluation)} |`,
+    ),
+    '',
+    `Learning curve (APGR per tenth of the stream): ${dialLearningCurve.map((w) => w.apgr.toFixed(3)).join(', ')}.`,
+    '',
+    '**How its two settings were fixed.** The training λ and the exploration budget were chosen *before* this run,',
+    'on other replay orders (seeds 2 and 3, whole pipeline identical) by `npx tsx sdk/bench/real/tune.ts`, among',
+    'training λ ∈ {4, 8, 16} × budget ∈ {0.1, 0.2}, by the mean dial-sweep APGR on their evaluation splits:',
+    'λ 4 / 0.1: 0.649, 0.640 (mean 0.645); λ 4 / 0.2: 0.661, 0.640 (0.651, chosen); λ 8 / 0.1: 0.659, 0.633 (0.646);',
+    'λ 8 / 0.2: 0.631, 0.649 (0.640); λ 16 / 0.1: 0.623, 0.622 (0.622); λ 16 / 0.2: 0.649, 0.644 (0.646). The spread',
+    'between seeds (up to 0.03 for one setting) is as large as the differences between settings. Seed 1 (scored) was',
+    'then run once with the chosen settings and nothing changed after. Sensitivity on seed 1, one setting changed:',
+    '',
+    '| variant (one setting changed) | dial-sweep APGR (evaluation split) |',
+    '|---|---:|',
+    `| as reported (λ ${dialLambda}, budget ${dialBudget}) | ${dialEval.apgr.toFixed(3)} |`,
+    ...dialSensitivity.map((v) => `| ${v.variant} | ${v.apgrEvaluation.toFixed(3)} |`),
     '',
     '## How the settings were chosen, and sensitivity',
     '',

@@ -94,5 +94,10 @@ describe('benchmarks (smoke)', () => {
     expect(baselines.random?.apgr).toBeCloseTo(0.5, 9);
     expect(baselines.oracle?.apgr).toBeGreaterThan(baselines.perSubjectHindsight?.apgr ?? 1);
     expect(out).toHaveProperty('heldOut.router.apgr');
+    // The dial over one learner: monotone in λ by construction, from no GPT-4 call at λ = 0.
+    const dial = out.dialSweep as { monotoneViolations: number; perLambda: Array<{ strongShare: number }> };
+    expect(dial.monotoneViolations).toBe(0);
+    expect(dial.perLambda[0]?.strongShare).toBe(0);
+    expect(dial.perLambda.at(-1)?.strongShare).toBeGreaterThan(0);
   }, 120_000);
 });

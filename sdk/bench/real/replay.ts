@@ -3,6 +3,7 @@
  * fixed shuffled order, sees only the chosen model's real outcome, and learns from it.
  */
 
+import { byUtility } from '../../src/rightsize/learning/dial.js';
 import { Router, type RouterOptions } from '../../src/rightsize/learning/index.js';
 import type { MatchCandidate } from '../../src/rightsize/match.js';
 import type { CapabilityProfile } from '../../src/rightsize/model/profile.js';
@@ -40,6 +41,11 @@ export interface ReplayResult {
   readonly correct: boolean[];
   readonly explored: number;
   readonly router: Router;
+  /**
+   * Per λ of `dial` (when given), per question: the Router's greedy choice at that λ over the SAME beliefs the
+   * running Router had when the question arrived (strong or not). One learner, the dial swept over its beliefs.
+   */
+  readonly dial: boolean[][];
 }
 
 export function routerFor(settings: ReplaySettings, lambda: number): Router {
@@ -60,12 +66,21 @@ export function replay(qs: readonly Question[], lambda: number, settings: Replay
   return continueReplay(router, qs, learn);
 }
 
-export function continueReplay(router: Router, qs: readonly Question[], learn: boolean): ReplayResult {
+export function continueReplay(
+  router: Router,
+  qs: readonly Question[],
+  learn: boolean,
+  dial: readonly number[] = [],
+): ReplayResult {
   const strong: boolean[] = [];
   const correct: boolean[] = [];
+  const dialChoices = dial.map(() => [] as boolean[]);
   let explored = 0;
   for (const [i, q] of qs.entries()) {
     const decision = router.route(taskOf(q, String(i)));
+    const assessed = [...decision.match.ranked, ...decision.match.rejected];
+    for (const [j, lambda] of dial.entries())
+      dialChoices[j]?.push(byUtility(assessed, lambda)[0]?.agentId === AGENTS.strong.id);
     const isStrong = decision.chosen === AGENTS.strong.id;
     const ok = isStrong ? q.strong : q.weak;
     if (decision.explored) explored++;
@@ -74,7 +89,7 @@ export function continueReplay(router: Router, qs: readonly Question[], learn: b
     strong.push(isStrong);
     correct.push(ok);
   }
-  return { strong, correct, explored, router };
+  return { strong, correct, explored, router, dial: dialChoices };
 }
 
 /** The frozen router's score per question: P(strong succeeds) − P(weak succeeds) at the posterior means. */
