@@ -1,0 +1,71 @@
+/**
+ * Learning from outcomes (spec §8.2, §9.3): each attempt's terminal state and each piece of client feedback become
+ * an Outcome; the routing engine observes it and the outcome is stored with the learned state it produced, in one
+ * transaction, before the client is answered. Writes are serialised so a later state never lands before an
+ * earlier one.
+ */
+import type { Message } from '@rightsize/sdk/a2a';
+import { type Feedback, readMessageExtension } from '@rightsize/sdk/rightsize';
+import type { BrokerStore, StoredOutcome } from '../db/store.js';
+import type { RoutingEngine } from '../routing/routing.js';
+import type { BrokerMetrics } from './metrics.js';
+
+export const LEARNED_STATE = 'routing';
+
+export class Learner {
+  #chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly store: BrokerStore,
+    readonly routing: RoutingEngine,
+    readonly metrics?: BrokerMetrics,
+  ) {}
+
+  /** Observe one outcome and persist it with the learned state; resolves once stored. */
+  observe(outcome: StoredOutcome & { readonly text?: string }): Promise<void> {
+    const run = async () => {
+      this.routing.observe({
+        agentId: outcome.agentId,
+        domain: outcome.domain,
+        complexity: outcome.complexity,
+        success: outcome.success,
+      });
+      this.metrics?.outcomes.inc({ agent: outcome.agentId, success: String(outcome.success), source: outcome.source });
+      const { text: _text, ...stored } = outcome;
+      await this.store.recordOutcome(stored, { name: LEARNED_STATE, state: this.routing.toJSON() });
+    };
+    const next = this.#chain.then(run);
+    this.#chain = next.catch(() => undefined);
+    return next;
+  }
+
+  /**
+   * Client feedback on a task (POST /feedback, or on a later message): an outcome for the agent that answered, with
+   * the measured complexity when given. False when the broker routed no such task.
+   */
+  async feedback(feedback: Feedback): Promise<boolean> {
+    const found = await this.store.decisionForTask(feedback.taskId);
+    const route = await this.store.route(feedback.taskId);
+    if (!found || !route) return false;
+    const { decision, domain } = found;
+    const complexity = feedback.measuredComplexity ?? decision.complexity.value;
+    const task = await this.store.tasks.get(feedback.taskId);
+    const text = task?.history?.[0]?.parts.map((p) => ('text' in p ? p.text : '')).join('\n') ?? '';
+    if (feedback.measuredComplexity !== undefined && text) this.routing.learnComplexity(text, domain, complexity);
+    await this.observe({
+      taskId: feedback.taskId,
+      agentId: route.agentId,
+      domain,
+      complexity,
+      success: feedback.success,
+      source: 'feedback',
+    });
+    return true;
+  }
+
+  /** Feedback carried in a message's extension data (spec §8.2). */
+  async feedbackFromMessage(message: Message): Promise<void> {
+    const read = readMessageExtension(message);
+    if (read?.ok && read.value.feedback) await this.feedback(read.value.feedback);
+  }
+}
