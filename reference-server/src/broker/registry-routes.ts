@@ -96,7 +96,7 @@ export async function registryRoutes(app: FastifyInstance, o: RegistryRoutesOpti
   app.post('/match', async (request) => {
     await admin(request);
     const body = checked<MatchRequest>('MatchRequest', request.body);
-    return o.routing.route({
+    return o.routing.explain({
       descriptor: body.descriptor,
       ...(body.inputModes ? { inputModes: body.inputModes } : {}),
       ...(body.acceptedOutputModes ? { acceptedOutputModes: body.acceptedOutputModes } : {}),

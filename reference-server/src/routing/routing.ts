@@ -17,7 +17,10 @@ import {
   chainEstimators,
   decisionRecord,
   type MatchCandidate,
+  type MatchPolicy,
   type MatchResult,
+  type MatchTask,
+  match,
   NearestNeighbourEstimator,
   type NearestNeighbourState,
   type Outcome,
@@ -50,6 +53,8 @@ export interface Route {
 
 export interface RoutingEngine {
   route(request: RouteRequest): Route;
+  /** The same decision with every registered agent assessed and listed (the dry run: every "why not"). */
+  explain(request: RouteRequest): Route;
   setAgent(agent: RoutableAgent): void;
   removeAgent(id: string): void;
   observe(outcome: Outcome): void;
@@ -113,25 +118,39 @@ export class IndexRouting implements RoutingEngine {
   }
 
   route(request: RouteRequest): Route {
+    const { descriptor, task } = this.#task(request);
+    const result = this.#index.match(task, this.#policy());
+    return { descriptor, result, decision: decisionRecord(result, { decisionId: `d-${randomUUID()}` }) };
+  }
+
+  explain(request: RouteRequest): Route {
+    const { descriptor, task } = this.#task(request);
+    const candidates = [...this.#index.values()];
+    const result = match(task, candidates, this.#policy());
+    const decision = decisionRecord(result, { decisionId: `d-${randomUUID()}`, maxCandidates: candidates.length });
+    return { descriptor, result, decision };
+  }
+
+  #task(request: RouteRequest): { descriptor: TaskDescriptor; task: MatchTask } {
     const descriptor: TaskDescriptor = request.descriptor ?? { domain: 'general' };
     const needsEstimate = !descriptor.complexity && !descriptor.reasoningTokens;
     const estimate = needsEstimate
       ? this.#estimator.estimate({ text: request.text ?? '', domain: descriptor.domain })
       : undefined;
-    const result = this.#index.match(
-      {
-        descriptor,
-        ...(estimate ? { estimate: { value: estimate.value, sigma: estimate.sigma, source: 'estimated' } } : {}),
-        ...(request.inputModes?.length ? { inputModes: request.inputModes } : {}),
-        ...(request.acceptedOutputModes ? { acceptedOutputModes: request.acceptedOutputModes } : {}),
-      },
-      {
-        ...(this.#options.maxEscalations !== undefined ? { maxEscalations: this.#options.maxEscalations } : {}),
-        ...(this.#options.currency ? { currency: this.#options.currency } : {}),
-      },
-    );
-    const decision = decisionRecord(result, { decisionId: `d-${randomUUID()}` });
-    return { descriptor, result, decision };
+    const task: MatchTask = {
+      descriptor,
+      ...(estimate ? { estimate: { value: estimate.value, sigma: estimate.sigma, source: 'estimated' } } : {}),
+      ...(request.inputModes?.length ? { inputModes: request.inputModes } : {}),
+      ...(request.acceptedOutputModes ? { acceptedOutputModes: request.acceptedOutputModes } : {}),
+    };
+    return { descriptor, task };
+  }
+
+  #policy(): MatchPolicy {
+    return {
+      ...(this.#options.maxEscalations !== undefined ? { maxEscalations: this.#options.maxEscalations } : {}),
+      ...(this.#options.currency ? { currency: this.#options.currency } : {}),
+    };
   }
 
   setAgent(agent: RoutableAgent): void {
