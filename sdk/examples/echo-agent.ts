@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
 import type { AgentCard } from '../src/a2a/model/index.js';
-import { type AgentExecutor, a2aServer } from '../src/server/index.js';
+import { type AgentExecutor, a2aServer, agentServerOptions } from '../src/server/index.js';
 
 export function echoCard(
   baseUrl: string,
@@ -62,7 +62,8 @@ export const echoExecutor: AgentExecutor = {
 
 /** Start the echo agent on loopback; resolves with the fastify app and its base URL. */
 export async function startEchoAgent(options: { port?: number; capabilities?: AgentCard['capabilities'] } = {}) {
-  const app = Fastify();
+  // Request and keep-alive timeouts, so slow clients cannot hold connections open (see agentServerOptions).
+  const app = Fastify(agentServerOptions());
   let baseUrl = '';
   await app.register(a2aServer, { card: () => echoCard(baseUrl, options.capabilities), executor: echoExecutor });
   baseUrl = await app.listen({ port: options.port ?? 0, host: '127.0.0.1' });

@@ -9,13 +9,14 @@ import { echoCard, echoExecutor, startEchoAgent } from '../examples/echo-agent.j
 import {
   ExtensionSupportRequiredError,
   InvalidAgentResponseError,
+  InvalidParamsError,
   TaskNotCancelableError,
   TaskNotFoundError,
   UnsupportedOperationError,
 } from '../src/a2a/errors.js';
 import type { AgentCard, StreamResponse } from '../src/a2a/model/index.js';
 import { A2AAbortError, A2AClient, A2AClientError, A2ATimeoutError, type Binding } from '../src/client/index.js';
-import { a2aServer, InMemoryPushConfigStore, WebhookPushSender } from '../src/server/index.js';
+import { a2aServer, apiKeys, InMemoryPushConfigStore, WebhookPushSender } from '../src/server/index.js';
 import { collect, msg } from './support/messages.js';
 
 let agent: { app: FastifyInstance; baseUrl: string };
@@ -406,7 +407,7 @@ describe('push notifications', () => {
       base = await app.listen({ port: 0, host: '127.0.0.1' });
       const client = await A2AClient.connect(base, { allowPrivateNetworks: true });
       const before = received.length;
-      await client.sendMessage(msg('task: pushed'), {
+      const sent = client.sendMessage(msg('task: pushed'), {
         configuration: {
           taskPushNotificationConfig: {
             url: hookUrl,
@@ -414,6 +415,9 @@ describe('push notifications', () => {
           },
         },
       });
+      // A private webhook is refused when the config arrives (inline or created), not later at delivery.
+      if (!allowPrivateNetworks) await expect(sent).rejects.toBeInstanceOf(InvalidParamsError);
+      else await sent;
       await client.close();
       await app.close(); // waits for running tasks; deliveries are awaited below
       await new Promise<void>((resolve) => setImmediate(resolve));
@@ -424,7 +428,7 @@ describe('push notifications', () => {
       }
     }
     hook.close();
-    expect(errors.some((e) => /refusing webhook/.test(e))).toBe(true);
+    expect(errors).toEqual([]);
   });
 });
 
@@ -440,6 +444,7 @@ describe('client options: auth hooks, interceptors, card cache, extended card', 
       card: () => ({ ...echoCard(base), capabilities: { streaming: true, extendedAgentCard: true } }),
       extendedCard: { ...echoCard('https://private.example.com'), name: 'Echo Agent (extended)' },
       executor: echoExecutor,
+      authenticate: apiKeys({ keys: { k: 'alice' } }),
     });
     base = await app.listen({ port: 0, host: '127.0.0.1' });
     try {
@@ -586,12 +591,17 @@ describe('WebhookPushSender', () => {
       onError: (e, c) => errors.push({ message: e.message, url: c.url }),
     });
     const configs = new InMemoryPushConfigStore();
-    await configs.save({ taskId: 't', id: 'c', url, authentication: { scheme: 'Bearer', credentials: 'do-not-log' } });
+    const scope = { tenant: '', owner: 'anonymous' };
+    await configs.save(
+      scope,
+      { taskId: 't', id: 'c', url, authentication: { scheme: 'Bearer', credentials: 'do-not-log' } },
+      10,
+    );
     const event = { statusUpdate: { taskId: 't', contextId: 'c', status: { state: 'TASK_STATE_WORKING' as const } } };
-    await sender.notify('t', event, configs);
+    await sender.notify(scope, 't', event, configs);
     expect(calls).toBe(3); // 503, 502, then 200
     expect(errors).toEqual([]);
-    await sender.notify('t', event, configs);
+    await sender.notify(scope, 't', event, configs);
     expect(calls).toBe(4); // 400 is not retried
     expect(errors).toHaveLength(1);
     expect(errors[0]?.message).toContain('HTTP 400');

@@ -95,16 +95,6 @@ export const A2A_ERROR_SPECS = {
 
 export type A2AErrorName = keyof typeof A2A_ERROR_SPECS;
 
-/** gRPC status names to HTTP status codes, for the `status` member of HTTP error bodies. */
-const HTTP_STATUS_NAMES: Readonly<Record<number, string>> = {
-  400: 'INVALID_ARGUMENT',
-  401: 'UNAUTHENTICATED',
-  403: 'PERMISSION_DENIED',
-  404: 'NOT_FOUND',
-  500: 'INTERNAL',
-  503: 'UNAVAILABLE',
-};
-
 export interface A2AErrorOptions {
   /** Extra structured details (ProtoJSON Any objects), sent after the ErrorInfo. */
   readonly details?: readonly ErrorDetail[];
@@ -150,13 +140,12 @@ export class A2AError extends Error {
     return { code: this.spec.jsonRpcCode, message: this.message, data: this.wireDetails() };
   }
 
-  /** The HTTP+JSON error body (A2A §11.6); send it with `httpStatus`. */
+  /** The HTTP+JSON error body (A2A §11.6); send it with `httpStatus`. `status` is the error type's gRPC status. */
   toHttpBody(): HttpErrorBody {
-    const status = HTTP_STATUS_NAMES[this.spec.httpStatus];
     return {
       error: {
         code: this.spec.httpStatus,
-        ...(status ? { status } : {}),
+        status: this.spec.grpcStatus,
         message: this.message,
         details: this.wireDetails(),
       },

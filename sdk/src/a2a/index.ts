@@ -2,3 +2,4 @@
 export * from './catalog.js';
 export * from './errors.js';
 export * from './model/index.js';
+export * from './protojson.js';

@@ -1,5 +1,6 @@
 /** The API an agent author implements: an executor that receives a request context and publishes events. */
 import type { Artifact, Message, Part, Task } from '../a2a/model/index.js';
+import type { Principal } from './auth.js';
 
 export interface ExecutionContext {
   /** The client's message (already validated). */
@@ -10,6 +11,10 @@ export interface ExecutionContext {
   readonly contextId: string;
   /** Extensions the client activated that this agent supports (A2A §4.6). */
   readonly extensions: readonly string[];
+  /** The authenticated caller (ANONYMOUS without an `authenticate` hook); the task belongs to it. */
+  readonly principal: Principal;
+  /** The tenant of the request (REST `/{tenant}/…` or the request's `tenant` member); '' when none. */
+  readonly tenant: string;
   /** Aborted when the task is canceled or the server shuts down. */
   readonly signal: AbortSignal;
 }

@@ -1,28 +1,37 @@
 /**
  * A fastify plugin that serves an A2A v1.0 agent: the agent card at the well-known path, the JSON-RPC binding
- * (A2A §9) and the HTTP+JSON binding (A2A §11) for every operation, SSE streaming, version negotiation, extension
- * activation, schema validation of every request, and body-size limits.
+ * (A2A §9) and the HTTP+JSON binding (A2A §11, with `/{tenant}/…` paths) for every operation, SSE streaming with
+ * backpressure, version negotiation, extension activation, caller authentication, and validation of every request
+ * (media type, size, depth, schema; ProtoJSON proto names accepted; unknown members dropped).
  */
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { Value } from '@sinclair/typebox/value';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { A2A_METHODS, type A2AObjectName, isA2AMethod } from '../a2a/catalog.js';
+import { A2A_METHODS, A2A_OBJECTS, type A2AMethod, type A2AObjectName, isA2AMethod } from '../a2a/catalog.js';
 import {
   A2AError,
+  ContentTypeNotSupportedError,
   ExtensionSupportRequiredError,
-  InternalError,
   InvalidParamsError,
   InvalidRequestError,
   JSONParseError,
   MethodNotFoundError,
+  TaskNotFoundError,
   VersionNotSupportedError,
 } from '../a2a/errors.js';
-import type { AgentCard, StreamResponse, TaskPushNotificationConfig } from '../a2a/model/index.js';
+import type { AgentCard, TaskPushNotificationConfig } from '../a2a/model/index.js';
+import { normalizeProtoJsonNames } from '../a2a/protojson.js';
 import { parseExtensionsHeader } from '../rightsize/extension.js';
 import { formatIssues, type ValidationIssue } from '../validate/issues.js';
+import { DEFAULT_LIMITS, jsonDepth } from '../validate/limits.js';
 import { defaultA2AValidator } from '../validate/validator.js';
+import { ANONYMOUS, AUTHENTICATION_REQUIRED_CODE, type Authenticate, AuthenticationRequiredError } from './auth.js';
+import { SubscriberOverflowError } from './event-channel.js';
 import type { AgentExecutor } from './executor.js';
 import { InMemoryPushConfigStore, type PushConfigStore, type PushSender, WebhookPushSender } from './push.js';
-import { type CallContext, RequestHandler } from './request-handler.js';
+import { describeError } from './redact.js';
+import { type CallContext, internalError, RequestHandler, type SequencedEvent } from './request-handler.js';
 import { InMemoryTaskStore, type TaskStore } from './task-store.js';
 
 export const AGENT_CARD_PATH = '/.well-known/agent-card.json';
@@ -32,22 +41,45 @@ export interface A2AServerOptions {
   /** The agent card, or a function giving it (e.g. when it names the server's own URL, known once listening). */
   readonly card: AgentCard | (() => AgentCard);
   readonly executor: AgentExecutor;
-  /** Default: an in-memory store. */
+  /** Default: a bounded InMemoryTaskStore (10 000 tasks, 256 MiB, terminal tasks kept 1 hour). */
   readonly store?: TaskStore;
+  /** Served by GetExtendedAgentCard to authenticated callers only. */
   readonly extendedCard?: AgentCard;
+  /**
+   * Resolves the caller of every A2A request (not the public card). Without it every caller is ANONYMOUS and all
+   * share one task space. With it, a request it does not authenticate is refused with 401 unless `allowAnonymous`.
+   */
+  readonly authenticate?: Authenticate;
+  readonly allowAnonymous?: boolean;
   /** Push notifications (used when the card declares `pushNotifications: true`). */
-  readonly push?: { readonly configs?: PushConfigStore; readonly sender?: PushSender };
+  readonly push?: {
+    readonly configs?: PushConfigStore;
+    readonly sender?: PushSender;
+    /** Most push configs per task (default 10). */
+    readonly maxConfigsPerTask?: number;
+  };
   /** Mount points of the two bindings (default `/a2a/jsonrpc` and `/a2a/rest`); null disables one. */
   readonly jsonRpcPath?: string | null;
   readonly restPath?: string | null;
   /** Largest request body in bytes (default 1 MiB). */
   readonly bodyLimit?: number;
+  /** Deepest nesting of arrays and objects in a request (default 64, the validator's limit). */
+  readonly maxDepth?: number;
+  /** Longest task, config or tenant id in a REST path (default 256 characters). */
+  readonly maxIdLength?: number;
   /** Longest a blocking SendMessage waits for a final state before answering with the task as it is (default 5 min). */
   readonly maxBlockingMs?: number;
+  /** Most events queued for a stream whose client is not reading before it is dropped (default 10 000). */
+  readonly maxQueuedEvents?: number;
+  /** How long a stream may wait for a client that stopped reading before it is dropped (default 30 s). */
+  readonly streamStallTimeoutMs?: number;
   /** Treat a request without `A2A-Version` as this version instead of 0.3 (A2A §3.6.2 says 0.3). */
   readonly assumeVersion?: string;
-  /** Called for unexpected errors (mapped to InternalError); never given request bodies or credentials. */
-  readonly onError?: (error: unknown) => void;
+  /**
+   * Called for unexpected errors with the correlation id the client was given (the plugin also logs them through
+   * fastify's logger, redacted). Never given request bodies or credentials.
+   */
+  readonly onError?: (error: unknown, correlationId: string) => void;
 }
 
 const SSE_HEADERS = {
@@ -70,64 +102,99 @@ function invalidParams(issues: readonly ValidationIssue[], prefix = ''): Invalid
   });
 }
 
+/** Validate, then keep only what the schema knows (A2A §5.7: unknown fields are ignored, so never stored). */
 function checked<T>(kind: A2AObjectName, value: unknown, prefix = ''): T {
   const result = validator.check(kind, value);
   if (!result.ok) throw invalidParams(result.issues, prefix);
-  return result.value as T;
+  return Value.Clean(A2A_OBJECTS[kind], result.value) as T;
 }
 
 const header = (request: FastifyRequest, name: string) => {
-  const value = request.headers[name.toLowerCase()];
+  const value = request.headers[name];
   return Array.isArray(value) ? value.join(',') : value;
 };
 
 /** A2A §3.6.2 and §4.6: the version must be 1.0; required extensions must be activated; echo the activated ones. */
-function negotiate(request: FastifyRequest, reply: FastifyReply, card: AgentCard, assumeVersion?: string): CallContext {
+function negotiate(request: FastifyRequest, reply: FastifyReply, card: AgentCard, assumeVersion?: string): string[] {
   const query = request.query as Record<string, unknown>;
   const version =
     header(request, 'a2a-version') ||
     (typeof query['A2A-Version'] === 'string' ? query['A2A-Version'] : '') ||
     assumeVersion ||
     '0.3';
-  if (version.split('.').slice(0, 2).join('.') !== A2A_VERSION) {
+  if (version !== A2A_VERSION && version.split('.').slice(0, 2).join('.') !== A2A_VERSION) {
     throw new VersionNotSupportedError(`A2A version ${version} is not supported; this agent speaks ${A2A_VERSION}`);
   }
-  const requested = parseExtensionsHeader(header(request, 'a2a-extensions'));
-  const declared = card.capabilities.extensions ?? [];
-  const missing = declared.filter((e) => e.required && e.uri && !requested.includes(e.uri)).map((e) => e.uri as string);
+  const declared = card.capabilities.extensions;
+  const raw = header(request, 'a2a-extensions');
+  if (!declared?.length && !raw) return [];
+  const requested = parseExtensionsHeader(raw);
+  const missing = (declared ?? [])
+    .filter((e) => e.required && e.uri && !requested.includes(e.uri))
+    .map((e) => e.uri as string);
   if (missing.length > 0) {
     throw new ExtensionSupportRequiredError(`this agent requires the extension(s): ${missing.join(', ')}`, {
       metadata: { extensions: missing.join(',') },
     });
   }
-  const activated = requested.filter((uri) => declared.some((e) => e.uri === uri));
+  const activated = requested.filter((uri) => (declared ?? []).some((e) => e.uri === uri));
   if (activated.length > 0) reply.header('A2A-Extensions', activated.join(','));
-  return { extensions: activated };
+  return activated;
 }
 
-function asA2AError(error: unknown, onError?: (e: unknown) => void): A2AError {
-  if (error instanceof A2AError) return error;
-  const e = error as { statusCode?: number; code?: string };
-  if (e?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new InvalidRequestError('request body too large');
-  if (e?.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new InvalidRequestError('unsupported content type');
+/** Errors of the transport (media type, size, parse) and the rest, as A2A errors; HTTP status to use. */
+function asA2AError(error: unknown, onError: (e: unknown, id: string) => void): { error: A2AError; status: number } {
+  if (error instanceof A2AError) return { error, status: error.httpStatus };
+  const code = (error as { code?: string })?.code;
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+    return { error: new InvalidRequestError('request body too large'), status: 413 };
+  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') {
+    // A2A §5.4 maps ContentTypeNotSupportedError to 400; a request media type we cannot read is HTTP's 415.
+    return {
+      error: new ContentTypeNotSupportedError(
+        'the request content type must be application/json or application/a2a+json',
+      ),
+      status: 415,
+    };
+  }
   if (
     error instanceof SyntaxError ||
-    e?.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
-    e?.code === 'FST_ERR_CTP_INVALID_JSON_BODY'
+    code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
+    code === 'FST_ERR_CTP_INVALID_JSON_BODY'
   ) {
-    return new JSONParseError();
+    return { error: new JSONParseError(), status: 400 };
   }
-  onError?.(error);
-  return new InternalError();
+  const internal = internalError(error, onError);
+  return { error: internal, status: internal.httpStatus };
 }
 
-/** Streams events as SSE; `wrap` turns each event (or a final error) into the data of one SSE event. */
+/** The JSON-RPC error object for any error, including the 401 of authentication. */
+function jsonRpcError(error: unknown, onError: (e: unknown, id: string) => void) {
+  if (error instanceof AuthenticationRequiredError)
+    return { code: AUTHENTICATION_REQUIRED_CODE, message: error.message };
+  if (error instanceof SubscriberOverflowError)
+    return asA2AError(new Error('stream overflow'), onError).error.toJsonRpc();
+  return asA2AError(error, onError).error.toJsonRpc();
+}
+
+function httpError(error: unknown, onError: (e: unknown, id: string) => void) {
+  if (error instanceof AuthenticationRequiredError) {
+    return { status: 401, body: { error: { code: 401, status: 'UNAUTHENTICATED', message: error.message } } };
+  }
+  const { error: e, status } = asA2AError(error, onError);
+  return { status, body: e.toHttpBody() };
+}
+
+/**
+ * Streams events as SSE (`id:` is the per-task sequence number, for Last-Event-ID). Honours backpressure: after a
+ * write the socket cannot take, the next event waits for `drain`; a client that does not drain within
+ * `stallMs`, or falls `maxQueuedEvents` behind, is disconnected. The task itself is never affected.
+ */
 async function sendSse(
-  request: FastifyRequest,
   reply: FastifyReply,
-  events: AsyncGenerator<StreamResponse>,
-  wrap: (event: StreamResponse | undefined, error: A2AError | undefined) => unknown,
-  onError?: (e: unknown) => void,
+  events: AsyncGenerator<SequencedEvent>,
+  wrap: (event: SequencedEvent | undefined, error: unknown) => unknown,
+  stallMs: number,
 ): Promise<void> {
   // Pull the first event before committing to SSE, so errors raised up front get a normal error response.
   const first = await events.next();
@@ -140,95 +207,33 @@ async function sendSse(
     closed = true;
     void events.return(undefined);
   });
-  const write = (data: unknown) => {
-    if (!closed) raw.write(`data: ${JSON.stringify(data)}\n\n`);
+  const drop = () => {
+    closed = true;
+    raw.destroy();
+  };
+  const write = async (event: SequencedEvent | undefined, error?: unknown) => {
+    if (closed) return;
+    const id = event?.seq !== undefined ? `id: ${event.seq}\n` : '';
+    if (raw.write(`${id}data: ${JSON.stringify(wrap(event, error))}\n\n`)) return;
+    const stalled = AbortSignal.timeout(stallMs);
+    try {
+      await Promise.race([once(raw, 'drain', { signal: stalled }), once(raw, 'close', { signal: stalled })]);
+    } catch {
+      drop(); // the client stopped reading
+    }
   };
   try {
-    if (!first.done) write(wrap(first.value, undefined));
-    for await (const event of events) write(wrap(event, undefined));
+    if (!first.done) await write(first.value);
+    for await (const event of events) {
+      if (closed) break;
+      await write(event);
+    }
   } catch (error) {
-    write(wrap(undefined, asA2AError(error, onError)));
+    if (error instanceof SubscriberOverflowError) drop();
+    else await write(undefined, error);
   } finally {
     if (!closed) raw.end();
   }
-  void request;
-}
-
-function registerCard(app: FastifyInstance, getCard: () => AgentCard): void {
-  app.get(AGENT_CARD_PATH, async (request, reply) => {
-    const body = JSON.stringify(getCard());
-    const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
-    reply.header('etag', etag).header('cache-control', 'public, max-age=300');
-    if (request.headers['if-none-match'] === etag) return reply.code(304).send();
-    return reply.type('application/json').send(body);
-  });
-}
-
-function registerJsonRpc(app: FastifyInstance, path: string, handler: RequestHandler, o: A2AServerOptions): void {
-  app.post(path, { config: { a2aBinding: 'jsonrpc' } }, async (request, reply) => {
-    const body = request.body as Record<string, unknown> | undefined;
-    const id = body && (typeof body.id === 'string' || typeof body.id === 'number') ? body.id : null;
-    const fail = (error: unknown) =>
-      reply.send({ jsonrpc: '2.0', id, error: asA2AError(error, o.onError).toJsonRpc() });
-    try {
-      const envelope = validator.check('JsonRpcRequest', body);
-      if (!envelope.ok) throw new InvalidRequestError(`Invalid JSON-RPC request:\n${formatIssues(envelope.issues)}`);
-      const method = envelope.value.method;
-      if (!isA2AMethod(method)) throw new MethodNotFoundError(`unknown method ${method}`);
-      const call = negotiate(request, reply, handler.card, o.assumeVersion);
-      const params = envelope.value.params ?? {};
-      const p = (kind: A2AObjectName) => checked<never>(kind, params, 'params');
-      const result = (value: unknown) => reply.send({ jsonrpc: '2.0', id, result: value });
-      const stream = (events: AsyncGenerator<StreamResponse>) =>
-        sendSse(
-          request,
-          reply,
-          events,
-          (event, error) =>
-            error ? { jsonrpc: '2.0', id, error: error.toJsonRpc() } : { jsonrpc: '2.0', id, result: event },
-          o.onError,
-        );
-      const kind = A2A_METHODS[method].params;
-      switch (method) {
-        case 'SendMessage':
-          return result(await handler.sendMessage(p(kind), call));
-        case 'SendStreamingMessage':
-          return stream(handler.sendStreamingMessage(p(kind), { ...call, signal: abortOnClose(reply) }));
-        case 'GetTask': {
-          const r = p(kind) as { id: string; historyLength?: number };
-          return result(await handler.getTask(r.id, r.historyLength));
-        }
-        case 'ListTasks':
-          return result(await handler.listTasks(p(kind)));
-        case 'CancelTask':
-          return result(await handler.cancelTask((p(kind) as { id: string }).id));
-        case 'SubscribeToTask':
-          return stream(
-            handler.subscribeToTask((p(kind) as { id: string }).id, { ...call, signal: abortOnClose(reply) }),
-          );
-        case 'CreateTaskPushNotificationConfig': {
-          const config = p(kind) as TaskPushNotificationConfig;
-          if (!config.taskId) throw new InvalidParamsError('taskId is required');
-          return result(await handler.createPushConfig(config, config.taskId));
-        }
-        case 'GetTaskPushNotificationConfig': {
-          const r = p(kind) as { taskId: string; id: string };
-          return result(await handler.getPushConfig(r.taskId, r.id));
-        }
-        case 'ListTaskPushNotificationConfigs':
-          return result(await handler.listPushConfigs(p(kind)));
-        case 'DeleteTaskPushNotificationConfig': {
-          const r = p(kind) as { taskId: string; id: string };
-          await handler.deletePushConfig(r.taskId, r.id);
-          return result({});
-        }
-        case 'GetExtendedAgentCard':
-          return result(await handler.getExtendedCard());
-      }
-    } catch (error) {
-      return fail(error);
-    }
-  });
 }
 
 /** An AbortSignal that fires when the client disconnects before the response is complete. */
@@ -240,113 +245,271 @@ function abortOnClose(reply: FastifyReply): AbortSignal {
   return controller.signal;
 }
 
-const int = (v: unknown) => (typeof v === 'string' && v !== '' && /^-?\d+$/.test(v) ? Number(v) : v);
-const bool = (v: unknown) => (v === 'true' ? true : v === 'false' ? false : v);
+function registerCard(app: FastifyInstance, getCard: () => AgentCard): void {
+  let cached: { body: string; etag: string; lastModified: string } | undefined;
+  app.get(AGENT_CARD_PATH, async (request, reply) => {
+    const body = JSON.stringify(getCard());
+    if (cached?.body !== body) {
+      const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+      cached = { body, etag, lastModified: new Date().toUTCString() };
+    }
+    reply
+      .header('etag', cached.etag)
+      .header('last-modified', cached.lastModified)
+      .header('cache-control', 'public, max-age=300');
+    const ifNoneMatch = request.headers['if-none-match'];
+    const ifModifiedSince = request.headers['if-modified-since'];
+    if (ifNoneMatch !== undefined) {
+      if (ifNoneMatch.split(',').some((t) => t.trim() === cached?.etag || t.trim() === '*'))
+        return reply.code(304).send();
+    } else if (ifModifiedSince !== undefined) {
+      const since = Date.parse(ifModifiedSince);
+      if (!Number.isNaN(since) && Date.parse(cached.lastModified) <= since) return reply.code(304).send();
+    }
+    return reply.type('application/json').send(body);
+  });
+}
 
-/** Query string to a request object (A2A §11.5): numbers and booleans from their string forms, then validated. */
-function fromQuery(
-  query: Record<string, unknown>,
-  numbers: string[],
-  booleans: string[] = [],
-): Record<string, unknown> {
+interface Invocation {
+  readonly method: A2AMethod;
+  readonly params: Record<string, unknown>;
+  /** The tenant named by the REST path, if any. */
+  readonly pathTenant?: string;
+}
+
+type Outcome = { readonly value: unknown } | { readonly events: AsyncGenerator<SequencedEvent> };
+
+/** Everything both bindings share: authentication, negotiation, params (names, schema, unknown members), dispatch. */
+function operations(handler: RequestHandler, o: A2AServerOptions) {
+  const authenticate = async (request: FastifyRequest) => {
+    if (!o.authenticate) return ANONYMOUS;
+    const principal = await o.authenticate(request);
+    if (principal) return principal;
+    if (o.allowAnonymous) return ANONYMOUS;
+    throw new AuthenticationRequiredError();
+  };
+  return async (request: FastifyRequest, reply: FastifyReply, invocation: Invocation): Promise<Outcome> => {
+    const principal = await authenticate(request);
+    const extensions = negotiate(request, reply, handler.card, o.assumeVersion);
+    const kind = A2A_METHODS[invocation.method].params;
+    const params = checked<Record<string, unknown>>(
+      kind,
+      normalizeProtoJsonNames(A2A_OBJECTS[kind], invocation.params),
+      'params',
+    );
+    const bodyTenant = typeof params.tenant === 'string' ? params.tenant : undefined;
+    if (invocation.pathTenant !== undefined && bodyTenant !== undefined && bodyTenant !== invocation.pathTenant) {
+      throw new InvalidParamsError('tenant in the body does not match the path');
+    }
+    const streaming = A2A_METHODS[invocation.method].streaming;
+    const call: CallContext = {
+      extensions,
+      principal,
+      tenant: invocation.pathTenant ?? bodyTenant ?? '',
+      ...(streaming ? { signal: abortOnClose(reply) } : {}),
+    };
+    const p = params as never;
+    switch (invocation.method) {
+      case 'SendMessage':
+        return { value: await handler.sendMessage(p, call) };
+      case 'SendStreamingMessage':
+        return { events: handler.sendStreamingMessage(p, call) };
+      case 'GetTask': {
+        const r = params as { id: string; historyLength?: number };
+        return { value: await handler.getTask(r.id, r.historyLength, call) };
+      }
+      case 'ListTasks':
+        return { value: await handler.listTasks(p, call) };
+      case 'CancelTask':
+        return { value: await handler.cancelTask((params as { id: string }).id, call) };
+      case 'SubscribeToTask': {
+        const lastEventId = header(request, 'last-event-id');
+        const after = lastEventId && /^\d{1,15}$/.test(lastEventId) ? Number(lastEventId) : undefined;
+        return { events: handler.subscribeToTask((params as { id: string }).id, call, after) };
+      }
+      case 'CreateTaskPushNotificationConfig': {
+        const config = params as TaskPushNotificationConfig;
+        if (!config.taskId) throw new InvalidParamsError('taskId is required');
+        return { value: await handler.createPushConfig(config, config.taskId, call) };
+      }
+      case 'GetTaskPushNotificationConfig': {
+        const r = params as { taskId: string; id: string };
+        return { value: await handler.getPushConfig(r.taskId, r.id, call) };
+      }
+      case 'ListTaskPushNotificationConfigs':
+        return { value: await handler.listPushConfigs(p, call) };
+      case 'DeleteTaskPushNotificationConfig': {
+        const r = params as { taskId: string; id: string };
+        await handler.deletePushConfig(r.taskId, r.id, call);
+        return { value: {} };
+      }
+      case 'GetExtendedAgentCard':
+        return { value: await handler.getExtendedCard(call) };
+    }
+  };
+}
+
+type Operations = ReturnType<typeof operations>;
+
+function registerJsonRpc(
+  app: FastifyInstance,
+  path: string,
+  run: Operations,
+  o: A2AServerOptions,
+  onError: (e: unknown, id: string) => void,
+): void {
+  const stallMs = o.streamStallTimeoutMs ?? 30_000;
+  const handle = async (request: FastifyRequest, reply: FastifyReply) => {
+    const body = request.body as Record<string, unknown> | undefined;
+    const id = body && (typeof body.id === 'string' || typeof body.id === 'number') ? body.id : null;
+    try {
+      const envelope = validator.check('JsonRpcRequest', body);
+      if (!envelope.ok) throw new InvalidRequestError(`Invalid JSON-RPC request:\n${formatIssues(envelope.issues)}`);
+      const method = envelope.value.method;
+      if (!isA2AMethod(method)) throw new MethodNotFoundError(`unknown method ${method}`);
+      const params = (envelope.value.params ?? {}) as Record<string, unknown>;
+      const outcome = await run(request, reply, { method, params });
+      if ('value' in outcome) return reply.send({ jsonrpc: '2.0', id, result: outcome.value });
+      return sendSse(
+        reply,
+        outcome.events,
+        (event, error) =>
+          error === undefined
+            ? { jsonrpc: '2.0', id, result: event?.event }
+            : { jsonrpc: '2.0', id, error: jsonRpcError(error, onError) },
+        stallMs,
+      );
+    } catch (error) {
+      if (error instanceof AuthenticationRequiredError) reply.code(401).header('www-authenticate', error.challenge);
+      return reply.send({ jsonrpc: '2.0', id, error: jsonRpcError(error, onError) });
+    }
+  };
+  const config = { a2aBinding: 'jsonrpc' };
+  app.post(path, { config }, handle);
+  app.post(`${path}/`, { config }, handle);
+}
+
+const int = (v: unknown) => (typeof v === 'string' && /^-?\d{1,10}$/.test(v) ? Number(v) : v);
+const bool = (v: unknown) => (v === 'true' ? true : v === 'false' ? false : v);
+const NUMERIC_QUERY = new Set(['pageSize', 'historyLength', 'page_size', 'history_length']);
+const BOOLEAN_QUERY = new Set(['includeArtifacts', 'include_artifacts']);
+
+/** Query string to request members (A2A §11.5): numbers and booleans from their string forms (validated later). */
+function fromQuery(query: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(query)) {
     if (k === 'A2A-Version') continue;
-    out[k] = numbers.includes(k) ? int(v) : booleans.includes(k) ? bool(v) : v;
+    out[k] = NUMERIC_QUERY.has(k) ? int(v) : BOOLEAN_QUERY.has(k) ? bool(v) : v;
   }
   return out;
 }
 
-function registerRest(app: FastifyInstance, prefix: string, handler: RequestHandler, o: A2AServerOptions): void {
-  const route = (
-    method: 'GET' | 'POST' | 'DELETE',
-    path: string,
-    run: (request: FastifyRequest, reply: FastifyReply, call: CallContext) => Promise<unknown>,
-  ) => {
-    app.route({
-      method,
-      url: `${prefix}${path}`,
-      handler: async (request, reply) => {
-        try {
-          const call = negotiate(request, reply, handler.card, o.assumeVersion);
-          const value = await run(request, reply, call);
-          if (!reply.sent) return reply.type('application/a2a+json').send(value);
-        } catch (error) {
-          const e = asA2AError(error, o.onError);
-          return reply.code(e.httpStatus).type('application/a2a+json').send(e.toHttpBody());
-        }
-      },
-    });
-  };
-  const params = (r: FastifyRequest) => r.params as Record<string, string>;
-  const stream = (request: FastifyRequest, reply: FastifyReply, events: AsyncGenerator<StreamResponse>) =>
-    sendSse(request, reply, events, (event, error) => error?.toHttpBody() ?? event, o.onError);
+const OPERATION_ROOTS = new Set(['message:send', 'message:stream', 'tasks', 'extendedAgentCard']);
 
-  route('POST', '/message::send', async (r, _reply, call) =>
-    handler.sendMessage(checked('SendMessageRequest', r.body), call),
-  );
-  route('POST', '/message::stream', async (r, reply, call) =>
-    stream(
-      r,
-      reply,
-      handler.sendStreamingMessage(checked('SendMessageRequest', r.body), { ...call, signal: abortOnClose(reply) }),
-    ),
-  );
-  route('GET', '/tasks', async (r) =>
-    handler.listTasks(
-      checked(
-        'ListTasksRequest',
-        fromQuery(r.query as Record<string, unknown>, ['pageSize', 'historyLength'], ['includeArtifacts']),
-      ),
-    ),
-  );
-  // `/tasks/{id}`, `/tasks/{id}:cancel` and `/tasks/{id}:subscribe` share one path segment (A2A §11.3.2).
-  const verbOf = (segment: string) => {
-    const colon = segment.lastIndexOf(':');
-    return colon < 0 ? { id: segment, verb: '' } : { id: segment.slice(0, colon), verb: segment.slice(colon + 1) };
+/**
+ * The HTTP+JSON routes (A2A §11.3) as one router: `[/{tenant}]/message:send`, `/message:stream`, `/tasks`,
+ * `/tasks/{id}[:cancel|:subscribe]`, `/tasks/{id}/pushNotificationConfigs[/{configId}]`, `/extendedAgentCard`, with
+ * or without a trailing slash. Anything else answers an A2A error body.
+ */
+function route(
+  method: string,
+  segments: string[],
+  body: unknown,
+  query: Record<string, unknown>,
+  maxId: number,
+): Invocation {
+  let pathTenant: string | undefined;
+  let rest = segments;
+  if (rest.length > 0 && !OPERATION_ROOTS.has(rest[0] as string) && !(rest[0] as string).startsWith('tasks')) {
+    pathTenant = rest[0] as string;
+    rest = rest.slice(1);
+  }
+  for (const s of segments) if (s.length > maxId) throw new TaskNotFoundError(`id longer than ${maxId} characters`);
+  const bodyObject =
+    typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+  const invocation = (m: A2AMethod, params: Record<string, unknown>): Invocation => ({
+    method: m,
+    params,
+    ...(pathTenant !== undefined ? { pathTenant } : {}),
+  });
+  const [root, second, third, fourth, ...extra] = rest;
+  if (extra.length === 0) {
+    if (root === 'message:send' && second === undefined && method === 'POST')
+      return invocation('SendMessage', bodyObject);
+    if (root === 'message:stream' && second === undefined && method === 'POST')
+      return invocation('SendStreamingMessage', bodyObject);
+    if (root === 'extendedAgentCard' && second === undefined && method === 'GET')
+      return invocation('GetExtendedAgentCard', {});
+    if (root === 'tasks' && second === undefined && method === 'GET') return invocation('ListTasks', fromQuery(query));
+    if (root === 'tasks' && second !== undefined && third === undefined) {
+      const colon = second.lastIndexOf(':');
+      const id = colon < 0 ? second : second.slice(0, colon);
+      const verb = colon < 0 ? '' : second.slice(colon + 1);
+      if (verb === '' && method === 'GET') return invocation('GetTask', { ...fromQuery(query), id });
+      if (verb === 'cancel' && method === 'POST') return invocation('CancelTask', { ...bodyObject, id });
+      if (verb === 'subscribe' && (method === 'GET' || method === 'POST')) return invocation('SubscribeToTask', { id });
+    }
+    if (root === 'tasks' && second !== undefined && third === 'pushNotificationConfigs') {
+      if (fourth === undefined && method === 'POST')
+        return invocation('CreateTaskPushNotificationConfig', { ...bodyObject, taskId: second });
+      if (fourth === undefined && method === 'GET')
+        return invocation('ListTaskPushNotificationConfigs', { ...fromQuery(query), taskId: second });
+      if (fourth !== undefined && method === 'GET')
+        return invocation('GetTaskPushNotificationConfig', { taskId: second, id: fourth });
+      if (fourth !== undefined && method === 'DELETE')
+        return invocation('DeleteTaskPushNotificationConfig', { taskId: second, id: fourth });
+    }
+  }
+  throw new MethodNotFoundError(`no operation for ${method} /${segments.join('/')}`);
+}
+
+/**
+ * Response media type of the HTTP+JSON binding: `application/a2a+json` (A2A §11.1 SHOULD) when the request's
+ * Accept names it, otherwise `application/json`, which every JSON client (and the conformance kit) accepts.
+ */
+const restMediaType = (request: FastifyRequest) =>
+  (request.headers.accept ?? '').includes('application/a2a+json') ? 'application/a2a+json' : 'application/json';
+
+function registerRest(
+  app: FastifyInstance,
+  prefix: string,
+  run: Operations,
+  o: A2AServerOptions,
+  onError: (e: unknown, id: string) => void,
+): void {
+  const stallMs = o.streamStallTimeoutMs ?? 30_000;
+  const maxId = o.maxIdLength ?? 256;
+  const handle = async (request: FastifyRequest, reply: FastifyReply) => {
+    const type = restMediaType(request);
+    try {
+      const path = (request.url.split('?')[0] as string).slice(prefix.length);
+      let segments: string[];
+      try {
+        segments = path
+          .split('/')
+          .filter((s) => s !== '')
+          .map(decodeURIComponent);
+      } catch {
+        throw new InvalidRequestError('the path is not valid percent-encoding');
+      }
+      const invocation = route(request.method, segments, request.body, request.query as Record<string, unknown>, maxId);
+      const outcome = await run(request, reply, invocation);
+      if ('value' in outcome) return reply.type(type).send(outcome.value);
+      return sendSse(
+        reply,
+        outcome.events,
+        (event, error) => (error === undefined ? event?.event : httpError(error, onError).body),
+        stallMs,
+      );
+    } catch (error) {
+      const { status, body } = httpError(error, onError);
+      if (error instanceof AuthenticationRequiredError) reply.header('www-authenticate', error.challenge);
+      return reply.code(status).type(type).send(body);
+    }
   };
-  const notFound = (segment: string) => new MethodNotFoundError(`no operation for /tasks/${segment}`);
-  route('GET', '/tasks/:segment', async (r, reply, call) => {
-    const { id, verb } = verbOf(params(r).segment as string);
-    if (verb === 'subscribe')
-      return stream(r, reply, handler.subscribeToTask(id, { ...call, signal: abortOnClose(reply) }));
-    if (verb !== '') throw notFound(params(r).segment as string);
-    const q = checked<{ historyLength?: number }>('GetTaskRequest', {
-      ...fromQuery(r.query as Record<string, unknown>, ['historyLength']),
-      id,
-    });
-    return handler.getTask(id, q.historyLength);
-  });
-  route('POST', '/tasks/:segment', async (r, reply, call) => {
-    const { id, verb } = verbOf(params(r).segment as string);
-    if (verb === 'cancel') return handler.cancelTask(id);
-    if (verb === 'subscribe')
-      return stream(r, reply, handler.subscribeToTask(id, { ...call, signal: abortOnClose(reply) }));
-    throw notFound(params(r).segment as string);
-  });
-  route('POST', '/tasks/:id/pushNotificationConfigs', async (r) => {
-    const config = checked<TaskPushNotificationConfig>('TaskPushNotificationConfig', {
-      ...(r.body as object),
-      taskId: params(r).id,
-    });
-    return handler.createPushConfig(config, params(r).id as string);
-  });
-  route('GET', '/tasks/:id/pushNotificationConfigs', async (r) =>
-    handler.listPushConfigs(
-      checked('ListTaskPushNotificationConfigsRequest', {
-        ...fromQuery(r.query as Record<string, unknown>, ['pageSize']),
-        taskId: params(r).id,
-      }),
-    ),
-  );
-  route('GET', '/tasks/:id/pushNotificationConfigs/:configId', async (r) =>
-    handler.getPushConfig(params(r).id as string, params(r).configId as string),
-  );
-  route('DELETE', '/tasks/:id/pushNotificationConfigs/:configId', async (r) => {
-    await handler.deletePushConfig(params(r).id as string, params(r).configId as string);
-    return {};
-  });
-  route('GET', '/extendedAgentCard', async () => handler.getExtendedCard());
+  const config = { a2aBinding: 'rest' };
+  app.route({ method: ['GET', 'POST', 'DELETE', 'PUT', 'PATCH'], url: `${prefix}/*`, config, handler: handle });
+  app.route({ method: ['GET', 'POST', 'DELETE', 'PUT', 'PATCH'], url: prefix, config, handler: handle });
 }
 
 /** The plugin. Register it on a fastify instance; it adds its routes and closes its tasks on `app.close()`. */
@@ -358,42 +521,67 @@ export const a2aServer: FastifyPluginAsync<A2AServerOptions> = async (app, optio
     validated ??= checked<AgentCard>('AgentCard', (options.card as () => AgentCard)(), 'card');
     return validated;
   };
+  const onError = (error: unknown, correlationId: string) => {
+    app.log.error({ correlationId, error: describeError(error) }, 'a2a: unexpected error');
+    options.onError?.(error, correlationId);
+  };
   const push =
     options.push || typeof options.card === 'function' || getCard().capabilities.pushNotifications
       ? {
           configs: options.push?.configs ?? new InMemoryPushConfigStore(),
           sender: options.push?.sender ?? new WebhookPushSender(),
+          ...(options.push?.maxConfigsPerTask !== undefined
+            ? { maxConfigsPerTask: options.push.maxConfigsPerTask }
+            : {}),
         }
       : undefined;
   const handler = new RequestHandler({
     card: getCard,
     executor: options.executor,
     store: options.store ?? new InMemoryTaskStore(),
+    onError,
     ...(options.extendedCard ? { extendedCard: options.extendedCard } : {}),
     ...(push ? { push } : {}),
     ...(options.maxBlockingMs !== undefined ? { maxBlockingMs: options.maxBlockingMs } : {}),
+    ...(options.maxQueuedEvents !== undefined ? { maxQueuedEvents: options.maxQueuedEvents } : {}),
   });
   const bodyLimit = options.bodyLimit ?? 1024 * 1024;
+  const maxDepth = options.maxDepth ?? DEFAULT_LIMITS.maxDepth;
   app.removeAllContentTypeParsers();
-  const json = app.getDefaultJsonParser('error', 'error');
-  // An empty body (e.g. POST /tasks/{id}:cancel from some clients) is an empty object, not a parse error.
+  // `__proto__` and `constructor.prototype` members are removed while parsing (never a prototype change).
+  const json = app.getDefaultJsonParser('remove', 'remove');
   app.addContentTypeParser(
     ['application/json', 'application/a2a+json'],
     { parseAs: 'string', bodyLimit },
-    (request, body, done) => (String(body).trim() === '' ? done(null, {}) : json(request, String(body), done)),
+    (request, body, done) => {
+      // An empty body (e.g. POST /tasks/{id}:cancel from some clients) is an empty object, not a parse error.
+      if (String(body).trim() === '') return done(null, {});
+      json(request, String(body), (error, value) => {
+        if (error) return done(error, undefined);
+        if (jsonDepth(value, maxDepth) > maxDepth) {
+          return done(new InvalidRequestError(`the request nests deeper than ${maxDepth} levels`), undefined);
+        }
+        done(null, value);
+      });
+    },
   );
   app.setErrorHandler((error, request, reply) => {
-    const e = asA2AError(error, options.onError);
-    const status = (error as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 413 : e.httpStatus;
     // Errors raised before the handler (body parsing, limits) answer in the route's binding, wherever it is mounted.
     const jsonRpc = (request.routeOptions.config as { a2aBinding?: string } | undefined)?.a2aBinding === 'jsonrpc';
-    return reply
-      .code(jsonRpc ? (status === 413 ? 413 : 200) : status)
-      .send(jsonRpc ? { jsonrpc: '2.0', id: null, error: e.toJsonRpc() } : e.toHttpBody());
+    const { error: e, status } = asA2AError(error, onError);
+    if (jsonRpc) {
+      return reply
+        .code(status === 413 || status === 415 ? status : 200)
+        .send({ jsonrpc: '2.0', id: null, error: e.toJsonRpc() });
+    }
+    return reply.code(status).type(restMediaType(request)).send(e.toHttpBody());
   });
   registerCard(app, getCard);
-  if (options.jsonRpcPath !== null) registerJsonRpc(app, options.jsonRpcPath ?? '/a2a/jsonrpc', handler, options);
-  if (options.restPath !== null) registerRest(app, options.restPath ?? '/a2a/rest', handler, options);
+  const run = operations(handler, options);
+  const trim = (path: string) => path.replace(/\/+$/, '');
+  if (options.jsonRpcPath !== null)
+    registerJsonRpc(app, trim(options.jsonRpcPath ?? '/a2a/jsonrpc'), run, options, onError);
+  if (options.restPath !== null) registerRest(app, trim(options.restPath ?? '/a2a/rest'), run, options, onError);
   app.addHook('onClose', async () => {
     await handler.close();
     await push?.sender.close();

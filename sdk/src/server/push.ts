@@ -8,33 +8,72 @@ import { Agent, type Dispatcher, request } from 'undici';
 import type { StreamResponse, TaskPushNotificationConfig } from '../a2a/model/index.js';
 import { isNonPublicAddress } from '../net/address-policy.js';
 import { guardedLookup } from '../net/fetch-text.js';
+import type { TaskScope } from './task-store.js';
 
+/** A stored push config: `taskId` and `id` are always set. */
+export type StoredPushConfig = TaskPushNotificationConfig & { readonly taskId: string; readonly id: string };
+
+/** What `save` did: created a config, replaced one with the same id, or refused it (the task has `maxPerTask`). */
+export type PushConfigSaveResult = 'created' | 'replaced' | 'limit';
+
+/**
+ * Where push configs live. Every call names the TaskScope of the task's owner; configs of one scope are invisible
+ * to every other (so one caller can never read or replace another's webhook, whatever id it picks). Each method
+ * may be a network round trip; `save` must count and insert atomically (e.g. one SQL transaction).
+ */
 export interface PushConfigStore {
-  save(config: TaskPushNotificationConfig): Promise<void>;
-  list(taskId: string): Promise<TaskPushNotificationConfig[]>;
-  /** True when a config was deleted. */
-  delete(taskId: string, id: string): Promise<boolean>;
+  /** Create or replace the config (scope, taskId, id); a new one beyond `maxPerTask` configs is refused. */
+  save(scope: TaskScope, config: StoredPushConfig, maxPerTask: number): Promise<PushConfigSaveResult>;
+  get(scope: TaskScope, taskId: string, id: string): Promise<StoredPushConfig | undefined>;
+  /** Configs of a task ordered by id, at most `limit`, only those with an id greater than `afterId`. */
+  list(scope: TaskScope, taskId: string, page?: { limit?: number; afterId?: string }): Promise<StoredPushConfig[]>;
+  /** True when a config was deleted; false when there was none (deleting is idempotent). */
+  delete(scope: TaskScope, taskId: string, id: string): Promise<boolean>;
 }
 
-export class InMemoryPushConfigStore implements PushConfigStore {
-  readonly #byTask = new Map<string, Map<string, TaskPushNotificationConfig>>();
+const pushKey = (scope: TaskScope, taskId: string) => `${scope.tenant}\u0000${scope.owner}\u0000${taskId}`;
 
-  async save(config: TaskPushNotificationConfig): Promise<void> {
-    const taskId = config.taskId as string;
-    let configs = this.#byTask.get(taskId);
+export class InMemoryPushConfigStore implements PushConfigStore {
+  readonly #byTask = new Map<string, Map<string, StoredPushConfig>>();
+
+  async save(scope: TaskScope, config: StoredPushConfig, maxPerTask: number): Promise<PushConfigSaveResult> {
+    const key = pushKey(scope, config.taskId);
+    let configs = this.#byTask.get(key);
     if (!configs) {
       configs = new Map();
-      this.#byTask.set(taskId, configs);
+      this.#byTask.set(key, configs);
     }
-    configs.set(config.id as string, structuredClone(config));
+    const replacing = configs.has(config.id);
+    if (!replacing && configs.size >= maxPerTask) return 'limit';
+    configs.set(config.id, structuredClone(config));
+    return replacing ? 'replaced' : 'created';
   }
 
-  async list(taskId: string): Promise<TaskPushNotificationConfig[]> {
-    return [...(this.#byTask.get(taskId)?.values() ?? [])].map((c) => structuredClone(c));
+  async get(scope: TaskScope, taskId: string, id: string): Promise<StoredPushConfig | undefined> {
+    const config = this.#byTask.get(pushKey(scope, taskId))?.get(id);
+    return config ? structuredClone(config) : undefined;
   }
 
-  async delete(taskId: string, id: string): Promise<boolean> {
-    return this.#byTask.get(taskId)?.delete(id) ?? false;
+  async list(
+    scope: TaskScope,
+    taskId: string,
+    page: { limit?: number; afterId?: string } = {},
+  ): Promise<StoredPushConfig[]> {
+    const all = [...(this.#byTask.get(pushKey(scope, taskId))?.values() ?? [])];
+    const after = page.afterId;
+    return all
+      .filter((c) => after === undefined || c.id > after)
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .slice(0, page.limit ?? Number.POSITIVE_INFINITY)
+      .map((c) => structuredClone(c));
+  }
+
+  async delete(scope: TaskScope, taskId: string, id: string): Promise<boolean> {
+    const key = pushKey(scope, taskId);
+    const configs = this.#byTask.get(key);
+    const deleted = configs?.delete(id) ?? false;
+    if (configs?.size === 0) this.#byTask.delete(key);
+    return deleted;
   }
 }
 
@@ -46,18 +85,27 @@ export interface PushSenderOptions {
   /** Attempts per delivery (default 3), with exponential backoff from `backoffMs` (default 200 ms). */
   readonly attempts?: number;
   readonly backoffMs?: number;
+  /** Most webhook requests in flight at once, over all tasks and hosts (default 64); the rest wait their turn. */
+  readonly maxConcurrent?: number;
+  /** Most connections per webhook origin in the shared pool (default 8). */
+  readonly connectionsPerOrigin?: number;
   /** Called when a delivery finally fails (never with the credentials). */
   readonly onError?: (error: Error, config: { taskId: string; url: string }) => void;
 }
 
 export interface PushSender {
-  notify(taskId: string, event: StreamResponse, configs: PushConfigStore): Promise<void>;
+  /** Why a webhook URL is refused (checked when a config is created or sent inline), or undefined when acceptable. */
+  refuse?(url: URL): string | undefined;
+  /** Deliver one event of a task to its webhooks (in the background; must not throw). */
+  notify(scope: TaskScope, taskId: string, event: StreamResponse, configs: PushConfigStore): Promise<void>;
   close(): Promise<void>;
 }
 
 export class WebhookPushSender implements PushSender {
   readonly #o: Required<Omit<PushSenderOptions, 'onError'>> & Pick<PushSenderOptions, 'onError'>;
   readonly #dispatcher: Dispatcher;
+  readonly #waiting: (() => void)[] = [];
+  #active = 0;
 
   constructor(options: PushSenderOptions = {}) {
     this.#o = {
@@ -65,13 +113,39 @@ export class WebhookPushSender implements PushSender {
       timeoutMs: options.timeoutMs ?? 10_000,
       attempts: options.attempts ?? 3,
       backoffMs: options.backoffMs ?? 200,
+      maxConcurrent: options.maxConcurrent ?? 64,
+      connectionsPerOrigin: options.connectionsPerOrigin ?? 8,
       onError: options.onError,
     };
-    this.#dispatcher = this.#o.allowPrivateNetworks ? new Agent() : new Agent({ connect: { lookup: guardedLookup } });
+    // One pooled dispatcher for every delivery: connections are reused and capped per origin.
+    const connections = this.#o.connectionsPerOrigin;
+    this.#dispatcher = this.#o.allowPrivateNetworks
+      ? new Agent({ connections })
+      : new Agent({ connections, connect: { lookup: guardedLookup } });
   }
 
-  async notify(taskId: string, event: StreamResponse, configs: PushConfigStore): Promise<void> {
-    const targets = await configs.list(taskId);
+  refuse(url: URL): string | undefined {
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'url must be http or https';
+    if (url.username || url.password) return 'url must not carry credentials (use authentication)';
+    if (!this.#o.allowPrivateNetworks && isNonPublicAddress(url.hostname)) {
+      return 'url names a private or loopback address';
+    }
+    return undefined;
+  }
+
+  /** Wait for one of the `maxConcurrent` delivery slots. */
+  async #acquire(): Promise<() => void> {
+    if (this.#active >= this.#o.maxConcurrent) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    else this.#active++;
+    return () => {
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#active--;
+    };
+  }
+
+  async notify(scope: TaskScope, taskId: string, event: StreamResponse, configs: PushConfigStore): Promise<void> {
+    const targets = await configs.list(scope, taskId);
     await Promise.all(targets.map((config) => this.#deliver(config, event)));
   }
 
@@ -89,14 +163,20 @@ export class WebhookPushSender implements PushSender {
         if (!this.#o.allowPrivateNetworks && isNonPublicAddress(url.hostname)) {
           throw new Error(`refusing webhook on a private or loopback address: ${url.host}`);
         }
-        const response = await request(url, {
-          method: 'POST',
-          headers,
-          body: JSON.stringify(event),
-          dispatcher: this.#dispatcher,
-          signal: AbortSignal.timeout(this.#o.timeoutMs),
-        });
-        await response.body.dump();
+        const release = await this.#acquire();
+        let response: Dispatcher.ResponseData;
+        try {
+          response = await request(url, {
+            method: 'POST',
+            headers,
+            body: JSON.stringify(event),
+            dispatcher: this.#dispatcher,
+            signal: AbortSignal.timeout(this.#o.timeoutMs),
+          });
+          await response.body.dump();
+        } finally {
+          release();
+        }
         if (response.statusCode >= 200 && response.statusCode < 300) return;
         lastError = new Error(`webhook answered HTTP ${response.statusCode}`);
         if (response.statusCode < 500 && response.statusCode !== 429) break; // client errors are not retried

@@ -1,10 +1,13 @@
 /**
  * The binding-independent core of the agent server: every A2A operation (A2A §3.1) over a TaskStore, with the task
  * lifecycle (states, history, cancellation, streaming, resubscription, push notifications) handled for the author.
+ * Every operation acts in the caller's scope (tenant + principal): other callers' tasks do not exist for it.
  */
 import { randomUUID } from 'node:crypto';
 import {
+  type A2AError,
   ExtendedAgentCardNotConfiguredError,
+  InternalError,
   InvalidParamsError,
   PushNotificationNotSupportedError,
   TaskNotCancelableError,
@@ -25,12 +28,21 @@ import {
   type Task,
   type TaskPushNotificationConfig,
   type TaskState,
-  TERMINAL_TASK_STATES,
 } from '../a2a/model/index.js';
+import { AuthenticationRequiredError, type Principal } from './auth.js';
 import { EventChannel } from './event-channel.js';
 import type { AgentExecutor, MessageInput, TaskEvents } from './executor.js';
-import type { PushConfigStore, PushSender } from './push.js';
-import { InvalidPageTokenError, type TaskStore } from './task-store.js';
+import type { PushConfigStore, PushSender, StoredPushConfig } from './push.js';
+import {
+  type AppendOptions,
+  EventsExpiredError,
+  InvalidPageTokenError,
+  isTerminal,
+  StoreFullError,
+  type TaskChange,
+  type TaskScope,
+  type TaskStore,
+} from './task-store.js';
 
 export interface RequestHandlerOptions {
   /** The card, or a function giving it (when it names the server's own URL, known only once listening). */
@@ -38,20 +50,45 @@ export interface RequestHandlerOptions {
   readonly executor: AgentExecutor;
   readonly store: TaskStore;
   readonly extendedCard?: AgentCard;
-  readonly push?: { readonly configs: PushConfigStore; readonly sender: PushSender };
+  readonly push?: {
+    readonly configs: PushConfigStore;
+    readonly sender: PushSender;
+    /** Most push configs per task (default 10). */
+    readonly maxConfigsPerTask?: number;
+  };
   /** Largest page of ListTasks (A2A: default 50, maximum 100). */
   readonly maxPageSize?: number;
   /** Longest a blocking SendMessage waits for a final state before answering with the task as it is (default 5 min). */
   readonly maxBlockingMs?: number;
+  /** Most events queued for one stream's reader before it is dropped as stalled (default 10 000). */
+  readonly maxQueuedEvents?: number;
+  /**
+   * Called with every unexpected error (executor exceptions, store failures) and its correlation id, which is the
+   * only thing the client sees. Default: nothing (the plugin passes a redacting logger).
+   */
+  readonly onError?: (error: unknown, correlationId: string) => void;
 }
 
 export interface CallContext {
   readonly extensions: readonly string[];
+  /** The authenticated caller. */
+  readonly principal: Principal;
+  /** The request's tenant ('' when none). */
+  readonly tenant: string;
   readonly signal?: AbortSignal;
 }
 
-const isFinal = (s: TaskState) => TERMINAL_TASK_STATES.includes(s) || INTERRUPTED_TASK_STATES.includes(s);
+/** A streamed event with its per-task sequence number (absent for a direct message reply). */
+export interface SequencedEvent {
+  readonly event: StreamResponse;
+  readonly seq?: number;
+}
+
+const isFinal = (s: TaskState) => isTerminal(s) || INTERRUPTED_TASK_STATES.includes(s);
 const now = () => new Date().toISOString();
+const scopeOf = (call: CallContext): TaskScope => ({ tenant: call.tenant, owner: call.principal.id });
+const runKey = (scope: TaskScope, id: string) => `${scope.tenant}\u0000${scope.owner}\u0000${id}`;
+const stateOf = (event: StreamResponse) => event.task?.status.state ?? event.statusUpdate?.status.state;
 
 /** Trim history to the last n messages (A2A §3.2.4); n = 0 removes it; undefined keeps all. */
 function withHistory(task: Task, historyLength: number | undefined): Task {
@@ -60,16 +97,26 @@ function withHistory(task: Task, historyLength: number | undefined): Task {
   return historyLength === 0 ? rest : { ...rest, history: history.slice(-historyLength) };
 }
 
-interface Running {
-  readonly channel: EventChannel<StreamResponse>;
+/** An InternalError that names only a correlation id; the detail goes to `onError`. */
+export function internalError(error: unknown, onError?: (error: unknown, correlationId: string) => void): A2AError {
+  const correlationId = randomUUID();
+  onError?.(error, correlationId);
+  return new InternalError(`internal error (correlation id ${correlationId})`, { metadata: { correlationId } });
+}
+
+interface Run {
+  readonly channel: EventChannel<SequencedEvent>;
   readonly abort: AbortController;
+  /** Serialises every change of the task made by this server (executor events and cancellation). */
+  chain: Promise<unknown>;
+  finished: boolean;
   /** Resolves when the executor has finished. */
   done: Promise<void>;
 }
 
 export class RequestHandler {
   readonly #o: RequestHandlerOptions;
-  readonly #running = new Map<string, Running>();
+  readonly #runs = new Map<string, Run>();
 
   constructor(options: RequestHandlerOptions) {
     this.#o = options;
@@ -83,42 +130,46 @@ export class RequestHandler {
     // Stop listening when the caller goes away or the blocking limit passes; the task itself keeps running.
     const limit = AbortSignal.timeout(this.#o.maxBlockingMs ?? 300_000);
     const signal = call.signal ? AbortSignal.any([call.signal, limit]) : limit;
-    const stream = await this.#start(request, { ...call, signal });
+    const started = await this.#start(request, { ...call, signal });
     const returnImmediately = request.configuration?.returnImmediately === true;
-    for await (const event of stream.events) {
+    for await (const { event } of started.events) {
       if (event.message) return { message: event.message };
       if (returnImmediately) break;
-      const state = event.task?.status.state ?? event.statusUpdate?.status.state;
+      const state = stateOf(event);
       if (state && isFinal(state)) break;
     }
-    const task = await this.#o.store.get(stream.taskId);
-    if (!task) throw new TaskNotFoundError(undefined, { metadata: { taskId: stream.taskId } });
-    return { task: withHistory(task, request.configuration?.historyLength) };
+    const record = await this.#o.store.get(scopeOf(call), started.taskId);
+    if (!record) throw new TaskNotFoundError(undefined, { metadata: { taskId: started.taskId } });
+    return { task: withHistory(record.task, request.configuration?.historyLength) };
   }
 
-  async *sendStreamingMessage(request: SendMessageRequest, call: CallContext): AsyncGenerator<StreamResponse> {
+  async *sendStreamingMessage(request: SendMessageRequest, call: CallContext): AsyncGenerator<SequencedEvent> {
     this.#requireStreaming();
-    const stream = await this.#start(request, call);
-    yield* stream.events;
+    const started = await this.#start(request, call);
+    yield* started.events;
   }
 
-  async getTask(id: string, historyLength: number | undefined): Promise<Task> {
-    const task = await this.#o.store.get(id);
-    if (!task) throw new TaskNotFoundError(undefined, { metadata: { taskId: id } });
-    return withHistory(task, historyLength);
+  async getTask(id: string, historyLength: number | undefined, call: CallContext): Promise<Task> {
+    const record = await this.#o.store.get(scopeOf(call), id, call.signal);
+    if (!record) throw new TaskNotFoundError(undefined, { metadata: { taskId: id } });
+    return withHistory(record.task, historyLength);
   }
 
-  async listTasks(request: ListTasksRequest): Promise<ListTasksResponse> {
+  async listTasks(request: ListTasksRequest, call: CallContext): Promise<ListTasksResponse> {
     const max = this.#o.maxPageSize ?? 100;
     const pageSize = Math.min(request.pageSize ?? 50, max);
     try {
-      const page = await this.#o.store.list({
-        pageSize,
-        ...(request.contextId !== undefined ? { contextId: request.contextId } : {}),
-        ...(request.status !== undefined ? { status: request.status } : {}),
-        ...(request.statusTimestampAfter !== undefined ? { statusTimestampAfter: request.statusTimestampAfter } : {}),
-        ...(request.pageToken ? { pageToken: request.pageToken } : {}),
-      });
+      const page = await this.#o.store.list(
+        scopeOf(call),
+        {
+          pageSize,
+          ...(request.contextId !== undefined ? { contextId: request.contextId } : {}),
+          ...(request.status !== undefined ? { status: request.status } : {}),
+          ...(request.statusTimestampAfter !== undefined ? { statusTimestampAfter: request.statusTimestampAfter } : {}),
+          ...(request.pageToken ? { pageToken: request.pageToken } : {}),
+        },
+        call.signal,
+      );
       const tasks = page.tasks.map((t) => {
         const trimmed = withHistory(t, request.historyLength);
         if (request.includeArtifacts) return trimmed;
@@ -132,100 +183,131 @@ export class RequestHandler {
     }
   }
 
-  async cancelTask(id: string): Promise<Task> {
-    const task = await this.#o.store.get(id);
-    if (!task) throw new TaskNotFoundError(undefined, { metadata: { taskId: id } });
-    if (TERMINAL_TASK_STATES.includes(task.status.state)) {
-      throw new TaskNotCancelableError(`task is ${task.status.state}`, { metadata: { taskId: id } });
+  /**
+   * Cancel a task: a CANCELED status appended through the task's update chain (after every change already queued),
+   * which the store refuses when the task is terminal, so a terminal state never changes.
+   */
+  async cancelTask(id: string, call: CallContext): Promise<Task> {
+    const scope = scopeOf(call);
+    const record = await this.#o.store.get(scope, id, call.signal);
+    if (!record) throw new TaskNotFoundError(undefined, { metadata: { taskId: id } });
+    const run = this.#runs.get(runKey(scope, id));
+    const status = { state: 'TASK_STATE_CANCELED' as const, timestamp: now() };
+    const event: StreamResponse = { statusUpdate: { taskId: id, contextId: record.task.contextId ?? '', status } };
+    const cancel = async () => {
+      const result = await this.#o.store.append(scope, id, { event });
+      if (!result.ok) return result;
+      this.#delivered(scope, id, run, { event, seq: result.seq });
+      if (run) this.#finish(scope, id, run);
+      return result;
+    };
+    const result = await (run ? this.#enqueue(run, cancel) : cancel());
+    if (!result.ok) {
+      if (result.reason === 'not-found') throw new TaskNotFoundError(undefined, { metadata: { taskId: id } });
+      throw new TaskNotCancelableError(`task is ${result.state}`, { metadata: { taskId: id } });
     }
-    const running = this.#running.get(id);
-    running?.abort.abort();
-    const canceled: Task = { ...task, status: { state: 'TASK_STATE_CANCELED', timestamp: now() } };
-    await this.#o.store.save(canceled);
-    this.#emit(
-      id,
-      running,
-      {
-        statusUpdate: { taskId: id, contextId: canceled.contextId ?? '', status: canceled.status },
-      },
-      canceled,
-    );
-    running?.channel.close();
-    return canceled;
+    run?.abort.abort();
+    return this.getTask(id, undefined, call);
   }
 
-  async *subscribeToTask(id: string, call: CallContext): AsyncGenerator<StreamResponse> {
+  /**
+   * The task's current state, then every later event — across runs: an interrupted task's stream stays open and
+   * delivers the run a follow-up message starts — until a terminal state. Snapshot and subscription are joined by
+   * the sequence number, so nothing is missed or duplicated. With `afterSeq` (SSE Last-Event-ID), no snapshot:
+   * exactly the events after it.
+   */
+  async *subscribeToTask(id: string, call: CallContext, afterSeq?: number): AsyncGenerator<SequencedEvent> {
     this.#requireStreaming();
-    const task = await this.#o.store.get(id);
-    if (!task) throw new TaskNotFoundError(undefined, { metadata: { taskId: id } });
-    if (TERMINAL_TASK_STATES.includes(task.status.state)) {
-      throw new UnsupportedOperationError(`task is ${task.status.state}; there is nothing to subscribe to`);
+    const scope = scopeOf(call);
+    const record = await this.#o.store.get(scope, id, call.signal);
+    if (!record) throw new TaskNotFoundError(undefined, { metadata: { taskId: id } });
+    const resuming = afterSeq !== undefined && afterSeq < record.seq;
+    if (isTerminal(record.task.status.state) && !resuming) {
+      throw new UnsupportedOperationError(`task is ${record.task.status.state}; there is nothing to subscribe to`);
     }
-    const running = this.#running.get(id);
-    const events = running?.channel.subscribe(call.signal);
-    yield { task };
-    if (events) yield* events;
+    let seq = afterSeq ?? record.seq;
+    if (afterSeq === undefined) yield { event: { task: record.task }, seq: record.seq };
+    for (;;) {
+      try {
+        for await (const stored of this.#o.store.subscribe(scope, id, seq, call.signal)) {
+          seq = stored.seq;
+          yield stored;
+          const state = stateOf(stored.event);
+          if (state && isTerminal(state)) return;
+        }
+        return;
+      } catch (error) {
+        if (!(error instanceof EventsExpiredError)) throw error;
+        // The missed events are gone: send the current task instead, then continue after it.
+        const latest = await this.#o.store.get(scope, id, call.signal);
+        if (!latest) return;
+        seq = latest.seq;
+        yield { event: { task: latest.task }, seq };
+        if (isTerminal(latest.task.status.state)) return;
+      }
+    }
   }
 
-  async createPushConfig(config: TaskPushNotificationConfig, taskId: string): Promise<TaskPushNotificationConfig> {
-    const push = this.#requirePush();
-    await this.getTask(taskId, 0);
-    let url: URL;
-    try {
-      url = new URL(config.url);
-    } catch {
-      throw new InvalidParamsError('url is not a valid URL');
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:')
-      throw new InvalidParamsError('url must be http or https');
-    const saved = { ...config, taskId, id: config.id || randomUUID() };
-    await push.configs.save(saved);
+  async createPushConfig(
+    config: TaskPushNotificationConfig,
+    taskId: string,
+    call: CallContext,
+  ): Promise<TaskPushNotificationConfig> {
+    this.#requirePush();
+    await this.getTask(taskId, 0, call);
+    const saved = this.#checkPushConfig(config, taskId);
+    await this.#savePushConfig(scopeOf(call), saved);
     return saved;
   }
 
-  async getPushConfig(taskId: string, id: string): Promise<TaskPushNotificationConfig> {
-    const configs = await this.#requirePush().configs.list(taskId);
-    const found = configs.find((c) => c.id === id);
+  async getPushConfig(taskId: string, id: string, call: CallContext): Promise<TaskPushNotificationConfig> {
+    const push = this.#requirePush();
+    await this.getTask(taskId, 0, call);
+    const found = await push.configs.get(scopeOf(call), taskId, id);
     if (!found)
       throw new TaskNotFoundError('push notification config not found', { metadata: { taskId, configId: id } });
     return found;
   }
 
-  /** A page of a task's push configs, ordered by id; the token is the last id of the previous page. */
+  /** A page of a task's push configs, ordered by id; the token names the last id of the previous page. */
   async listPushConfigs(
     request: ListTaskPushNotificationConfigsRequest,
+    call: CallContext,
   ): Promise<ListTaskPushNotificationConfigsResponse> {
     const push = this.#requirePush();
-    await this.getTask(request.taskId, 0);
-    const all = (await push.configs.list(request.taskId)).sort((a, b) => ((a.id ?? '') < (b.id ?? '') ? -1 : 1));
-    const after = request.pageToken ? Buffer.from(request.pageToken, 'base64url').toString('utf8') : undefined;
-    const rest = after === undefined ? all : all.filter((c) => (c.id ?? '') > after);
+    await this.getTask(request.taskId, 0, call);
+    const afterId = request.pageToken ? parsePushPageToken(request.pageToken) : undefined;
     const size = Math.min(request.pageSize || 100, 100);
-    const configs = rest.slice(0, size);
+    const page = await push.configs.list(scopeOf(call), request.taskId, {
+      limit: size + 1,
+      ...(afterId !== undefined ? { afterId } : {}),
+    });
+    const configs = page.slice(0, size);
     const last = configs[configs.length - 1];
-    const nextPageToken = rest.length > size && last?.id ? Buffer.from(last.id).toString('base64url') : '';
-    return { configs, nextPageToken };
+    return { configs, nextPageToken: page.length > size && last ? pushPageToken(last.id) : '' };
   }
 
-  async deletePushConfig(taskId: string, id: string): Promise<void> {
+  /** Idempotent (A2A §3.1.10): deleting a config that does not exist succeeds; a missing task is TaskNotFound. */
+  async deletePushConfig(taskId: string, id: string, call: CallContext): Promise<void> {
     const push = this.#requirePush();
-    if (!(await push.configs.delete(taskId, id))) {
-      throw new TaskNotFoundError('push notification config not found', { metadata: { taskId, configId: id } });
-    }
+    await this.getTask(taskId, 0, call);
+    await push.configs.delete(scopeOf(call), taskId, id);
   }
 
-  async getExtendedCard(): Promise<AgentCard> {
+  /** The extended card is for authenticated callers only (A2A §3.1.11). */
+  async getExtendedCard(call: CallContext): Promise<AgentCard> {
     if (this.card.capabilities.extendedAgentCard !== true)
       throw new UnsupportedOperationError('no extended agent card');
+    if (call.principal.scheme === 'anonymous') throw new AuthenticationRequiredError();
     if (!this.#o.extendedCard) throw new ExtendedAgentCardNotConfiguredError();
     return this.#o.extendedCard;
   }
 
   /** Abort every running task (server shutdown) and wait for the executors to return. */
   async close(): Promise<void> {
-    const running = [...this.#running.values()];
-    for (const r of running) r.abort.abort();
-    await Promise.allSettled(running.map((r) => r.done));
+    const runs = [...this.#runs.values()];
+    for (const r of runs) r.abort.abort();
+    await Promise.allSettled(runs.map((r) => r.done));
   }
 
   #requireStreaming(): void {
@@ -238,43 +320,104 @@ export class RequestHandler {
     return this.#o.push;
   }
 
-  #emit(taskId: string, running: Running | undefined, event: StreamResponse, task: Task | undefined): void {
-    running?.channel.publish(event);
-    // Delivery runs in the background; a failing store or sender must never become an unhandled rejection.
-    if (this.#o.push && task) this.#o.push.sender.notify(taskId, event, this.#o.push.configs).catch(() => undefined);
+  /** The same checks for CreateTaskPushNotificationConfig and inline configs of SendMessage. */
+  #checkPushConfig(config: TaskPushNotificationConfig, taskId: string): StoredPushConfig {
+    const push = this.#requirePush();
+    let url: URL;
+    try {
+      url = new URL(config.url);
+    } catch {
+      throw new InvalidParamsError('url is not a valid URL');
+    }
+    const refusal = push.sender.refuse?.(url);
+    if (refusal) throw new InvalidParamsError(refusal);
+    if (config.taskId && config.taskId !== taskId) throw new InvalidParamsError('taskId does not match the task');
+    return { ...config, taskId, id: config.id || randomUUID() };
   }
 
-  /** Validate the message against existing state, create or resume the task, and run the executor. */
+  async #savePushConfig(scope: TaskScope, config: StoredPushConfig): Promise<void> {
+    const push = this.#requirePush();
+    const max = push.maxConfigsPerTask ?? 10;
+    if ((await push.configs.save(scope, config, max)) === 'limit') {
+      throw new InvalidParamsError(`a task has at most ${max} push notification configs`);
+    }
+  }
+
+  #enqueue<T>(run: Run, work: () => Promise<T>): Promise<T> {
+    const next = run.chain.then(work);
+    run.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Hand a logged event to this run's stream and to the webhooks. */
+  #delivered(scope: TaskScope, taskId: string, run: Run | undefined, event: SequencedEvent): void {
+    run?.channel.publish(event);
+    const push = this.#o.push;
+    if (push) {
+      // Delivery runs in the background; a failing store or sender must never become an unhandled rejection.
+      push.sender
+        .notify(scope, taskId, event.event, push.configs)
+        .catch((error) => internalError(error, this.#o.onError));
+    }
+  }
+
+  #finish(scope: TaskScope, taskId: string, run: Run, error?: Error): void {
+    if (run.finished) return;
+    run.finished = true;
+    if (this.#runs.get(runKey(scope, taskId)) === run) this.#runs.delete(runKey(scope, taskId));
+    run.channel.close(error);
+  }
+
+  /** Check the message against existing state, create or resume the task, and run the executor. */
   async #start(request: SendMessageRequest, call: CallContext) {
+    const scope = scopeOf(call);
+    const store = this.#o.store;
     const message = request.message;
+    const inlinePush = request.configuration?.taskPushNotificationConfig;
     let existing: Task | undefined;
     if (message.taskId) {
-      existing = await this.#o.store.get(message.taskId);
+      existing = (await store.get(scope, message.taskId, call.signal))?.task;
       if (!existing) throw new TaskNotFoundError(undefined, { metadata: { taskId: message.taskId } });
-      if (TERMINAL_TASK_STATES.includes(existing.status.state)) {
+      if (isTerminal(existing.status.state)) {
         throw new UnsupportedOperationError(
           `task ${existing.id} is ${existing.status.state} and accepts no more messages`,
         );
       }
-      if (this.#running.has(existing.id)) throw new UnsupportedOperationError(`task ${existing.id} is still running`);
+      if (message.contextId && existing.contextId && message.contextId !== existing.contextId) {
+        throw new InvalidParamsError(`contextId ${message.contextId} does not match the task's context`);
+      }
     }
     const taskId = existing?.id ?? randomUUID();
     const contextId = existing?.contextId ?? message.contextId ?? randomUUID();
+    const pushConfig = inlinePush ? this.#checkPushConfig(inlinePush, taskId) : undefined;
     const userMessage: Message = { ...message, taskId, contextId };
-    const channel = new EventChannel<StreamResponse>();
-    const abort = new AbortController();
-    const running: Running = { channel, abort, done: Promise.resolve() };
-    const events = channel.subscribe(call.signal);
-    let task: Task | undefined = existing
-      ? { ...existing, history: [...(existing.history ?? []), userMessage] }
-      : undefined;
-    let finished = false;
-    let replied = false;
-    const store = this.#o.store;
-    const pushConfig = request.configuration?.taskPushNotificationConfig;
+    const run: Run = {
+      channel: new EventChannel<SequencedEvent>(),
+      abort: new AbortController(),
+      chain: Promise.resolve(),
+      finished: false,
+      done: Promise.resolve(),
+    };
+    const events = run.channel.subscribe(call.signal, { maxQueued: this.#o.maxQueuedEvents ?? 10_000 });
+    const key = runKey(scope, taskId);
 
-    const agentMessage = (input: MessageInput | undefined, inTask = true): Message | undefined => {
-      if (input === undefined) return undefined;
+    if (existing) {
+      // Resume atomically: only an interrupted task takes a follow-up, and only one follow-up at a time.
+      const status = { state: 'TASK_STATE_WORKING' as const, timestamp: now() };
+      const event: StreamResponse = { statusUpdate: { taskId, contextId, status } };
+      const result = await store.append(scope, taskId, { userMessage, event }, { ifStateIn: INTERRUPTED_TASK_STATES });
+      if (!result.ok) {
+        if (result.reason === 'not-found') throw new TaskNotFoundError(undefined, { metadata: { taskId } });
+        throw new UnsupportedOperationError(`task ${taskId} is ${result.state} and does not take a message now`);
+      }
+      if (pushConfig) await this.#savePushConfig(scope, pushConfig);
+      this.#runs.set(key, run);
+      this.#delivered(scope, taskId, run, { event, seq: result.seq });
+    }
+
+    let created = existing !== undefined;
+    let replied = false;
+    const agentMessage = (input: MessageInput, inTask = true): Message => {
       const base =
         typeof input === 'string' ? { parts: [{ text: input }] } : Array.isArray(input) ? { parts: input } : input;
       return {
@@ -285,105 +428,69 @@ export class RequestHandler {
         ...(inTask ? { taskId } : {}),
       } as Message;
     };
-    // Updates are applied in order: each waits for the previous save.
-    let chain = Promise.resolve();
-    const enqueue = (work: () => Promise<void>) => {
-      chain = chain.then(work).catch(() => undefined);
-      return chain;
+    const ensureTask = async () => {
+      if (created) return;
+      const task: Task = {
+        id: taskId,
+        contextId,
+        status: { state: 'TASK_STATE_SUBMITTED', timestamp: now() },
+        history: [userMessage],
+      };
+      const record = await store.create(scope, task);
+      created = true;
+      this.#runs.set(key, run);
+      if (pushConfig) await this.#savePushConfig(scope, pushConfig);
+      this.#delivered(scope, taskId, run, { event: { task: record.task }, seq: record.seq });
     };
-    const ensureTask = async (): Promise<Task> => {
-      if (!task) {
-        task = {
-          id: taskId,
-          contextId,
-          status: { state: 'TASK_STATE_SUBMITTED', timestamp: now() },
-          history: [userMessage],
-        };
-        await store.save(task);
-        this.#running.set(taskId, running);
-        if (pushConfig && this.#o.push) {
-          await this.#o.push.configs.save({ ...pushConfig, taskId, id: pushConfig.id || randomUUID() });
+    /** Apply one change in order; a refused change (task now terminal, evicted) ends the run. */
+    const change = (build: () => TaskChange, options?: AppendOptions) =>
+      void this.#enqueue(run, async () => {
+        if (run.finished || run.abort.signal.aborted) return;
+        await ensureTask();
+        const c = build();
+        const result = await store.append(scope, taskId, c, options);
+        if (!result.ok) {
+          this.#finish(scope, taskId, run);
+          run.abort.abort();
+          return;
         }
-        this.#emit(taskId, running, { task }, task);
-      }
-      return task;
-    };
+        if (c.event) this.#delivered(scope, taskId, run, { event: c.event, seq: result.seq });
+        if (isFinal(result.state)) this.#finish(scope, taskId, run);
+      }).catch((error) => this.#failRun(scope, taskId, run, error));
     const setStatus = (state: TaskState, input?: MessageInput) =>
-      enqueue(async () => {
-        if (finished || abort.signal.aborted) return;
-        const current = await ensureTask();
-        const status = {
-          state,
-          timestamp: now(),
-          ...(agentMessage(input) ? { message: agentMessage(input) as Message } : {}),
-        };
-        task = {
-          ...current,
-          status,
-          history: status.message ? [...(current.history ?? []), status.message] : (current.history ?? []),
-        };
-        await store.save(task);
-        this.#emit(taskId, running, { statusUpdate: { taskId, contextId, status } }, task);
-        if (isFinal(state)) {
-          finished = true;
-          this.#running.delete(taskId);
-          channel.close();
-        }
+      change(() => {
+        const status = { state, timestamp: now(), ...(input !== undefined ? { message: agentMessage(input) } : {}) };
+        return { event: { statusUpdate: { taskId, contextId, status } } };
       });
     const sink: TaskEvents = {
       reply: (input) => {
-        if (task || replied || finished) return;
+        if (created || replied || run.finished) return;
         replied = true;
-        finished = true;
-        channel.publish({ message: agentMessage(input, existing !== undefined) as Message });
-        channel.close();
+        run.channel.publish({ event: { message: agentMessage(input, existing !== undefined) } });
+        this.#finish(scope, taskId, run);
       },
-      working: (input) => void setStatus('TASK_STATE_WORKING', input),
-      inputRequired: (input) => void setStatus('TASK_STATE_INPUT_REQUIRED', input),
-      authRequired: (input) => void setStatus('TASK_STATE_AUTH_REQUIRED', input),
-      complete: (input) => void setStatus('TASK_STATE_COMPLETED', input),
-      fail: (input) => void setStatus('TASK_STATE_FAILED', input),
-      reject: (input) => void setStatus('TASK_STATE_REJECTED', input),
+      working: (input) => setStatus('TASK_STATE_WORKING', input),
+      inputRequired: (input) => setStatus('TASK_STATE_INPUT_REQUIRED', input),
+      authRequired: (input) => setStatus('TASK_STATE_AUTH_REQUIRED', input),
+      complete: (input) => setStatus('TASK_STATE_COMPLETED', input),
+      fail: (input) => setStatus('TASK_STATE_FAILED', input),
+      reject: (input) => setStatus('TASK_STATE_REJECTED', input),
       artifact: (artifact, options = {}) =>
-        void enqueue(async () => {
-          if (finished || abort.signal.aborted) return;
-          const current = await ensureTask();
-          const artifacts = [...(current.artifacts ?? [])];
-          const i = artifacts.findIndex((a) => a.artifactId === artifact.artifactId);
-          if (i >= 0 && options.append) {
-            const prior = artifacts[i] as typeof artifact;
-            artifacts[i] = { ...prior, parts: [...prior.parts, ...artifact.parts] };
-          } else if (i >= 0) artifacts[i] = artifact;
-          else artifacts.push(artifact);
-          task = { ...current, artifacts };
-          await store.save(task);
-          this.#emit(
-            taskId,
-            running,
-            {
-              artifactUpdate: {
-                taskId,
-                contextId,
-                artifact,
-                ...(options.append ? { append: true } : {}),
-                ...(options.lastChunk ? { lastChunk: true } : {}),
-              },
+        change(() => ({
+          event: {
+            artifactUpdate: {
+              taskId,
+              contextId,
+              artifact,
+              ...(options.append ? { append: true } : {}),
+              ...(options.lastChunk ? { lastChunk: true } : {}),
             },
-            task,
-          );
-        }),
-      metadata: (values) =>
-        void enqueue(async () => {
-          const current = await ensureTask();
-          task = { ...current, metadata: { ...current.metadata, ...values } };
-          await store.save(task);
-        }),
+          },
+        })),
+      metadata: (values) => change(() => ({ metadata: values })),
     };
-    if (existing) {
-      this.#running.set(taskId, running);
-      await store.save(task as Task);
-    }
-    running.done = (async () => {
+    run.done = (async () => {
+      let failure: unknown;
       try {
         await this.#o.executor.execute(
           {
@@ -392,27 +499,49 @@ export class RequestHandler {
             taskId,
             contextId,
             extensions: call.extensions,
-            signal: abort.signal,
+            principal: call.principal,
+            tenant: call.tenant,
+            signal: run.abort.signal,
           },
           sink,
         );
-        await chain;
-        if (!finished && !abort.signal.aborted) await setStatus('TASK_STATE_COMPLETED');
       } catch (error) {
-        await chain;
-        if (!finished && !abort.signal.aborted) {
-          await setStatus(
-            'TASK_STATE_FAILED',
-            `agent error: ${error instanceof Error ? error.message : String(error)}`,
-          );
-        }
-      } finally {
-        if (!finished) {
-          this.#running.delete(taskId);
-          channel.close();
-        }
+        failure = error;
       }
-    })();
+      await run.chain;
+      if (run.finished || run.abort.signal.aborted) return;
+      if (failure === undefined) return setStatus('TASK_STATE_COMPLETED');
+      // The client learns only a correlation id; the detail goes to onError (logged redacted by the plugin).
+      const reported = internalError(failure, this.#o.onError);
+      setStatus('TASK_STATE_FAILED', `the agent failed: ${reported.message}`);
+    })().then(
+      () => run.chain,
+      (error) => this.#failRun(scope, taskId, run, error),
+    ) as Promise<void>;
     return { taskId, events };
   }
+
+  /** A store failure ends the run with an InternalError on its stream: never swallowed, never a lost task. */
+  #failRun(scope: TaskScope, taskId: string, run: Run, error: unknown): void {
+    const reported =
+      error instanceof StoreFullError
+        ? new InternalError('the agent has no room for more tasks; retry later')
+        : internalError(error, this.#o.onError);
+    run.abort.abort();
+    this.#finish(scope, taskId, run, reported);
+  }
+}
+
+const pushPageToken = (id: string) => Buffer.from(JSON.stringify(['pc', id])).toString('base64url');
+
+function parsePushPageToken(token: string): string {
+  try {
+    const value = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && value.length === 2 && value[0] === 'pc' && typeof value[1] === 'string') {
+      return value[1];
+    }
+  } catch {
+    // fall through
+  }
+  throw new InvalidParamsError('invalid pageToken');
 }

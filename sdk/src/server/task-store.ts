@@ -1,5 +1,26 @@
-/** Where an agent server keeps its tasks: an interface, and the in-memory default (A2A §3.1.3–§3.1.4). */
-import type { Task, TaskState } from '../a2a/model/index.js';
+/**
+ * Where an agent server keeps its tasks (A2A §3.1.3–§3.1.6): the TaskStore interface, the rules every
+ * implementation follows, and the bounded in-memory default.
+ *
+ * Every method may be a network round trip (e.g. PostgreSQL). The contract is built so that it maps onto SQL:
+ * - scope: every call names a TaskScope (tenant + owner); a task is visible only in the scope that created it, and
+ *   a task of another scope is reported exactly as a missing one (A2A §13.3: never reveal its existence);
+ * - an event log: every change that clients may observe is a StreamResponse with a per-task sequence number
+ *   (1, 2, 3, … strictly increasing); `subscribe(afterSeq)` yields every event after a sequence number, then the
+ *   live ones, so a `get` (which returns the task with the sequence number of its last event) followed by
+ *   `subscribe(seq)` misses nothing and duplicates nothing;
+ * - atomic, conditional appends: a task in a terminal state never changes (appends to it are refused), and an
+ *   append may require the current state to be one of a set (e.g. resuming an interrupted task).
+ */
+import type { Artifact, Message, StreamResponse, Task, TaskState } from '../a2a/model/index.js';
+import { TERMINAL_TASK_STATES } from '../a2a/model/index.js';
+import { EventChannel } from './event-channel.js';
+
+/** Who a store operation acts for: `tenant` ('' when none) and `owner` (the authenticated Principal's id). */
+export interface TaskScope {
+  readonly tenant: string;
+  readonly owner: string;
+}
 
 export interface TaskQuery {
   readonly contextId?: string;
@@ -17,16 +38,118 @@ export interface TaskPage {
   readonly totalSize: number;
 }
 
+/** A task with the sequence number of the last event applied to it. */
+export interface TaskRecord {
+  readonly task: Task;
+  readonly seq: number;
+}
+
+/** One logged event of a task. */
+export interface StoredEvent {
+  readonly seq: number;
+  readonly event: StreamResponse;
+}
+
+/**
+ * A change to a stored task, applied in this order: `userMessage` appended to the history (a client's follow-up),
+ * `metadata` merged into the task's metadata, then `event` (a statusUpdate, artifactUpdate or message) applied with
+ * `applyTaskEvent` and logged with the next sequence number. Only the event is logged and published: a change
+ * without one keeps the task's sequence number.
+ */
+export interface TaskChange {
+  readonly event?: StreamResponse;
+  readonly userMessage?: Message;
+  readonly metadata?: Readonly<Record<string, unknown>>;
+}
+
+export interface AppendOptions {
+  /** Apply only when the task's current state is one of these; otherwise the result is `{ ok: false, reason: 'state' }`. */
+  readonly ifStateIn?: readonly TaskState[];
+}
+
+export type AppendResult =
+  | { readonly ok: true; readonly seq: number; readonly state: TaskState }
+  | { readonly ok: false; readonly reason: 'not-found' }
+  | { readonly ok: false; readonly reason: 'terminal' | 'state'; readonly state: TaskState };
+
 export interface TaskStore {
-  get(id: string, signal?: AbortSignal): Promise<Task | undefined>;
-  save(task: Task, signal?: AbortSignal): Promise<void>;
-  /** Tasks by status timestamp, most recent first (A2A §3.1.4), with an opaque cursor. */
-  list(query: TaskQuery, signal?: AbortSignal): Promise<TaskPage>;
+  /** Store a new task; its `{ task }` event gets sequence number 1. Throws TaskExistsError when the id is taken. */
+  create(scope: TaskScope, task: Task, signal?: AbortSignal): Promise<TaskRecord>;
+  /** The task and its last sequence number; undefined when missing, evicted or in another scope. */
+  get(scope: TaskScope, id: string, signal?: AbortSignal): Promise<TaskRecord | undefined>;
+  /**
+   * Atomically: check the task exists in scope, is not terminal, and (with `ifStateIn`) is in one of the given
+   * states; apply the change; log an event with the next sequence number; publish it to subscribers. Refused
+   * appends change nothing. The result carries the task's state after the change.
+   */
+  append(scope: TaskScope, id: string, change: TaskChange, options?: AppendOptions): Promise<AppendResult>;
+  /** Tasks of the scope by status timestamp, most recent first (A2A §3.1.4), with an opaque cursor. */
+  list(scope: TaskScope, query: TaskQuery, signal?: AbortSignal): Promise<TaskPage>;
+  /**
+   * Every event of the task with a sequence number greater than `afterSeq`, in order, then live events as they are
+   * appended, until `signal` aborts or the consumer stops. Throws EventsExpiredError (at once or when iterated)
+   * when events after `afterSeq` are no longer kept; TaskNotFoundError-free: a missing task yields nothing and ends.
+   */
+  subscribe(scope: TaskScope, id: string, afterSeq: number, signal?: AbortSignal): AsyncIterable<StoredEvent>;
 }
 
 /** Raised for a page token the store did not issue. */
 export class InvalidPageTokenError extends Error {
   override readonly name = 'InvalidPageTokenError';
+}
+
+/** Raised by `create` when the task id exists. */
+export class TaskExistsError extends Error {
+  override readonly name = 'TaskExistsError';
+}
+
+/** Raised by `subscribe` when the events after the requested sequence number are no longer kept. */
+export class EventsExpiredError extends Error {
+  override readonly name = 'EventsExpiredError';
+}
+
+/** Raised by `create` when the store is full of tasks it may not evict. */
+export class StoreFullError extends Error {
+  override readonly name = 'StoreFullError';
+}
+
+export const isTerminal = (state: TaskState) => TERMINAL_TASK_STATES.includes(state);
+
+/** The task's history, created when absent. */
+function historyOf(task: Task): Message[] {
+  if (!task.history) task.history = [];
+  return task.history;
+}
+
+function applyArtifact(task: Task, artifact: Artifact, append: boolean): void {
+  if (!task.artifacts) task.artifacts = [];
+  const artifacts = task.artifacts;
+  const i = artifacts.findIndex((a) => a.artifactId === artifact.artifactId);
+  const prior = i >= 0 ? artifacts[i] : undefined;
+  if (prior && append) {
+    for (const part of artifact.parts) prior.parts.push(part);
+    if (artifact.metadata) prior.metadata = { ...prior.metadata, ...artifact.metadata };
+  } else if (prior) artifacts[i] = { ...artifact, parts: [...artifact.parts] };
+  else artifacts.push({ ...artifact, parts: [...artifact.parts] });
+}
+
+/**
+ * Fold one event into a task, IN PLACE (the store owns the task): a status update sets the status and appends its
+ * message to the history; an artifact update adds, replaces or (with `append`) extends an artifact; a message is
+ * appended to the history; a `task` event replaces the whole task. Cost is linear in the event, not the task.
+ */
+export function applyTaskEvent(task: Task, event: StreamResponse): Task {
+  if (event.statusUpdate) {
+    task.status = event.statusUpdate.status;
+    if (event.statusUpdate.status.message) historyOf(task).push(event.statusUpdate.status.message);
+  } else if (event.artifactUpdate) {
+    applyArtifact(task, event.artifactUpdate.artifact, event.artifactUpdate.append === true);
+  } else if (event.message) {
+    historyOf(task).push(event.message as Message);
+  } else if (event.task) {
+    Object.assign(task, event.task);
+  }
+  return task;
 }
 
 const cursorOf = (t: Task) => Buffer.from(JSON.stringify([t.status.timestamp ?? '', t.id])).toString('base64url');
@@ -50,28 +173,133 @@ const newestFirst = (a: Task, b: Task) => {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 };
 
-/** Keeps tasks in a Map; copies on the way in and out so callers cannot mutate stored state. */
+export interface InMemoryTaskStoreOptions {
+  /** Most tasks kept (default 10 000). */
+  readonly maxTasks?: number;
+  /** Most bytes kept, counted as the serialised JSON written (default 256 MiB). */
+  readonly maxBytes?: number;
+  /** Terminal tasks are dropped this long after their last change (default 1 hour). */
+  readonly terminalTtlMs?: number;
+  /** Events kept per task for resumption (default 1 000); older ones answer EventsExpiredError. */
+  readonly maxEventsPerTask?: number;
+  /** Clock (for tests). */
+  readonly now?: () => number;
+}
+
+interface Entry {
+  readonly key: string;
+  readonly scope: TaskScope;
+  readonly task: Task;
+  seq: number;
+  bytes: number;
+  touched: number;
+  /** The last `maxEventsPerTask` events; `log[0].seq` is the oldest kept. */
+  readonly log: StoredEvent[];
+  logBytes: number[];
+  readonly live: EventChannel<StoredEvent>;
+}
+
+const sizeOf = (value: unknown) => JSON.stringify(value).length;
+const keyOf = (scope: TaskScope, id: string) => `${scope.tenant}\u0000${scope.owner}\u0000${id}`;
+
+/**
+ * The default store: tasks in a Map, bounded by count and bytes (least recently used first, terminal tasks expire
+ * after a TTL). Tasks are copied in and out (callers cannot mutate stored state) and changed in place, so an
+ * append costs time proportional to the change, never to the task.
+ */
 export class InMemoryTaskStore implements TaskStore {
-  readonly #tasks = new Map<string, Task>();
+  readonly #entries = new Map<string, Entry>(); // insertion order = least recently used first
+  readonly #maxTasks: number;
+  readonly #maxBytes: number;
+  readonly #ttl: number;
+  readonly #maxEvents: number;
+  readonly #now: () => number;
+  #bytes = 0;
 
-  async get(id: string): Promise<Task | undefined> {
-    const task = this.#tasks.get(id);
-    return task ? structuredClone(task) : undefined;
+  constructor(options: InMemoryTaskStoreOptions = {}) {
+    this.#maxTasks = options.maxTasks ?? 10_000;
+    this.#maxBytes = options.maxBytes ?? 256 * 1024 * 1024;
+    this.#ttl = options.terminalTtlMs ?? 60 * 60 * 1000;
+    this.#maxEvents = options.maxEventsPerTask ?? 1000;
+    this.#now = options.now ?? Date.now;
   }
 
-  async save(task: Task): Promise<void> {
-    this.#tasks.set(task.id, structuredClone(task));
+  /** Current size: tasks and (approximate) bytes. */
+  get stats(): { tasks: number; bytes: number } {
+    return { tasks: this.#entries.size, bytes: this.#bytes };
   }
 
-  async list(query: TaskQuery): Promise<TaskPage> {
-    const matching = [...this.#tasks.values()]
-      .filter(
-        (t) =>
-          (query.contextId === undefined || t.contextId === query.contextId) &&
-          (query.status === undefined || t.status.state === query.status) &&
-          (query.statusTimestampAfter === undefined || (t.status.timestamp ?? '') > query.statusTimestampAfter),
-      )
-      .sort(newestFirst);
+  async create(scope: TaskScope, task: Task): Promise<TaskRecord> {
+    const key = keyOf(scope, task.id);
+    if (this.#entries.has(key)) throw new TaskExistsError(`task ${task.id} exists`);
+    const stored = structuredClone(task);
+    const event: StoredEvent = { seq: 1, event: { task: structuredClone(task) } };
+    const bytes = sizeOf(task);
+    const entry: Entry = {
+      key,
+      scope,
+      task: stored,
+      seq: 1,
+      bytes: bytes * 2,
+      touched: this.#now(),
+      log: [event],
+      logBytes: [bytes],
+      live: new EventChannel(),
+    };
+    this.#entries.set(key, entry);
+    this.#bytes += entry.bytes;
+    this.#evict(entry);
+    return { task: structuredClone(stored), seq: 1 };
+  }
+
+  async get(scope: TaskScope, id: string): Promise<TaskRecord | undefined> {
+    const entry = this.#find(scope, id);
+    return entry ? { task: structuredClone(entry.task), seq: entry.seq } : undefined;
+  }
+
+  async append(scope: TaskScope, id: string, change: TaskChange, options: AppendOptions = {}): Promise<AppendResult> {
+    const entry = this.#find(scope, id);
+    if (!entry) return { ok: false, reason: 'not-found' };
+    const state = entry.task.status.state;
+    if (isTerminal(state)) return { ok: false, reason: 'terminal', state };
+    if (options.ifStateIn && !options.ifStateIn.includes(state)) return { ok: false, reason: 'state', state };
+    if (change.userMessage) historyOf(entry.task).push(structuredClone(change.userMessage));
+    if (change.metadata) entry.task.metadata = { ...entry.task.metadata, ...structuredClone(change.metadata) };
+    const written = sizeOf(change);
+    if (!change.event) {
+      this.#grow(entry, written);
+      return { ok: true, seq: entry.seq, state };
+    }
+    const event = structuredClone(change.event);
+    applyTaskEvent(entry.task, structuredClone(event));
+    const stored: StoredEvent = { seq: ++entry.seq, event };
+    entry.log.push(stored);
+    entry.logBytes.push(written);
+    this.#grow(entry, written * 2);
+    if (entry.log.length > this.#maxEvents) {
+      entry.log.shift();
+      this.#grow(entry, -(entry.logBytes.shift() as number));
+    }
+    entry.live.publish(stored);
+    const after = entry.task.status.state;
+    if (isTerminal(after)) entry.live.close();
+    this.#evict(entry);
+    return { ok: true, seq: stored.seq, state: after };
+  }
+
+  async list(scope: TaskScope, query: TaskQuery): Promise<TaskPage> {
+    this.#expire();
+    const matching: Task[] = [];
+    for (const e of this.#entries.values()) {
+      const t = e.task;
+      if (e.scope.tenant !== scope.tenant || e.scope.owner !== scope.owner) continue;
+      if (query.contextId !== undefined && t.contextId !== query.contextId) continue;
+      if (query.status !== undefined && t.status.state !== query.status) continue;
+      if (query.statusTimestampAfter !== undefined && (t.status.timestamp ?? '') <= query.statusTimestampAfter)
+        continue;
+      matching.push(t);
+    }
+    matching.sort(newestFirst);
     let start = 0;
     if (query.pageToken) {
       const [timestamp, id] = parseCursor(query.pageToken);
@@ -87,5 +315,73 @@ export class InMemoryTaskStore implements TaskStore {
       nextPageToken: more && last ? cursorOf(last) : '',
       totalSize: matching.length,
     };
+  }
+
+  async *subscribe(scope: TaskScope, id: string, afterSeq: number, signal?: AbortSignal): AsyncIterable<StoredEvent> {
+    const entry = this.#find(scope, id);
+    if (!entry) return;
+    const oldest = entry.log[0]?.seq ?? entry.seq + 1;
+    if (afterSeq + 1 < oldest && afterSeq < entry.seq) {
+      throw new EventsExpiredError(`events after ${afterSeq} of task ${id} are no longer kept`);
+    }
+    // Copy the backlog and subscribe in the same synchronous step: nothing can be appended in between.
+    const backlog = entry.log.filter((e) => e.seq > afterSeq);
+    const live = entry.live.subscribe(signal);
+    try {
+      for (const e of backlog) yield structuredClone(e);
+      for await (const e of live) if (e.seq > afterSeq) yield structuredClone(e);
+    } finally {
+      await live.return?.();
+    }
+  }
+
+  #find(scope: TaskScope, id: string): Entry | undefined {
+    const key = keyOf(scope, id);
+    const entry = this.#entries.get(key);
+    if (!entry) return undefined;
+    if (isTerminal(entry.task.status.state) && this.#now() - entry.touched > this.#ttl) {
+      this.#drop(entry);
+      return undefined;
+    }
+    // Most recently used last.
+    this.#entries.delete(key);
+    this.#entries.set(key, entry);
+    entry.touched = this.#now();
+    return entry;
+  }
+
+  #grow(entry: Entry, bytes: number): void {
+    entry.bytes += bytes;
+    this.#bytes += bytes;
+  }
+
+  #drop(entry: Entry): void {
+    this.#entries.delete(entry.key);
+    this.#bytes -= entry.bytes;
+    entry.live.close();
+  }
+
+  #expire(): void {
+    const now = this.#now();
+    for (const e of [...this.#entries.values()]) {
+      if (isTerminal(e.task.status.state) && now - e.touched > this.#ttl) this.#drop(e);
+    }
+  }
+
+  /** Evict least recently used tasks (never `keep`, the one just written) until within bounds. */
+  #evict(keep: Entry): void {
+    if (this.#entries.size <= this.#maxTasks && this.#bytes <= this.#maxBytes) return;
+    this.#expire();
+    for (const e of this.#entries.values()) {
+      if (this.#entries.size <= this.#maxTasks && this.#bytes <= this.#maxBytes) return;
+      if (e !== keep) this.#drop(e);
+    }
+    if (this.#bytes > this.#maxBytes && keep.log.length > 1) {
+      // A single task larger than the budget keeps its state but not its event log.
+      const dropped = keep.logBytes.reduce((a, b) => a + b, 0);
+      keep.log.length = 0;
+      keep.logBytes = [];
+      this.#grow(keep, -dropped);
+    }
   }
 }
