@@ -23,9 +23,10 @@ export interface AuthConfig {
   };
 }
 
-export interface Principal {
-  /** The caller's id: the tenant its tasks belong to. */
+export interface Caller {
+  /** The caller's id: its tasks belong to it (the SDK server's Principal id). */
   readonly id: string;
+  readonly scheme: 'api-key' | 'jwt';
   readonly admin: boolean;
 }
 
@@ -54,7 +55,7 @@ export class Authenticator {
   }
 
   /** The principal for these headers, or undefined when they carry no valid credential. */
-  async authenticate(headers: Readonly<Record<string, string | string[] | undefined>>): Promise<Principal | undefined> {
+  async authenticate(headers: Readonly<Record<string, string | string[] | undefined>>): Promise<Caller | undefined> {
     const apiKey = headers['x-api-key'];
     const authorization = headers.authorization;
     const bearer =
@@ -64,14 +65,14 @@ export class Authenticator {
     const key = typeof apiKey === 'string' ? apiKey : bearer;
     if (!key) return undefined;
     const d = digest(key);
-    if (this.#admin.some((k) => timingSafeEqual(k, d))) return { id: 'admin', admin: true };
+    if (this.#admin.some((k) => timingSafeEqual(k, d))) return { id: 'admin', scheme: 'api-key', admin: true };
     const client = this.#clients.find((c) => timingSafeEqual(c.key, d));
-    if (client) return { id: client.name, admin: false };
+    if (client) return { id: client.name, scheme: 'api-key', admin: false };
     if (bearer && this.#jwtKey && bearer.split('.').length === 3) return this.#verifyJwt(bearer);
     return undefined;
   }
 
-  async #verifyJwt(token: string): Promise<Principal | undefined> {
+  async #verifyJwt(token: string): Promise<Caller | undefined> {
     const jwt = this.#config.jwt ?? {};
     try {
       const options = {
@@ -84,7 +85,7 @@ export class Authenticator {
           : await jwtVerify(token, this.#jwtKey as JWTVerifyGetKey, options);
       if (typeof payload.sub !== 'string' || payload.sub === '') return undefined;
       const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ') : [];
-      return { id: `jwt:${payload.sub}`, admin: scopes.includes(jwt.adminScope ?? 'rightsize:admin') };
+      return { id: `jwt:${payload.sub}`, scheme: 'jwt', admin: scopes.includes(jwt.adminScope ?? 'rightsize:admin') };
     } catch {
       return undefined;
     }

@@ -72,6 +72,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
     throw error;
   }
   const store = new BrokerStore(db);
+  await store.tasks.start();
   const state = await store.learnedState<RoutingState>(LEARNED_STATE);
   const routing =
     options.routing?.(state) ??
@@ -143,8 +144,14 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
       card,
       executor,
       store: store.tasks,
+      push: { configs: store.pushConfigs },
+      authenticate: async (request) => {
+        const caller = await auth.authenticate(request.headers);
+        return caller ? { id: caller.id, scheme: caller.scheme } : undefined;
+      },
+      allowAnonymous: !authenticated,
       bodyLimit: options.bodyLimit ?? 1024 * 1024,
-      onError: (error) => app.log.error({ err: error }, 'A2A handler failed'),
+      onError: (error, correlationId) => app.log.error({ err: error, correlationId }, 'A2A handler failed'),
     });
   });
   await app.register(async (scope) => registryRoutes(scope, { registry, routing, learner, auth }), {
@@ -172,6 +179,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
       registry.stop();
       await app.close();
       await clients.close();
+      await store.tasks.stop();
       await db.close();
     },
   };

@@ -95,9 +95,9 @@ export class RoutingExecutor implements AgentExecutor {
 
   async execute(context: ExecutionContext, events: TaskEvents): Promise<void> {
     const pending = this.#o.pending.take(context.message.messageId);
-    const owner = pending?.owner ?? '';
+    const owner = context.principal.id;
     const streaming = pending?.streaming ?? true;
-    await this.#o.learner.feedbackFromMessage(context.message);
+    await this.#o.learner.feedbackFromMessage(context.message, owner);
     const relay = new Relay(events);
     if (context.task) {
       const route = await this.#o.store.route(context.taskId);
@@ -113,7 +113,7 @@ export class RoutingExecutor implements AgentExecutor {
       );
       return;
     }
-    const held = context.message.contextId ? await this.#o.store.contextRoute(context.contextId) : undefined;
+    const held = context.message.contextId ? await this.#o.store.contextRoute(owner, context.contextId) : undefined;
     if (held && this.#o.registry.card(held.agentId)) {
       await this.#forwardFollowUp(context, relay, held.agentId, undefined, held.downstreamContextId, owner, streaming);
       return;

@@ -43,14 +43,14 @@ export class Learner {
    * Client feedback on a task (POST /feedback, or on a later message): an outcome for the agent that answered, with
    * the measured complexity when given. False when the broker routed no such task.
    */
-  async feedback(feedback: Feedback): Promise<boolean> {
+  async feedback(feedback: Feedback, owner: string): Promise<boolean> {
     const found = await this.store.decisionForTask(feedback.taskId);
     const route = await this.store.route(feedback.taskId);
-    if (!found || !route) return false;
+    if (!found || !route || route.owner !== owner) return false;
     const { decision, domain } = found;
     const complexity = feedback.measuredComplexity ?? decision.complexity.value;
-    const task = await this.store.tasks.get(feedback.taskId);
-    const text = task?.history?.[0]?.parts.map((p) => ('text' in p ? p.text : '')).join('\n') ?? '';
+    const first = await this.store.firstMessage(feedback.taskId);
+    const text = first?.parts.map((p) => ('text' in p ? p.text : '')).join('\n') ?? '';
     if (feedback.measuredComplexity !== undefined && text) this.routing.learnComplexity(text, domain, complexity);
     await this.observe({
       taskId: feedback.taskId,
@@ -64,8 +64,8 @@ export class Learner {
   }
 
   /** Feedback carried in a message's extension data (spec §8.2). */
-  async feedbackFromMessage(message: Message): Promise<void> {
+  async feedbackFromMessage(message: Message, owner: string): Promise<void> {
     const read = readMessageExtension(message);
-    if (read?.ok && read.value.feedback) await this.feedback(read.value.feedback);
+    if (read?.ok && read.value.feedback) await this.feedback(read.value.feedback, owner);
   }
 }

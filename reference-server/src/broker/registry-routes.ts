@@ -7,6 +7,7 @@
 
 import { A2AError, InternalError } from '@rightsize/sdk/errors';
 import { defaultRightsizeValidator, type Feedback, type LoadReport, type MatchRequest } from '@rightsize/sdk/rightsize';
+import { ANONYMOUS } from '@rightsize/sdk/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Authenticator } from '../auth.js';
 import { BrokerHttpError, badRequest } from '../http-errors.js';
@@ -38,9 +39,12 @@ export async function registryRoutes(app: FastifyInstance, o: RegistryRoutesOpti
     if (!principal) throw new BrokerHttpError('unauthenticated', 'an admin credential is required');
     if (!principal.admin) throw new BrokerHttpError('forbidden', 'this credential may not use the admin API');
   };
-  const client = async (request: FastifyRequest) => {
-    if (o.auth.clientsMustAuthenticate && !(await o.auth.authenticate(request.headers)))
-      throw new BrokerHttpError('unauthenticated', 'a client credential is required');
+  /** The caller's id (its tasks' owner), as the A2A surface knows it. */
+  const client = async (request: FastifyRequest): Promise<string> => {
+    const principal = await o.auth.authenticate(request.headers);
+    if (principal) return principal.id;
+    if (o.auth.clientsMustAuthenticate) throw new BrokerHttpError('unauthenticated', 'a client credential is required');
+    return ANONYMOUS.id;
   };
   app.setErrorHandler((error, request, reply: FastifyReply) => {
     const status = (error as { statusCode?: number }).statusCode;
@@ -103,9 +107,10 @@ export async function registryRoutes(app: FastifyInstance, o: RegistryRoutesOpti
     }).decision;
   });
   app.post('/feedback', async (request, reply) => {
-    await client(request);
+    const owner = await client(request);
     const body = checked<Feedback>('Feedback', request.body);
-    if (!(await o.learner.feedback(body))) throw new BrokerHttpError('notFound', `no routed task ${body.taskId}`);
+    if (!(await o.learner.feedback(body, owner)))
+      throw new BrokerHttpError('notFound', `no routed task ${body.taskId}`);
     return reply.code(202).send({});
   });
 }

@@ -28,13 +28,23 @@ export const MIGRATIONS: readonly Migration[] = [
       );
       CREATE TABLE tasks (
         id text PRIMARY KEY,
+        tenant text NOT NULL,
+        owner text NOT NULL,
         context_id text NOT NULL,
         state text NOT NULL,
         status_ts text NOT NULL,
+        seq bigint NOT NULL,
         task jsonb NOT NULL
       );
-      CREATE INDEX tasks_by_status_ts ON tasks (status_ts DESC, id);
-      CREATE INDEX tasks_by_context ON tasks (context_id);
+      CREATE INDEX tasks_by_scope ON tasks (tenant, owner, status_ts DESC, id);
+      CREATE TABLE push_configs (
+        tenant text NOT NULL,
+        owner text NOT NULL,
+        task_id text NOT NULL,
+        id text NOT NULL,
+        config jsonb NOT NULL,
+        PRIMARY KEY (tenant, owner, task_id, id)
+      );
       CREATE TABLE task_routes (
         task_id text PRIMARY KEY,
         context_id text NOT NULL,
@@ -45,9 +55,11 @@ export const MIGRATIONS: readonly Migration[] = [
         owner text NOT NULL DEFAULT ''
       );
       CREATE TABLE context_routes (
-        context_id text PRIMARY KEY,
+        owner text NOT NULL,
+        context_id text NOT NULL,
         agent_id text NOT NULL,
-        downstream_context_id text NOT NULL
+        downstream_context_id text NOT NULL,
+        PRIMARY KEY (owner, context_id)
       );
       CREATE TABLE task_events (
         task_id text NOT NULL,

@@ -3,10 +3,10 @@
  * context routes (broker ids ↔ downstream ids), decisions, outcomes and the learned state. Writes that belong
  * together (an outcome and the model it updated) share a transaction, so a crash never keeps one without the other.
  */
-import type { AgentCard, Task } from '@rightsize/sdk/a2a';
+import type { AgentCard, Message } from '@rightsize/sdk/a2a';
 import type { RegisteredAgent, RoutingDecision } from '@rightsize/sdk/rightsize';
-import { InvalidPageTokenError, type TaskPage, type TaskQuery, type TaskStore } from '@rightsize/sdk/server';
-import type { Database, Sql } from './database.js';
+import type { Database } from './database.js';
+import { SqlPushConfigStore, SqlTaskStore, type SqlTaskStoreOptions } from './sql-task-store.js';
 
 export interface AgentRow {
   readonly record: RegisteredAgent;
@@ -29,6 +29,7 @@ export interface TaskRoute {
 }
 
 export interface ContextRoute {
+  readonly owner: string;
   readonly contextId: string;
   readonly agentId: string;
   readonly downstreamContextId: string;
@@ -46,78 +47,25 @@ export interface StoredOutcome {
 
 const json = (value: unknown) => JSON.stringify(value);
 
-const cursorOf = (statusTs: string, id: string) => Buffer.from(json([statusTs, id])).toString('base64url');
-
-function parseCursor(token: string): [string, string] {
-  try {
-    const value = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'string'))
-      return value as [string, string];
-  } catch {
-    // fall through
-  }
-  throw new InvalidPageTokenError('invalid pageToken');
-}
-
-/** The SDK server's TaskStore on SQL; tasks listed most recent first, ties by id (A2A §3.1.4). */
-export class SqlTaskStore implements TaskStore {
-  constructor(readonly db: Sql) {}
-
-  async get(id: string): Promise<Task | undefined> {
-    const rows = await this.db.query<{ task: Task }>('SELECT task FROM tasks WHERE id = $1', [id]);
-    return rows[0]?.task;
-  }
-
-  async save(task: Task): Promise<void> {
-    await this.db.query(
-      `INSERT INTO tasks (id, context_id, state, status_ts, task) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (id) DO UPDATE SET context_id = $2, state = $3, status_ts = $4, task = $5`,
-      [task.id, task.contextId ?? '', task.status.state, task.status.timestamp ?? '', json(task)],
-    );
-  }
-
-  async list(query: TaskQuery): Promise<TaskPage> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (column: string, operator: string, value: unknown) => {
-      params.push(value);
-      where.push(`${column} ${operator} $${params.length}`);
-    };
-    if (query.contextId !== undefined) add('context_id', '=', query.contextId);
-    if (query.status !== undefined) add('state', '=', query.status);
-    if (query.statusTimestampAfter !== undefined) add('status_ts', '>', query.statusTimestampAfter);
-    const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const total = await this.db.query<{ n: string | number }>(`SELECT count(*) AS n FROM tasks ${filter}`, params);
-    const pageParams = [...params];
-    let page = filter;
-    if (query.pageToken) {
-      const [ts, id] = parseCursor(query.pageToken);
-      pageParams.push(ts, id);
-      const a = pageParams.length - 1;
-      const b = pageParams.length;
-      page = `${filter ? `${filter} AND` : 'WHERE'} (status_ts < $${a} OR (status_ts = $${a} AND id > $${b}))`;
-    }
-    pageParams.push(query.pageSize + 1);
-    const rows = await this.db.query<{ task: Task; status_ts: string; id: string }>(
-      `SELECT task, status_ts, id FROM tasks ${page} ORDER BY status_ts DESC, id ASC LIMIT $${pageParams.length}`,
-      pageParams,
-    );
-    const more = rows.length > query.pageSize;
-    const tasks = rows.slice(0, query.pageSize);
-    const last = tasks[tasks.length - 1];
-    return {
-      tasks: tasks.map((r) => r.task),
-      nextPageToken: more && last ? cursorOf(last.status_ts, last.id) : '',
-      totalSize: Number(total[0]?.n ?? 0),
-    };
-  }
-}
-
 export class BrokerStore {
   readonly tasks: SqlTaskStore;
+  readonly pushConfigs: SqlPushConfigStore;
 
-  constructor(readonly db: Database) {
-    this.tasks = new SqlTaskStore(db);
+  constructor(
+    readonly db: Database,
+    options: SqlTaskStoreOptions = {},
+  ) {
+    this.tasks = new SqlTaskStore(db, options);
+    this.pushConfigs = new SqlPushConfigStore(db);
+  }
+
+  /** The first message of a task (the client's request), whoever owns it; for learning from feedback. */
+  async firstMessage(taskId: string): Promise<Message | undefined> {
+    const rows = await this.db.query<{ message: Message | null }>(
+      "SELECT task->'history'->0 AS message FROM tasks WHERE id = $1",
+      [taskId],
+    );
+    return rows[0]?.message ?? undefined;
   }
 
   async saveAgent(row: AgentRow): Promise<void> {
@@ -182,9 +130,9 @@ export class BrokerStore {
     );
     if (route.downstreamContextId) {
       await this.db.query(
-        `INSERT INTO context_routes (context_id, agent_id, downstream_context_id) VALUES ($1, $2, $3)
-         ON CONFLICT (context_id) DO UPDATE SET agent_id = $2, downstream_context_id = $3`,
-        [route.contextId, route.agentId, route.downstreamContextId],
+        `INSERT INTO context_routes (owner, context_id, agent_id, downstream_context_id) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (owner, context_id) DO UPDATE SET agent_id = $3, downstream_context_id = $4`,
+        [route.owner, route.contextId, route.agentId, route.downstreamContextId],
       );
     }
   }
@@ -213,14 +161,15 @@ export class BrokerStore {
       : undefined;
   }
 
-  async contextRoute(contextId: string): Promise<ContextRoute | undefined> {
+  /** Which agent holds a caller's context (follow-ups stay with it). */
+  async contextRoute(owner: string, contextId: string): Promise<ContextRoute | undefined> {
     const rows = await this.db.query<{ context_id: string; agent_id: string; downstream_context_id: string }>(
-      'SELECT * FROM context_routes WHERE context_id = $1',
-      [contextId],
+      'SELECT * FROM context_routes WHERE owner = $1 AND context_id = $2',
+      [owner, contextId],
     );
     const r = rows[0];
     return r
-      ? { contextId: r.context_id, agentId: r.agent_id, downstreamContextId: r.downstream_context_id }
+      ? { owner, contextId: r.context_id, agentId: r.agent_id, downstreamContextId: r.downstream_context_id }
       : undefined;
   }
 
