@@ -11,7 +11,7 @@ import type { JSONWebKeySet } from 'jose';
 import { type AuthConfig, Authenticator } from '../auth.js';
 import { type Database, openDatabase } from '../db/database.js';
 import { migrate } from '../db/migrations.js';
-import { BrokerStore } from '../db/store.js';
+import { BrokerStore, REGISTRY_CHANNEL } from '../db/store.js';
 import { Registry } from '../registry/registry.js';
 import { IndexRouting, type RoutingEngine, type RoutingState } from '../routing/routing.js';
 import { AgentClients } from './agent-clients.js';
@@ -102,7 +102,21 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
     ...(options.downstreamCredentials ? { defaultCredentials: options.downstreamCredentials } : {}),
   });
   let inflight = 0;
-  const routingExecutor = new RoutingExecutor({ store, routing, registry, clients, pending, learner, metrics });
+  const replicas = db.kind === 'postgres';
+  const routingExecutor = new RoutingExecutor({
+    store,
+    routing,
+    registry,
+    clients,
+    pending,
+    learner,
+    metrics,
+    watchRemoteCancels: replicas,
+  });
+  // Several replicas on one PostgreSQL: reload the registry when another replica changes it.
+  const unlistenRegistry = replicas
+    ? await db.listen(REGISTRY_CHANNEL, () => void registry.load().catch(() => undefined))
+    : undefined;
   const executor = {
     execute: async (...args: Parameters<RoutingExecutor['execute']>) => {
       inflight++;
@@ -115,6 +129,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
   };
   const app = Fastify({
     logger: options.logger ?? false,
+    forceCloseConnections: true,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
@@ -177,6 +192,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
     },
     async close() {
       registry.stop();
+      await unlistenRegistry?.();
       await app.close();
       await clients.close();
       await store.tasks.stop();

@@ -38,6 +38,11 @@ export interface RoutingExecutorOptions {
   readonly metrics?: BrokerMetrics;
   /** How long to wait for a downstream CancelTask (default 5 s). */
   readonly cancelTimeoutMs?: number;
+  /**
+   * Watch the task's event log for a CancelTask served by another replica (several brokers on one PostgreSQL), and
+   * cancel downstream when one appears. Default false (one process sees its own cancels directly).
+   */
+  readonly watchRemoteCancels?: boolean;
 }
 
 type Attempt = NonNullable<RoutingDecision['attempts']>[number];
@@ -251,11 +256,13 @@ export class RoutingExecutor implements AgentExecutor {
       ...(a.downstreamContextId ? { contextId: a.downstreamContextId } : {}),
     });
     const deadline = new AbortController();
+    const remoteCancel = new AbortController();
+    let watching = false;
     const timer =
       a.deadlineAt !== undefined
         ? setTimeout(() => deadline.abort(), Math.max(0, a.deadlineAt - Date.now()))
         : undefined;
-    const signal = AbortSignal.any([context.signal, deadline.signal]);
+    const signal = AbortSignal.any([context.signal, deadline.signal, remoteCancel.signal]);
     const buffered: Array<{ artifact: Artifact; append?: boolean; lastChunk?: boolean }> = [];
     const attempt: Attempt = {
       agentId: a.agentId,
@@ -320,6 +327,10 @@ export class RoutingExecutor implements AgentExecutor {
           ? client.sendStreamingMessage(outgoing, { signal })
           : once(client, outgoing, signal);
       for await (const event of stream) {
+        if (this.#o.watchRemoteCancels && relay.created && !watching) {
+          watching = true;
+          void this.#watchCancel(context, remoteCancel, signal);
+        }
         if (event.message) {
           await finish('TASK_STATE_COMPLETED', undefined, true);
           const reply = { ...relayable(event.message) };
@@ -391,9 +402,9 @@ export class RoutingExecutor implements AgentExecutor {
         outcome: false,
       };
     } catch (error) {
-      if (context.signal.aborted || deadline.signal.aborted) {
+      if (context.signal.aborted || deadline.signal.aborted || remoteCancel.signal.aborted) {
         await this.#cancelDownstream(client, current.downstreamTaskId);
-        if (context.signal.aborted) return { kind: 'canceled' };
+        if (!deadline.signal.aborted) return { kind: 'canceled' };
         await finish('ERROR', undefined, false);
         return { kind: 'deadline' };
       }
@@ -408,6 +419,23 @@ export class RoutingExecutor implements AgentExecutor {
       };
     } finally {
       if (timer) clearTimeout(timer);
+    }
+  }
+
+  /** Abort `cancel` when the task's log shows CANCELED (written by whichever replica served the CancelTask). */
+  async #watchCancel(context: ExecutionContext, cancel: AbortController, stop: AbortSignal): Promise<void> {
+    const scope = { tenant: context.tenant, owner: context.principal.id };
+    try {
+      // The SDK server creates the task in order after the relayed events queued before it: wait for it to exist.
+      for (let wait = 10; !(await this.#o.store.tasks.get(scope, context.taskId)) && !stop.aborted; wait *= 2) {
+        if (wait > 5000) return;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+      for await (const stored of this.#o.store.tasks.subscribe(scope, context.taskId, 0, stop)) {
+        if (stored.event.statusUpdate?.status.state === 'TASK_STATE_CANCELED') cancel.abort();
+      }
+    } catch {
+      // the watch is best effort; the SDK handler also ends the run when its next append is refused
     }
   }
 

@@ -47,6 +47,9 @@ export interface StoredOutcome {
 
 const json = (value: unknown) => JSON.stringify(value);
 
+/** NOTIFY channel for registry changes: other replicas reload their registry. */
+export const REGISTRY_CHANNEL = 'rightsize_registry';
+
 export class BrokerStore {
   readonly tasks: SqlTaskStore;
   readonly pushConfigs: SqlPushConfigStore;
@@ -69,27 +72,34 @@ export class BrokerStore {
   }
 
   async saveAgent(row: AgentRow): Promise<void> {
-    await this.db.query(
-      `INSERT INTO agents (id, card_url, record, card, etag, status, failures, next_check_at, inflight)
+    await this.db.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO agents (id, card_url, record, card, etag, status, failures, next_check_at, inflight)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        ON CONFLICT (id) DO UPDATE SET card_url = $2, record = $3, card = $4, etag = $5, status = $6, failures = $7,
          next_check_at = $8, inflight = $9`,
-      [
-        row.record.id,
-        row.record.cardUrl,
-        json(row.record),
-        json(row.card),
-        row.etag ?? null,
-        row.record.status,
-        row.failures,
-        row.nextCheckAt.toISOString(),
-        row.inflight,
-      ],
-    );
+        [
+          row.record.id,
+          row.record.cardUrl,
+          json(row.record),
+          json(row.card),
+          row.etag ?? null,
+          row.record.status,
+          row.failures,
+          row.nextCheckAt.toISOString(),
+          row.inflight,
+        ],
+      );
+      await tx.query('SELECT pg_notify($1, $2)', [REGISTRY_CHANNEL, row.record.id]);
+    });
   }
 
   async deleteAgent(id: string): Promise<boolean> {
-    const rows = await this.db.query('DELETE FROM agents WHERE id = $1 RETURNING id', [id]);
+    const rows = await this.db.transaction(async (tx) => {
+      const deleted = await tx.query('DELETE FROM agents WHERE id = $1 RETURNING id', [id]);
+      await tx.query('SELECT pg_notify($1, $2)', [REGISTRY_CHANNEL, id]);
+      return deleted;
+    });
     return rows.length > 0;
   }
 
