@@ -79,9 +79,17 @@ class Relay {
 
   constructor(readonly events: TaskEvents) {}
 
+  /** The task's domain (for outcomes). */
+  domain: string | undefined;
+
+  /** The decision record with the attempts so far. */
+  decision(): RoutingDecision | undefined {
+    return this.ext.decision ? { ...this.ext.decision, attempts: [...this.attempts] } : undefined;
+  }
+
   /** Create the broker's task (if not yet) with the decision record on it, then publish the extension data. */
   publish(): void {
-    const decision = this.ext.decision ? { ...this.ext.decision, attempts: [...this.attempts] } : undefined;
+    const decision = this.decision();
     this.events.metadata({ [RIGHTSIZE_EXTENSION_URI]: { ...this.ext, ...(decision ? { decision } : {}) } });
     this.created = true;
   }
@@ -127,15 +135,15 @@ export class RoutingExecutor implements AgentExecutor {
     const route = pending?.route ?? this.#o.routing.route(routeRequestOf(context.message));
     this.#o.metrics?.decisionSeconds.observe((performance.now() - started) / 1000);
     relay.ext.decision = route.decision;
-    await this.#o.store.saveDecision(route.decision, context.taskId, route.descriptor.domain);
+    relay.domain = route.descriptor.domain;
     if (!route.result.chosen) {
       // Normally answered by the request guard before a task exists (spec §7.7); here the registry changed since.
       relay.publish();
-      return events.fail(
-        `no capable agent: ${route.result.rejected[0]?.reasons.join(', ') ?? 'the registry is empty'}`,
-      );
-    }
-    await this.#cascade(context, relay, route, owner, streaming);
+      events.fail(`no capable agent: ${route.result.rejected[0]?.reasons.join(', ') ?? 'the registry is empty'}`);
+    } else await this.#cascade(context, relay, route, owner, streaming);
+    // The decision with every attempt (already stored with the first outcome when there was one; this is the final
+    // version, written after the client has its answer).
+    await this.#o.store.saveDecision(relay.decision() as RoutingDecision, context.taskId, route.descriptor.domain);
   }
 
   /** Try the plan in order (spec §7.4) until an attempt answers, the deadline passes or the client cancels. */
@@ -247,7 +255,6 @@ export class RoutingExecutor implements AgentExecutor {
       owner: a.owner,
     };
     let current = route;
-    await this.#o.store.saveRoute(route);
     const { taskId: _t, contextId: _c, referenceTaskIds: _r, ...rest } = context.message;
     const outgoing = withoutNetwork({
       ...rest,
@@ -289,15 +296,19 @@ export class RoutingExecutor implements AgentExecutor {
       });
       this.#o.metrics?.attemptSeconds.observe({ agent: a.agentId }, (performance.now() - started) / 1000);
       if (observed && a.domain !== undefined && a.complexity !== undefined) {
-        await this.#o.learner.observe({
-          taskId: context.taskId,
-          agentId: a.agentId,
-          domain: a.domain,
-          complexity: a.complexity,
-          success,
-          source: 'state',
-          text: textOf(context.message),
-        });
+        const decision = relay.decision();
+        await this.#o.learner.observe(
+          {
+            taskId: context.taskId,
+            agentId: a.agentId,
+            domain: a.domain,
+            complexity: a.complexity,
+            success,
+            source: 'state',
+            text: textOf(context.message),
+          },
+          decision ? { decision, domain: a.domain } : undefined,
+        );
       }
     };
     const relayArtifact = (artifact: Artifact, options: { append?: boolean; lastChunk?: boolean }) => {

@@ -5,7 +5,7 @@
  * earlier one.
  */
 import type { Message } from '@rightsize/sdk/a2a';
-import { type Feedback, readMessageExtension } from '@rightsize/sdk/rightsize';
+import { type Feedback, type RoutingDecision, readMessageExtension } from '@rightsize/sdk/rightsize';
 import type { BrokerStore, StoredOutcome } from '../db/store.js';
 import type { RoutingEngine } from '../routing/routing.js';
 import type { BrokerMetrics } from './metrics.js';
@@ -22,7 +22,10 @@ export class Learner {
   ) {}
 
   /** Observe one outcome and persist it with the learned state; resolves once stored. */
-  observe(outcome: StoredOutcome & { readonly text?: string }): Promise<void> {
+  observe(
+    outcome: StoredOutcome & { readonly text?: string },
+    decision?: { decision: RoutingDecision; domain: string },
+  ): Promise<void> {
     const run = async () => {
       this.routing.observe({
         agentId: outcome.agentId,
@@ -32,7 +35,7 @@ export class Learner {
       });
       this.metrics?.outcomes.inc({ agent: outcome.agentId, success: String(outcome.success), source: outcome.source });
       const { text: _text, ...stored } = outcome;
-      await this.store.recordOutcome(stored, { name: LEARNED_STATE, state: this.routing.toJSON() });
+      await this.store.recordOutcome(stored, { name: LEARNED_STATE, state: this.routing.toJSON() }, decision);
     };
     const next = this.#chain.then(run);
     this.#chain = next.catch(() => undefined);
