@@ -210,7 +210,7 @@ export class BrokerStore {
    */
   async recordOutcome(
     outcome: StoredOutcome,
-    learned: { name: string; state: unknown },
+    learned: { name: string; state: unknown; version: number },
     decision?: { decision: RoutingDecision; domain: string },
   ): Promise<void> {
     await this.db.transaction(async (tx) => {
@@ -219,10 +219,12 @@ export class BrokerStore {
         'INSERT INTO outcomes (task_id, agent_id, domain, complexity, success, source) VALUES ($1, $2, $3, $4, $5, $6)',
         [outcome.taskId ?? null, outcome.agentId, outcome.domain, outcome.complexity, outcome.success, outcome.source],
       );
+      // Outcomes are written concurrently; a state never replaces a later one.
       await tx.query(
-        `INSERT INTO learned_state (name, state, updated_at) VALUES ($1, $2, now())
-         ON CONFLICT (name) DO UPDATE SET state = $2, updated_at = now()`,
-        [learned.name, json(learned.state)],
+        `INSERT INTO learned_state (name, version, state, updated_at) VALUES ($1, $2, $3, now())
+         ON CONFLICT (name) DO UPDATE SET version = $2, state = $3, updated_at = now()
+         WHERE learned_state.version < $2`,
+        [learned.name, learned.version, json(learned.state)],
       );
     });
   }
