@@ -175,6 +175,7 @@ export class RoutingExecutor implements AgentExecutor {
         live: i === plan.length - 1,
         streaming,
         deadlineAt: deadlineMs !== undefined ? started + deadlineMs : undefined,
+        predicted: route.result.ranked.find((x: Assessment) => x.agentId === agentId)?.predictions,
         domain: route.descriptor.domain,
         complexity: route.result.task.complexity.value,
       });
@@ -237,6 +238,7 @@ export class RoutingExecutor implements AgentExecutor {
       downstreamTaskId?: string | undefined;
       downstreamContextId?: string | undefined;
       deadlineAt: number | undefined;
+      predicted?: { readonly success: number; readonly completionMs: number } | undefined;
       domain: string | undefined;
       complexity: number | undefined;
     },
@@ -294,7 +296,13 @@ export class RoutingExecutor implements AgentExecutor {
         agent: a.agentId,
         outcome: state === 'ERROR' ? 'error' : state.replace('TASK_STATE_', '').toLowerCase(),
       });
-      this.#o.metrics?.attemptSeconds.observe({ agent: a.agentId }, (performance.now() - started) / 1000);
+      const seconds = (performance.now() - started) / 1000;
+      this.#o.metrics?.attemptSeconds.observe({ agent: a.agentId }, seconds);
+      if (observed && a.predicted) {
+        this.#o.metrics?.predictedSuccess.inc({ agent: a.agentId }, a.predicted.success);
+        if (a.predicted.completionMs > 0)
+          this.#o.metrics?.latencyRatio.observe({ agent: a.agentId }, (seconds * 1000) / a.predicted.completionMs);
+      }
       if (observed && a.domain !== undefined && a.complexity !== undefined) {
         const decision = relay.decision();
         await this.#o.learner.observe(
