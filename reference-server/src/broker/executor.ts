@@ -81,6 +81,8 @@ class Relay {
 
   /** The task's domain (for outcomes). */
   domain: string | undefined;
+  /** How many attempts the stored decision record lists. */
+  storedAttempts = -1;
 
   /** The decision record with the attempts so far. */
   decision(): RoutingDecision | undefined {
@@ -141,9 +143,10 @@ export class RoutingExecutor implements AgentExecutor {
       relay.publish();
       events.fail(`no capable agent: ${route.result.rejected[0]?.reasons.join(', ') ?? 'the registry is empty'}`);
     } else await this.#cascade(context, relay, route, owner, streaming);
-    // The decision with every attempt (already stored with the first outcome when there was one; this is the final
-    // version, written after the client has its answer).
-    await this.#o.store.saveDecision(relay.decision() as RoutingDecision, context.taskId, route.descriptor.domain);
+    // The final decision with every attempt, written after the client has its answer, unless the last outcome
+    // already stored it as it is.
+    if (relay.storedAttempts !== relay.attempts.length)
+      await this.#o.store.saveDecision(relay.decision() as RoutingDecision, context.taskId, route.descriptor.domain);
   }
 
   /** Try the plan in order (spec §7.4) until an attempt answers, the deadline passes or the client cancels. */
@@ -317,6 +320,7 @@ export class RoutingExecutor implements AgentExecutor {
           },
           decision ? { decision, domain: a.domain } : undefined,
         );
+        if (decision) relay.storedAttempts = decision.attempts?.length ?? 0;
       }
     };
     const relayArtifact = (artifact: Artifact, options: { append?: boolean; lastChunk?: boolean }) => {
