@@ -1,0 +1,93 @@
+/**
+ * Who is calling: API keys (`x-api-key`, or `Authorization: Bearer <key>`) and JWTs (`Authorization: Bearer <jwt>`,
+ * verified with jose against a shared secret or a JWKS URL). Keys are compared as SHA-256 digests in constant time
+ * and never logged. Admins manage the registry; clients send tasks and see only their own.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createRemoteJWKSet, type JWTVerifyGetKey, jwtVerify } from 'jose';
+
+export interface AuthConfig {
+  /** API keys that may use the admin API (and send tasks). */
+  readonly adminKeys?: readonly string[];
+  /** API keys of clients: key → caller name (the tenant its tasks belong to). */
+  readonly clientKeys?: Readonly<Record<string, string>>;
+  readonly jwt?: {
+    /** HS256 shared secret, or… */
+    readonly secret?: string;
+    /** …a JWKS URL for asymmetric keys. */
+    readonly jwksUrl?: string;
+    readonly issuer?: string;
+    readonly audience?: string;
+    /** A token whose `scope` contains this may use the admin API (default `rightsize:admin`). */
+    readonly adminScope?: string;
+  };
+}
+
+export interface Caller {
+  /** The caller's id: its tasks belong to it (the SDK server's Principal id). */
+  readonly id: string;
+  readonly scheme: 'api-key' | 'jwt';
+  readonly admin: boolean;
+}
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+export class Authenticator {
+  readonly #admin: Buffer[];
+  readonly #clients: Array<{ key: Buffer; name: string }>;
+  readonly #jwtKey: Uint8Array | JWTVerifyGetKey | undefined;
+  readonly #config: AuthConfig;
+
+  constructor(config: AuthConfig = {}) {
+    this.#config = config;
+    this.#admin = (config.adminKeys ?? []).map(digest);
+    this.#clients = Object.entries(config.clientKeys ?? {}).map(([key, name]) => ({ key: digest(key), name }));
+    this.#jwtKey = config.jwt?.secret
+      ? new TextEncoder().encode(config.jwt.secret)
+      : config.jwt?.jwksUrl
+        ? createRemoteJWKSet(new URL(config.jwt.jwksUrl))
+        : undefined;
+  }
+
+  /** True when callers of the A2A endpoints must authenticate (client keys or JWT configured). */
+  get clientsMustAuthenticate(): boolean {
+    return this.#clients.length > 0 || this.#jwtKey !== undefined;
+  }
+
+  /** The principal for these headers, or undefined when they carry no valid credential. */
+  async authenticate(headers: Readonly<Record<string, string | string[] | undefined>>): Promise<Caller | undefined> {
+    const apiKey = headers['x-api-key'];
+    const authorization = headers.authorization;
+    const bearer =
+      typeof authorization === 'string' && /^bearer\s+/i.test(authorization)
+        ? authorization.replace(/^bearer\s+/i, '').trim()
+        : undefined;
+    const key = typeof apiKey === 'string' ? apiKey : bearer;
+    if (!key) return undefined;
+    const d = digest(key);
+    if (this.#admin.some((k) => timingSafeEqual(k, d))) return { id: 'admin', scheme: 'api-key', admin: true };
+    const client = this.#clients.find((c) => timingSafeEqual(c.key, d));
+    if (client) return { id: client.name, scheme: 'api-key', admin: false };
+    if (bearer && this.#jwtKey && bearer.split('.').length === 3) return this.#verifyJwt(bearer);
+    return undefined;
+  }
+
+  async #verifyJwt(token: string): Promise<Caller | undefined> {
+    const jwt = this.#config.jwt ?? {};
+    try {
+      const options = {
+        ...(jwt.issuer ? { issuer: jwt.issuer } : {}),
+        ...(jwt.audience ? { audience: jwt.audience } : {}),
+      };
+      const { payload } =
+        this.#jwtKey instanceof Uint8Array
+          ? await jwtVerify(token, this.#jwtKey, options)
+          : await jwtVerify(token, this.#jwtKey as JWTVerifyGetKey, options);
+      if (typeof payload.sub !== 'string' || payload.sub === '') return undefined;
+      const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ') : [];
+      return { id: `jwt:${payload.sub}`, scheme: 'jwt', admin: scopes.includes(jwt.adminScope ?? 'rightsize:admin') };
+    } catch {
+      return undefined;
+    }
+  }
+}

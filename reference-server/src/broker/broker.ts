@@ -1,0 +1,221 @@
+/**
+ * Assembles the broker: the store (PGlite or PostgreSQL, migrated at start), the routing engine with its persisted
+ * learned state, the registry (loaded, health-checked in the background), the A2A agent surface (the SDK's
+ * `a2aServer` with the routing executor behind the request guard), the registry/admin API, /metrics and /healthz.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AuthOptions } from '@rightsize/sdk/client';
+import { a2aServer } from '@rightsize/sdk/server';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { JSONWebKeySet } from 'jose';
+import { type AuthConfig, Authenticator } from '../auth.js';
+import { type Database, openDatabase } from '../db/database.js';
+import { migrate } from '../db/migrations.js';
+import { BrokerStore, REGISTRY_CHANNEL } from '../db/store.js';
+import { BrokerHttpError } from '../http-errors.js';
+import { callerKey, RateLimiter } from '../rate-limit.js';
+import { Registry } from '../registry/registry.js';
+import { IndexRouting, type RoutingEngine, type RoutingState } from '../routing/routing.js';
+import { AgentClients } from './agent-clients.js';
+import { brokerCard } from './card.js';
+import { RoutingExecutor } from './executor.js';
+import { createGuard } from './guard.js';
+import { LEARNED_STATE, Learner } from './learner.js';
+import { BrokerMetrics } from './metrics.js';
+import { PendingDecisions } from './pending.js';
+import { registryRoutes } from './registry-routes.js';
+
+export interface BrokerOptions {
+  /** PostgreSQL connection string; absent = embedded PGlite. */
+  readonly databaseUrl?: string;
+  /** PGlite data directory; absent = in memory (nothing survives a restart). */
+  readonly dataDir?: string;
+  /** The URL clients reach the broker at (default: the listening address). */
+  readonly publicUrl?: string;
+  readonly name?: string;
+  readonly auth?: AuthConfig;
+  /** Card URLs and agents on loopback/private networks allowed (tests, the demo). Default false. */
+  readonly allowPrivateNetworks?: boolean;
+  readonly trustedKeys?: JSONWebKeySet;
+  /** The broker's credentials towards agents (never the client's). */
+  readonly downstreamCredentials?: AuthOptions;
+  readonly bodyLimit?: number;
+  readonly maxConcurrentTasks?: number;
+  /** Requests per minute per caller (credential, else address) on the A2A and registry endpoints; 0 = no limit. */
+  readonly rateLimitPerMinute?: number;
+  readonly maxEscalations?: number;
+  /** Background health checks every this many ms (0 disables; default 1000). */
+  readonly healthIntervalMs?: number;
+  readonly minRefreshMs?: number;
+  readonly logger?: FastifyServerOptions['logger'];
+  /** Use this routing engine instead of the default (e.g. the SDK's learning Router). */
+  readonly routing?: (state: RoutingState | undefined) => RoutingEngine;
+}
+
+export interface Broker {
+  readonly app: FastifyInstance;
+  readonly db: Database;
+  readonly store: BrokerStore;
+  readonly registry: Registry;
+  readonly routing: RoutingEngine;
+  readonly metrics: BrokerMetrics;
+  /** Listen and return the base URL. */
+  listen(port?: number, host?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function createBroker(options: BrokerOptions = {}): Promise<Broker> {
+  const db = await openDatabase({
+    ...(options.databaseUrl ? { url: options.databaseUrl } : {}),
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+  });
+  try {
+    await migrate(db);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  const store = new BrokerStore(db);
+  await store.tasks.start();
+  const state = await store.learnedState<RoutingState>(LEARNED_STATE);
+  const routing =
+    options.routing?.(state) ??
+    new IndexRouting({
+      ...(state ? { state } : {}),
+      ...(options.maxEscalations !== undefined ? { maxEscalations: options.maxEscalations } : {}),
+    });
+  const metrics = new BrokerMetrics();
+  const registry = new Registry({
+    store,
+    routing,
+    allowPrivateNetworks: options.allowPrivateNetworks ?? false,
+    ...(options.trustedKeys ? { trustedKeys: options.trustedKeys } : {}),
+    ...(options.minRefreshMs !== undefined ? { minRefreshMs: options.minRefreshMs } : {}),
+    onEvent: (e) => {
+      if (e.kind === 'removed') metrics.agentUp.remove({ agent: e.agentId });
+      else metrics.agentUp.set({ agent: e.agentId }, e.kind === 'down' ? 0 : 1);
+    },
+  });
+  await registry.load();
+  const auth = new Authenticator(options.auth);
+  const authenticated = auth.clientsMustAuthenticate;
+  const learner = new Learner(store, routing, metrics);
+  const pending = new PendingDecisions();
+  const clients = new AgentClients({
+    allowPrivateNetworks: options.allowPrivateNetworks ?? false,
+    ...(options.downstreamCredentials ? { defaultCredentials: options.downstreamCredentials } : {}),
+  });
+  let inflight = 0;
+  const replicas = db.kind === 'postgres';
+  const routingExecutor = new RoutingExecutor({
+    store,
+    routing,
+    registry,
+    clients,
+    pending,
+    learner,
+    metrics,
+    watchRemoteCancels: replicas,
+  });
+  // Several replicas on one PostgreSQL: reload the registry when another replica changes it.
+  const unlistenRegistry = replicas
+    ? await db.listen(REGISTRY_CHANNEL, () => void registry.load().catch(() => undefined))
+    : undefined;
+  const executor = {
+    execute: async (...args: Parameters<RoutingExecutor['execute']>) => {
+      inflight++;
+      try {
+        await routingExecutor.execute(...args);
+      } finally {
+        inflight--;
+      }
+    },
+  };
+  const app = Fastify({
+    logger: options.logger ?? false,
+    forceCloseConnections: true,
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+    },
+    requestIdHeader: false,
+  });
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  const limiter = options.rateLimitPerMinute ? new RateLimiter(options.rateLimitPerMinute) : undefined;
+  if (limiter) {
+    app.addHook('onRequest', async (request, reply) => {
+      const path = request.url.split('?')[0] ?? '';
+      if (!path.startsWith('/a2a/') && !path.startsWith('/rightsize/')) return;
+      const wait = limiter.take(callerKey(request.headers, request.ip));
+      if (wait === 0) return;
+      const error = new BrokerHttpError('tooMany', 'rate limit exceeded; retry later');
+      await reply
+        .code(429)
+        .header('retry-after', String(Math.ceil(wait / 1000)))
+        .type('application/json')
+        .send(error.toHttpBody());
+    });
+  }
+  let baseUrl = options.publicUrl ?? '';
+  const card = () => brokerCard(baseUrl, { authenticated, ...(options.name ? { name: options.name } : {}) });
+  await app.register(async (scope) => {
+    scope.addHook(
+      'preHandler',
+      createGuard({
+        auth,
+        store,
+        routing,
+        pending,
+        metrics,
+        inflight: () => inflight,
+        ...(options.maxConcurrentTasks !== undefined ? { maxConcurrentTasks: options.maxConcurrentTasks } : {}),
+      }),
+    );
+    await scope.register(a2aServer, {
+      card,
+      executor,
+      store: store.tasks,
+      push: { configs: store.pushConfigs },
+      authenticate: async (request) => {
+        const caller = await auth.authenticate(request.headers);
+        return caller ? { id: caller.id, scheme: caller.scheme } : undefined;
+      },
+      allowAnonymous: !authenticated,
+      bodyLimit: options.bodyLimit ?? 1024 * 1024,
+      onError: (error, correlationId) => app.log.error({ err: error, correlationId }, 'A2A handler failed'),
+    });
+  });
+  await app.register(async (scope) => registryRoutes(scope, { registry, routing, learner, auth }), {
+    prefix: '/rightsize/v1',
+  });
+  app.get('/metrics', async (_request, reply) =>
+    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
+  app.get('/healthz', async () => ({ status: 'ok', agents: registry.size, store: db.kind }));
+  const interval = options.healthIntervalMs ?? 1000;
+  return {
+    app,
+    db,
+    store,
+    registry,
+    routing,
+    metrics,
+    async listen(port = 0, host = '127.0.0.1') {
+      const address = await app.listen({ port, host });
+      baseUrl ||= address;
+      if (interval > 0) registry.start(interval);
+      return baseUrl;
+    },
+    async close() {
+      registry.stop();
+      await unlistenRegistry?.();
+      await app.close();
+      await clients.close();
+      await store.tasks.stop();
+      await db.close();
+    },
+  };
+}

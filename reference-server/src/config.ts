@@ -1,0 +1,147 @@
+/**
+ * Configuration from a JSON file, the environment and flags (flags win over the environment, which wins over the
+ * file). Secrets (keys, the database URL) are never printed back.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { BrokerOptions } from './broker/broker.js';
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export interface CliConfig extends BrokerOptions {
+  readonly port: number;
+  readonly host: string;
+  readonly logLevel: string;
+}
+
+export const HELP = `Usage: rightsize-broker [command] [options]
+
+The Rightsize reference broker: an A2A v1.0 agent that routes each task to the right agent of its registry.
+
+Commands:
+  serve            run the broker (default)
+  demo             run the broker with a fleet of SIMULATED agents on loopback and send it the tour once
+  tour <url>       send the tour's tasks to a running broker and show where each went and why
+
+Options (flag / environment variable / config-file key):
+  --config <file>          RIGHTSIZE_CONFIG          JSON file with any of the keys below
+  --port <n>               RIGHTSIZE_PORT            port (default 8787; 0 = any free port)        port
+  --host <addr>            RIGHTSIZE_HOST            address to listen on (default 127.0.0.1)      host
+  --public-url <url>       RIGHTSIZE_PUBLIC_URL      URL clients use (default: the listen address) publicUrl
+  --database-url <url>     DATABASE_URL              PostgreSQL (default: embedded PGlite)         databaseUrl
+  --data-dir <dir>         RIGHTSIZE_DATA_DIR        PGlite data directory (default: in memory)     dataDir
+  --admin-key <key>        RIGHTSIZE_ADMIN_KEYS      admin API key (env: comma-separated)           auth.adminKeys
+  --client-key <name=key>  RIGHTSIZE_CLIENT_KEYS     client API key (env: name=key,…)               auth.clientKeys
+  --jwt-secret <secret>    RIGHTSIZE_JWT_SECRET      accept HS256 JWTs (scope rightsize:admin = admin) auth.jwt.secret
+  --allow-private          RIGHTSIZE_ALLOW_PRIVATE=1 accept loopback/private agent URLs           allowPrivateNetworks
+  --max-concurrent <n>     RIGHTSIZE_MAX_CONCURRENT  tasks forwarded at once (default 1000)       maxConcurrentTasks
+  --rate-limit <n>         RIGHTSIZE_RATE_LIMIT      requests/minute per caller (default 0: none)   rateLimitPerMinute
+  --log-level <level>      RIGHTSIZE_LOG_LEVEL       pino level: info, warn, error, silent…       logLevel
+  --api-key <key>          (tour) the key to send tasks with
+  -h, --help               show this help
+
+Admin API (registry binding, spec §7.8) under <url>/rightsize/v1: POST /agents {cardUrl}, GET /agents,
+GET|DELETE /agents/{id}, PUT /agents/{id}/load, POST /agents/{id}/check, POST /match (dry run), POST /feedback.
+Metrics: <url>/metrics (Prometheus). Health: <url>/healthz.`;
+
+const FLAGS = {
+  config: { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'public-url': { type: 'string' },
+  'database-url': { type: 'string' },
+  'data-dir': { type: 'string' },
+  'admin-key': { type: 'string', multiple: true },
+  'client-key': { type: 'string', multiple: true },
+  'jwt-secret': { type: 'string' },
+  'allow-private': { type: 'boolean' },
+  'max-concurrent': { type: 'string' },
+  'rate-limit': { type: 'string' },
+  'log-level': { type: 'string' },
+  'api-key': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export function parseCli(argv: readonly string[]) {
+  try {
+    return parseArgs({ args: [...argv], options: FLAGS, allowPositionals: true });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+type Values = ReturnType<typeof parseCli>['values'];
+
+function integer(name: string, value: string | number | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${name} must be a non-negative integer, not ${value}`);
+  return n;
+}
+
+const pairs = (list: readonly string[]) => {
+  const out: Record<string, string> = {};
+  for (const item of list) {
+    const [name, key] = item.split('=', 2);
+    if (!name || !key) throw new UsageError(`client keys are name=key, not ${item.replace(/=.*/, '=…')}`);
+    out[key] = name;
+  }
+  return out;
+};
+
+export function loadConfig(values: Values, env: NodeJS.ProcessEnv): CliConfig {
+  const file = values.config ?? env.RIGHTSIZE_CONFIG;
+  let fromFile: Partial<CliConfig> = {};
+  if (file) {
+    try {
+      fromFile = JSON.parse(readFileSync(file, 'utf8')) as Partial<CliConfig>;
+    } catch (error) {
+      throw new UsageError(`cannot read the config file ${file}: ${error instanceof Error ? error.message : error}`);
+    }
+    if (typeof fromFile !== 'object' || fromFile === null || Array.isArray(fromFile))
+      throw new UsageError(`the config file ${file} must hold a JSON object`);
+  }
+  const split = (v: string | undefined) =>
+    v
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [];
+  const adminKeys = values['admin-key'] ?? (env.RIGHTSIZE_ADMIN_KEYS ? split(env.RIGHTSIZE_ADMIN_KEYS) : undefined);
+  const clientKeys = values['client-key'] ?? (env.RIGHTSIZE_CLIENT_KEYS ? split(env.RIGHTSIZE_CLIENT_KEYS) : undefined);
+  const jwtSecret = values['jwt-secret'] ?? env.RIGHTSIZE_JWT_SECRET;
+  const auth = {
+    ...fromFile.auth,
+    ...(adminKeys ? { adminKeys } : {}),
+    ...(clientKeys ? { clientKeys: pairs(clientKeys) } : {}),
+    ...(jwtSecret ? { jwt: { ...fromFile.auth?.jwt, secret: jwtSecret } } : {}),
+  };
+  const databaseUrl = values['database-url'] ?? env.DATABASE_URL ?? fromFile.databaseUrl;
+  const dataDir = values['data-dir'] ?? env.RIGHTSIZE_DATA_DIR ?? fromFile.dataDir;
+  const publicUrl = values['public-url'] ?? env.RIGHTSIZE_PUBLIC_URL ?? fromFile.publicUrl;
+  return {
+    ...fromFile,
+    port: integer('--port', values.port ?? env.RIGHTSIZE_PORT ?? fromFile.port, 8787),
+    host: values.host ?? env.RIGHTSIZE_HOST ?? fromFile.host ?? '127.0.0.1',
+    logLevel: values['log-level'] ?? env.RIGHTSIZE_LOG_LEVEL ?? fromFile.logLevel ?? 'info',
+    allowPrivateNetworks:
+      values['allow-private'] ?? (env.RIGHTSIZE_ALLOW_PRIVATE === '1' || fromFile.allowPrivateNetworks === true),
+    maxConcurrentTasks: integer(
+      '--max-concurrent',
+      values['max-concurrent'] ?? env.RIGHTSIZE_MAX_CONCURRENT ?? fromFile.maxConcurrentTasks,
+      1000,
+    ),
+    rateLimitPerMinute: integer(
+      '--rate-limit',
+      values['rate-limit'] ?? env.RIGHTSIZE_RATE_LIMIT ?? fromFile.rateLimitPerMinute,
+      0,
+    ),
+    auth,
+    ...(databaseUrl ? { databaseUrl } : {}),
+    ...(dataDir ? { dataDir } : {}),
+    ...(publicUrl ? { publicUrl } : {}),
+  };
+}

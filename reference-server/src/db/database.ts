@@ -1,0 +1,124 @@
+/**
+ * One SQL interface over the two stores the broker supports: PGlite embedded in the process (the default, nothing
+ * to install; data in a directory or in memory) and PostgreSQL through `pg` (production, several replicas).
+ */
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+
+export interface Sql {
+  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<R[]>;
+}
+
+export type Notification = (payload: string) => void;
+
+export interface Database extends Sql {
+  readonly kind: 'pglite' | 'postgres';
+  /** Runs `work` in one transaction (committed when it resolves, rolled back when it throws). */
+  transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T>;
+  /** Calls `onNotify` for each NOTIFY on `channel`; resolves once listening. Returns the unlisten function. */
+  listen(channel: string, onNotify: Notification): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** A PostgreSQL connection string; when absent the embedded PGlite store is used. */
+  readonly url?: string;
+  /** PGlite data directory (default: in memory). */
+  readonly dataDir?: string;
+  /** Pool size for PostgreSQL (default 10). */
+  readonly poolSize?: number;
+}
+
+class PgliteDatabase implements Database {
+  readonly kind = 'pglite';
+  constructor(readonly db: PGlite) {}
+
+  async query<R>(text: string, params: readonly unknown[] = []): Promise<R[]> {
+    return (await this.db.query<R>(text, params as unknown[])).rows;
+  }
+
+  transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
+    return this.db.transaction((tx) =>
+      work({
+        query: async <R>(text: string, params: readonly unknown[] = []) =>
+          (await tx.query<R>(text, params as unknown[])).rows,
+      }),
+    );
+  }
+
+  async listen(channel: string, onNotify: Notification): Promise<() => Promise<void>> {
+    return this.db.listen(channel, onNotify);
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+}
+
+class PostgresDatabase implements Database {
+  readonly kind = 'postgres';
+  readonly #listeners: pg.Client[] = [];
+  constructor(
+    readonly pool: pg.Pool,
+    readonly url: string,
+  ) {}
+
+  async query<R>(text: string, params: readonly unknown[] = []): Promise<R[]> {
+    return (await this.pool.query(text, params as unknown[])).rows as R[];
+  }
+
+  async transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work({
+        query: async <R>(text: string, params: readonly unknown[] = []) =>
+          (await client.query(text, params as unknown[])).rows as R[],
+      });
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** LISTEN needs its own direct connection (never through a transaction pooler). */
+  async listen(channel: string, onNotify: Notification): Promise<() => Promise<void>> {
+    const client = new pg.Client({ connectionString: this.url });
+    client.on('error', () => undefined);
+    await client.connect();
+    client.on('notification', (n) => {
+      if (n.channel === channel) onNotify(n.payload ?? '');
+    });
+    await client.query(`LISTEN ${quoteIdentifier(channel)}`);
+    this.#listeners.push(client);
+    return async () => {
+      const i = this.#listeners.indexOf(client);
+      if (i >= 0) this.#listeners.splice(i, 1);
+      await client.end().catch(() => undefined);
+    };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.#listeners.splice(0).map((c) => c.end().catch(() => undefined)));
+    await this.pool.end();
+  }
+}
+
+export const quoteIdentifier = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/** Open the database the options name: PostgreSQL when `url` is given, else PGlite (in `dataDir`, or in memory). */
+export async function openDatabase(options: DatabaseOptions = {}): Promise<Database> {
+  if (options.url) {
+    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
+    pool.on('error', () => undefined);
+    await pool.query('SELECT 1');
+    return new PostgresDatabase(pool, options.url);
+  }
+  const db = options.dataDir ? new PGlite(options.dataDir) : new PGlite();
+  await db.waitReady;
+  return new PgliteDatabase(db);
+}

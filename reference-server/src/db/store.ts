@@ -1,0 +1,272 @@
+/**
+ * Everything the broker persists, over one Database: the registry, tasks (as the SDK server's TaskStore), task and
+ * context routes (broker ids ↔ downstream ids), decisions, outcomes and the learned state. Writes that belong
+ * together (an outcome and the model it updated) share a transaction, so a crash never keeps one without the other.
+ */
+import type { AgentCard, Message } from '@rightsize/sdk/a2a';
+import type { RegisteredAgent, RoutingDecision } from '@rightsize/sdk/rightsize';
+import type { Database, Sql } from './database.js';
+import { SqlPushConfigStore, SqlTaskStore, type SqlTaskStoreOptions } from './sql-task-store.js';
+
+export interface AgentRow {
+  readonly record: RegisteredAgent;
+  readonly card: AgentCard;
+  readonly etag: string | undefined;
+  readonly failures: number;
+  readonly nextCheckAt: Date;
+  readonly inflight: number;
+}
+
+export interface TaskRoute {
+  readonly taskId: string;
+  readonly contextId: string;
+  readonly agentId: string;
+  readonly downstreamTaskId: string | undefined;
+  readonly downstreamContextId: string | undefined;
+  readonly decisionId: string | undefined;
+  /** The caller that created the task ('' when callers are anonymous). */
+  readonly owner: string;
+}
+
+export interface ContextRoute {
+  readonly owner: string;
+  readonly contextId: string;
+  readonly agentId: string;
+  readonly downstreamContextId: string;
+}
+
+export interface StoredOutcome {
+  readonly taskId: string | undefined;
+  readonly agentId: string;
+  readonly domain: string;
+  readonly complexity: number;
+  readonly success: boolean;
+  /** `state` (the attempt's terminal state) or `feedback`. */
+  readonly source: 'state' | 'feedback';
+}
+
+const json = (value: unknown) => JSON.stringify(value);
+
+async function saveDecisionIn(sql: Sql, decision: RoutingDecision, taskId: string | undefined, domain: string) {
+  await sql.query(
+    `INSERT INTO decisions (decision_id, task_id, domain, decision, decided_at) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (decision_id) DO UPDATE SET task_id = COALESCE($2, decisions.task_id), decision = $4`,
+    [decision.decisionId, taskId ?? null, domain, json(decision), decision.decidedAt],
+  );
+}
+
+/** NOTIFY channel for registry changes: other replicas reload their registry. */
+export const REGISTRY_CHANNEL = 'rightsize_registry';
+
+export class BrokerStore {
+  readonly tasks: SqlTaskStore;
+  readonly pushConfigs: SqlPushConfigStore;
+
+  constructor(
+    readonly db: Database,
+    options: SqlTaskStoreOptions = {},
+  ) {
+    this.tasks = new SqlTaskStore(db, options);
+    this.pushConfigs = new SqlPushConfigStore(db);
+  }
+
+  /** The first message of a task (the client's request), whoever owns it; for learning from feedback. */
+  async firstMessage(taskId: string): Promise<Message | undefined> {
+    const rows = await this.db.query<{ message: Message | null }>(
+      "SELECT task->'history'->0 AS message FROM tasks WHERE id = $1",
+      [taskId],
+    );
+    return rows[0]?.message ?? undefined;
+  }
+
+  async saveAgent(row: AgentRow): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO agents (id, card_url, record, card, etag, status, failures, next_check_at, inflight)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       ON CONFLICT (id) DO UPDATE SET card_url = $2, record = $3, card = $4, etag = $5, status = $6, failures = $7,
+         next_check_at = $8, inflight = $9`,
+        [
+          row.record.id,
+          row.record.cardUrl,
+          json(row.record),
+          json(row.card),
+          row.etag ?? null,
+          row.record.status,
+          row.failures,
+          row.nextCheckAt.toISOString(),
+          row.inflight,
+        ],
+      );
+      await tx.query('SELECT pg_notify($1, $2)', [REGISTRY_CHANNEL, row.record.id]);
+    });
+  }
+
+  async deleteAgent(id: string): Promise<boolean> {
+    const rows = await this.db.transaction(async (tx) => {
+      const deleted = await tx.query('DELETE FROM agents WHERE id = $1 RETURNING id', [id]);
+      await tx.query('SELECT pg_notify($1, $2)', [REGISTRY_CHANNEL, id]);
+      return deleted;
+    });
+    return rows.length > 0;
+  }
+
+  async agents(): Promise<AgentRow[]> {
+    const rows = await this.db.query<{
+      record: RegisteredAgent;
+      card: AgentCard;
+      etag: string | null;
+      failures: number;
+      next_check_at: Date | string;
+      inflight: number;
+    }>('SELECT record, card, etag, failures, next_check_at, inflight FROM agents ORDER BY id');
+    return rows.map((r) => ({
+      record: r.record,
+      card: r.card,
+      etag: r.etag ?? undefined,
+      failures: Number(r.failures),
+      nextCheckAt: new Date(r.next_check_at),
+      inflight: Number(r.inflight),
+    }));
+  }
+
+  async saveRoute(route: TaskRoute): Promise<void> {
+    await this.db.query(
+      `INSERT INTO task_routes (task_id, context_id, agent_id, downstream_task_id, downstream_context_id, decision_id, owner)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (task_id) DO UPDATE SET agent_id = $3, downstream_task_id = $4, downstream_context_id = $5,
+         decision_id = COALESCE($6, task_routes.decision_id)`,
+      [
+        route.taskId,
+        route.contextId,
+        route.agentId,
+        route.downstreamTaskId ?? null,
+        route.downstreamContextId ?? null,
+        route.decisionId ?? null,
+        route.owner,
+      ],
+    );
+    if (route.downstreamContextId) {
+      await this.db.query(
+        `INSERT INTO context_routes (owner, context_id, agent_id, downstream_context_id) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (owner, context_id) DO UPDATE SET agent_id = $3, downstream_context_id = $4`,
+        [route.owner, route.contextId, route.agentId, route.downstreamContextId],
+      );
+    }
+  }
+
+  async route(taskId: string): Promise<TaskRoute | undefined> {
+    const rows = await this.db.query<{
+      task_id: string;
+      context_id: string;
+      agent_id: string;
+      downstream_task_id: string | null;
+      downstream_context_id: string | null;
+      decision_id: string | null;
+      owner: string;
+    }>('SELECT * FROM task_routes WHERE task_id = $1', [taskId]);
+    const r = rows[0];
+    return r
+      ? {
+          taskId: r.task_id,
+          contextId: r.context_id,
+          agentId: r.agent_id,
+          downstreamTaskId: r.downstream_task_id ?? undefined,
+          downstreamContextId: r.downstream_context_id ?? undefined,
+          decisionId: r.decision_id ?? undefined,
+          owner: r.owner,
+        }
+      : undefined;
+  }
+
+  /** Which agent holds a caller's context (follow-ups stay with it). */
+  async contextRoute(owner: string, contextId: string): Promise<ContextRoute | undefined> {
+    const rows = await this.db.query<{ context_id: string; agent_id: string; downstream_context_id: string }>(
+      'SELECT * FROM context_routes WHERE owner = $1 AND context_id = $2',
+      [owner, contextId],
+    );
+    const r = rows[0];
+    return r
+      ? { owner, contextId: r.context_id, agentId: r.agent_id, downstreamContextId: r.downstream_context_id }
+      : undefined;
+  }
+
+  /** A decision, with the task it routed and the task's domain (not part of the record, needed for outcomes). */
+  async saveDecision(decision: RoutingDecision, taskId: string | undefined, domain: string): Promise<void> {
+    await saveDecisionIn(this.db, decision, taskId, domain);
+  }
+
+  async decisionForTask(taskId: string): Promise<{ decision: RoutingDecision; domain: string } | undefined> {
+    const rows = await this.db.query<{ decision: RoutingDecision; domain: string }>(
+      'SELECT decision, domain FROM decisions WHERE task_id = $1 ORDER BY decided_at DESC LIMIT 1',
+      [taskId],
+    );
+    return rows[0];
+  }
+
+  /**
+   * Store an outcome, the learned state it produced and (when given) the decision with its attempts so far, in one
+   * statement (so atomically, and in one round trip). A learned state never replaces a later one (`version`).
+   */
+  async recordOutcome(
+    outcome: StoredOutcome,
+    learned: { name: string; state: unknown; version: number },
+    decision?: { decision: RoutingDecision; domain: string },
+  ): Promise<void> {
+    const d = decision?.decision;
+    await this.db.query(
+      `WITH saved_decision AS (
+         INSERT INTO decisions (decision_id, task_id, domain, decision, decided_at)
+         SELECT $9::text, $1::text, $10::text, $11::jsonb, $12::timestamptz WHERE $9::text IS NOT NULL
+         ON CONFLICT (decision_id) DO UPDATE SET task_id = COALESCE(EXCLUDED.task_id, decisions.task_id),
+           decision = EXCLUDED.decision
+         RETURNING 1
+       ), saved_outcome AS (
+         INSERT INTO outcomes (task_id, agent_id, domain, complexity, success, source)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING 1
+       )
+       INSERT INTO learned_state (name, version, state, updated_at) VALUES ($7, $8, $13, now())
+       ON CONFLICT (name) DO UPDATE SET version = EXCLUDED.version, state = EXCLUDED.state, updated_at = now()
+       WHERE learned_state.version < EXCLUDED.version`,
+      [
+        outcome.taskId ?? null,
+        outcome.agentId,
+        outcome.domain,
+        outcome.complexity,
+        outcome.success,
+        outcome.source,
+        learned.name,
+        learned.version,
+        d?.decisionId ?? null,
+        decision?.domain ?? null,
+        d ? json(d) : null,
+        d?.decidedAt ?? null,
+        json(learned.state),
+      ],
+    );
+  }
+
+  async outcomes(): Promise<StoredOutcome[]> {
+    const rows = await this.db.query<{
+      task_id: string | null;
+      agent_id: string;
+      domain: string;
+      complexity: number;
+      success: boolean;
+      source: 'state' | 'feedback';
+    }>('SELECT task_id, agent_id, domain, complexity, success, source FROM outcomes ORDER BY id');
+    return rows.map((r) => ({
+      taskId: r.task_id ?? undefined,
+      agentId: r.agent_id,
+      domain: r.domain,
+      complexity: Number(r.complexity),
+      success: r.success,
+      source: r.source,
+    }));
+  }
+
+  async learnedState<T>(name: string): Promise<T | undefined> {
+    const rows = await this.db.query<{ state: T }>('SELECT state FROM learned_state WHERE name = $1', [name]);
+    return rows[0]?.state;
+  }
+}
