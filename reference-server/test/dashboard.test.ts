@@ -12,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { buildDashboard } from '../dashboard/build.js';
 import type { Broker } from '../src/broker/broker.js';
-import type { SimulatedAgent } from '../src/demo/fleet.js';
 import type { FeedEntry, FeedServerMessage, FleetResponse } from '../src/dashboard/protocol.js';
+import type { SimulatedAgent } from '../src/demo/fleet.js';
 import {
   ADMIN_KEY,
   CLIENT_KEY,

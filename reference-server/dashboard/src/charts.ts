@@ -11,7 +11,9 @@ export interface SeriesSpec {
 }
 
 export interface ChartSpec {
+  /** The chart's accessible name, and its visible title unless `showTitle` is false. */
   readonly title: string;
+  readonly showTitle?: boolean;
   readonly x: { readonly label: string };
   readonly y: { readonly label: string; readonly range?: [number, number] };
   readonly series: readonly SeriesSpec[];
@@ -29,7 +31,7 @@ export function lineChart(container: HTMLElement, spec: ChartSpec, data: Data): 
   const width = () => Math.max(240, Math.floor(container.clientWidth || 320));
   const range = spec.y.range;
   const options: uPlot.Options = {
-    title: spec.title,
+    ...(spec.showTitle === false ? {} : { title: spec.title }),
     width: width(),
     height: spec.height ?? 220,
     scales: { x: { time: false }, y: range ? { range: () => range } : {} },

@@ -6,10 +6,11 @@
  * request path, one at a time in order; the oldest entries beyond `maxEntries` are pruned.
  */
 import { randomUUID } from 'node:crypto';
+import type { CandidateAssessment } from '@rightsize/sdk/rightsize';
 import type { RoutingEvent } from '../broker/routing-events.js';
 import type { Database } from '../db/database.js';
 import { type Migration, migrate } from '../db/migrations.js';
-import type { FeedEntry } from './protocol.js';
+import type { FeedEntry, FeedEvent } from './protocol.js';
 
 /** The feed's tables, as migrations of their own (versions from 1001, clear of the broker's). */
 export const DASHBOARD_MIGRATIONS: readonly Migration[] = [
@@ -69,8 +70,11 @@ export class DashboardFeed {
   }
 
   /** Store the event and hand it to the listeners once stored (in the order events were appended). */
-  append(event: RoutingEvent): void {
-    const kept: RoutingEvent = event.kind === 'decided' ? { ...event, text: event.text.slice(0, MAX_TEXT) } : event;
+  append(event: RoutingEvent, unlisted?: readonly CandidateAssessment[]): void {
+    const kept: FeedEvent =
+      event.kind === 'decided'
+        ? { ...event, text: event.text.slice(0, MAX_TEXT), ...(unlisted?.length ? { unlisted } : {}) }
+        : event;
     const run = async () => {
       const rows = await this.#db.query<{ seq: string | number; at: Date | string }>(
         'INSERT INTO dashboard_feed (entry) VALUES ($1) RETURNING seq, at',
@@ -97,7 +101,7 @@ export class DashboardFeed {
 
   /** Stored entries after `after`, oldest first, at most `limit` (the newest ones when there are more). */
   async since(after: number, limit = 2000): Promise<FeedEntry[]> {
-    const rows = await this.#db.query<{ seq: string | number; at: Date | string; entry: RoutingEvent }>(
+    const rows = await this.#db.query<{ seq: string | number; at: Date | string; entry: FeedEvent }>(
       `SELECT seq, at, entry FROM (
          SELECT seq, at, entry FROM dashboard_feed WHERE seq > $1 ORDER BY seq DESC LIMIT $2
        ) newest ORDER BY seq`,

@@ -9,11 +9,11 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import { A2AError, InternalError } from '@rightsize/sdk/errors';
-import { defaultRightsizeValidator, type TaskDescriptor } from '@rightsize/sdk/rightsize';
+import { type CandidateAssessment, defaultRightsizeValidator, type TaskDescriptor } from '@rightsize/sdk/rightsize';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { Authenticator } from '../auth.js';
-import type { RoutingEvents } from '../broker/routing-events.js';
+import type { RoutingEvent, RoutingEvents } from '../broker/routing-events.js';
 import type { BrokerStore } from '../db/store.js';
 import { BrokerHttpError, badRequest } from '../http-errors.js';
 import type { RoutingEngine } from '../routing/routing.js';
@@ -36,6 +36,7 @@ export interface DashboardOptions {
 export const DEFAULT_ASSETS_DIR = fileURLToPath(new URL('../../dist/public/dashboard/', import.meta.url));
 
 const MAX_TEXT = 10_000;
+const MAX_UNLISTED = 64;
 const HELLO_TIMEOUT_MS = 10_000;
 const BATCH = 200;
 /** A browser that cannot keep up is disconnected (it reconnects and resumes) rather than buffered without bound. */
@@ -84,13 +85,27 @@ function parseHello(data: unknown): FeedHello | undefined {
   }
 }
 
+/** Registered agents missing from a decision record (the index never assessed them), assessed now; at most 64. */
+function unlistedCandidates(routing: RoutingEngine) {
+  return (event: Extract<RoutingEvent, { kind: 'decided' }>): CandidateAssessment[] | undefined => {
+    const listed = new Set(event.decision.candidates.map((c) => c.agentId));
+    if (event.decision.candidatesOmitted || listed.size >= MAX_UNLISTED) return undefined;
+    const all = routing.explain({ descriptor: event.descriptor, text: event.text, inputModes: ['text/plain'] });
+    return all.decision.candidates
+      .filter((c) => !listed.has(c.agentId))
+      .slice(0, MAX_UNLISTED)
+      .map(({ rank: _rank, ...c }) => c);
+  };
+}
+
 export async function dashboard(app: FastifyInstance, o: DashboardOptions): Promise<void> {
+  const unlisted = unlistedCandidates(o.routing);
   const feed = new DashboardFeed(o.store.db, {
     ...(o.maxFeedEntries !== undefined ? { maxEntries: o.maxFeedEntries } : {}),
     onError: (error) => app.log.warn({ err: error }, 'dashboard feed: an entry could not be stored'),
   });
   await feed.start();
-  const stop = o.events.on((event) => feed.append(event));
+  const stop = o.events.on((event) => feed.append(event, event.kind === 'decided' ? unlisted(event) : undefined));
   app.addHook('onClose', async () => {
     stop();
     await feed.flush();

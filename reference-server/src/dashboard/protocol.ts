@@ -2,11 +2,16 @@
  * The dashboard's wire format, shared by the broker (src/dashboard) and the browser (dashboard/): the live feed's
  * messages over the WebSocket and the JSON of the fleet and dry-run endpoints. Types only.
  */
-import type { CapabilityProfile, RoutingDecision, TaskDescriptor } from '@rightsize/sdk/rightsize';
+import type { CandidateAssessment, CapabilityProfile, RoutingDecision, TaskDescriptor } from '@rightsize/sdk/rightsize';
 import type { RoutingEvent } from '../broker/routing-events.js';
 
-/** One routing event as the feed keeps it: numbered (strictly increasing per feed) and timestamped. */
-export type FeedEntry = RoutingEvent & { readonly seq: number; readonly at: string };
+/**
+ * One routing event as the feed keeps it: numbered (strictly increasing per feed) and timestamped. A decision's
+ * record lists only the agents the matching index assessed; `unlisted` adds every other registered agent, assessed
+ * for the dashboard when the decision was made, so the decision view can say why each one was not chosen.
+ */
+export type FeedEvent = RoutingEvent & { readonly unlisted?: readonly CandidateAssessment[] };
+export type FeedEntry = FeedEvent & { readonly seq: number; readonly at: string };
 
 /** Browser → broker, first message on the socket: the admin credential and where to resume. */
 export interface FeedHello {

@@ -23,6 +23,8 @@ export interface TaskRow {
   readonly owner: string;
   readonly descriptor: TaskDescriptor | undefined;
   readonly decision: RoutingDecision | undefined;
+  /** Registered agents the decision record does not list, assessed for the dashboard at decision time. */
+  readonly unlisted: readonly CandidateAssessment[];
   /** Refused before a task existed (NO_CAPABLE_AGENT). */
   readonly refused: boolean;
   readonly attempts: AttemptRow[];
@@ -83,6 +85,7 @@ export class TaskBook {
         owner: entry.owner,
         descriptor: entry.descriptor,
         decision: entry.decision,
+        unlisted: entry.unlisted ?? [],
         refused: entry.taskId === null,
         attempts: [],
         escalations: [],
@@ -126,6 +129,7 @@ export class TaskBook {
       owner: '',
       descriptor: undefined,
       decision: undefined,
+      unlisted: [],
       refused: false,
       attempts: [],
       escalations: [],
@@ -178,7 +182,8 @@ const pct = (p: number) => `${(p * 100).toFixed(1)}%`;
 /** Why this candidate was (or was not) chosen, in words with the numbers that decided it. */
 export function whyNot(candidate: CandidateAssessment, decision: RoutingDecision, descriptor?: TaskDescriptor): string {
   const p = candidate.predictions;
-  if (candidate.agentId === decision.chosen) return `chosen (${decision.selection.join(', ').toLowerCase()})`;
+  if (candidate.agentId === decision.chosen)
+    return `chosen (${decision.selection.join(', ').toLowerCase().replace(/_/g, ' ')})`;
   if (!candidate.feasible) {
     const limits = descriptor?.constraints;
     return candidate.reasons

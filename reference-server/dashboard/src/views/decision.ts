@@ -30,7 +30,9 @@ export function decisionView(
   if (decision.candidatesOmitted) facts.push(['Not listed', `${decision.candidatesOmitted} more candidates`]);
   const dl = h('dl', { class: 'facts' });
   for (const [term, value] of facts) dl.append(h('dt', {}, term), h('dd', {}, value));
-  const rows = decision.candidates.map((candidate) => {
+  const listed = decision.candidates.map((candidate) => ({ candidate, unlisted: false }));
+  const extra = (row?.unlisted ?? []).map((candidate) => ({ candidate, unlisted: true }));
+  const rows = [...listed, ...extra].map(({ candidate, unlisted }) => {
     const p = candidate.predictions;
     const a = agent(candidate.agentId);
     const chosen = candidate.agentId === decision.chosen;
@@ -45,7 +47,12 @@ export function decisionView(
       h('td', { class: 'num' }, fmt.ms(p?.completionMs)),
       h('td', { class: 'num' }, fmt.usd(p?.cost.amount)),
       h('td', { class: 'num' }, fmt.usd(p?.costPerSuccess ?? null)),
-      h('td', { class: 'why' }, whyNot(candidate, decision, descriptor)),
+      h(
+        'td',
+        { class: 'why' },
+        whyNot(candidate, decision, descriptor),
+        unlisted ? h('span', { class: 'sub' }, 'not in the decision record (the index ruled it out early)') : null,
+      ),
     );
   });
   const table = h(

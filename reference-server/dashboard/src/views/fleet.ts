@@ -72,6 +72,7 @@ function domainView(agent: FleetAgent, d: FleetDomain, charts: Chart[]): HTMLEle
         plot,
         {
           title: `${agent.id} · ${d.domain}: P(success) by complexity`,
+          showTitle: false,
           x: { label: 'complexity' },
           y: { label: 'P(success)', range: [0, 1] },
           height: 190,
