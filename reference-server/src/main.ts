@@ -10,6 +10,7 @@ const out = (line: string) => process.stdout.write(`${line}\n`);
 
 async function start(config: CliConfig, allowPrivate: boolean): Promise<{ broker: Broker; url: string }> {
   const broker = await createBroker({
+    dashboard: true,
     ...config,
     allowPrivateNetworks: allowPrivate,
     logger: {

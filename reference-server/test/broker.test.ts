@@ -97,7 +97,7 @@ beforeAll(async () => {
       ),
     officialEchoExecutor(),
   );
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await broker?.close();

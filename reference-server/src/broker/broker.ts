@@ -12,7 +12,7 @@ import { type AuthConfig, Authenticator } from '../auth.js';
 import { type DashboardOptions, dashboard } from '../dashboard/plugin.js';
 import { type Database, openDatabase } from '../db/database.js';
 import { migrate } from '../db/migrations.js';
-import { BrokerStore } from '../db/store.js';
+import { BrokerStore, REGISTRY_CHANNEL } from '../db/store.js';
 import { Registry } from '../registry/registry.js';
 import { IndexRouting, type RoutingEngine, type RoutingState } from '../routing/routing.js';
 import { AgentClients } from './agent-clients.js';
@@ -48,7 +48,7 @@ export interface BrokerOptions {
   readonly logger?: FastifyServerOptions['logger'];
   /** Use this routing engine instead of the default (e.g. the SDK's learning Router). */
   readonly routing?: (state: RoutingState | undefined) => RoutingEngine;
-  /** Serve the dashboard at /dashboard (default true); an object sets its options. */
+  /** Serve the dashboard at /dashboard (default false; the CLI turns it on); an object sets its options. */
   readonly dashboard?: boolean | Pick<DashboardOptions, 'assetsDir' | 'maxFeedEntries'>;
 }
 
@@ -108,8 +108,23 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
     ...(options.downstreamCredentials ? { defaultCredentials: options.downstreamCredentials } : {}),
   });
   let inflight = 0;
+  const replicas = db.kind === 'postgres';
   const events = new RoutingEvents();
-  const routingExecutor = new RoutingExecutor({ store, routing, registry, clients, pending, learner, metrics, events });
+  const routingExecutor = new RoutingExecutor({
+    store,
+    routing,
+    registry,
+    clients,
+    pending,
+    learner,
+    metrics,
+    events,
+    watchRemoteCancels: replicas,
+  });
+  // Several replicas on one PostgreSQL: reload the registry when another replica changes it.
+  const unlistenRegistry = replicas
+    ? await db.listen(REGISTRY_CHANNEL, () => void registry.load().catch(() => undefined))
+    : undefined;
   const executor = {
     execute: async (...[context, sink]: Parameters<RoutingExecutor['execute']>) => {
       inflight++;
@@ -124,6 +139,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
   };
   const app = Fastify({
     logger: options.logger ?? false,
+    forceCloseConnections: true,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
@@ -170,7 +186,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
   app.get('/metrics', async (_request, reply) =>
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   );
-  if (options.dashboard !== false)
+  if (options.dashboard)
     await app.register(dashboard, {
       store,
       routing,
@@ -196,6 +212,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
     },
     async close() {
       registry.stop();
+      await unlistenRegistry?.();
       await app.close();
       await clients.close();
       await store.tasks.stop();

@@ -41,6 +41,11 @@ export interface RoutingExecutorOptions {
   readonly events?: RoutingEvents;
   /** How long to wait for a downstream CancelTask (default 5 s). */
   readonly cancelTimeoutMs?: number;
+  /**
+   * Watch the task's event log for a CancelTask served by another replica (several brokers on one PostgreSQL), and
+   * cancel downstream when one appears. Default false (one process sees its own cancels directly).
+   */
+  readonly watchRemoteCancels?: boolean;
 }
 
 type Attempt = NonNullable<RoutingDecision['attempts']>[number];
@@ -77,9 +82,17 @@ class Relay {
 
   constructor(readonly events: TaskEvents) {}
 
+  /** The task's domain (for outcomes). */
+  domain: string | undefined;
+
+  /** The decision record with the attempts so far. */
+  decision(): RoutingDecision | undefined {
+    return this.ext.decision ? { ...this.ext.decision, attempts: [...this.attempts] } : undefined;
+  }
+
   /** Create the broker's task (if not yet) with the decision record on it, then publish the extension data. */
   publish(): void {
-    const decision = this.ext.decision ? { ...this.ext.decision, attempts: [...this.attempts] } : undefined;
+    const decision = this.decision();
     this.events.metadata({ [RIGHTSIZE_EXTENSION_URI]: { ...this.ext, ...(decision ? { decision } : {}) } });
     this.created = true;
   }
@@ -125,7 +138,7 @@ export class RoutingExecutor implements AgentExecutor {
     const route = pending?.route ?? this.#o.routing.route(routeRequestOf(context.message));
     this.#o.metrics?.decisionSeconds.observe((performance.now() - started) / 1000);
     relay.ext.decision = route.decision;
-    await this.#o.store.saveDecision(route.decision, context.taskId, route.descriptor.domain);
+    relay.domain = route.descriptor.domain;
     this.#o.events?.emit({
       kind: 'decided',
       taskId: context.taskId,
@@ -137,11 +150,11 @@ export class RoutingExecutor implements AgentExecutor {
     if (!route.result.chosen) {
       // Normally answered by the request guard before a task exists (spec §7.7); here the registry changed since.
       relay.publish();
-      return events.fail(
-        `no capable agent: ${route.result.rejected[0]?.reasons.join(', ') ?? 'the registry is empty'}`,
-      );
-    }
-    await this.#cascade(context, relay, route, owner, streaming);
+      events.fail(`no capable agent: ${route.result.rejected[0]?.reasons.join(', ') ?? 'the registry is empty'}`);
+    } else await this.#cascade(context, relay, route, owner, streaming);
+    // The decision with every attempt (already stored with the first outcome when there was one; this is the final
+    // version, written after the client has its answer).
+    await this.#o.store.saveDecision(relay.decision() as RoutingDecision, context.taskId, route.descriptor.domain);
   }
 
   /** Try the plan in order (spec §7.4) until an attempt answers, the deadline passes or the client cancels. */
@@ -260,7 +273,6 @@ export class RoutingExecutor implements AgentExecutor {
       owner: a.owner,
     };
     let current = route;
-    await this.#o.store.saveRoute(route);
     const { taskId: _t, contextId: _c, referenceTaskIds: _r, ...rest } = context.message;
     const outgoing = withoutNetwork({
       ...rest,
@@ -269,11 +281,13 @@ export class RoutingExecutor implements AgentExecutor {
       ...(a.downstreamContextId ? { contextId: a.downstreamContextId } : {}),
     });
     const deadline = new AbortController();
+    const remoteCancel = new AbortController();
+    let watching = false;
     const timer =
       a.deadlineAt !== undefined
         ? setTimeout(() => deadline.abort(), Math.max(0, a.deadlineAt - Date.now()))
         : undefined;
-    const signal = AbortSignal.any([context.signal, deadline.signal]);
+    const signal = AbortSignal.any([context.signal, deadline.signal, remoteCancel.signal]);
     const buffered: Array<{ artifact: Artifact; append?: boolean; lastChunk?: boolean }> = [];
     const attempt: Attempt = {
       agentId: a.agentId,
@@ -309,15 +323,19 @@ export class RoutingExecutor implements AgentExecutor {
         ...(usage ? { usage } : {}),
       });
       if (observed && a.domain !== undefined && a.complexity !== undefined) {
-        await this.#o.learner.observe({
-          taskId: context.taskId,
-          agentId: a.agentId,
-          domain: a.domain,
-          complexity: a.complexity,
-          success,
-          source: 'state',
-          text: textOf(context.message),
-        });
+        const decision = relay.decision();
+        await this.#o.learner.observe(
+          {
+            taskId: context.taskId,
+            agentId: a.agentId,
+            domain: a.domain,
+            complexity: a.complexity,
+            success,
+            source: 'state',
+            text: textOf(context.message),
+          },
+          decision ? { decision, domain: a.domain } : undefined,
+        );
       }
     };
     const relayArtifact = (artifact: Artifact, options: { append?: boolean; lastChunk?: boolean }) => {
@@ -347,6 +365,10 @@ export class RoutingExecutor implements AgentExecutor {
           ? client.sendStreamingMessage(outgoing, { signal })
           : once(client, outgoing, signal);
       for await (const event of stream) {
+        if (this.#o.watchRemoteCancels && relay.created && !watching) {
+          watching = true;
+          void this.#watchCancel(context, remoteCancel, signal);
+        }
         if (event.message) {
           await finish('TASK_STATE_COMPLETED', undefined, true);
           const reply = { ...relayable(event.message) };
@@ -418,9 +440,9 @@ export class RoutingExecutor implements AgentExecutor {
         outcome: false,
       };
     } catch (error) {
-      if (context.signal.aborted || deadline.signal.aborted) {
+      if (context.signal.aborted || deadline.signal.aborted || remoteCancel.signal.aborted) {
         await this.#cancelDownstream(client, current.downstreamTaskId);
-        if (context.signal.aborted) return { kind: 'canceled' };
+        if (!deadline.signal.aborted) return { kind: 'canceled' };
         await finish('ERROR', undefined, false);
         return { kind: 'deadline' };
       }
@@ -435,6 +457,23 @@ export class RoutingExecutor implements AgentExecutor {
       };
     } finally {
       if (timer) clearTimeout(timer);
+    }
+  }
+
+  /** Abort `cancel` when the task's log shows CANCELED (written by whichever replica served the CancelTask). */
+  async #watchCancel(context: ExecutionContext, cancel: AbortController, stop: AbortSignal): Promise<void> {
+    const scope = { tenant: context.tenant, owner: context.principal.id };
+    try {
+      // The SDK server creates the task in order after the relayed events queued before it: wait for it to exist.
+      for (let wait = 10; !(await this.#o.store.tasks.get(scope, context.taskId)) && !stop.aborted; wait *= 2) {
+        if (wait > 5000) return;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+      for await (const stored of this.#o.store.tasks.subscribe(scope, context.taskId, 0, stop)) {
+        if (stored.event.statusUpdate?.status.state === 'TASK_STATE_CANCELED') cancel.abort();
+      }
+    } catch {
+      // the watch is best effort; the SDK handler also ends the run when its next append is refused
     }
   }
 

@@ -3,7 +3,8 @@
  * reconnects — after a dropped connection or a broker restart on the same store — asks for the entries after the
  * last number it has and gets exactly those, in order, then live ones. Each store has a feed id; a browser that
  * comes back to another feed (e.g. a restarted in-memory broker) is told to start over. Writes happen off the
- * request path, one at a time in order; the oldest entries beyond `maxEntries` are pruned.
+ * request path, batched (one statement for the events queued meanwhile) and in order; the oldest entries beyond
+ * `maxEntries` are pruned.
  */
 import { randomUUID } from 'node:crypto';
 import type { CandidateAssessment } from '@rightsize/sdk/rightsize';
@@ -45,6 +46,10 @@ export class DashboardFeed {
   readonly #maxEntries: number;
   readonly #onError: (error: unknown) => void;
   #chain: Promise<void> = Promise.resolve();
+  readonly #queue: Array<{
+    event: RoutingEvent;
+    unlisted: (() => readonly CandidateAssessment[] | undefined) | undefined;
+  }> = [];
   #id = '';
   #written = 0;
 
@@ -69,24 +74,40 @@ export class DashboardFeed {
     return this.#id;
   }
 
-  /** Store the event and hand it to the listeners once stored (in the order events were appended). */
-  append(event: RoutingEvent, unlisted?: readonly CandidateAssessment[]): void {
-    const kept: FeedEvent =
-      event.kind === 'decided'
-        ? { ...event, text: event.text.slice(0, MAX_TEXT), ...(unlisted?.length ? { unlisted } : {}) }
-        : event;
-    const run = async () => {
-      const rows = await this.#db.query<{ seq: string | number; at: Date | string }>(
-        'INSERT INTO dashboard_feed (entry) VALUES ($1) RETURNING seq, at',
-        [JSON.stringify(kept)],
-      );
-      const row = rows[0];
-      if (!row) return;
-      const entry: FeedEntry = { ...kept, seq: Number(row.seq), at: new Date(row.at).toISOString() };
-      if (++this.#written % 500 === 0) await this.#prune(entry.seq);
-      for (const listener of this.#listeners) listener(entry);
-    };
-    this.#chain = this.#chain.then(run).catch(this.#onError);
+  /**
+   * Queue the event; it is stored (with the events queued meanwhile, in one statement) and then handed to the
+   * listeners, in the order appended. `unlisted` is evaluated off the request path, when the event is written.
+   */
+  append(event: RoutingEvent, unlisted?: () => readonly CandidateAssessment[] | undefined): void {
+    this.#queue.push({ event, unlisted });
+    if (this.#queue.length === 1) this.#chain = this.#chain.then(() => this.#write()).catch(this.#onError);
+  }
+
+  async #write(): Promise<void> {
+    const batch = this.#queue.splice(0, this.#queue.length);
+    if (batch.length === 0) return;
+    const kept = batch.map(({ event, unlisted }): FeedEvent => {
+      if (event.kind !== 'decided') return event;
+      const extra = unlisted?.();
+      return { ...event, text: event.text.slice(0, MAX_TEXT), ...(extra?.length ? { unlisted: extra } : {}) };
+    });
+    const rows = await this.#db.query<{ seq: string | number; at: Date | string }>(
+      `INSERT INTO dashboard_feed (entry)
+         SELECT e FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(e, i) ORDER BY i
+       RETURNING seq, at`,
+      [JSON.stringify(kept)],
+    );
+    const stored = rows
+      .map((r) => ({ seq: Number(r.seq), at: new Date(r.at).toISOString() }))
+      .sort((a, b) => a.seq - b.seq);
+    const entries = stored.map((r, i): FeedEntry => ({ ...(kept[i] as FeedEvent), ...r }));
+    const newest = entries.at(-1)?.seq ?? 0;
+    this.#written += entries.length;
+    if (this.#written >= 500) {
+      this.#written = 0;
+      await this.#prune(newest);
+    }
+    for (const entry of entries) for (const listener of this.#listeners) listener(entry);
   }
 
   /** Resolves once every appended event is stored and delivered. */

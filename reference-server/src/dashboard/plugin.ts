@@ -105,7 +105,7 @@ export async function dashboard(app: FastifyInstance, o: DashboardOptions): Prom
     onError: (error) => app.log.warn({ err: error }, 'dashboard feed: an entry could not be stored'),
   });
   await feed.start();
-  const stop = o.events.on((event) => feed.append(event, event.kind === 'decided' ? unlisted(event) : undefined));
+  const stop = o.events.on((event) => feed.append(event, event.kind === 'decided' ? () => unlisted(event) : undefined));
   app.addHook('onClose', async () => {
     stop();
     await feed.flush();

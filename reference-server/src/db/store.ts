@@ -5,7 +5,7 @@
  */
 import type { AgentCard, Message } from '@rightsize/sdk/a2a';
 import type { RegisteredAgent, RoutingDecision } from '@rightsize/sdk/rightsize';
-import type { Database } from './database.js';
+import type { Database, Sql } from './database.js';
 import { SqlPushConfigStore, SqlTaskStore, type SqlTaskStoreOptions } from './sql-task-store.js';
 
 export interface AgentRow {
@@ -47,6 +47,17 @@ export interface StoredOutcome {
 
 const json = (value: unknown) => JSON.stringify(value);
 
+async function saveDecisionIn(sql: Sql, decision: RoutingDecision, taskId: string | undefined, domain: string) {
+  await sql.query(
+    `INSERT INTO decisions (decision_id, task_id, domain, decision, decided_at) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (decision_id) DO UPDATE SET task_id = COALESCE($2, decisions.task_id), decision = $4`,
+    [decision.decisionId, taskId ?? null, domain, json(decision), decision.decidedAt],
+  );
+}
+
+/** NOTIFY channel for registry changes: other replicas reload their registry. */
+export const REGISTRY_CHANNEL = 'rightsize_registry';
+
 export class BrokerStore {
   readonly tasks: SqlTaskStore;
   readonly pushConfigs: SqlPushConfigStore;
@@ -69,27 +80,34 @@ export class BrokerStore {
   }
 
   async saveAgent(row: AgentRow): Promise<void> {
-    await this.db.query(
-      `INSERT INTO agents (id, card_url, record, card, etag, status, failures, next_check_at, inflight)
+    await this.db.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO agents (id, card_url, record, card, etag, status, failures, next_check_at, inflight)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        ON CONFLICT (id) DO UPDATE SET card_url = $2, record = $3, card = $4, etag = $5, status = $6, failures = $7,
          next_check_at = $8, inflight = $9`,
-      [
-        row.record.id,
-        row.record.cardUrl,
-        json(row.record),
-        json(row.card),
-        row.etag ?? null,
-        row.record.status,
-        row.failures,
-        row.nextCheckAt.toISOString(),
-        row.inflight,
-      ],
-    );
+        [
+          row.record.id,
+          row.record.cardUrl,
+          json(row.record),
+          json(row.card),
+          row.etag ?? null,
+          row.record.status,
+          row.failures,
+          row.nextCheckAt.toISOString(),
+          row.inflight,
+        ],
+      );
+      await tx.query('SELECT pg_notify($1, $2)', [REGISTRY_CHANNEL, row.record.id]);
+    });
   }
 
   async deleteAgent(id: string): Promise<boolean> {
-    const rows = await this.db.query('DELETE FROM agents WHERE id = $1 RETURNING id', [id]);
+    const rows = await this.db.transaction(async (tx) => {
+      const deleted = await tx.query('DELETE FROM agents WHERE id = $1 RETURNING id', [id]);
+      await tx.query('SELECT pg_notify($1, $2)', [REGISTRY_CHANNEL, id]);
+      return deleted;
+    });
     return rows.length > 0;
   }
 
@@ -175,11 +193,7 @@ export class BrokerStore {
 
   /** A decision, with the task it routed and the task's domain (not part of the record, needed for outcomes). */
   async saveDecision(decision: RoutingDecision, taskId: string | undefined, domain: string): Promise<void> {
-    await this.db.query(
-      `INSERT INTO decisions (decision_id, task_id, domain, decision, decided_at) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (decision_id) DO UPDATE SET task_id = COALESCE($2, decisions.task_id), decision = $4`,
-      [decision.decisionId, taskId ?? null, domain, json(decision), decision.decidedAt],
-    );
+    await saveDecisionIn(this.db, decision, taskId, domain);
   }
 
   async decisionForTask(taskId: string): Promise<{ decision: RoutingDecision; domain: string } | undefined> {
@@ -190,17 +204,27 @@ export class BrokerStore {
     return rows[0];
   }
 
-  /** Store an outcome and the learned state it produced in one transaction. */
-  async recordOutcome(outcome: StoredOutcome, learned: { name: string; state: unknown }): Promise<void> {
+  /**
+   * Store an outcome and the learned state it produced in one transaction, with the decision (and its attempts so
+   * far) that led to it when given.
+   */
+  async recordOutcome(
+    outcome: StoredOutcome,
+    learned: { name: string; state: unknown; version: number },
+    decision?: { decision: RoutingDecision; domain: string },
+  ): Promise<void> {
     await this.db.transaction(async (tx) => {
+      if (decision) await saveDecisionIn(tx, decision.decision, outcome.taskId, decision.domain);
       await tx.query(
         'INSERT INTO outcomes (task_id, agent_id, domain, complexity, success, source) VALUES ($1, $2, $3, $4, $5, $6)',
         [outcome.taskId ?? null, outcome.agentId, outcome.domain, outcome.complexity, outcome.success, outcome.source],
       );
+      // Outcomes are written concurrently; a state never replaces a later one.
       await tx.query(
-        `INSERT INTO learned_state (name, state, updated_at) VALUES ($1, $2, now())
-         ON CONFLICT (name) DO UPDATE SET state = $2, updated_at = now()`,
-        [learned.name, json(learned.state)],
+        `INSERT INTO learned_state (name, version, state, updated_at) VALUES ($1, $2, $3, now())
+         ON CONFLICT (name) DO UPDATE SET version = $2, state = $3, updated_at = now()
+         WHERE learned_state.version < $2`,
+        [learned.name, learned.version, json(learned.state)],
       );
     });
   }

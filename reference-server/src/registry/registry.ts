@@ -69,9 +69,17 @@ export class Registry {
     return this.#o.now?.() ?? Date.now();
   }
 
-  /** Load the persisted registry into memory and the routing engine. */
+  /** Load (or reload, after another replica changed it) the persisted registry into memory and the routing engine. */
   async load(): Promise<void> {
-    for (const row of await this.#o.store.agents()) this.#apply(row);
+    const rows = await this.#o.store.agents();
+    const present = new Set(rows.map((r) => r.record.id));
+    for (const id of [...this.#rows.keys()]) {
+      if (!present.has(id)) {
+        this.#rows.delete(id);
+        this.#o.routing.removeAgent(id);
+      }
+    }
+    for (const row of rows) this.#apply(row);
   }
 
   get size(): number {

@@ -7,7 +7,8 @@ import { type CapabilityProfile, RIGHTSIZE_EXTENSION_URI, withCapabilityProfile 
 import { a2aServer } from '@rightsize/sdk/server';
 import Fastify, { type FastifyInstance } from 'fastify';
 
-export type Behaviour = 'answer' | 'fail' | 'wait';
+/** answer: complete at once; fail: fail; wait: until canceled; steps: one artifact chunk per `release()`, then complete. */
+export type Behaviour = 'answer' | 'fail' | 'wait' | 'steps';
 
 export interface TestAgent {
   readonly id: string;
@@ -17,6 +18,10 @@ export interface TestAgent {
   readonly received: Message[];
   readonly canceled: string[];
   behaviour: Behaviour;
+  /** Chunks the `steps` behaviour sends before completing. */
+  steps: number;
+  /** Let a `steps` agent send `n` more chunks. */
+  release(n?: number): void;
 }
 
 export const profileOf = (
@@ -55,7 +60,31 @@ export const cardFor = (id: string, profile: CapabilityProfile, url: string): Ag
 export async function startTestAgent(id: string, profile: CapabilityProfile, behaviour: Behaviour): Promise<TestAgent> {
   const app = Fastify();
   let url = '';
-  const agent = { id, app, url: '', cardUrl: '', received: [] as Message[], canceled: [] as string[], behaviour };
+  let permits = 0;
+  let wake: (() => void) | undefined;
+  const acquire = async (signal: AbortSignal) => {
+    while (permits === 0 && !signal.aborted) {
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+    }
+    permits--;
+  };
+  const agent: TestAgent = {
+    id,
+    app,
+    url: '',
+    cardUrl: '',
+    received: [],
+    canceled: [],
+    behaviour,
+    steps: 3,
+    release: (n = 1) => {
+      permits += n;
+      wake?.();
+    },
+  };
   await app.register(a2aServer, {
     card: () => cardFor(id, profile, url),
     executor: {
@@ -67,6 +96,17 @@ export async function startTestAgent(id: string, profile: CapabilityProfile, beh
           agent.canceled.push(context.taskId);
           return;
         }
+        if (agent.behaviour === 'steps') {
+          for (let i = 0; i < agent.steps; i++) {
+            await acquire(context.signal);
+            if (context.signal.aborted) {
+              agent.canceled.push(context.taskId);
+              return;
+            }
+            events.artifact({ artifactId: 'stream', parts: [{ text: `chunk ${i}` }] }, { append: i > 0 });
+          }
+          return events.complete(`answer from ${id}`);
+        }
         events.artifact({ artifactId: 'partial', parts: [{ text: `partial from ${id}` }] });
         events.metadata({ [RIGHTSIZE_EXTENSION_URI]: { usage: { outputTokens: 7, completionMs: 3 } } });
         if (agent.behaviour === 'fail') return events.fail(`${id} failed`);
@@ -75,7 +115,5 @@ export async function startTestAgent(id: string, profile: CapabilityProfile, beh
     },
   });
   url = await app.listen({ port: 0, host: '127.0.0.1' });
-  agent.url = url;
-  agent.cardUrl = `${url}/.well-known/agent-card.json`;
-  return agent;
+  return Object.assign(agent, { url, cardUrl: `${url}/.well-known/agent-card.json` });
 }
