@@ -84,6 +84,8 @@ class Relay {
 
   /** The task's domain (for outcomes). */
   domain: string | undefined;
+  /** How many attempts the stored decision record lists. */
+  storedAttempts = -1;
 
   /** The decision record with the attempts so far. */
   decision(): RoutingDecision | undefined {
@@ -152,9 +154,10 @@ export class RoutingExecutor implements AgentExecutor {
       relay.publish();
       events.fail(`no capable agent: ${route.result.rejected[0]?.reasons.join(', ') ?? 'the registry is empty'}`);
     } else await this.#cascade(context, relay, route, owner, streaming);
-    // The decision with every attempt (already stored with the first outcome when there was one; this is the final
-    // version, written after the client has its answer).
-    await this.#o.store.saveDecision(relay.decision() as RoutingDecision, context.taskId, route.descriptor.domain);
+    // The final decision with every attempt, written after the client has its answer, unless the last outcome
+    // already stored it as it is.
+    if (relay.storedAttempts !== relay.attempts.length)
+      await this.#o.store.saveDecision(relay.decision() as RoutingDecision, context.taskId, route.descriptor.domain);
   }
 
   /** Try the plan in order (spec §7.4) until an attempt answers, the deadline passes or the client cancels. */
@@ -193,6 +196,7 @@ export class RoutingExecutor implements AgentExecutor {
         live: i === plan.length - 1,
         streaming,
         deadlineAt: deadlineMs !== undefined ? started + deadlineMs : undefined,
+        predicted: route.result.ranked.find((x: Assessment) => x.agentId === agentId)?.predictions,
         domain: route.descriptor.domain,
         complexity: route.result.task.complexity.value,
       });
@@ -255,6 +259,7 @@ export class RoutingExecutor implements AgentExecutor {
       downstreamTaskId?: string | undefined;
       downstreamContextId?: string | undefined;
       deadlineAt: number | undefined;
+      predicted?: { readonly success: number; readonly completionMs: number } | undefined;
       domain: string | undefined;
       complexity: number | undefined;
     },
@@ -312,14 +317,20 @@ export class RoutingExecutor implements AgentExecutor {
         agent: a.agentId,
         outcome: state === 'ERROR' ? 'error' : state.replace('TASK_STATE_', '').toLowerCase(),
       });
-      this.#o.metrics?.attemptSeconds.observe({ agent: a.agentId }, (performance.now() - started) / 1000);
+      const seconds = (performance.now() - started) / 1000;
+      this.#o.metrics?.attemptSeconds.observe({ agent: a.agentId }, seconds);
+      if (observed && a.predicted) {
+        this.#o.metrics?.predictedSuccess.inc({ agent: a.agentId }, a.predicted.success);
+        if (a.predicted.completionMs > 0)
+          this.#o.metrics?.latencyRatio.observe({ agent: a.agentId }, (seconds * 1000) / a.predicted.completionMs);
+      }
       this.#o.events?.emit({
         kind: 'attempt',
         taskId: context.taskId,
         agentId: a.agentId,
         state,
         success,
-        durationMs: performance.now() - started,
+        durationMs: seconds * 1000,
         ...(usage ? { usage } : {}),
       });
       if (observed && a.domain !== undefined && a.complexity !== undefined) {
@@ -336,6 +347,7 @@ export class RoutingExecutor implements AgentExecutor {
           },
           decision ? { decision, domain: a.domain } : undefined,
         );
+        if (decision) relay.storedAttempts = decision.attempts?.length ?? 0;
       }
     };
     const relayArtifact = (artifact: Artifact, options: { append?: boolean; lastChunk?: boolean }) => {

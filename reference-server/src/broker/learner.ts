@@ -35,6 +35,9 @@ export class Learner {
       success: outcome.success,
     });
     this.metrics?.outcomes.inc({ agent: outcome.agentId, success: String(outcome.success), source: outcome.source });
+    for (const row of this.routing.calibration(outcome.agentId))
+      if (row.z !== null)
+        this.metrics?.calibrationError.set({ agent: outcome.agentId, domain: row.domain }, Math.abs(row.z));
     const version = Date.now() * 1000 + (this.#counter++ % 1000);
     const { text: _text, ...stored } = outcome;
     await this.store.recordOutcome(stored, { name: LEARNED_STATE, state: this.routing.toJSON(), version }, decision);

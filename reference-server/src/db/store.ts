@@ -205,28 +205,45 @@ export class BrokerStore {
   }
 
   /**
-   * Store an outcome and the learned state it produced in one transaction, with the decision (and its attempts so
-   * far) that led to it when given.
+   * Store an outcome, the learned state it produced and (when given) the decision with its attempts so far, in one
+   * statement (so atomically, and in one round trip). A learned state never replaces a later one (`version`).
    */
   async recordOutcome(
     outcome: StoredOutcome,
     learned: { name: string; state: unknown; version: number },
     decision?: { decision: RoutingDecision; domain: string },
   ): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      if (decision) await saveDecisionIn(tx, decision.decision, outcome.taskId, decision.domain);
-      await tx.query(
-        'INSERT INTO outcomes (task_id, agent_id, domain, complexity, success, source) VALUES ($1, $2, $3, $4, $5, $6)',
-        [outcome.taskId ?? null, outcome.agentId, outcome.domain, outcome.complexity, outcome.success, outcome.source],
-      );
-      // Outcomes are written concurrently; a state never replaces a later one.
-      await tx.query(
-        `INSERT INTO learned_state (name, version, state, updated_at) VALUES ($1, $2, $3, now())
-         ON CONFLICT (name) DO UPDATE SET version = $2, state = $3, updated_at = now()
-         WHERE learned_state.version < $2`,
-        [learned.name, learned.version, json(learned.state)],
-      );
-    });
+    const d = decision?.decision;
+    await this.db.query(
+      `WITH saved_decision AS (
+         INSERT INTO decisions (decision_id, task_id, domain, decision, decided_at)
+         SELECT $9::text, $1::text, $10::text, $11::jsonb, $12::timestamptz WHERE $9::text IS NOT NULL
+         ON CONFLICT (decision_id) DO UPDATE SET task_id = COALESCE(EXCLUDED.task_id, decisions.task_id),
+           decision = EXCLUDED.decision
+         RETURNING 1
+       ), saved_outcome AS (
+         INSERT INTO outcomes (task_id, agent_id, domain, complexity, success, source)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING 1
+       )
+       INSERT INTO learned_state (name, version, state, updated_at) VALUES ($7, $8, $13, now())
+       ON CONFLICT (name) DO UPDATE SET version = EXCLUDED.version, state = EXCLUDED.state, updated_at = now()
+       WHERE learned_state.version < EXCLUDED.version`,
+      [
+        outcome.taskId ?? null,
+        outcome.agentId,
+        outcome.domain,
+        outcome.complexity,
+        outcome.success,
+        outcome.source,
+        learned.name,
+        learned.version,
+        d?.decisionId ?? null,
+        decision?.domain ?? null,
+        d ? json(d) : null,
+        d?.decidedAt ?? null,
+        json(learned.state),
+      ],
+    );
   }
 
   async outcomes(): Promise<StoredOutcome[]> {
