@@ -56,7 +56,7 @@ function rowView(row: TaskRow, fleet: FleetResponse | undefined, selected: boole
     h(
       'td',
       { class: 'nowrap', 'data-col': 'latency' },
-      `${fmt.ms(p?.completionMs)} → ${row.durationMs === null ? '…' : fmt.ms(row.durationMs)}`,
+      row.refused ? '—' : `${fmt.ms(p?.completionMs)} → ${row.durationMs === null ? '…' : fmt.ms(row.durationMs)}`,
       row.firstResponseMs !== null
         ? h('span', { class: 'sub' }, `first ${fmt.ms(p?.firstResponseMs)} → ${fmt.ms(row.firstResponseMs)}`)
         : null,
