@@ -238,9 +238,12 @@ export interface Outcomes {
 const usable = (c: CandidateAssessment): c is CandidateAssessment & { predictions: Predictions } =>
   c.predictions !== undefined && !c.reasons.includes('AGENT_UNAVAILABLE');
 
-/** The agent with the highest predicted success, and the cheapest one, among the candidates of a decision. */
-export function baselines(decision: RoutingDecision) {
-  const pool = decision.candidates.filter(usable);
+/**
+ * The agent with the highest predicted success, and the cheapest one, among the candidates of a decision (with the
+ * agents the record does not list, so the fixed policies choose from the whole fleet).
+ */
+export function baselines(decision: RoutingDecision, unlisted: readonly CandidateAssessment[] = []) {
+  const pool = [...decision.candidates, ...unlisted].filter(usable);
   const strongest = pool.reduce<(typeof pool)[number] | undefined>(
     (best, c) => (!best || c.predictions.success > best.predictions.success ? c : best),
     undefined,
@@ -295,7 +298,7 @@ export function outcomes(rows: readonly TaskRow[]): Outcomes {
       cost,
       missed({ firstResponseMs: row.firstResponseMs, completionMs: row.durationMs }, row.descriptor),
     );
-    const { strongest, cheapest } = baselines(decision);
+    const { strongest, cheapest } = baselines(decision, row.unlisted);
     for (const [policy, c] of [
       ['strongest', strongest],
       ['cheapest', cheapest],

@@ -41,14 +41,20 @@ export class OutcomesView {
     else
       this.#success = lineChart(
         byId('chart-success'),
-        { title: 'Success rate', x: { label: 'tasks, in order' }, y: { label: 'rate', range: [0, 1] }, series },
+        {
+          title: 'Success rate',
+          showTitle: false,
+          x: { label: 'tasks, in order' },
+          y: { label: 'rate', range: [0, 1] },
+          series,
+        },
         success,
       );
     if (this.#cost) this.#cost.update(cost);
     else
       this.#cost = lineChart(
         byId('chart-cost'),
-        { title: 'Cumulative cost', x: { label: 'tasks, in order' }, y: { label: 'USD' }, series },
+        { title: 'Cumulative cost', showTitle: false, x: { label: 'tasks, in order' }, y: { label: 'USD' }, series },
         cost,
       );
     const tier = (id: string) => fleet?.agents.find((a) => a.id === id)?.profile.placement.placement ?? 'unknown';
