@@ -142,7 +142,9 @@ function boot(): void {
     if (token) void signIn(token);
   });
   window.addEventListener('hashchange', () => {
-    if (api) show(currentView());
+    if (!api) return;
+    show(currentView());
+    byId(`${currentView()}-title`).focus();
   });
   setInterval(() => {
     if (api && view === 'fleet' && document.visibilityState === 'visible') void refreshFleet();
