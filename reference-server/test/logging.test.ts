@@ -1,4 +1,7 @@
-/** Structured logs: every response carries a request id (the client's or a generated one), and credentials never reach the log. */
+/**
+ * Structured logs: every response carries a request id (the client's or a generated one), and credentials never
+ * reach the log. And the per-caller rate limit.
+ */
 import { Writable } from 'node:stream';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +22,7 @@ beforeAll(async () => {
   broker = await createBroker({
     healthIntervalMs: 0,
     auth: { adminKeys: [SECRET], clientKeys: { 'client-secret-key-987': 'c' } },
+    rateLimitPerMinute: 20,
     logger: { level: 'debug', stream, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] },
   });
   url = await broker.listen();
@@ -49,5 +53,21 @@ describe('logs', () => {
     expect(log).not.toContain(SECRET);
     expect(log).not.toContain('client-secret-key-987');
     expect(log).not.toContain('wrong-key-should-not-appear');
+  });
+});
+
+describe('rate limit', () => {
+  it('answers 429 with Retry-After once a caller has used its requests per minute; other callers go on', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 25; i++) {
+      const r = await request(`${url}/rightsize/v1/agents`, { headers: { 'x-api-key': 'caller-a-key' } });
+      await r.body.dump();
+      statuses.push(r.statusCode);
+      if (r.statusCode === 429) expect(Number(r.headers['retry-after'])).toBeGreaterThan(0);
+    }
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
+    const other = await request(`${url}/rightsize/v1/agents`, { headers: { 'x-api-key': SECRET } });
+    await other.body.dump();
+    expect(other.statusCode).toBe(200);
   });
 });

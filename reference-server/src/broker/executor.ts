@@ -114,7 +114,6 @@ export class RoutingExecutor implements AgentExecutor {
   async execute(context: ExecutionContext, events: TaskEvents): Promise<void> {
     const pending = this.#o.pending.take(context.message.messageId);
     const owner = context.principal.id;
-    const streaming = pending?.streaming ?? true;
     await this.#o.learner.feedbackFromMessage(context.message, owner);
     const relay = new Relay(events);
     if (context.task) {
@@ -127,13 +126,12 @@ export class RoutingExecutor implements AgentExecutor {
         route.downstreamTaskId,
         route.downstreamContextId,
         owner,
-        streaming,
       );
       return;
     }
     const held = context.message.contextId ? await this.#o.store.contextRoute(owner, context.contextId) : undefined;
     if (held && this.#o.registry.card(held.agentId)) {
-      await this.#forwardFollowUp(context, relay, held.agentId, undefined, held.downstreamContextId, owner, streaming);
+      await this.#forwardFollowUp(context, relay, held.agentId, undefined, held.downstreamContextId, owner);
       return;
     }
     const started = performance.now();
@@ -153,7 +151,7 @@ export class RoutingExecutor implements AgentExecutor {
       // Normally answered by the request guard before a task exists (spec §7.7); here the registry changed since.
       relay.publish();
       events.fail(`no capable agent: ${route.result.rejected[0]?.reasons.join(', ') ?? 'the registry is empty'}`);
-    } else await this.#cascade(context, relay, route, owner, streaming);
+    } else await this.#cascade(context, relay, route, owner);
     // The final decision with every attempt, written after the client has its answer, unless the last outcome
     // already stored it as it is.
     if (relay.storedAttempts !== relay.attempts.length)
@@ -161,13 +159,7 @@ export class RoutingExecutor implements AgentExecutor {
   }
 
   /** Try the plan in order (spec §7.4) until an attempt answers, the deadline passes or the client cancels. */
-  async #cascade(
-    context: ExecutionContext,
-    relay: Relay,
-    route: Route,
-    owner: string,
-    streaming: boolean,
-  ): Promise<void> {
+  async #cascade(context: ExecutionContext, relay: Relay, route: Route, owner: string): Promise<void> {
     const plan = route.decision.escalation;
     const deadlineMs = route.descriptor.constraints?.completionDeadlineMs;
     const started = Date.now();
@@ -194,7 +186,6 @@ export class RoutingExecutor implements AgentExecutor {
         owner,
         decisionId: route.decision.decisionId,
         live: i === plan.length - 1,
-        streaming,
         deadlineAt: deadlineMs !== undefined ? started + deadlineMs : undefined,
         predicted: route.result.ranked.find((x: Assessment) => x.agentId === agentId)?.predictions,
         domain: route.descriptor.domain,
@@ -218,7 +209,6 @@ export class RoutingExecutor implements AgentExecutor {
     downstreamTaskId: string | undefined,
     downstreamContextId: string | undefined,
     owner: string,
-    streaming: boolean,
   ): Promise<void> {
     const decision = context.task ? (await this.#o.store.decisionForTask(context.taskId))?.decision : undefined;
     if (decision) relay.ext.decision = decision;
@@ -231,7 +221,6 @@ export class RoutingExecutor implements AgentExecutor {
       owner,
       decisionId: decision?.decisionId,
       live: true,
-      streaming,
       downstreamTaskId,
       downstreamContextId,
       deadlineAt: undefined,
@@ -254,8 +243,6 @@ export class RoutingExecutor implements AgentExecutor {
       decisionId: string | undefined;
       /** Relay artifacts as they arrive (last attempt of the plan); otherwise buffer them until success. */
       live: boolean;
-      /** Forward as a stream (the client streams) or as one blocking call. */
-      streaming: boolean;
       downstreamTaskId?: string | undefined;
       downstreamContextId?: string | undefined;
       deadlineAt: number | undefined;
@@ -372,10 +359,9 @@ export class RoutingExecutor implements AgentExecutor {
       return { kind: 'answered', state } as const;
     };
     try {
-      const stream: AsyncIterable<StreamResponse> =
-        a.streaming && card.capabilities.streaming
-          ? client.sendStreamingMessage(outgoing, { signal })
-          : once(client, outgoing, signal);
+      const stream: AsyncIterable<StreamResponse> = card.capabilities.streaming
+        ? client.sendStreamingMessage(outgoing, { signal })
+        : once(client, outgoing, signal);
       for await (const event of stream) {
         if (this.#o.watchRemoteCancels && relay.created && !watching) {
           watching = true;
