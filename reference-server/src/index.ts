@@ -13,6 +13,6 @@ export * from './db/database.js';
 export * from './db/migrations.js';
 export * from './db/store.js';
 export * from './http-errors.js';
+export * from './rate-limit.js';
 export * from './registry/registry.js';
 export * from './routing/routing.js';
-export * from './rate-limit.js';
