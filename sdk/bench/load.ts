@@ -7,6 +7,8 @@ import { parseArgs } from 'node:util';
 
 export interface Target {
   readonly url: string;
+  /** CPU time the target process has used so far (µs, user + system). */
+  cpuMicros(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -14,9 +16,9 @@ const here = import.meta.dirname;
 const tsx = join(here, '..', '..', 'node_modules', '.bin', 'tsx');
 
 /** Start a benchmark target in a child process and wait for its URL. */
-export async function startTarget(impl: 'ours' | 'theirs'): Promise<Target> {
+export async function startTarget(impl: 'ours' | 'theirs' | 'bare'): Promise<Target> {
   const child: ChildProcess = spawn(tsx, [join(here, 'server-target.ts'), '--impl', impl], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   const [url] = (await Promise.race([
@@ -27,6 +29,11 @@ export async function startTarget(impl: 'ours' | 'theirs'): Promise<Target> {
   ])) as [string];
   return {
     url,
+    async cpuMicros() {
+      child.stdin?.write('cpu\n');
+      const [line] = (await once(lines, 'line')) as [string];
+      return Number(line);
+    },
     async stop() {
       child.kill('SIGTERM');
       if (child.exitCode === null) await once(child, 'exit');
@@ -120,20 +127,40 @@ export function reportComparison(
     labels: Record<Impl, string>;
     environment: Record<string, unknown>;
     json: boolean;
+    /** A framework ceiling measured in the same run (e.g. a bare fastify JSON endpoint): unary samples only. */
+    ceiling?: { label: string; samples: readonly LoadResult[] };
+    /** Further figures to print and put in the JSON object. */
+    extra?: Record<string, unknown>;
   },
   samples: Record<Impl, Sample[]>,
 ): void {
   const ours = summarise(samples.ours);
   const theirs = summarise(samples.theirs);
+  const ceiling = options.ceiling && {
+    label: options.ceiling.label,
+    sendMessagePerSecond: median(options.ceiling.samples.map((s) => s.perSecond)),
+    sendMessageP50Ms: median(options.ceiling.samples.map((s) => s.p50Ms)),
+    sendMessageP99Ms: median(options.ceiling.samples.map((s) => s.p99Ms)),
+  };
   const ratios = {
     sendMessageThroughput: ratio(ours.sendMessagePerSecond, theirs.sendMessagePerSecond),
     sendMessageP99: ratio(theirs.sendMessageP99Ms, ours.sendMessageP99Ms),
     streamedEvents: ratio(ours.streamedEventsPerSecond, theirs.streamedEventsPerSecond),
+    ...(ceiling ? { sendMessageVsCeiling: ratio(ours.sendMessagePerSecond, ceiling.sendMessagePerSecond) } : {}),
   };
   const environment = { node: process.version, ...options.environment };
   if (options.json) {
     console.log(
-      JSON.stringify({ benchmark: options.benchmark, baseline: options.baseline, environment, ours, theirs, ratios }),
+      JSON.stringify({
+        benchmark: options.benchmark,
+        baseline: options.baseline,
+        environment,
+        ours,
+        theirs,
+        ...(ceiling ? { ceiling } : {}),
+        ratios,
+        ...options.extra,
+      }),
     );
     return;
   }
@@ -147,9 +174,16 @@ export function reportComparison(
       `| ${options.labels[impl]} | ${s.sendMessagePerSecond} | ${s.sendMessageP50Ms} | ${s.sendMessageP99Ms} | ${s.streamedEventsPerSecond} |`,
     );
   }
+  if (ceiling) {
+    console.log(
+      `| ${ceiling.label} (ceiling) | ${ceiling.sendMessagePerSecond} | ${ceiling.sendMessageP50Ms} | ${ceiling.sendMessageP99Ms} | – |`,
+    );
+  }
   console.log(
     `\nratios (ours ÷ baseline): throughput ${ratios.sendMessageThroughput}×, streamed events ${ratios.streamedEvents}×, p99 (baseline ÷ ours) ${ratios.sendMessageP99}×`,
   );
+  if (ceiling) console.log(`ours ÷ ceiling: throughput ${ratios.sendMessageVsCeiling}×`);
+  if (options.extra) console.log(JSON.stringify(options.extra));
 }
 
 /** Options shared by bench:server and bench:client (validated), plus a progress logger that --json silences. */

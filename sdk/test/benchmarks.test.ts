@@ -46,6 +46,10 @@ describe('benchmarks (smoke)', () => {
       expect(ours.sendMessagePerSecond).toBeGreaterThan(0);
       expect(theirs.sendMessagePerSecond).toBeGreaterThan(0);
       expect(ours.errors).toBe(0);
+      if (file === 'server.ts') {
+        expect(out).toHaveProperty('ratios.sendMessageVsCeiling');
+        expect(out).toHaveProperty('longStream.streamMs');
+      }
     }
   }, 120_000);
 

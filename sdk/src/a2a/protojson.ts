@@ -13,15 +13,23 @@ type Schema = TSchema & {
 
 const camel = (name: string) => name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
-/** Properties an object value may carry under `schema` (the union of every variant's). */
+const cache = new WeakMap<Schema, Map<string, Schema> | null>();
+
+/** Properties an object value may carry under `schema` (the union of every variant's); computed once per schema. */
 function propertiesOf(schema: Schema): Map<string, Schema> | undefined {
-  if (schema.properties) return new Map(Object.entries(schema.properties));
-  if (!schema.anyOf) return undefined;
-  const merged = new Map<string, Schema>();
-  for (const variant of schema.anyOf) {
-    for (const [k, v] of propertiesOf(variant) ?? []) if (!merged.has(k) || v.type !== 'not') merged.set(k, v);
+  const known = cache.get(schema);
+  if (known !== undefined) return known ?? undefined;
+  let result: Map<string, Schema> | undefined;
+  if (schema.properties) result = new Map(Object.entries(schema.properties));
+  else if (schema.anyOf) {
+    const merged = new Map<string, Schema>();
+    for (const variant of schema.anyOf) {
+      for (const [k, v] of propertiesOf(variant) ?? []) if (!merged.has(k) || v.type !== 'not') merged.set(k, v);
+    }
+    result = merged.size > 0 ? merged : undefined;
   }
-  return merged.size > 0 ? merged : undefined;
+  cache.set(schema, result ?? null);
+  return result;
 }
 
 /**

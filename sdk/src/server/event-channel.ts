@@ -10,13 +10,92 @@ export interface SubscribeOptions {
   readonly maxQueued?: number;
 }
 
-interface Subscriber<T> {
-  push(value: T): void;
-  end(error?: Error): void;
+/** One subscriber's queue, as an async iterator (a class, not closures: one allocation per subscription). */
+class Subscription<T> implements AsyncIterableIterator<T> {
+  // A queue with a moving head: O(1) per event however long it grows.
+  #queue: T[] = [];
+  #head = 0;
+  #done: boolean;
+  #failure: Error | undefined;
+  #wake: (() => void) | undefined;
+  readonly #channel: EventChannel<T>;
+  readonly #signal: AbortSignal | undefined;
+  readonly #maxQueued: number;
+  readonly #onAbort = () => this.#stop();
+
+  constructor(channel: EventChannel<T>, signal: AbortSignal | undefined, maxQueued: number, ended?: { error?: Error }) {
+    this.#channel = channel;
+    this.#signal = signal;
+    this.#maxQueued = maxQueued;
+    this.#done = ended !== undefined;
+    this.#failure = ended?.error;
+    signal?.addEventListener('abort', this.#onAbort, { once: true });
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<T> {
+    return this;
+  }
+
+  push(value: T): void {
+    if (this.#done) return;
+    if (this.#queue.length - this.#head >= this.#maxQueued) {
+      this.#stop();
+      this.#failure = new SubscriberOverflowError(`subscriber fell more than ${this.#maxQueued} events behind`);
+      return;
+    }
+    this.#queue.push(value);
+    this.#wake?.();
+  }
+
+  end(error?: Error): void {
+    this.#done = true;
+    this.#failure ??= error;
+    this.#wake?.();
+  }
+
+  #stop(): void {
+    this.#channel.unsubscribe(this);
+    this.end();
+  }
+
+  #finish(): IteratorResult<T> {
+    this.#signal?.removeEventListener('abort', this.#onAbort);
+    this.#queue = [];
+    this.#head = 0;
+    return { value: undefined, done: true };
+  }
+
+  async next(): Promise<IteratorResult<T>> {
+    while (this.#head === this.#queue.length && !this.#done) {
+      await new Promise<void>((resolve) => {
+        this.#wake = resolve;
+      });
+    }
+    this.#wake = undefined;
+    if (this.#head < this.#queue.length && !(this.#failure instanceof SubscriberOverflowError)) {
+      const value = this.#queue[this.#head] as T;
+      this.#queue[this.#head++] = undefined as T;
+      if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+        this.#queue = this.#queue.slice(this.#head);
+        this.#head = 0;
+      }
+      return { value, done: false };
+    }
+    const error = this.#failure;
+    this.#failure = undefined;
+    this.#finish();
+    if (error) throw error;
+    return { value: undefined, done: true };
+  }
+
+  async return(): Promise<IteratorResult<T>> {
+    this.#stop();
+    return this.#finish();
+  }
 }
 
 export class EventChannel<T> {
-  readonly #subscribers = new Set<Subscriber<T>>();
+  readonly #subscribers = new Set<Subscription<T>>();
   #closed = false;
   #error: Error | undefined;
 
@@ -43,69 +122,14 @@ export class EventChannel<T> {
 
   /** Subscribe; the iterator ends when the channel closes, `signal` aborts, or the consumer breaks out. */
   subscribe(signal?: AbortSignal, options: SubscribeOptions = {}): AsyncIterableIterator<T> {
-    const maxQueued = options.maxQueued ?? 10_000;
-    // A queue with a moving head: O(1) per event however long it grows.
-    let queue: T[] = [];
-    let head = 0;
-    let done = this.#closed;
-    let failure: Error | undefined = this.#closed ? this.#error : undefined;
-    let wake: (() => void) | undefined;
-    const subscriber: Subscriber<T> = {
-      push: (v: T) => {
-        if (done) return;
-        if (queue.length - head >= maxQueued) {
-          stop();
-          failure = new SubscriberOverflowError(`subscriber fell more than ${maxQueued} events behind`);
-          return;
-        }
-        queue.push(v);
-        wake?.();
-      },
-      end: (error?: Error) => {
-        done = true;
-        failure ??= error;
-        wake?.();
-      },
-    };
-    const stop = () => {
-      this.#subscribers.delete(subscriber);
-      subscriber.end();
-    };
-    if (!done) this.#subscribers.add(subscriber);
-    signal?.addEventListener('abort', stop, { once: true });
-    const finish = (): IteratorResult<T> => {
-      signal?.removeEventListener('abort', stop);
-      queue = [];
-      head = 0;
-      return { value: undefined, done: true };
-    };
-    const iterator: AsyncIterableIterator<T> = {
-      [Symbol.asyncIterator]: () => iterator,
-      next: async () => {
-        while (head === queue.length && !done) await new Promise<void>((resolve) => (wake = resolve));
-        wake = undefined;
-        if (head < queue.length && !(failure instanceof SubscriberOverflowError)) {
-          const value = queue[head] as T;
-          queue[head++] = undefined as T;
-          if (head > 1024 && head * 2 > queue.length) {
-            queue = queue.slice(head);
-            head = 0;
-          }
-          return { value, done: false };
-        }
-        const error = failure;
-        finish();
-        if (error) {
-          failure = undefined;
-          throw error;
-        }
-        return { value: undefined, done: true };
-      },
-      return: async () => {
-        stop();
-        return finish();
-      },
-    };
-    return iterator;
+    const ended = this.#closed ? (this.#error ? { error: this.#error } : {}) : undefined;
+    const subscription = new Subscription<T>(this, signal, options.maxQueued ?? 10_000, ended);
+    if (!ended) this.#subscribers.add(subscription);
+    return subscription;
+  }
+
+  /** @internal Used by a subscription that stops. */
+  unsubscribe(subscription: Subscription<T>): void {
+    this.#subscribers.delete(subscription);
   }
 }

@@ -7,5 +7,5 @@ export * from './plugin.js';
 export * from './push.js';
 export * from './redact.js';
 export * from './request-handler.js';
-export * from './task-store.js';
 export * from './server-options.js';
+export * from './task-store.js';

@@ -25,7 +25,7 @@ import { normalizeProtoJsonNames } from '../a2a/protojson.js';
 import { parseExtensionsHeader } from '../rightsize/extension.js';
 import { formatIssues, type ValidationIssue } from '../validate/issues.js';
 import { DEFAULT_LIMITS, jsonDepth } from '../validate/limits.js';
-import { defaultA2AValidator } from '../validate/validator.js';
+import { createA2AValidator, defaultA2AValidator } from '../validate/validator.js';
 import { ANONYMOUS, AUTHENTICATION_REQUIRED_CODE, type Authenticate, AuthenticationRequiredError } from './auth.js';
 import { SubscriberOverflowError } from './event-channel.js';
 import type { AgentExecutor } from './executor.js';
@@ -90,6 +90,8 @@ const SSE_HEADERS = {
 };
 
 const validator = defaultA2AValidator();
+/** Rejects unknown members: a request it accepts has nothing to drop, so the common case validates once. */
+const strictValidator = createA2AValidator({ strict: true });
 
 function invalidParams(issues: readonly ValidationIssue[], prefix = ''): InvalidParamsError {
   return new InvalidParamsError(`Invalid parameters:\n${formatIssues(issues)}`, {
@@ -104,6 +106,7 @@ function invalidParams(issues: readonly ValidationIssue[], prefix = ''): Invalid
 
 /** Validate, then keep only what the schema knows (A2A §5.7: unknown fields are ignored, so never stored). */
 function checked<T>(kind: A2AObjectName, value: unknown, prefix = ''): T {
+  if (strictValidator.check(kind, value).ok) return value as T;
   const result = validator.check(kind, value);
   if (!result.ok) throw invalidParams(result.issues, prefix);
   return Value.Clean(A2A_OBJECTS[kind], result.value) as T;
@@ -420,7 +423,7 @@ function route(
 ): Invocation {
   let pathTenant: string | undefined;
   let rest = segments;
-  if (rest.length > 0 && !OPERATION_ROOTS.has(rest[0] as string) && !(rest[0] as string).startsWith('tasks')) {
+  if (rest.length > 0 && !OPERATION_ROOTS.has(rest[0] as string)) {
     pathTenant = rest[0] as string;
     rest = rest.slice(1);
   }
@@ -514,13 +517,20 @@ function registerRest(
 
 /** The plugin. Register it on a fastify instance; it adds its routes and closes its tasks on `app.close()`. */
 export const a2aServer: FastifyPluginAsync<A2AServerOptions> = async (app, options) => {
-  // A static card is validated now; a card function on first use (then cached).
-  let validated: AgentCard | undefined =
-    typeof options.card === 'function' ? undefined : checked<AgentCard>('AgentCard', options.card, 'card');
+  // A static card is validated now; a card function on first use (then cached). Cards keep unknown members.
+  const checkCard = (card: AgentCard) => {
+    const result = validator.check('AgentCard', card);
+    if (!result.ok) throw invalidParams(result.issues, 'card');
+    return result.value;
+  };
+  let validated: AgentCard | undefined = typeof options.card === 'function' ? undefined : checkCard(options.card);
   const getCard = () => {
-    validated ??= checked<AgentCard>('AgentCard', (options.card as () => AgentCard)(), 'card');
+    validated ??= checkCard((options.card as () => AgentCard)());
     return validated;
   };
+  // Compile the validators every request uses now (once per process), not under the first requests' load.
+  validator.check('JsonRpcRequest', {});
+  strictValidator.check('SendMessageRequest', {});
   const onError = (error: unknown, correlationId: string) => {
     app.log.error({ correlationId, error: describeError(error) }, 'a2a: unexpected error');
     options.onError?.(error, correlationId);

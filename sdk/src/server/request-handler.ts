@@ -16,6 +16,7 @@ import {
 } from '../a2a/errors.js';
 import {
   type AgentCard,
+  type Artifact,
   INTERRUPTED_TASK_STATES,
   type ListTaskPushNotificationConfigsRequest,
   type ListTaskPushNotificationConfigsResponse,
@@ -34,7 +35,6 @@ import { EventChannel } from './event-channel.js';
 import type { AgentExecutor, MessageInput, TaskEvents } from './executor.js';
 import type { PushConfigStore, PushSender, StoredPushConfig } from './push.js';
 import {
-  type AppendOptions,
   EventsExpiredError,
   InvalidPageTokenError,
   isTerminal,
@@ -117,9 +117,25 @@ interface Run {
 export class RequestHandler {
   readonly #o: RequestHandlerOptions;
   readonly #runs = new Map<string, Run>();
+  /** Blocking SendMessage calls and when they stop waiting: one sweeper instead of a timer per request. */
+  readonly #waiting = new Set<{ at: number; stop: () => void }>();
+  #sweeper: NodeJS.Timeout | undefined;
+
+  /** What a TaskRun needs from its handler (built once, not per request). */
+  readonly #host: RunHost;
 
   constructor(options: RequestHandlerOptions) {
     this.#o = options;
+    this.#host = {
+      store: options.store,
+      onError: options.onError,
+      enqueue: (run, work) => this.#enqueue(run, work),
+      delivered: (scope, taskId, run, event) => this.#delivered(scope, taskId, run, event),
+      finish: (scope, taskId, run, error) => this.#finish(scope, taskId, run, error),
+      failRun: (scope, taskId, run, error) => this.#failRun(scope, taskId, run, error),
+      register: (key, run) => this.#runs.set(key, run),
+      savePushConfig: (scope, config) => this.#savePushConfig(scope, config),
+    };
   }
 
   get card(): AgentCard {
@@ -127,16 +143,24 @@ export class RequestHandler {
   }
 
   async sendMessage(request: SendMessageRequest, call: CallContext): Promise<SendMessageResponse> {
-    // Stop listening when the caller goes away or the blocking limit passes; the task itself keeps running.
-    const limit = AbortSignal.timeout(this.#o.maxBlockingMs ?? 300_000);
-    const signal = call.signal ? AbortSignal.any([call.signal, limit]) : limit;
-    const started = await this.#start(request, { ...call, signal });
+    const started = await this.#start(request, call);
     const returnImmediately = request.configuration?.returnImmediately === true;
-    for await (const { event } of started.events) {
-      if (event.message) return { message: event.message };
-      if (returnImmediately) break;
-      const state = stateOf(event);
-      if (state && isFinal(state)) break;
+    // Stop listening when the blocking limit passes (or the caller goes away); the task itself keeps running.
+    const deadline = {
+      at: Date.now() + (this.#o.maxBlockingMs ?? 300_000),
+      stop: () => void started.events.return?.(),
+    };
+    this.#waiting.add(deadline);
+    this.#sweeper ??= setInterval(() => this.#sweep(), 250).unref();
+    try {
+      for await (const { event } of started.events) {
+        if (event.message) return { message: event.message };
+        if (returnImmediately) break;
+        const state = stateOf(event);
+        if (state && isFinal(state)) break;
+      }
+    } finally {
+      this.#waiting.delete(deadline);
     }
     const record = await this.#o.store.get(scopeOf(call), started.taskId);
     if (!record) throw new TaskNotFoundError(undefined, { metadata: { taskId: started.taskId } });
@@ -303,8 +327,19 @@ export class RequestHandler {
     return this.#o.extendedCard;
   }
 
+  #sweep(): void {
+    const now = Date.now();
+    for (const w of this.#waiting) {
+      if (w.at <= now) {
+        this.#waiting.delete(w);
+        w.stop();
+      }
+    }
+  }
+
   /** Abort every running task (server shutdown) and wait for the executors to return. */
   async close(): Promise<void> {
+    if (this.#sweeper) clearInterval(this.#sweeper);
     const runs = [...this.#runs.values()];
     for (const r of runs) r.abort.abort();
     await Promise.allSettled(runs.map((r) => r.done));
@@ -415,109 +450,16 @@ export class RequestHandler {
       this.#delivered(scope, taskId, run, { event, seq: result.seq });
     }
 
-    let created = existing !== undefined;
-    let replied = false;
-    const agentMessage = (input: MessageInput, inTask = true): Message => {
-      const base =
-        typeof input === 'string' ? { parts: [{ text: input }] } : Array.isArray(input) ? { parts: input } : input;
-      return {
-        messageId: randomUUID(),
-        ...base,
-        role: 'ROLE_AGENT',
-        contextId,
-        ...(inTask ? { taskId } : {}),
-      } as Message;
-    };
-    const ensureTask = async () => {
-      if (created) return;
-      const task: Task = {
-        id: taskId,
-        contextId,
-        status: { state: 'TASK_STATE_SUBMITTED', timestamp: now() },
-        history: [userMessage],
-      };
-      const record = await store.create(scope, task);
-      created = true;
-      this.#runs.set(key, run);
-      if (pushConfig) await this.#savePushConfig(scope, pushConfig);
-      this.#delivered(scope, taskId, run, { event: { task: record.task }, seq: record.seq });
-    };
-    /** Apply one change in order; a refused change (task now terminal, evicted) ends the run. */
-    const change = (build: () => TaskChange, options?: AppendOptions) =>
-      void this.#enqueue(run, async () => {
-        if (run.finished || run.abort.signal.aborted) return;
-        await ensureTask();
-        const c = build();
-        const result = await store.append(scope, taskId, c, options);
-        if (!result.ok) {
-          this.#finish(scope, taskId, run);
-          run.abort.abort();
-          return;
-        }
-        if (c.event) this.#delivered(scope, taskId, run, { event: c.event, seq: result.seq });
-        if (isFinal(result.state)) this.#finish(scope, taskId, run);
-      }).catch((error) => this.#failRun(scope, taskId, run, error));
-    const setStatus = (state: TaskState, input?: MessageInput) =>
-      change(() => {
-        const status = { state, timestamp: now(), ...(input !== undefined ? { message: agentMessage(input) } : {}) };
-        return { event: { statusUpdate: { taskId, contextId, status } } };
-      });
-    const sink: TaskEvents = {
-      reply: (input) => {
-        if (created || replied || run.finished) return;
-        replied = true;
-        run.channel.publish({ event: { message: agentMessage(input, existing !== undefined) } });
-        this.#finish(scope, taskId, run);
-      },
-      working: (input) => setStatus('TASK_STATE_WORKING', input),
-      inputRequired: (input) => setStatus('TASK_STATE_INPUT_REQUIRED', input),
-      authRequired: (input) => setStatus('TASK_STATE_AUTH_REQUIRED', input),
-      complete: (input) => setStatus('TASK_STATE_COMPLETED', input),
-      fail: (input) => setStatus('TASK_STATE_FAILED', input),
-      reject: (input) => setStatus('TASK_STATE_REJECTED', input),
-      artifact: (artifact, options = {}) =>
-        change(() => ({
-          event: {
-            artifactUpdate: {
-              taskId,
-              contextId,
-              artifact,
-              ...(options.append ? { append: true } : {}),
-              ...(options.lastChunk ? { lastChunk: true } : {}),
-            },
-          },
-        })),
-      metadata: (values) => change(() => ({ metadata: values })),
-    };
-    run.done = (async () => {
-      let failure: unknown;
-      try {
-        await this.#o.executor.execute(
-          {
-            message: userMessage,
-            task: existing,
-            taskId,
-            contextId,
-            extensions: call.extensions,
-            principal: call.principal,
-            tenant: call.tenant,
-            signal: run.abort.signal,
-          },
-          sink,
-        );
-      } catch (error) {
-        failure = error;
-      }
-      await run.chain;
-      if (run.finished || run.abort.signal.aborted) return;
-      if (failure === undefined) return setStatus('TASK_STATE_COMPLETED');
-      // The client learns only a correlation id; the detail goes to onError (logged redacted by the plugin).
-      const reported = internalError(failure, this.#o.onError);
-      setStatus('TASK_STATE_FAILED', `the agent failed: ${reported.message}`);
-    })().then(
-      () => run.chain,
-      (error) => this.#failRun(scope, taskId, run, error),
-    ) as Promise<void>;
+    const taskRun = new TaskRun(this.#host, run, {
+      scope,
+      key,
+      taskId,
+      contextId,
+      userMessage,
+      existing,
+      pushConfig,
+    });
+    run.done = taskRun.execute(this.#o.executor, call);
     return { taskId, events };
   }
 
@@ -544,4 +486,175 @@ function parsePushPageToken(token: string): string {
     // fall through
   }
   throw new InvalidParamsError('invalid pageToken');
+}
+
+interface RunHost {
+  readonly store: TaskStore;
+  readonly onError: ((error: unknown, correlationId: string) => void) | undefined;
+  enqueue<T>(run: Run, work: () => Promise<T>): Promise<T>;
+  delivered(scope: TaskScope, taskId: string, run: Run, event: SequencedEvent): void;
+  finish(scope: TaskScope, taskId: string, run: Run, error?: Error): void;
+  failRun(scope: TaskScope, taskId: string, run: Run, error: unknown): void;
+  register(key: string, run: Run): void;
+  savePushConfig(scope: TaskScope, config: StoredPushConfig): Promise<void>;
+}
+
+interface RunSetup {
+  readonly scope: TaskScope;
+  readonly key: string;
+  readonly taskId: string;
+  readonly contextId: string;
+  readonly userMessage: Message;
+  readonly existing: Task | undefined;
+  readonly pushConfig: StoredPushConfig | undefined;
+}
+
+/**
+ * One run of the executor on a task: the TaskEvents it is given. Every change goes through the run's update chain,
+ * in order; the task is created in the store on the first change. (A class rather than closures: one allocation.)
+ */
+class TaskRun implements TaskEvents {
+  readonly #host: RunHost;
+  readonly #run: Run;
+  readonly #s: RunSetup;
+  #created: boolean;
+  #replied = false;
+  #applied = 0;
+
+  constructor(host: RunHost, run: Run, setup: RunSetup) {
+    this.#host = host;
+    this.#run = run;
+    this.#s = setup;
+    this.#created = setup.existing !== undefined;
+  }
+
+  reply(input: MessageInput): void {
+    if (this.#created || this.#replied || this.#run.finished) return;
+    this.#replied = true;
+    this.#run.channel.publish({ event: { message: this.#agentMessage(input, this.#s.existing !== undefined) } });
+    this.#host.finish(this.#s.scope, this.#s.taskId, this.#run);
+  }
+  working(input?: MessageInput): void {
+    this.#status('TASK_STATE_WORKING', input);
+  }
+  inputRequired(input: MessageInput): void {
+    this.#status('TASK_STATE_INPUT_REQUIRED', input);
+  }
+  authRequired(input: MessageInput): void {
+    this.#status('TASK_STATE_AUTH_REQUIRED', input);
+  }
+  complete(input?: MessageInput): void {
+    this.#status('TASK_STATE_COMPLETED', input);
+  }
+  fail(input?: MessageInput): void {
+    this.#status('TASK_STATE_FAILED', input);
+  }
+  reject(input?: MessageInput): void {
+    this.#status('TASK_STATE_REJECTED', input);
+  }
+  artifact(artifact: Artifact, options: { append?: boolean; lastChunk?: boolean } = {}): void {
+    const { taskId, contextId } = this.#s;
+    const artifactUpdate = {
+      taskId,
+      contextId,
+      artifact,
+      ...(options.append ? { append: true } : {}),
+      ...(options.lastChunk ? { lastChunk: true } : {}),
+    };
+    this.#change({ event: { artifactUpdate } });
+  }
+  metadata(values: Record<string, unknown>): void {
+    this.#change({ metadata: values });
+  }
+
+  /** Run the executor; completes the task when it returns without a final state, fails it when it throws. */
+  async execute(executor: AgentExecutor, call: CallContext): Promise<void> {
+    const { taskId, contextId, userMessage, existing, scope } = this.#s;
+    let failure: unknown;
+    try {
+      await executor.execute(
+        {
+          message: userMessage,
+          task: existing,
+          taskId,
+          contextId,
+          extensions: call.extensions,
+          principal: call.principal,
+          tenant: call.tenant,
+          signal: this.#run.abort.signal,
+        },
+        this,
+      );
+    } catch (error) {
+      failure = error;
+    }
+    try {
+      await this.#run.chain;
+      if (this.#run.finished || this.#run.abort.signal.aborted) return;
+      if (failure === undefined) this.#status('TASK_STATE_COMPLETED');
+      else {
+        // The client learns only a correlation id; the detail goes to onError (logged redacted by the plugin).
+        const reported = internalError(failure, this.#host.onError);
+        this.#status('TASK_STATE_FAILED', `the agent failed: ${reported.message}`);
+      }
+      await this.#run.chain;
+    } catch (error) {
+      this.#host.failRun(scope, taskId, this.#run, error);
+    }
+  }
+
+  #agentMessage(input: MessageInput, inTask = true): Message {
+    const base =
+      typeof input === 'string' ? { parts: [{ text: input }] } : Array.isArray(input) ? { parts: input } : input;
+    return {
+      messageId: randomUUID(),
+      ...base,
+      role: 'ROLE_AGENT',
+      contextId: this.#s.contextId,
+      ...(inTask ? { taskId: this.#s.taskId } : {}),
+    } as Message;
+  }
+
+  #status(state: TaskState, input?: MessageInput): void {
+    const status = { state, timestamp: now(), ...(input !== undefined ? { message: this.#agentMessage(input) } : {}) };
+    this.#change({ event: { statusUpdate: { taskId: this.#s.taskId, contextId: this.#s.contextId, status } } });
+  }
+
+  async #ensureTask(): Promise<void> {
+    if (this.#created) return;
+    const { scope, taskId, contextId, userMessage, pushConfig, key } = this.#s;
+    const task: Task = {
+      id: taskId,
+      contextId,
+      status: { state: 'TASK_STATE_SUBMITTED', timestamp: now() },
+      history: [userMessage],
+    };
+    const record = await this.#host.store.create(scope, task);
+    this.#created = true;
+    this.#host.register(key, this.#run);
+    if (pushConfig) await this.#host.savePushConfig(scope, pushConfig);
+    this.#host.delivered(scope, taskId, this.#run, { event: { task: record.task }, seq: record.seq });
+  }
+
+  /** Apply one change in order; a refused change (task now terminal, evicted) ends the run. */
+  #change(change: TaskChange): void {
+    const run = this.#run;
+    const { scope, taskId } = this.#s;
+    this.#host
+      .enqueue(run, async () => {
+        if (run.finished || run.abort.signal.aborted) return;
+        // A fast store resolves in microtasks: let I/O (readers, other requests) in between bursts of changes.
+        if (++this.#applied % 64 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        await this.#ensureTask();
+        const result = await this.#host.store.append(scope, taskId, change);
+        if (!result.ok) {
+          this.#host.finish(scope, taskId, run);
+          run.abort.abort();
+          return;
+        }
+        if (change.event) this.#host.delivered(scope, taskId, run, { event: change.event, seq: result.seq });
+        if (isFinal(result.state)) this.#host.finish(scope, taskId, run);
+      })
+      .catch((error) => this.#host.failRun(scope, taskId, run, error));
+  }
 }

@@ -17,8 +17,14 @@ export interface AgentServerTimeouts {
 
 /** Options for `Fastify(...)`: request and keep-alive timeouts, body limit, and a bounded path parameter length. */
 export function agentServerOptions(timeouts: AgentServerTimeouts = {}) {
+  const requestTimeout = timeouts.requestTimeoutMs ?? 30_000;
   return {
-    requestTimeout: timeouts.requestTimeoutMs ?? 30_000,
+    requestTimeout,
+    // Node checks request timeouts only every `connectionsCheckingInterval` (30 s by default): check more often.
+    http: {
+      connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(requestTimeout / 4))),
+      headersTimeout: Math.min(requestTimeout, 10_000),
+    },
     keepAliveTimeout: timeouts.keepAliveTimeoutMs ?? 5_000,
     // No idle-socket timeout: an SSE stream may be quiet for long; the stream layer drops stalled readers itself.
     connectionTimeout: 0,

@@ -199,7 +199,40 @@ interface Entry {
   readonly live: EventChannel<StoredEvent>;
 }
 
-const sizeOf = (value: unknown) => JSON.stringify(value).length;
+/**
+ * A deep copy of a JSON value and its approximate serialised size, in one pass (structuredClone is ~5x slower on
+ * the small objects a store copies per event). `__proto__` members are copied as own data properties.
+ */
+export function copyJson<T>(value: T): { copy: T; bytes: number } {
+  let bytes = 0;
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') {
+      bytes += v.length + 2;
+      return v;
+    }
+    if (typeof v !== 'object' || v === null) {
+      bytes += 8;
+      return v;
+    }
+    if (Array.isArray(v)) {
+      bytes += 2;
+      return v.map(walk);
+    }
+    const out: Record<string, unknown> = {};
+    bytes += 2;
+    for (const key of Object.keys(v)) {
+      bytes += key.length + 4;
+      const child = walk((v as Record<string, unknown>)[key]);
+      if (key === '__proto__') Object.defineProperty(out, key, { value: child, enumerable: true, writable: true });
+      else out[key] = child;
+    }
+    return out;
+  };
+  const copy = walk(value) as T;
+  return { copy, bytes };
+}
+
+const clone = <T>(value: T): T => copyJson(value).copy;
 const keyOf = (scope: TaskScope, id: string) => `${scope.tenant}\u0000${scope.owner}\u0000${id}`;
 
 /**
@@ -232,9 +265,8 @@ export class InMemoryTaskStore implements TaskStore {
   async create(scope: TaskScope, task: Task): Promise<TaskRecord> {
     const key = keyOf(scope, task.id);
     if (this.#entries.has(key)) throw new TaskExistsError(`task ${task.id} exists`);
-    const stored = structuredClone(task);
-    const event: StoredEvent = { seq: 1, event: { task: structuredClone(task) } };
-    const bytes = sizeOf(task);
+    const { copy: stored, bytes } = copyJson(task);
+    const event: StoredEvent = { seq: 1, event: { task: clone(task) } };
     const entry: Entry = {
       key,
       scope,
@@ -249,12 +281,12 @@ export class InMemoryTaskStore implements TaskStore {
     this.#entries.set(key, entry);
     this.#bytes += entry.bytes;
     this.#evict(entry);
-    return { task: structuredClone(stored), seq: 1 };
+    return { task: clone(stored), seq: 1 };
   }
 
   async get(scope: TaskScope, id: string): Promise<TaskRecord | undefined> {
     const entry = this.#find(scope, id);
-    return entry ? { task: structuredClone(entry.task), seq: entry.seq } : undefined;
+    return entry ? { task: clone(entry.task), seq: entry.seq } : undefined;
   }
 
   async append(scope: TaskScope, id: string, change: TaskChange, options: AppendOptions = {}): Promise<AppendResult> {
@@ -263,22 +295,26 @@ export class InMemoryTaskStore implements TaskStore {
     const state = entry.task.status.state;
     if (isTerminal(state)) return { ok: false, reason: 'terminal', state };
     if (options.ifStateIn && !options.ifStateIn.includes(state)) return { ok: false, reason: 'state', state };
-    if (change.userMessage) historyOf(entry.task).push(structuredClone(change.userMessage));
-    if (change.metadata) entry.task.metadata = { ...entry.task.metadata, ...structuredClone(change.metadata) };
-    const written = sizeOf(change);
-    if (!change.event) {
-      this.#grow(entry, written);
+    const { copy: written, bytes } = copyJson(change);
+    if (written.userMessage) historyOf(entry.task).push(written.userMessage);
+    if (written.metadata) entry.task.metadata = { ...entry.task.metadata, ...written.metadata };
+    if (!written.event) {
+      this.#grow(entry, bytes);
       return { ok: true, seq: entry.seq, state };
     }
-    const event = structuredClone(change.event);
-    applyTaskEvent(entry.task, structuredClone(event));
+    // One copy, shared by the log and the task: the store never mutates an event's objects, only replaces them or
+    // pushes them onto its own arrays, and every read hands out a copy.
+    const event = written.event;
+    applyTaskEvent(entry.task, event);
     const stored: StoredEvent = { seq: ++entry.seq, event };
     entry.log.push(stored);
-    entry.logBytes.push(written);
-    this.#grow(entry, written * 2);
-    if (entry.log.length > this.#maxEvents) {
-      entry.log.shift();
-      this.#grow(entry, -(entry.logBytes.shift() as number));
+    entry.logBytes.push(bytes);
+    this.#grow(entry, bytes * 2);
+    if (entry.log.length >= 2 * this.#maxEvents) {
+      // Trim in batches: amortised O(1) per event.
+      const drop = entry.log.length - this.#maxEvents;
+      entry.log.splice(0, drop);
+      this.#grow(entry, -entry.logBytes.splice(0, drop).reduce((a, b) => a + b, 0));
     }
     entry.live.publish(stored);
     const after = entry.task.status.state;
@@ -311,7 +347,7 @@ export class InMemoryTaskStore implements TaskStore {
     const last = page[page.length - 1];
     const more = start + page.length < matching.length;
     return {
-      tasks: page.map((t) => structuredClone(t)),
+      tasks: page.map((t) => clone(t)),
       nextPageToken: more && last ? cursorOf(last) : '',
       totalSize: matching.length,
     };
@@ -328,8 +364,8 @@ export class InMemoryTaskStore implements TaskStore {
     const backlog = entry.log.filter((e) => e.seq > afterSeq);
     const live = entry.live.subscribe(signal);
     try {
-      for (const e of backlog) yield structuredClone(e);
-      for await (const e of live) if (e.seq > afterSeq) yield structuredClone(e);
+      for (const e of backlog) yield clone(e);
+      for await (const e of live) if (e.seq > afterSeq) yield clone(e);
     } finally {
       await live.return?.();
     }
