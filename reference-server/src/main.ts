@@ -10,6 +10,7 @@ const out = (line: string) => process.stdout.write(`${line}\n`);
 
 async function start(config: CliConfig, allowPrivate: boolean): Promise<{ broker: Broker; url: string }> {
   const broker = await createBroker({
+    dashboard: true,
     ...config,
     allowPrivateNetworks: allowPrivate,
     logger: {
@@ -58,6 +59,7 @@ async function demo(config: CliConfig): Promise<void> {
   out(`  agent card  ${url}/.well-known/agent-card.json`);
   out(`  registry    ${url}/rightsize/v1/agents   (admin key for this demo run: ${adminKey})`);
   out(`  metrics     ${url}/metrics`);
+  out(`  dashboard   ${url}/dashboard/#key=${adminKey}   (open in a browser; the key stays in the page)`);
   out('\nSIMULATED demo fleet on loopback (no models behind them):');
   for (const a of fleet) out(`  ${a.spec.id.padEnd(14)} ${a.spec.description}`);
   out('\nThe tour — tasks of different complexity, sent through the broker with the A2A client:\n');
@@ -94,6 +96,7 @@ async function main(argv: string[]): Promise<number> {
   const { broker, url } = await start(config, config.allowPrivateNetworks ?? false);
   onSignal(() => broker.close());
   out(`Rightsize broker at ${url}  [store: ${broker.db.kind}, ${broker.registry.size} agents]`);
+  out(`  dashboard   ${url}/dashboard/  (sign in with an admin key or JWT)`);
   return -1;
 }
 

@@ -9,6 +9,7 @@ import { a2aServer } from '@rightsize/sdk/server';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { JSONWebKeySet } from 'jose';
 import { type AuthConfig, Authenticator } from '../auth.js';
+import { type DashboardOptions, dashboard } from '../dashboard/plugin.js';
 import { type Database, openDatabase } from '../db/database.js';
 import { migrate } from '../db/migrations.js';
 import { BrokerStore, REGISTRY_CHANNEL } from '../db/store.js';
@@ -24,6 +25,7 @@ import { LEARNED_STATE, Learner } from './learner.js';
 import { BrokerMetrics } from './metrics.js';
 import { PendingDecisions } from './pending.js';
 import { registryRoutes } from './registry-routes.js';
+import { RoutingEvents, watchTask } from './routing-events.js';
 
 export interface BrokerOptions {
   /** PostgreSQL connection string; absent = embedded PGlite. */
@@ -50,6 +52,8 @@ export interface BrokerOptions {
   readonly logger?: FastifyServerOptions['logger'];
   /** Use this routing engine instead of the default (e.g. the SDK's learning Router). */
   readonly routing?: (state: RoutingState | undefined) => RoutingEngine;
+  /** Serve the dashboard at /dashboard (default false; the CLI turns it on); an object sets its options. */
+  readonly dashboard?: boolean | Pick<DashboardOptions, 'assetsDir' | 'maxFeedEntries'>;
 }
 
 export interface Broker {
@@ -59,6 +63,8 @@ export interface Broker {
   readonly registry: Registry;
   readonly routing: RoutingEngine;
   readonly metrics: BrokerMetrics;
+  /** Decisions, attempts, escalations and task ends as they happen. */
+  readonly events: RoutingEvents;
   /** Listen and return the base URL. */
   listen(port?: number, host?: string): Promise<string>;
   close(): Promise<void>;
@@ -107,6 +113,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
   });
   let inflight = 0;
   const replicas = db.kind === 'postgres';
+  const events = new RoutingEvents();
   const routingExecutor = new RoutingExecutor({
     store,
     routing,
@@ -115,6 +122,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
     pending,
     learner,
     metrics,
+    events,
     watchRemoteCancels: replicas,
   });
   // Several replicas on one PostgreSQL: reload the registry when another replica changes it.
@@ -122,12 +130,14 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
     ? await db.listen(REGISTRY_CHANNEL, () => void registry.load().catch(() => undefined))
     : undefined;
   const executor = {
-    execute: async (...args: Parameters<RoutingExecutor['execute']>) => {
+    execute: async (...[context, sink]: Parameters<RoutingExecutor['execute']>) => {
       inflight++;
+      const watched = events.listening ? watchTask(sink, context.taskId, events) : undefined;
       try {
-        await routingExecutor.execute(...args);
+        await routingExecutor.execute(context, watched?.events ?? sink);
       } finally {
         inflight--;
+        watched?.end(context.signal.aborted);
       }
     },
   };
@@ -170,6 +180,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
         routing,
         pending,
         metrics,
+        events,
         inflight: () => inflight,
         ...(options.maxConcurrentTasks !== undefined ? { maxConcurrentTasks: options.maxConcurrentTasks } : {}),
       }),
@@ -194,6 +205,14 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
   app.get('/metrics', async (_request, reply) =>
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   );
+  if (options.dashboard)
+    await app.register(dashboard, {
+      store,
+      routing,
+      auth,
+      events,
+      ...(typeof options.dashboard === 'object' ? options.dashboard : {}),
+    });
   app.get('/healthz', async () => ({ status: 'ok', agents: registry.size, store: db.kind }));
   const interval = options.healthIntervalMs ?? 1000;
   return {
@@ -203,6 +222,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
     registry,
     routing,
     metrics,
+    events,
     async listen(port = 0, host = '127.0.0.1') {
       const address = await app.listen({ port, host });
       baseUrl ||= address;

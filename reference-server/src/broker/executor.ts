@@ -27,6 +27,7 @@ import type { AgentClients } from './agent-clients.js';
 import type { Learner } from './learner.js';
 import type { BrokerMetrics } from './metrics.js';
 import type { PendingDecisions } from './pending.js';
+import type { RoutingEvents } from './routing-events.js';
 
 export interface RoutingExecutorOptions {
   readonly store: BrokerStore;
@@ -36,6 +37,8 @@ export interface RoutingExecutorOptions {
   readonly pending: PendingDecisions;
   readonly learner: Learner;
   readonly metrics?: BrokerMetrics;
+  /** Observers of decisions, attempts and escalations (the dashboard). */
+  readonly events?: RoutingEvents;
   /** How long to wait for a downstream CancelTask (default 5 s). */
   readonly cancelTimeoutMs?: number;
   /**
@@ -136,6 +139,14 @@ export class RoutingExecutor implements AgentExecutor {
     this.#o.metrics?.decisionSeconds.observe((performance.now() - started) / 1000);
     relay.ext.decision = route.decision;
     relay.domain = route.descriptor.domain;
+    this.#o.events?.emit({
+      kind: 'decided',
+      taskId: context.taskId,
+      owner,
+      descriptor: route.descriptor,
+      text: textOf(context.message),
+      decision: route.decision,
+    });
     if (!route.result.chosen) {
       // Normally answered by the request guard before a task exists (spec §7.7); here the registry changed since.
       relay.publish();
@@ -160,6 +171,13 @@ export class RoutingExecutor implements AgentExecutor {
         const elapsed = Date.now() - started;
         if (deadlineMs !== undefined && elapsed + predicted(agentId) > deadlineMs) break;
         this.#o.metrics?.escalations.inc({ from: plan[i - 1] as string, to: agentId });
+        this.#o.events?.emit({
+          kind: 'escalated',
+          taskId: context.taskId,
+          from: plan[i - 1] as string,
+          to: agentId,
+          reason: lastFailure,
+        });
         relay.ensure();
         relay.events.working(`${plan[i - 1]} did not succeed (${lastFailure}); escalating to ${agentId}`);
       }
@@ -293,6 +311,15 @@ export class RoutingExecutor implements AgentExecutor {
         if (a.predicted.completionMs > 0)
           this.#o.metrics?.latencyRatio.observe({ agent: a.agentId }, (seconds * 1000) / a.predicted.completionMs);
       }
+      this.#o.events?.emit({
+        kind: 'attempt',
+        taskId: context.taskId,
+        agentId: a.agentId,
+        state,
+        success,
+        durationMs: seconds * 1000,
+        ...(usage ? { usage } : {}),
+      });
       if (observed && a.domain !== undefined && a.complexity !== undefined) {
         const decision = relay.decision();
         await this.#o.learner.observe(

@@ -10,9 +10,10 @@ import { ANONYMOUS } from '@rightsize/sdk/server';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Authenticator } from '../auth.js';
 import type { BrokerStore } from '../db/store.js';
-import { type RoutingEngine, routeRequestOf } from '../routing/routing.js';
+import { type RoutingEngine, routeRequestOf, textOf } from '../routing/routing.js';
 import type { BrokerMetrics } from './metrics.js';
 import type { PendingDecisions } from './pending.js';
+import type { RoutingEvents } from './routing-events.js';
 
 export interface GuardOptions {
   readonly auth: Authenticator;
@@ -20,6 +21,8 @@ export interface GuardOptions {
   readonly routing: RoutingEngine;
   readonly pending: PendingDecisions;
   readonly metrics?: BrokerMetrics;
+  /** Observers of decisions (the dashboard sees refusals too). */
+  readonly events?: RoutingEvents;
   /** Most tasks forwarded at once; beyond it new tasks are refused (default 1000). */
   readonly maxConcurrentTasks?: number;
   readonly inflight: () => number;
@@ -84,6 +87,14 @@ export function createGuard(o: GuardOptions) {
     if (!route.result.chosen) {
       o.metrics?.noCapableAgent.inc();
       await o.store.saveDecision(route.decision, undefined, route.descriptor.domain);
+      o.events?.emit({
+        kind: 'decided',
+        taskId: null,
+        owner,
+        descriptor: route.descriptor,
+        text: textOf(message),
+        decision: route.decision,
+      });
       await send(reply, op, noCapableAgentError(route.decision, route.result));
       return;
     }
