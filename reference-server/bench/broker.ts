@@ -11,7 +11,7 @@ import { RIGHTSIZE_EXTENSION_URI, withCapabilityProfile } from '@rightsize/sdk/r
 import { a2aServer } from '@rightsize/sdk/server';
 import Fastify from 'fastify';
 import pg from 'pg';
-import { Pool, request } from 'undici';
+import { Pool } from 'undici';
 import { createBroker } from '../src/index.js';
 
 const { values } = parseArgs({

@@ -81,7 +81,7 @@ function suite(kind: 'pglite' | 'postgres') {
     // task, working (relayed), then one chunk
     agent.release(1);
     while (!seen.some((e) => e.data.artifactUpdate)) seen.push((await first.next()) as RawSseEvent);
-    const taskId = (seen[0]?.data.task as { id: string }).id;
+    const taskId = (seen[0]?.data.task as { id: string } | undefined)?.id as string;
     first.drop();
     // events happen while the client is away: two more chunks, which the broker must keep
     agent.release(2);
