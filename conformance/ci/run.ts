@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { type RunningAgent, startOfficialAgent, startRightsizeAgent } from './agents.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const cli = join(here, '..', 'dist', 'cli.js');
+const cli = join(here, '..', 'dist', 'bin.js');
 
 function runCli(args: string[]): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -1,11 +1,8 @@
-#!/usr/bin/env node
 /**
  * `rightsize-conformance`: run a level of the suite against an agent. Progress goes to stderr, the report to stdout;
  * exit 0 when no mandatory check failed, 1 when one did, 2 on a usage error.
  */
-import { realpathSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { LEVELS, type Level, type Report } from './model.js';
 import { formatText, progressLine, toJson, toJUnit } from './report.js';
@@ -156,17 +153,4 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   if (args.svg && svg) await writeFile(args.svg, svg);
   io.out(formatText(report));
   return report.summary.mandatoryFailed > 0 ? 1 : 0;
-}
-
-const invokedPath = process.argv[1] ? realpathSync(process.argv[1]) : '';
-if (invokedPath === fileURLToPath(import.meta.url)) {
-  main(process.argv.slice(2), { out: (t) => console.log(t), err: (t) => console.error(t) }).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      console.error(`rightsize-conformance: ${error instanceof Error ? error.message : String(error)}`);
-      process.exitCode = 2;
-    },
-  );
 }

@@ -38,11 +38,19 @@ function userEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key)));
 }
 
-describe('the committed bin', () => {
-  it('says to run `npm run build` when the build is missing, and exits 69', async () => {
+/** Each workspace's committed bin file and the compiled entry point it runs. */
+const BINS = [
+  { pkg: 'sdk', command: 'rightsize', file: 'bin/rightsize.js', entry: 'dist/cli/main.js' },
+  { pkg: 'reference-server', command: 'rightsize-broker', file: 'bin/rightsize-broker.js', entry: 'dist/main.js' },
+  { pkg: 'conformance', command: 'rightsize-conformance', file: 'bin/rightsize-conformance.js', entry: 'dist/bin.js' },
+];
+
+describe('the committed bins', () => {
+  it('say to run `npm run build` when the build is missing, and exit 69', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'rightsize-bin-'));
     try {
       await mkdir(join(dir, 'bin'));
+      await copyFile(join(repoRoot, 'sdk', 'bin', 'run-built.js'), join(dir, 'bin', 'run-built.js'));
       await copyFile(join(repoRoot, 'sdk', 'bin', 'rightsize.js'), join(dir, 'bin', 'rightsize.js'));
       const error = await run(process.execPath, [join(dir, 'bin', 'rightsize.js'), '--help']).then(
         () => undefined,
@@ -55,13 +63,14 @@ describe('the committed bin', () => {
     }
   });
 
-  it('is what package.json links as `rightsize`', async () => {
-    const pkg = JSON.parse(await readFile(join(repoRoot, 'sdk', 'package.json'), 'utf8')) as {
+  it.each(BINS)('$command is linked to its committed bin file, which runs $entry', async ({ pkg, command, file, entry }) => {
+    const manifest = JSON.parse(await readFile(join(repoRoot, pkg, 'package.json'), 'utf8')) as {
       bin: Record<string, string>;
       files: string[];
     };
-    expect(pkg.bin.rightsize).toBe('bin/rightsize.js');
-    expect(pkg.files).toContain('bin');
+    expect(manifest.bin[command]).toBe(file);
+    expect(manifest.files).toContain('bin');
+    expect(await readFile(join(repoRoot, pkg, file), 'utf8')).toContain(`'../${entry}'`);
   });
 });
 
