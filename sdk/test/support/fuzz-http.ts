@@ -77,6 +77,7 @@ export function problemWith(
   answer: HttpAnswer,
   secrets: readonly string[],
   allowed: readonly number[] = [],
+  a2aPath = true,
 ): string | undefined {
   if (answer.status >= 500 && !allowed.includes(answer.status))
     return `HTTP ${answer.status}: ${answer.text.slice(0, 500)}`;
@@ -94,8 +95,9 @@ export function problemWith(
     return `not JSON: ${answer.text.slice(0, 200)}`;
   }
   const plain = body as { error?: unknown; message?: unknown; statusCode?: unknown } | null;
-  // a path outside the A2A routes: the application's (fastify's) own 404 body, with a message
-  if (answer.status === 404 && typeof plain?.error === 'string' && typeof plain.message === 'string') return undefined;
+  // outside the A2A bindings (unknown paths of the application): fastify's own 4xx body, with a message
+  const fastifyShape = typeof plain?.error === 'string' && typeof plain.message === 'string';
+  if (fastifyShape && (answer.status === 404 || (!a2aPath && answer.status < 500))) return undefined;
   const error = (body as { error?: { message?: unknown; code?: unknown } } | null)?.error;
   if (answer.status >= 400 && !error)
     return `HTTP ${answer.status} without an error object: ${answer.text.slice(0, 200)}`;
@@ -508,7 +510,7 @@ export function answersWell(
   return fc.asyncProperty(cases, async (c) => {
     o.counter.add(o.name);
     const answer = await sendCase(baseUrl, c);
-    const problem = problemWith(answer, o.secrets, o.allowed?.(c) ?? []);
+    const problem = problemWith(answer, o.secrets, o.allowed?.(c) ?? [], c.path.startsWith('/a2a/'));
     if (problem) throw new Error(`${c.method} ${c.path.slice(0, 200)} → ${problem}`);
   });
 }
