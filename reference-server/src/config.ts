@@ -37,6 +37,7 @@ Options (flag / environment variable / config-file key):
   --jwt-secret <secret>    RIGHTSIZE_JWT_SECRET      accept HS256 JWTs (scope rightsize:admin = admin) auth.jwt.secret
   --allow-private          RIGHTSIZE_ALLOW_PRIVATE=1 accept loopback/private agent URLs           allowPrivateNetworks
   --max-concurrent <n>     RIGHTSIZE_MAX_CONCURRENT  tasks forwarded at once (default 1000)       maxConcurrentTasks
+  --rate-limit <n>         RIGHTSIZE_RATE_LIMIT      requests/minute per caller (default 0: none)   rateLimitPerMinute
   --log-level <level>      RIGHTSIZE_LOG_LEVEL       pino level: info, warn, error, silent…       logLevel
   --api-key <key>          (tour) the key to send tasks with
   -h, --help               show this help
@@ -57,6 +58,7 @@ const FLAGS = {
   'jwt-secret': { type: 'string' },
   'allow-private': { type: 'boolean' },
   'max-concurrent': { type: 'string' },
+  'rate-limit': { type: 'string' },
   'log-level': { type: 'string' },
   'api-key': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -131,6 +133,11 @@ export function loadConfig(values: Values, env: NodeJS.ProcessEnv): CliConfig {
       '--max-concurrent',
       values['max-concurrent'] ?? env.RIGHTSIZE_MAX_CONCURRENT ?? fromFile.maxConcurrentTasks,
       1000,
+    ),
+    rateLimitPerMinute: integer(
+      '--rate-limit',
+      values['rate-limit'] ?? env.RIGHTSIZE_RATE_LIMIT ?? fromFile.rateLimitPerMinute,
+      0,
     ),
     auth,
     ...(databaseUrl ? { databaseUrl } : {}),

@@ -12,3 +12,4 @@ export * from './db/store.js';
 export * from './http-errors.js';
 export * from './registry/registry.js';
 export * from './routing/routing.js';
+export * from './rate-limit.js';

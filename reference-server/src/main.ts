@@ -61,9 +61,9 @@ async function demo(config: CliConfig): Promise<void> {
   out('\nSIMULATED demo fleet on loopback (no models behind them):');
   for (const a of fleet) out(`  ${a.spec.id.padEnd(14)} ${a.spec.description}`);
   out('\nThe tour — tasks of different complexity, sent through the broker with the A2A client:\n');
-  await runTour(url, { say: out });
+  await runTour(url, { say: out, adminKey });
   out('Send the tour again (or point any A2A client at the card above):');
-  out(`  node reference-server/dist/main.js tour ${url}`);
+  out(`  node reference-server/dist/main.js tour ${url} --admin-key ${adminKey}`);
   out(`  curl -s -H 'x-api-key: ${adminKey}' ${url}/rightsize/v1/agents`);
   out('The broker keeps running; Ctrl-C stops it.');
 }
@@ -79,7 +79,11 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'tour') {
     const url = rest[0];
     if (!url) throw new UsageError('tour needs the broker URL: rightsize-broker tour http://127.0.0.1:8787');
-    await runTour(url, { say: out, ...(values['api-key'] ? { apiKey: values['api-key'] } : {}) });
+    await runTour(url, {
+      say: out,
+      ...(values['api-key'] ? { apiKey: values['api-key'] } : {}),
+      ...(values['admin-key']?.[0] ? { adminKey: values['admin-key'][0] } : {}),
+    });
     return 0;
   }
   if (command === 'demo') {

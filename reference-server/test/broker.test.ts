@@ -97,7 +97,7 @@ beforeAll(async () => {
       ),
     officialEchoExecutor(),
   );
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await broker?.close();
@@ -300,6 +300,29 @@ describe('routing and forwarding (A2A surface)', () => {
       await client.close();
     } finally {
       thinker.behaviour = 'answer';
+    }
+  });
+
+  it("enforces the completion deadline: the agent's task is canceled and the client sees FAILED", async () => {
+    const device = agents.device as TestAgent;
+    device.behaviour = 'wait';
+    device.canceled.length = 0;
+    try {
+      const client = await clientFor(ALICE);
+      const response = await client.sendMessage(
+        message('quick please', {
+          ...easy,
+          outputTokens: 10,
+          constraints: { ...easy.constraints, completionDeadlineMs: 1500 },
+        }),
+      );
+      const task = response.task as Task;
+      expect(task.status.state).toBe('TASK_STATE_FAILED');
+      expect(JSON.stringify(task.status.message?.parts)).toContain('deadline of 1500 ms passed');
+      await expect.poll(() => device.canceled.length, { timeout: 5000 }).toBe(1);
+      await client.close();
+    } finally {
+      device.behaviour = 'answer';
     }
   });
 

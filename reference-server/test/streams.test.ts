@@ -63,14 +63,14 @@ function suite(kind: 'pglite' | 'postgres') {
       b = await startBroker({ databaseUrl: database.url });
     } else a = await startBroker({});
     await register(a.url, agent.cardUrl);
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     await a?.broker.close();
     await b?.broker.close();
     await agent?.app.close();
     await database?.drop();
-  }, 60_000);
+  }, 120_000);
 
   it('resumes a dropped stream with Last-Event-ID: exactly the missed events, in order, then live ones', async () => {
     agent.steps = 4;

@@ -12,6 +12,8 @@ import { type AuthConfig, Authenticator } from '../auth.js';
 import { type Database, openDatabase } from '../db/database.js';
 import { migrate } from '../db/migrations.js';
 import { BrokerStore, REGISTRY_CHANNEL } from '../db/store.js';
+import { BrokerHttpError } from '../http-errors.js';
+import { callerKey, RateLimiter } from '../rate-limit.js';
 import { Registry } from '../registry/registry.js';
 import { IndexRouting, type RoutingEngine, type RoutingState } from '../routing/routing.js';
 import { AgentClients } from './agent-clients.js';
@@ -41,6 +43,8 @@ export interface BrokerOptions {
   /** Longest time to receive a whole request (default 30 s): slow clients cannot hold connections. */
   readonly requestTimeoutMs?: number;
   readonly maxConcurrentTasks?: number;
+  /** Requests per minute per caller (credential, else address) on the A2A and registry endpoints; 0 = no limit. */
+  readonly rateLimitPerMinute?: number;
   readonly maxEscalations?: number;
   /** Background health checks every this many ms (0 disables; default 1000). */
   readonly healthIntervalMs?: number;
@@ -145,6 +149,21 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  const limiter = options.rateLimitPerMinute ? new RateLimiter(options.rateLimitPerMinute) : undefined;
+  if (limiter) {
+    app.addHook('onRequest', async (request, reply) => {
+      const path = request.url.split('?')[0] ?? '';
+      if (!path.startsWith('/a2a/') && !path.startsWith('/rightsize/')) return;
+      const wait = limiter.take(callerKey(request.headers, request.ip));
+      if (wait === 0) return;
+      const error = new BrokerHttpError('tooMany', 'rate limit exceeded; retry later');
+      await reply
+        .code(429)
+        .header('retry-after', String(Math.ceil(wait / 1000)))
+        .type('application/json')
+        .send(error.toHttpBody());
+    });
+  }
   let baseUrl = options.publicUrl ?? '';
   const card = () => brokerCard(baseUrl, { authenticated, ...(options.name ? { name: options.name } : {}) });
   await app.register(async (scope) => {

@@ -79,9 +79,19 @@ class Relay {
 
   constructor(readonly events: TaskEvents) {}
 
+  /** The task's domain (for outcomes). */
+  domain: string | undefined;
+  /** How many attempts the stored decision record lists. */
+  storedAttempts = -1;
+
+  /** The decision record with the attempts so far. */
+  decision(): RoutingDecision | undefined {
+    return this.ext.decision ? { ...this.ext.decision, attempts: [...this.attempts] } : undefined;
+  }
+
   /** Create the broker's task (if not yet) with the decision record on it, then publish the extension data. */
   publish(): void {
-    const decision = this.ext.decision ? { ...this.ext.decision, attempts: [...this.attempts] } : undefined;
+    const decision = this.decision();
     this.events.metadata({ [RIGHTSIZE_EXTENSION_URI]: { ...this.ext, ...(decision ? { decision } : {}) } });
     this.created = true;
   }
@@ -101,7 +111,6 @@ export class RoutingExecutor implements AgentExecutor {
   async execute(context: ExecutionContext, events: TaskEvents): Promise<void> {
     const pending = this.#o.pending.take(context.message.messageId);
     const owner = context.principal.id;
-    const streaming = pending?.streaming ?? true;
     await this.#o.learner.feedbackFromMessage(context.message, owner);
     const relay = new Relay(events);
     if (context.task) {
@@ -114,38 +123,32 @@ export class RoutingExecutor implements AgentExecutor {
         route.downstreamTaskId,
         route.downstreamContextId,
         owner,
-        streaming,
       );
       return;
     }
     const held = context.message.contextId ? await this.#o.store.contextRoute(owner, context.contextId) : undefined;
     if (held && this.#o.registry.card(held.agentId)) {
-      await this.#forwardFollowUp(context, relay, held.agentId, undefined, held.downstreamContextId, owner, streaming);
+      await this.#forwardFollowUp(context, relay, held.agentId, undefined, held.downstreamContextId, owner);
       return;
     }
     const started = performance.now();
     const route = pending?.route ?? this.#o.routing.route(routeRequestOf(context.message));
     this.#o.metrics?.decisionSeconds.observe((performance.now() - started) / 1000);
     relay.ext.decision = route.decision;
-    await this.#o.store.saveDecision(route.decision, context.taskId, route.descriptor.domain);
+    relay.domain = route.descriptor.domain;
     if (!route.result.chosen) {
       // Normally answered by the request guard before a task exists (spec §7.7); here the registry changed since.
       relay.publish();
-      return events.fail(
-        `no capable agent: ${route.result.rejected[0]?.reasons.join(', ') ?? 'the registry is empty'}`,
-      );
-    }
-    await this.#cascade(context, relay, route, owner, streaming);
+      events.fail(`no capable agent: ${route.result.rejected[0]?.reasons.join(', ') ?? 'the registry is empty'}`);
+    } else await this.#cascade(context, relay, route, owner);
+    // The final decision with every attempt, written after the client has its answer, unless the last outcome
+    // already stored it as it is.
+    if (relay.storedAttempts !== relay.attempts.length)
+      await this.#o.store.saveDecision(relay.decision() as RoutingDecision, context.taskId, route.descriptor.domain);
   }
 
   /** Try the plan in order (spec §7.4) until an attempt answers, the deadline passes or the client cancels. */
-  async #cascade(
-    context: ExecutionContext,
-    relay: Relay,
-    route: Route,
-    owner: string,
-    streaming: boolean,
-  ): Promise<void> {
+  async #cascade(context: ExecutionContext, relay: Relay, route: Route, owner: string): Promise<void> {
     const plan = route.decision.escalation;
     const deadlineMs = route.descriptor.constraints?.completionDeadlineMs;
     const started = Date.now();
@@ -165,8 +168,8 @@ export class RoutingExecutor implements AgentExecutor {
         owner,
         decisionId: route.decision.decisionId,
         live: i === plan.length - 1,
-        streaming,
         deadlineAt: deadlineMs !== undefined ? started + deadlineMs : undefined,
+        predicted: route.result.ranked.find((x: Assessment) => x.agentId === agentId)?.predictions,
         domain: route.descriptor.domain,
         complexity: route.result.task.complexity.value,
       });
@@ -188,7 +191,6 @@ export class RoutingExecutor implements AgentExecutor {
     downstreamTaskId: string | undefined,
     downstreamContextId: string | undefined,
     owner: string,
-    streaming: boolean,
   ): Promise<void> {
     const decision = context.task ? (await this.#o.store.decisionForTask(context.taskId))?.decision : undefined;
     if (decision) relay.ext.decision = decision;
@@ -201,7 +203,6 @@ export class RoutingExecutor implements AgentExecutor {
       owner,
       decisionId: decision?.decisionId,
       live: true,
-      streaming,
       downstreamTaskId,
       downstreamContextId,
       deadlineAt: undefined,
@@ -224,11 +225,10 @@ export class RoutingExecutor implements AgentExecutor {
       decisionId: string | undefined;
       /** Relay artifacts as they arrive (last attempt of the plan); otherwise buffer them until success. */
       live: boolean;
-      /** Forward as a stream (the client streams) or as one blocking call. */
-      streaming: boolean;
       downstreamTaskId?: string | undefined;
       downstreamContextId?: string | undefined;
       deadlineAt: number | undefined;
+      predicted?: { readonly success: number; readonly completionMs: number } | undefined;
       domain: string | undefined;
       complexity: number | undefined;
     },
@@ -247,7 +247,6 @@ export class RoutingExecutor implements AgentExecutor {
       owner: a.owner,
     };
     let current = route;
-    await this.#o.store.saveRoute(route);
     const { taskId: _t, contextId: _c, referenceTaskIds: _r, ...rest } = context.message;
     const outgoing = withoutNetwork({
       ...rest,
@@ -287,17 +286,28 @@ export class RoutingExecutor implements AgentExecutor {
         agent: a.agentId,
         outcome: state === 'ERROR' ? 'error' : state.replace('TASK_STATE_', '').toLowerCase(),
       });
-      this.#o.metrics?.attemptSeconds.observe({ agent: a.agentId }, (performance.now() - started) / 1000);
+      const seconds = (performance.now() - started) / 1000;
+      this.#o.metrics?.attemptSeconds.observe({ agent: a.agentId }, seconds);
+      if (observed && a.predicted) {
+        this.#o.metrics?.predictedSuccess.inc({ agent: a.agentId }, a.predicted.success);
+        if (a.predicted.completionMs > 0)
+          this.#o.metrics?.latencyRatio.observe({ agent: a.agentId }, (seconds * 1000) / a.predicted.completionMs);
+      }
       if (observed && a.domain !== undefined && a.complexity !== undefined) {
-        await this.#o.learner.observe({
-          taskId: context.taskId,
-          agentId: a.agentId,
-          domain: a.domain,
-          complexity: a.complexity,
-          success,
-          source: 'state',
-          text: textOf(context.message),
-        });
+        const decision = relay.decision();
+        await this.#o.learner.observe(
+          {
+            taskId: context.taskId,
+            agentId: a.agentId,
+            domain: a.domain,
+            complexity: a.complexity,
+            success,
+            source: 'state',
+            text: textOf(context.message),
+          },
+          decision ? { decision, domain: a.domain } : undefined,
+        );
+        if (decision) relay.storedAttempts = decision.attempts?.length ?? 0;
       }
     };
     const relayArtifact = (artifact: Artifact, options: { append?: boolean; lastChunk?: boolean }) => {
@@ -322,10 +332,9 @@ export class RoutingExecutor implements AgentExecutor {
       return { kind: 'answered', state } as const;
     };
     try {
-      const stream: AsyncIterable<StreamResponse> =
-        a.streaming && card.capabilities.streaming
-          ? client.sendStreamingMessage(outgoing, { signal })
-          : once(client, outgoing, signal);
+      const stream: AsyncIterable<StreamResponse> = card.capabilities.streaming
+        ? client.sendStreamingMessage(outgoing, { signal })
+        : once(client, outgoing, signal);
       for await (const event of stream) {
         if (this.#o.watchRemoteCancels && relay.created && !watching) {
           watching = true;

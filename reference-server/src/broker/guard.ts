@@ -26,7 +26,6 @@ export interface GuardOptions {
 }
 
 interface SendOperation {
-  readonly streaming: boolean;
   readonly params: Record<string, unknown>;
   readonly jsonRpcId: string | number | null | undefined;
 }
@@ -39,12 +38,11 @@ function sendOperationOf(request: FastifyRequest): SendOperation | undefined {
     if (body.method !== 'SendMessage' && body.method !== 'SendStreamingMessage') return undefined;
     const id = typeof body.id === 'string' || typeof body.id === 'number' ? body.id : null;
     const params = (body.params && typeof body.params === 'object' ? body.params : {}) as Record<string, unknown>;
-    return { streaming: body.method === 'SendStreamingMessage', params, jsonRpcId: id };
+    return { params, jsonRpcId: id };
   }
   if (request.method !== 'POST') return undefined;
   const path = request.url.split('?')[0] ?? '';
-  if (path.endsWith('/message:send')) return { streaming: false, params: body, jsonRpcId: undefined };
-  if (path.endsWith('/message:stream')) return { streaming: true, params: body, jsonRpcId: undefined };
+  if (path.endsWith('/message:send') || path.endsWith('/message:stream')) return { params: body, jsonRpcId: undefined };
   return undefined;
 }
 
@@ -70,7 +68,7 @@ export function createGuard(o: GuardOptions) {
     )
       return; // the SDK handler answers with InvalidParams
     if (typeof message.taskId === 'string') {
-      o.pending.put(message.messageId, { streaming: op.streaming });
+      o.pending.put(message.messageId, {});
       return;
     }
     if (o.inflight() >= (o.maxConcurrentTasks ?? 1000)) {
@@ -78,7 +76,7 @@ export function createGuard(o: GuardOptions) {
       return;
     }
     if (typeof message.contextId === 'string' && (await o.store.contextRoute(owner, message.contextId))) {
-      o.pending.put(message.messageId, { streaming: op.streaming });
+      o.pending.put(message.messageId, {});
       return;
     }
     const configuration = op.params.configuration as { acceptedOutputModes?: string[] } | undefined;
@@ -89,6 +87,6 @@ export function createGuard(o: GuardOptions) {
       await send(reply, op, noCapableAgentError(route.decision, route.result));
       return;
     }
-    o.pending.put(message.messageId, { streaming: op.streaming, route });
+    o.pending.put(message.messageId, { route });
   };
 }

@@ -1,11 +1,10 @@
 /**
  * Learning from outcomes (spec §8.2, §9.3): each attempt's terminal state and each piece of client feedback become
  * an Outcome; the routing engine observes it and the outcome is stored with the learned state it produced, in one
- * transaction, before the client is answered. Writes are serialised so a later state never lands before an
- * earlier one.
+ * transaction, before the client is answered. Writes run concurrently; a versioned upsert keeps the latest state.
  */
 import type { Message } from '@rightsize/sdk/a2a';
-import { type Feedback, readMessageExtension } from '@rightsize/sdk/rightsize';
+import { type Feedback, type RoutingDecision, readMessageExtension } from '@rightsize/sdk/rightsize';
 import type { BrokerStore, StoredOutcome } from '../db/store.js';
 import type { RoutingEngine } from '../routing/routing.js';
 import type { BrokerMetrics } from './metrics.js';
@@ -13,7 +12,7 @@ import type { BrokerMetrics } from './metrics.js';
 export const LEARNED_STATE = 'routing';
 
 export class Learner {
-  #chain: Promise<void> = Promise.resolve();
+  #counter = 0;
 
   constructor(
     readonly store: BrokerStore,
@@ -21,22 +20,27 @@ export class Learner {
     readonly metrics?: BrokerMetrics,
   ) {}
 
-  /** Observe one outcome and persist it with the learned state; resolves once stored. */
-  observe(outcome: StoredOutcome & { readonly text?: string }): Promise<void> {
-    const run = async () => {
-      this.routing.observe({
-        agentId: outcome.agentId,
-        domain: outcome.domain,
-        complexity: outcome.complexity,
-        success: outcome.success,
-      });
-      this.metrics?.outcomes.inc({ agent: outcome.agentId, success: String(outcome.success), source: outcome.source });
-      const { text: _text, ...stored } = outcome;
-      await this.store.recordOutcome(stored, { name: LEARNED_STATE, state: this.routing.toJSON() });
-    };
-    const next = this.#chain.then(run);
-    this.#chain = next.catch(() => undefined);
-    return next;
+  /**
+   * Observe one outcome and persist it with the learned state; resolves once stored. The state is snapshotted
+   * synchronously with the update and versioned (time, then order), so concurrent writes keep the latest state.
+   */
+  async observe(
+    outcome: StoredOutcome & { readonly text?: string },
+    decision?: { decision: RoutingDecision; domain: string },
+  ): Promise<void> {
+    this.routing.observe({
+      agentId: outcome.agentId,
+      domain: outcome.domain,
+      complexity: outcome.complexity,
+      success: outcome.success,
+    });
+    this.metrics?.outcomes.inc({ agent: outcome.agentId, success: String(outcome.success), source: outcome.source });
+    for (const row of this.routing.calibration(outcome.agentId))
+      if (row.z !== null)
+        this.metrics?.calibrationError.set({ agent: outcome.agentId, domain: row.domain }, Math.abs(row.z));
+    const version = Date.now() * 1000 + (this.#counter++ % 1000);
+    const { text: _text, ...stored } = outcome;
+    await this.store.recordOutcome(stored, { name: LEARNED_STATE, state: this.routing.toJSON(), version }, decision);
   }
 
   /**

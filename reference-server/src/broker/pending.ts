@@ -1,13 +1,11 @@
 /**
  * Hand-over from the request guard (which sees the whole request and the caller) to the executor (which sees the
- * message): the decision already made for a message, and how it was sent. Entries expire after a minute.
+ * message): the decision already made for a message, if any. Entries expire after a minute.
  */
 import type { Route } from '../routing/routing.js';
 
 export interface PendingEntry {
   readonly route?: Route;
-  /** The client called SendStreamingMessage (forward as a stream) rather than SendMessage. */
-  readonly streaming: boolean;
 }
 
 export class PendingDecisions {

@@ -88,6 +88,7 @@ export const MIGRATIONS: readonly Migration[] = [
       );
       CREATE TABLE learned_state (
         name text PRIMARY KEY,
+        version bigint NOT NULL,
         state jsonb NOT NULL,
         updated_at timestamptz NOT NULL DEFAULT now()
       );

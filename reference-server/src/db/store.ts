@@ -5,7 +5,7 @@
  */
 import type { AgentCard, Message } from '@rightsize/sdk/a2a';
 import type { RegisteredAgent, RoutingDecision } from '@rightsize/sdk/rightsize';
-import type { Database } from './database.js';
+import type { Database, Sql } from './database.js';
 import { SqlPushConfigStore, SqlTaskStore, type SqlTaskStoreOptions } from './sql-task-store.js';
 
 export interface AgentRow {
@@ -46,6 +46,14 @@ export interface StoredOutcome {
 }
 
 const json = (value: unknown) => JSON.stringify(value);
+
+async function saveDecisionIn(sql: Sql, decision: RoutingDecision, taskId: string | undefined, domain: string) {
+  await sql.query(
+    `INSERT INTO decisions (decision_id, task_id, domain, decision, decided_at) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (decision_id) DO UPDATE SET task_id = COALESCE($2, decisions.task_id), decision = $4`,
+    [decision.decisionId, taskId ?? null, domain, json(decision), decision.decidedAt],
+  );
+}
 
 /** NOTIFY channel for registry changes: other replicas reload their registry. */
 export const REGISTRY_CHANNEL = 'rightsize_registry';
@@ -185,11 +193,7 @@ export class BrokerStore {
 
   /** A decision, with the task it routed and the task's domain (not part of the record, needed for outcomes). */
   async saveDecision(decision: RoutingDecision, taskId: string | undefined, domain: string): Promise<void> {
-    await this.db.query(
-      `INSERT INTO decisions (decision_id, task_id, domain, decision, decided_at) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (decision_id) DO UPDATE SET task_id = COALESCE($2, decisions.task_id), decision = $4`,
-      [decision.decisionId, taskId ?? null, domain, json(decision), decision.decidedAt],
-    );
+    await saveDecisionIn(this.db, decision, taskId, domain);
   }
 
   async decisionForTask(taskId: string): Promise<{ decision: RoutingDecision; domain: string } | undefined> {
@@ -200,19 +204,46 @@ export class BrokerStore {
     return rows[0];
   }
 
-  /** Store an outcome and the learned state it produced in one transaction. */
-  async recordOutcome(outcome: StoredOutcome, learned: { name: string; state: unknown }): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      await tx.query(
-        'INSERT INTO outcomes (task_id, agent_id, domain, complexity, success, source) VALUES ($1, $2, $3, $4, $5, $6)',
-        [outcome.taskId ?? null, outcome.agentId, outcome.domain, outcome.complexity, outcome.success, outcome.source],
-      );
-      await tx.query(
-        `INSERT INTO learned_state (name, state, updated_at) VALUES ($1, $2, now())
-         ON CONFLICT (name) DO UPDATE SET state = $2, updated_at = now()`,
-        [learned.name, json(learned.state)],
-      );
-    });
+  /**
+   * Store an outcome, the learned state it produced and (when given) the decision with its attempts so far, in one
+   * statement (so atomically, and in one round trip). A learned state never replaces a later one (`version`).
+   */
+  async recordOutcome(
+    outcome: StoredOutcome,
+    learned: { name: string; state: unknown; version: number },
+    decision?: { decision: RoutingDecision; domain: string },
+  ): Promise<void> {
+    const d = decision?.decision;
+    await this.db.query(
+      `WITH saved_decision AS (
+         INSERT INTO decisions (decision_id, task_id, domain, decision, decided_at)
+         SELECT $9::text, $1::text, $10::text, $11::jsonb, $12::timestamptz WHERE $9::text IS NOT NULL
+         ON CONFLICT (decision_id) DO UPDATE SET task_id = COALESCE(EXCLUDED.task_id, decisions.task_id),
+           decision = EXCLUDED.decision
+         RETURNING 1
+       ), saved_outcome AS (
+         INSERT INTO outcomes (task_id, agent_id, domain, complexity, success, source)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING 1
+       )
+       INSERT INTO learned_state (name, version, state, updated_at) VALUES ($7, $8, $13, now())
+       ON CONFLICT (name) DO UPDATE SET version = EXCLUDED.version, state = EXCLUDED.state, updated_at = now()
+       WHERE learned_state.version < EXCLUDED.version`,
+      [
+        outcome.taskId ?? null,
+        outcome.agentId,
+        outcome.domain,
+        outcome.complexity,
+        outcome.success,
+        outcome.source,
+        learned.name,
+        learned.version,
+        d?.decisionId ?? null,
+        decision?.domain ?? null,
+        d ? json(d) : null,
+        d?.decidedAt ?? null,
+        json(learned.state),
+      ],
+    );
   }
 
   async outcomes(): Promise<StoredOutcome[]> {

@@ -14,6 +14,7 @@ import {
   type TaskDescriptor,
   withMessageExtension,
 } from '@rightsize/sdk/rightsize';
+import { request } from 'undici';
 
 const FOUR_G = { rttMs: 70, jitterMs: 45, lossRate: 0.02, linkType: '4g' as const };
 
@@ -141,10 +142,38 @@ function explain(decision: RoutingDecision | undefined): string {
   return lines.join('\n     ');
 }
 
-/** Send the tour's tasks to the broker at `url` and report each. `say` receives printable lines. */
+/** The dry run (admin API): the same decision with every registered agent assessed, for the "why not" lines. */
+async function dryRun(url: string, adminKey: string, descriptor: TaskDescriptor): Promise<RoutingDecision | undefined> {
+  const response = await request(`${url.replace(/\/$/, '')}/rightsize/v1/match`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': adminKey },
+    body: JSON.stringify({ descriptor }),
+  });
+  if (response.statusCode !== 200) {
+    await response.body.dump();
+    return undefined;
+  }
+  return (await response.body.json()) as RoutingDecision;
+}
+
+/** Keep the decision's own lines for the chosen agent and take every other agent's "why not" from the dry run. */
+function withEveryCandidate(decision: RoutingDecision, full: RoutingDecision | undefined): RoutingDecision {
+  if (!full) return decision;
+  const listed = new Set(decision.candidates.map((c) => c.agentId));
+  return {
+    ...decision,
+    candidates: [...decision.candidates, ...full.candidates.filter((c) => !listed.has(c.agentId))],
+  };
+}
+
+/**
+ * Send the tour's tasks to the broker at `url` and report each. `say` receives printable lines. With an admin key,
+ * each decision is completed with the dry run, so every agent's "why not" is shown (the routed decision lists only
+ * the agents the index had to assess).
+ */
 export async function runTour(
   url: string,
-  options: { apiKey?: string; say?: (line: string) => void; allowPrivateNetworks?: boolean } = {},
+  options: { apiKey?: string; adminKey?: string; say?: (line: string) => void; allowPrivateNetworks?: boolean } = {},
 ): Promise<TourResult[]> {
   const say = options.say ?? (() => undefined);
   const client = await A2AClient.connect(url, {
@@ -170,7 +199,16 @@ export async function runTour(
         }
         if (final) final = await client.getTask(final.id, { historyLength: 0 });
         const ext = final ? readTaskExtension(final) : undefined;
-        const decision = ext?.ok ? ext.value.decision : undefined;
+        const routed = ext?.ok ? ext.value.decision : undefined;
+        const full =
+          routed && options.adminKey
+            ? await dryRun(
+                url,
+                options.adminKey,
+                task.descriptor ?? { domain: 'general', complexity: routed.complexity },
+              )
+            : undefined;
+        const decision = routed ? withEveryCandidate(routed, full) : undefined;
         const attempts = (decision?.attempts ?? []).map((a) => `${a.agentId}:${a.state.replace('TASK_STATE_', '')}`);
         const result: TourResult = {
           label: task.label,

@@ -1,0 +1,54 @@
+/** The command line: --help, usage errors, and configuration precedence (flags over environment over file). */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig, parseCli, UsageError } from '../src/config.js';
+
+const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+const run = promisify(execFile);
+const dir = mkdtempSync(join(tmpdir(), 'rightsize-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('rightsize-broker CLI', () => {
+  it('prints --help and exits 0', async () => {
+    const { stdout } = await run(process.execPath, [MAIN, '--help']);
+    expect(stdout).toContain('Usage: rightsize-broker');
+    expect(stdout).toContain('--database-url');
+  });
+
+  it('exits 2 with a clear message on a usage error', async () => {
+    const error = (await run(process.execPath, [MAIN, '--port', 'abc']).catch((e: unknown) => e)) as {
+      code: number;
+      stderr: string;
+    };
+    expect(error.code).toBe(2);
+    expect(error.stderr).toContain('--port must be a non-negative integer');
+  });
+
+  it('takes flags over the environment over the file', () => {
+    const file = join(dir, 'broker.json');
+    writeFileSync(file, JSON.stringify({ port: 1111, host: '0.0.0.0', dataDir: '/from-file', maxConcurrentTasks: 5 }));
+    const { values } = parseCli(['--config', file, '--port', '3333']);
+    const config = loadConfig(values, {
+      RIGHTSIZE_PORT: '2222',
+      RIGHTSIZE_DATA_DIR: '/from-env',
+      RIGHTSIZE_ADMIN_KEYS: 'a, b',
+    });
+    expect(config.port).toBe(3333);
+    expect(config.dataDir).toBe('/from-env');
+    expect(config.host).toBe('0.0.0.0');
+    expect(config.maxConcurrentTasks).toBe(5);
+    expect(config.auth?.adminKeys).toEqual(['a', 'b']);
+  });
+
+  it('refuses a config file that is not a JSON object, and malformed client keys', () => {
+    const file = join(dir, 'bad.json');
+    writeFileSync(file, '[1, 2]');
+    expect(() => loadConfig(parseCli(['--config', file]).values, {})).toThrow(UsageError);
+    expect(() => loadConfig(parseCli(['--client-key', 'nokey']).values, {})).toThrow(/name=key/);
+  });
+});
