@@ -89,7 +89,7 @@ function restarts(kind: 'pglite' | 'postgres') {
         headers: { 'x-api-key': CLIENT },
       });
       const first = await stream.next();
-      const streamTaskId = (first?.data.task as { id: string }).id;
+      const streamTaskId = (first as { data: { task: { id: string } } }).data.task.id;
       agent.release(1);
       let lastSeen = first?.id ?? 0;
       for (let e = await stream.next(); e && !e.data.artifactUpdate; e = await stream.next())

@@ -89,7 +89,7 @@ function tenancy(kind: 'pglite' | 'postgres') {
       headers: { 'x-api-key': ALICE },
     });
     expect(started.status).toBe(200);
-    const id = ((await started.next())?.data.task as { id: string }).id;
+    const id = ((await started.next()) as { data: { task: { id: string } } }).data.task.id;
     started.drop();
     for (const base of [urlA, urlB]) {
       expect((await call(base, 'GET', `/a2a/rest/tasks/${id}`, ALICE)).status).toBe(200);
