@@ -13,7 +13,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { profileOf, startTestAgent, type TestAgent } from '../support/agents.js';
 import { type FreshDatabase, freshDatabase, POSTGRES_SKIP_REASON, TEST_DATABASE_URL } from '../support/postgres.js';
-import { openSse } from '../support/sse.js';
+import { openSse, type RawSseEvent } from '../support/sse.js';
 import { type BrokerProcess, freePort, startBrokerProcess } from './broker-process.js';
 
 const ADMIN = 'restart-admin-key';
@@ -89,7 +89,7 @@ function restarts(kind: 'pglite' | 'postgres') {
         headers: { 'x-api-key': CLIENT },
       });
       const first = await stream.next();
-      const streamTaskId = (first as { data: { task: { id: string } } }).data.task.id;
+      const streamTaskId = ((first as RawSseEvent).data.task as { id: string }).id;
       agent.release(1);
       let lastSeen = first?.id ?? 0;
       for (let e = await stream.next(); e && !e.data.artifactUpdate; e = await stream.next())
