@@ -21,7 +21,7 @@ import { type Broker, type BrokerOptions, createBroker } from '../../src/index.j
 import { Registry } from '../../src/registry/registry.js';
 import { profileOf, startTestAgent, type TestAgent } from '../support/agents.js';
 import { type FreshDatabase, freshDatabase, POSTGRES_SKIP_REASON, TEST_DATABASE_URL } from '../support/postgres.js';
-import { openSse } from '../support/sse.js';
+import { openSse, type RawSseEvent } from '../support/sse.js';
 
 const ADMIN = 'sec-admin-key-a1b2c3';
 const ALICE = 'sec-alice-key-d4e5f6';
@@ -89,7 +89,7 @@ function tenancy(kind: 'pglite' | 'postgres') {
       headers: { 'x-api-key': ALICE },
     });
     expect(started.status).toBe(200);
-    const id = ((await started.next()) as { data: { task: { id: string } } }).data.task.id;
+    const id = (((await started.next()) as RawSseEvent).data.task as { id: string }).id;
     started.drop();
     for (const base of [urlA, urlB]) {
       expect((await call(base, 'GET', `/a2a/rest/tasks/${id}`, ALICE)).status).toBe(200);
