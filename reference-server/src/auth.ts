@@ -78,6 +78,10 @@ export class Authenticator {
       const options = {
         ...(jwt.issuer ? { issuer: jwt.issuer } : {}),
         ...(jwt.audience ? { audience: jwt.audience } : {}),
+        // A token must expire; algorithms are pinned to the key's kind (no confusion between HMAC and public keys).
+        requiredClaims: ['exp'],
+        algorithms:
+          this.#jwtKey instanceof Uint8Array ? ['HS256', 'HS384', 'HS512'] : ['RS256', 'PS256', 'ES256', 'EdDSA'],
       };
       const { payload } =
         this.#jwtKey instanceof Uint8Array

@@ -18,6 +18,7 @@ const SPECS = {
   unauthenticated: specOf('Unauthenticated', 401, 'UNAUTHENTICATED', 'UNAUTHENTICATED'),
   forbidden: specOf('PermissionDenied', 403, 'PERMISSION_DENIED', 'PERMISSION_DENIED'),
   notFound: specOf('NotFound', 404, 'NOT_FOUND', 'NOT_FOUND'),
+  mediaType: specOf('UnsupportedMediaType', 415, 'INVALID_ARGUMENT', 'UNSUPPORTED_MEDIA_TYPE'),
   tooMany: specOf('ResourceExhausted', 429, 'RESOURCE_EXHAUSTED', 'RESOURCE_EXHAUSTED'),
   badGateway: specOf('BadGateway', 502, 'UNAVAILABLE', 'UPSTREAM_UNAVAILABLE'),
 } as const;

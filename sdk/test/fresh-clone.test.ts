@@ -63,15 +63,18 @@ describe('the committed bins', () => {
     }
   });
 
-  it.each(BINS)('$command is linked to its committed bin file, which runs $entry', async ({ pkg, command, file, entry }) => {
-    const manifest = JSON.parse(await readFile(join(repoRoot, pkg, 'package.json'), 'utf8')) as {
-      bin: Record<string, string>;
-      files: string[];
-    };
-    expect(manifest.bin[command]).toBe(file);
-    expect(manifest.files).toContain('bin');
-    expect(await readFile(join(repoRoot, pkg, file), 'utf8')).toContain(`'../${entry}'`);
-  });
+  it.each(BINS)(
+    '$command is linked to its committed bin file, which runs $entry',
+    async ({ pkg, command, file, entry }) => {
+      const manifest = JSON.parse(await readFile(join(repoRoot, pkg, 'package.json'), 'utf8')) as {
+        bin: Record<string, string>;
+        files: string[];
+      };
+      expect(manifest.bin[command]).toBe(file);
+      expect(manifest.files).toContain('bin');
+      expect(await readFile(join(repoRoot, pkg, file), 'utf8')).toContain(`'../${entry}'`);
+    },
+  );
 });
 
 describe.skipIf(!enabled)('a fresh clone runs the README commands (CI=true or RIGHTSIZE_FRESH_CLONE=1)', () => {

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AuthOptions } from '@rightsize/sdk/client';
-import { a2aServer } from '@rightsize/sdk/server';
+import { a2aServer, agentServerOptions } from '@rightsize/sdk/server';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { JSONWebKeySet } from 'jose';
 import { type AuthConfig, Authenticator } from '../auth.js';
@@ -42,6 +42,8 @@ export interface BrokerOptions {
   /** The broker's credentials towards agents (never the client's). */
   readonly downstreamCredentials?: AuthOptions;
   readonly bodyLimit?: number;
+  /** Longest time to receive a whole request (default 30 s): slow clients cannot hold connections. */
+  readonly requestTimeoutMs?: number;
   readonly maxConcurrentTasks?: number;
   /** Requests per minute per caller (credential, else address) on the A2A and registry endpoints; 0 = no limit. */
   readonly rateLimitPerMinute?: number;
@@ -142,9 +144,12 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
     },
   };
   const app = Fastify({
+    ...agentServerOptions({
+      bodyLimit: options.bodyLimit ?? 1024 * 1024,
+      ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+    }),
     logger: options.logger ?? false,
     forceCloseConnections: true,
-    bodyLimit: options.bodyLimit ?? 1024 * 1024,
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();

@@ -52,6 +52,9 @@ export async function registryRoutes(app: FastifyInstance, o: RegistryRoutesOpti
     if (error instanceof A2AError) e = error;
     else if (status === 413) e = new BrokerHttpError('invalid', 'request body too large');
     else if (status === 400) e = new BrokerHttpError('invalid', 'the body is not valid JSON');
+    else if (status === 415) e = new BrokerHttpError('mediaType', 'the request content type must be application/json');
+    else if (status !== undefined && status > 400 && status < 500)
+      e = new BrokerHttpError('invalid', 'the request is not valid');
     else {
       request.log.error({ err: error }, 'registry endpoint failed');
       e = new InternalError();

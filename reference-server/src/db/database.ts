@@ -3,7 +3,27 @@
  * to install; data in a directory or in memory) and PostgreSQL through `pg` (production, several replicas).
  */
 import { PGlite } from '@electric-sql/pglite';
+import { InvalidParamsError } from '@rightsize/sdk/errors';
 import pg from 'pg';
+
+/**
+ * PostgreSQL cannot store U+0000 in text (22021) or jsonb (22P05): such input is the caller's error
+ * (InvalidParams), not an internal one.
+ */
+function translated(error: unknown): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '22021' || code === '22P05'
+    ? new InvalidParamsError('the request contains a NUL character (U+0000), which cannot be stored')
+    : error;
+}
+
+async function translating<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw translated(error);
+  }
+}
 
 export interface Sql {
   query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<R[]>;
@@ -34,15 +54,17 @@ class PgliteDatabase implements Database {
   constructor(readonly db: PGlite) {}
 
   async query<R>(text: string, params: readonly unknown[] = []): Promise<R[]> {
-    return (await this.db.query<R>(text, params as unknown[])).rows;
+    return translating(async () => (await this.db.query<R>(text, params as unknown[])).rows);
   }
 
   transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
-    return this.db.transaction((tx) =>
-      work({
-        query: async <R>(text: string, params: readonly unknown[] = []) =>
-          (await tx.query<R>(text, params as unknown[])).rows,
-      }),
+    return translating(() =>
+      this.db.transaction((tx) =>
+        work({
+          query: async <R>(text: string, params: readonly unknown[] = []) =>
+            (await tx.query<R>(text, params as unknown[])).rows,
+        }),
+      ),
     );
   }
 
@@ -64,10 +86,14 @@ class PostgresDatabase implements Database {
   ) {}
 
   async query<R>(text: string, params: readonly unknown[] = []): Promise<R[]> {
-    return (await this.pool.query(text, params as unknown[])).rows as R[];
+    return translating(async () => (await this.pool.query(text, params as unknown[])).rows as R[]);
   }
 
-  async transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
+  transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
+    return translating(() => this.#transaction(work));
+  }
+
+  async #transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
-  type A2AError,
+  A2AError,
   ExtendedAgentCardNotConfiguredError,
   InternalError,
   InvalidParamsError,
@@ -465,12 +465,17 @@ export class RequestHandler {
     return { taskId, events };
   }
 
-  /** A store failure ends the run with an InternalError on its stream: never swallowed, never a lost task. */
+  /**
+   * A store failure ends the run with an InternalError on its stream: never swallowed, never a lost task. A store
+   * that refuses the input with an A2A error of its own (e.g. InvalidParams for text it cannot hold) is reported as is.
+   */
   #failRun(scope: TaskScope, taskId: string, run: Run, error: unknown): void {
     const reported =
       error instanceof StoreFullError
         ? new InternalError('the agent has no room for more tasks; retry later')
-        : internalError(error, this.#o.onError);
+        : error instanceof A2AError
+          ? error
+          : internalError(error, this.#o.onError);
     run.abort.abort();
     this.#finish(scope, taskId, run, reported);
   }

@@ -3,6 +3,7 @@
  * likes while it trickles a request (`requestTimeout: 0`), which a handful of slow clients turn into a denial of
  * service. Use `Fastify(agentServerOptions())` (or spread it into your own options).
  */
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 
 export interface AgentServerTimeouts {
   /** Longest time to receive a whole request, headers and body (default 30 s). Streams being *sent* are not limited. */
@@ -15,14 +16,31 @@ export interface AgentServerTimeouts {
   readonly maxParamLength?: number;
 }
 
+/**
+ * Errors fastify raises before any route runs (a URL that is not valid percent-encoding, an over-long path
+ * parameter), answered as an A2A HTTP error body instead of fastify's own shape (which also echoes the URL).
+ */
+function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const message =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? 'a path parameter is too long'
+      : 'the request URL is not valid (bad percent-encoding)';
+  void reply
+    .code(400)
+    .type('application/json')
+    .send({ error: { code: 400, status: 'INVALID_ARGUMENT', message } });
+}
+
 /** Options for `Fastify(...)`: request and keep-alive timeouts, body limit, and a bounded path parameter length. */
 export function agentServerOptions(timeouts: AgentServerTimeouts = {}) {
   const requestTimeout = timeouts.requestTimeoutMs ?? 30_000;
   return {
     requestTimeout,
-    // Node checks request timeouts only every `connectionsCheckingInterval` (30 s by default): check more often.
+    // Node 20 applies a request timeout to a trickled *body* only when the http server is created with it (fastify
+    // sets it afterwards, which covers headers only); expired requests are found every connectionsCheckingInterval.
     http: {
-      connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(requestTimeout / 4))),
+      requestTimeout,
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(requestTimeout / 4))),
       headersTimeout: Math.min(requestTimeout, 10_000),
     },
     keepAliveTimeout: timeouts.keepAliveTimeoutMs ?? 5_000,
@@ -30,5 +48,6 @@ export function agentServerOptions(timeouts: AgentServerTimeouts = {}) {
     connectionTimeout: 0,
     bodyLimit: timeouts.bodyLimit ?? 1024 * 1024,
     routerOptions: { maxParamLength: timeouts.maxParamLength ?? 256 },
+    frameworkErrors,
   } as const;
 }

@@ -1,0 +1,81 @@
+/**
+ * The broker as a real child process (`rightsize-broker serve` through tsx) on a fixed loopback port, so it can be
+ * killed with SIGKILL and restarted on the same URL and data directory.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+export interface BrokerProcess {
+  readonly url: string;
+  readonly child: ChildProcess;
+  /** SIGKILL and wait for the exit. */
+  kill(): Promise<void>;
+}
+
+/** Start `rightsize-broker serve` with these flags on `port`; resolves once it prints its URL. */
+export async function startBrokerProcess(
+  port: number,
+  flags: readonly string[],
+  timeoutMs = 90_000,
+): Promise<BrokerProcess> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'reference-server/src/main.ts',
+      'serve',
+      '--port',
+      String(port),
+      '--log-level',
+      'warn',
+      ...flags,
+    ],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RIGHTSIZE_PORT: '', DATABASE_URL: '' } },
+  );
+  let output = '';
+  const ready = new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`broker did not start in ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const onData = (chunk: Buffer) => {
+      output += String(chunk);
+      const match = /Rightsize broker at (\S+)/.exec(output);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (c: Buffer) => {
+      output += String(c);
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`broker exited with ${code} before it was ready:\n${output}`));
+    });
+  });
+  const url = await ready;
+  return {
+    url,
+    child,
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
