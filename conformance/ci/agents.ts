@@ -114,8 +114,14 @@ export function withRightsize(inner: AgentExecutor): AgentExecutor {
           report();
           events[end](message);
         };
+      // Delegate explicitly: the SDK's TaskEvents is a class instance, whose methods a spread would drop.
       await inner.execute(context, {
-        ...events,
+        reply: (message) => events.reply(message),
+        working: (message) => events.working(message),
+        artifact: (artifact, options) => events.artifact(artifact, options),
+        inputRequired: (message) => events.inputRequired(message),
+        authRequired: (message) => events.authRequired(message),
+        metadata: (values) => events.metadata(values),
         complete: ending('complete'),
         fail: ending('fail'),
         reject: ending('reject'),

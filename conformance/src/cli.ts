@@ -25,6 +25,7 @@ Options:
   --junit <file>         also write a JUnit XML report
   --json <file>          also write the report as JSON
   --svg <file>           calibration level: write the plot of declared vs fitted curves
+  --calibration-seed <n> calibration level: derive the task seeds from n to reproduce a run (default: fresh seeds)
   --list                 list the checks of the level and exit
   --coverage             print the table mapping the official TCK's requirements to these checks (markdown)
   --quiet                no progress lines
@@ -58,6 +59,7 @@ function parse(argv: readonly string[]) {
       junit: { type: 'string' },
       json: { type: 'string' },
       svg: { type: 'string' },
+      'calibration-seed': { type: 'string' },
       list: { type: 'boolean', default: false },
       coverage: { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
@@ -72,7 +74,10 @@ function parse(argv: readonly string[]) {
   const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
   if (timeout !== undefined && !(Number.isInteger(timeout) && timeout >= 100 && timeout <= 600_000))
     throw new UsageError('--timeout must be an integer number of ms between 100 and 600000');
-  return { ...values, level: values.level as Level, timeout };
+  const seed = values['calibration-seed'] === undefined ? undefined : Number(values['calibration-seed']);
+  if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0 && seed < 2 ** 32))
+    throw new UsageError('--calibration-seed must be an integer between 0 and 4294967295');
+  return { ...values, level: values.level as Level, timeout, calibrationSeed: seed };
 }
 
 async function readExpected(file: string): Promise<Record<string, string>> {
@@ -133,6 +138,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       ...(args.token ? { tokens: args.token } : {}),
       ...(args.timeout !== undefined ? { timeoutMs: args.timeout } : {}),
       ...(args['webhook-host'] ? { webhookHost: args['webhook-host'] } : {}),
+      ...(args.calibrationSeed !== undefined ? { calibrationSeed: args.calibrationSeed } : {}),
       ...(expectedFailures ? { expectedFailures } : {}),
       onProgress: (event) => {
         if (args.quiet) return;

@@ -28,6 +28,11 @@ export interface SuiteOptions {
   readonly timeoutMs?: number;
   /** Host the suite's own servers (push receiver, probe agents) listen on and advertise (default 127.0.0.1). */
   readonly webhookHost?: string;
+  /**
+   * Calibration level: derive the task seeds from this number, to reproduce a run (default: fresh random seeds on
+   * every run, as spec 1.1 §9.4 requires of a real verification).
+   */
+  readonly calibrationSeed?: number;
   /** Checks known to fail on this target, with the reason (reported, but they do not fail the run). */
   readonly expectedFailures?: Readonly<Record<string, string>>;
   /** Progress: called when a check starts and when it ends. */

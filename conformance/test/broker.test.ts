@@ -38,6 +38,22 @@ describe('broker level', () => {
     });
   }
 
+  it('a broker that ignores hardConstraints (serves best effort anyway) is caught by the refusal checks', async () => {
+    const report = await brokerLevel({ ignore: ['hardConstraints'] }, ['broker:7.2', 'broker:7.3', 'broker:7.7']);
+    expect(failed(report)).toEqual(['broker:7.2:MUST:cost-cap-honoured', 'broker:7.7:MUST:no-capable-agent-error']);
+    expect(report.results.find((r) => r.id === 'broker:7.2:MUST:cost-cap-honoured')?.message).toMatch(
+      /expected no agent \(null\); the broker chose slow/,
+    );
+  });
+
+  it('a broker that never serves best effort is caught by broker:7.7:MUST:best-effort-by-default', async () => {
+    const report = await brokerLevel({ alwaysHard: true }, ['broker:7.2', 'broker:7.3', 'broker:7.7']);
+    expect(failed(report)).toEqual(['broker:7.7:MUST:best-effort-by-default']);
+    expect(report.results.find((r) => r.id === 'broker:7.7:MUST:best-effort-by-default')?.message).toMatch(
+      /the broker chose nobody/,
+    );
+  });
+
   it('an agent is not a broker', async () => {
     const agent = await startRightsizeAgent({ extension: true });
     try {

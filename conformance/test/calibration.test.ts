@@ -1,6 +1,7 @@
 /**
  * The calibration level (Rightsize §9.4 active claims verification) against SIMULATED agents that answer with the
- * probability of their true curve: an honest agent passes, an agent that over-claims its math ceiling is caught.
+ * probability of their true curve: an honest agent passes, an agent that over-claims its math ceiling is caught (with
+ * fresh seeds, as a real run draws them).
  */
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -24,7 +25,9 @@ describe('calibration level', () => {
   it('an honest agent passes with a consistent verdict in each verifiable domain', async () => {
     const agent = await startCalibrationAgent(declared(7, 6), { math: 7, planning: 6 });
     try {
-      const report = await runSuite({ url: agent.baseUrl, level: 'calibration', timeoutMs: 4000 });
+      // A fixed calibrationSeed keeps this test deterministic: with fresh seeds an honest agent is flagged with
+      // probability up to α = 1 % per domain (spec 1.1 §9.4).
+      const report = await runSuite({ url: agent.baseUrl, level: 'calibration', timeoutMs: 4000, calibrationSeed: 1 });
       const [result] = report.results;
       expect(result?.status).toBe('passed');
       expect(result?.notes).toHaveLength(2);
@@ -35,7 +38,7 @@ describe('calibration level', () => {
     }
   });
 
-  it('an agent that over-claims its math ceiling by 3 is caught (z < -3) and the plot is written', async () => {
+  it('an agent that over-claims its math ceiling by 3 is caught (sequential e-value test) and the plot is written', async () => {
     const agent = await startCalibrationAgent(declared(9, 6), { math: 6, planning: 6 });
     try {
       const svg = join(await mkdtemp(join(tmpdir(), 'calibration-')), 'plot.svg');

@@ -2,7 +2,8 @@
  * Broker level: the suite starts its own probe agents on loopback with known profiles (SIMULATED: each answers
  * `probe:<role>`), registers them through the broker's registry binding (Rightsize §7.8), and checks the routing
  * rule with dry runs (`POST /match`) and real messages: capability ceilings, the cheapest feasible agent, placement,
- * deadlines, cost caps (§7.2, §7.3), the no-capable-agent error (§7.7) and a truthful decision record (§7.5).
+ * deadlines, cost caps (§7.2, §7.3), best-effort serving and the no-capable-agent error under hardConstraints (§7.7,
+ * spec 1.1) and a truthful decision record (§7.5).
  * Every descriptor names the run's probe skill tag, so agents already in the registry never take part.
  * The broker must be allowed to fetch cards from the probe host (`--webhook-host`, default 127.0.0.1).
  */
@@ -231,6 +232,10 @@ function routingCheck(
         decision.chosen === want,
         `expected ${expected ?? 'no agent'} (${want ?? 'null'}); the broker chose ${roleOf(f, decision.chosen)}`,
       );
+      ensure(
+        expected === null || decision.bestEffort !== true,
+        `the broker chose ${expected} but flagged the decision bestEffort although it is feasible (Rightsize §7.7)`,
+      );
     },
   });
 }
@@ -343,24 +348,46 @@ export const BROKER_CHECKS: CheckDefinition[] = [
   routingCheck(
     'cost-cap-honoured',
     '7.2',
-    'A cost cap below every capable agent’s price leaves no agent',
-    'constraints.maxCost caps the expected cost per attempt; an agent above it is infeasible (Rightsize §5.1, §7.2).',
-    { ...complexity(9), constraints: { maxCost: { amount: 0.001, currency: 'USD' } } },
+    'A cost cap below every capable agent’s price leaves no agent when the constraints are hard',
+    'constraints.maxCost caps the expected cost per attempt; an agent above it is infeasible; with hardConstraints: true no agent is served best effort (Rightsize §5.1, §7.2, §7.7).',
+    { ...complexity(9), hardConstraints: true, constraints: { maxCost: { amount: 0.001, currency: 'USD' } } },
     null,
   ),
   broker({
     section: '7.7',
     requirement: 'MUST',
-    name: 'no-capable-agent-error',
-    title: 'A task no agent can do gets UnsupportedOperationError with NO_CAPABLE_AGENT',
+    name: 'best-effort-by-default',
+    title: 'A task beyond every agent’s ceiling is served best effort by the closest agent unless constraints are hard',
     requires:
-      'If no agent is feasible the broker answers SendMessage with UnsupportedOperationError whose details hold a second google.rpc.ErrorInfo, domain rightsize.dev, reason NO_CAPABLE_AGENT (Rightsize §7.7).',
+      'When agents fail only on the probability of succeeding in time and the descriptor does not set hardConstraints, the broker serves the task with the closest of them (highest effective ceiling) and flags the decision bestEffort: true with selection BEST_EFFORT (Rightsize §7.7).',
+    run: async (context) => {
+      const f = await registered(context);
+      const decision = await dryRun(context, f, complexity(30));
+      ensure(
+        decision.chosen === f.ids.big,
+        `expected big (${f.ids.big}), the closest agent, served best effort; the broker chose ${roleOf(f, decision.chosen)}`,
+      );
+      ensure(
+        decision.bestEffort === true && decision.selection.includes('BEST_EFFORT'),
+        `the decision for a task no agent is feasible for is not flagged bestEffort: true with selection BEST_EFFORT (bestEffort ${String(decision.bestEffort)}, selection ${JSON.stringify(decision.selection)})`,
+      );
+    },
+  }),
+  broker({
+    section: '7.7',
+    requirement: 'MUST',
+    name: 'no-capable-agent-error',
+    title: 'A task no agent can do under hard constraints gets UnsupportedOperationError with NO_CAPABLE_AGENT',
+    requires:
+      'If no agent is feasible and the descriptor sets hardConstraints (so nothing is served best effort), and the refusal is not transient, the broker answers SendMessage with UnsupportedOperationError whose details hold a second google.rpc.ErrorInfo, domain rightsize.dev, reason NO_CAPABLE_AGENT (Rightsize §7.7).',
     run: async (context) => {
       const f = await registered(context);
       const outcome = await send(context, 'complete-task', {
         extra: {
           extensions: [URI],
-          metadata: { [URI]: { descriptor: { domain: 'general', skill: f.tag, ...complexity(30) } } },
+          metadata: {
+            [URI]: { descriptor: { domain: 'general', skill: f.tag, hardConstraints: true, ...complexity(30) } },
+          },
         },
         call: { extensions: [...new Set([...context.a2a.defaultExtensions, URI])] },
       });

@@ -1,16 +1,24 @@
 /**
- * Calibration level: active verification of the declared capability curves (Rightsize spec 1.0 §9.4, "to verify a
- * claim actively"). For each declared domain that has a reference task family (§9.1), the suite sends 10 tasks
- * (seeds 1–10) at each complexity nearest to a − 2, a − 1, a and a + 1, verifies the answers with the family's
- * verifier, and applies the §9.4 rule (z-test of the successes against the declared curve, |z| > 3) through the SDK's
- * Calibrator, which also gives the fitted (calibrated) ability plotted against the declared curve.
+ * Calibration level: active verification of the declared capability curves (Rightsize spec 1.1 §9.4, "to verify a
+ * claim actively"). For each declared domain that has a reference task family (§9.1), the suite sends 10 tasks with
+ * fresh random seeds (drawn anew on every run, so an agent cannot learn the answers) at each complexity nearest to
+ * a − 2, a − 1, a and a + 1, verifies the answers itself with the family's verifier (outcomes marked `verified`), and
+ * applies the §9.4 rule through the SDK's Calibrator: the sequential e-value test against curves shifted by the margin
+ * δ = 1, at false-alarm level α = 0.01. The Calibrator also gives the fitted (calibrated) ability plotted against the
+ * declared curve, and z (calibration-in-the-large), reported for information.
  */
+import { randomInt } from 'node:crypto';
 import {
   Calibrator,
   type CapabilityProfile,
   capabilitySuccessAt,
   createRightsizeValidator,
+  EFFECT_MARGIN,
   type ExtensionParams,
+  FALSE_ALARM_LEVEL,
+  MIN_OBSERVATIONS,
+  mulberry32,
+  type Prng,
   RIGHTSIZE_EXTENSION_URI,
   TASK_FAMILIES,
   type TaskFamily,
@@ -22,7 +30,8 @@ import { definer, isRecord } from './support.js';
 
 const calibration = definer('calibration');
 const validator = createRightsizeValidator();
-const SEEDS = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+/** Tasks per complexity; each with a fresh seed (spec 1.1 §9.4). */
+const TASKS_PER_COMPLEXITY = 10;
 const OFFSETS = [-2, -1, 0, 1];
 const CONCURRENCY = 4;
 
@@ -36,6 +45,9 @@ export interface DomainResult {
   readonly declared: { ability: number; slope: number; pMax: number };
   readonly fittedAbility: number;
   readonly z: number | null;
+  /** The §9.4 e-values (running maxima) of the over-claim and under-claim tests. */
+  readonly eOverClaim: number;
+  readonly eUnderClaim: number;
   readonly verdict: string;
   /** Per complexity: tasks sent and answers verified correct. */
   readonly points: { complexity: number; sent: number; correct: number }[];
@@ -101,15 +113,31 @@ async function pool<T, R>(items: readonly T[], n: number, work: (item: T) => Pro
   return out;
 }
 
+/**
+ * Distinct task seeds: drawn afresh for each run (spec 1.1 §9.4: probes an agent cannot have seen), or from
+ * `calibrationSeed` when a run is to be reproduced.
+ */
+function seedSource(calibrationSeed: number | undefined): () => number[] {
+  const draw = calibrationSeed === undefined ? () => randomInt(1, 2 ** 31) : seededDraw(mulberry32(calibrationSeed));
+  return () => {
+    const seeds = new Set<number>();
+    while (seeds.size < TASKS_PER_COMPLEXITY) seeds.add(draw());
+    return [...seeds];
+  };
+}
+
+const seededDraw = (prng: Prng) => () => prng.int(1, 2 ** 31 - 1);
+
 export async function verifyDomains(context: CheckContext, profile: CapabilityProfile): Promise<DomainResult[]> {
   const families = Object.values(TASK_FAMILIES) as TaskFamily[];
   const results: DomainResult[] = [];
+  const freshSeeds = seedSource(context.options.calibrationSeed);
   for (const curve of profile.domains) {
     const family = families.find((f) => f.domain === curve.domain);
     if (!family) continue;
     const declared = { ability: curve.ability, slope: curve.slope ?? 2, pMax: curve.pMax ?? 1 };
     const parameters = [...new Set(OFFSETS.map((o) => family.parameterFor(curve.ability + o)))];
-    const tasks = parameters.flatMap((p) => SEEDS.map((seed) => family.generate(p, seed)));
+    const tasks = parameters.flatMap((p) => freshSeeds().map((seed) => family.generate(p, seed)));
     const correct = await pool(tasks, CONCURRENCY, (t) => solve(context, t, family));
     const calibrator = new Calibrator();
     const single: CapabilityProfile = { ...profile, domains: [curve] };
@@ -119,6 +147,7 @@ export async function verifyDomains(context: CheckContext, profile: CapabilityPr
         domain: curve.domain,
         complexity: t.complexity,
         success: correct[i] === true,
+        evidence: 'verified' as const,
       };
       calibrator.observe(outcome, single);
     }
@@ -134,6 +163,8 @@ export async function verifyDomains(context: CheckContext, profile: CapabilityPr
       declared,
       fittedAbility: row?.ability ?? curve.ability,
       z: row?.z ?? null,
+      eOverClaim: row?.eOverClaim ?? 1,
+      eUnderClaim: row?.eUnderClaim ?? 1,
       verdict: row?.verdict ?? 'insufficient-data',
       points,
     });
@@ -183,8 +214,7 @@ export const CALIBRATION_CHECKS: CheckDefinition[] = [
     requirement: 'MUST',
     name: 'declared-curves-hold',
     title: 'The declared success curves hold on the reference task families',
-    requires:
-      'An agent MUST NOT declare an ability it has not measured or estimated in good faith (§4.1); actively verified on 10 tasks (seeds 1–10) at the complexities nearest a − 2 … a + 1 of each domain with a §9.1 family, a declared curve is rejected (over-claimed) when z < −3 (§9.4).',
+    requires: `An agent MUST NOT declare an ability it has not measured or estimated in good faith (§4.1); actively verified on ${TASKS_PER_COMPLEXITY} tasks with fresh seeds at the complexities nearest a − 2 … a + 1 of each domain with a §9.1 family, a declared curve is rejected (over-claimed) when the sequential e-value test against the curve ${EFFECT_MARGIN} lower reaches 2/α, α = ${FALSE_ALARM_LEVEL} (spec 1.1 §9.4).`,
     run: async (context) => {
       const results = await verifyDomains(context, profileOf(context));
       if (results.length === 0)
@@ -192,7 +222,7 @@ export const CALIBRATION_CHECKS: CheckDefinition[] = [
       context.attach('calibration.svg', calibrationSvg(results));
       for (const r of results)
         context.note(
-          `${r.domain} (${r.family}): declared ability ${r.declared.ability}, fitted ${r.fittedAbility.toFixed(2)}, z ${r.z === null ? 'n/a' : r.z.toFixed(2)}, ${r.verdict}; correct per complexity ${r.points.map((p) => `${p.complexity.toFixed(2)}:${p.correct}/${p.sent}`).join(' ')}`,
+          `${r.domain} (${r.family}): declared ability ${r.declared.ability}, fitted ${r.fittedAbility.toFixed(2)}, e over-claim ${r.eOverClaim.toPrecision(3)}, e under-claim ${r.eUnderClaim.toPrecision(3)}, z ${r.z === null ? 'n/a' : r.z.toFixed(2)}, ${r.verdict}; correct per complexity ${r.points.map((p) => `${p.complexity.toFixed(2)}:${p.correct}/${p.sent}`).join(' ')}`,
         );
       const over = results.filter((r) => r.verdict === 'over-claimed');
       const sent = results.reduce((n, r) => n + r.points.reduce((m, p) => m + p.sent, 0), 0);
@@ -203,7 +233,7 @@ export const CALIBRATION_CHECKS: CheckDefinition[] = [
         over
           .map(
             (r) =>
-              `${r.domain}: over-claimed (declared ${r.declared.ability}, fitted ${r.fittedAbility.toFixed(2)}, z ${r.z?.toFixed(2)})`,
+              `${r.domain}: over-claimed (declared ${r.declared.ability}, fitted ${r.fittedAbility.toFixed(2)}, e over-claim ${r.eOverClaim.toPrecision(3)} ≥ ${2 / FALSE_ALARM_LEVEL})`,
           )
           .join('\n'),
         {
@@ -212,7 +242,9 @@ export const CALIBRATION_CHECKS: CheckDefinition[] = [
         },
       );
       if (results.every((r) => r.verdict === 'insufficient-data'))
-        skip('insufficient data for a verdict in every domain (§9.4: V < 2)');
+        skip(
+          `insufficient data for a verdict in every domain (§9.4: fewer than ${MIN_OBSERVATIONS} verified outcomes)`,
+        );
     },
   }),
 ];

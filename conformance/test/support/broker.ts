@@ -33,8 +33,10 @@ interface Entry {
 }
 
 export interface BrokerOptions {
-  /** Constraint members the faulty broker drops before matching. */
-  readonly ignore?: readonly ('completionDeadlineMs' | 'maxCost' | 'allowedPlacements')[];
+  /** Constraint members (or the hardConstraints flag, spec §7.7) the faulty broker drops before matching. */
+  readonly ignore?: readonly ('completionDeadlineMs' | 'maxCost' | 'allowedPlacements' | 'hardConstraints')[];
+  /** The faulty broker treats every descriptor as hardConstraints: true (spec 1.0 behaviour: never best effort). */
+  readonly alwaysHard?: boolean;
 }
 
 export async function startTestBroker(options: BrokerOptions = {}): Promise<RunningAgent> {
@@ -48,9 +50,15 @@ export async function startTestBroker(options: BrokerOptions = {}): Promise<Runn
       defaultOutputModes: a.card.defaultOutputModes,
     }));
   const decide = (descriptor: TaskDescriptor) => {
+    const { hardConstraints, ...rest } = descriptor;
     const constraints = { ...descriptor.constraints };
-    for (const key of options.ignore ?? []) delete constraints[key];
-    const result = match({ descriptor: { ...descriptor, constraints } }, candidates());
+    for (const key of options.ignore ?? []) if (key !== 'hardConstraints') delete constraints[key];
+    const hard = options.alwaysHard
+      ? { hardConstraints: true }
+      : options.ignore?.includes('hardConstraints')
+        ? {}
+        : { hardConstraints };
+    const result = match({ descriptor: { ...rest, ...hard, constraints } }, candidates());
     return { result, decision: decisionRecord(result, { decisionId: randomUUID() }) };
   };
   const app = Fastify();
