@@ -54,7 +54,7 @@ const easy: TaskDescriptor = {
   domain: 'dialogue',
   complexity: { value: 1, sigma: 0.3 },
   network: { rttMs: 70, jitterMs: 40, linkType: '4g' },
-  constraints: { firstResponseDeadlineMs: 400 },
+  constraints: { firstResponseDeadlineMs: 300 },
 };
 const hard: TaskDescriptor = { domain: 'math', complexity: { value: 8, sigma: 0.5 } };
 
@@ -210,8 +210,19 @@ describe('routing and forwarding (A2A surface)', () => {
     expect(readTaskExtension(euOnly.task as Task)?.ok && readTaskExtension(euOnly.task as Task)).toMatchObject({
       value: { decision: { chosen: 'edge' } },
     });
+    const cheap = { ...hard, constraints: { maxCost: { amount: 0.005, currency: 'USD' } } };
+    // the cost cap is always hard (spec §7.7): the thinker is out; the others only lack capability, so by default
+    // the task is served best effort by one of them, flagged in the decision
+    const bestEffort = (await client.sendMessage(message('hard but cheap', cheap))).task as Task;
+    const record = readTaskExtension(bestEffort);
+    expect(record?.ok).toBe(true);
+    if (record?.ok) {
+      expect(record.value.decision).toMatchObject({ bestEffort: true, selection: ['BEST_EFFORT'] });
+      expect(['device', 'edge']).toContain(record.value.decision?.chosen);
+      expect(record.value.decision?.escalation).toEqual([record.value.decision?.chosen]);
+    }
     const capped = await client
-      .sendMessage(message('hard but cheap', { ...hard, constraints: { maxCost: { amount: 0.005, currency: 'USD' } } }))
+      .sendMessage(message('hard but cheap', { ...cheap, hardConstraints: true }))
       .catch((e: unknown) => e);
     expect(capped).toBeInstanceOf(UnsupportedOperationError);
     await client.close();
@@ -219,8 +230,14 @@ describe('routing and forwarding (A2A surface)', () => {
 
   it('answers NO_CAPABLE_AGENT (-32004) with the decision and the closest agent (spec §7.7)', async () => {
     const client = await clientFor(ALICE);
+    const impossible: TaskDescriptor = { domain: 'math', complexity: { value: 20, sigma: 0.2 } };
+    // by default the closest agent serves it best effort, flagged in the decision record
+    const served = (await client.sendMessage(message('impossible', impossible))).task as Task;
+    const record = readTaskExtension(served);
+    expect(record?.ok && record.value.decision).toMatchObject({ bestEffort: true, selection: ['BEST_EFFORT'] });
+    // with hard constraints the broker refuses
     const error = (await client
-      .sendMessage(message('impossible', { domain: 'math', complexity: { value: 20, sigma: 0.2 } }))
+      .sendMessage(message('impossible', { ...impossible, hardConstraints: true }))
       .catch((e: unknown) => e)) as A2AError;
     expect(error).toBeInstanceOf(UnsupportedOperationError);
     const info = error.details.find((d) => (d as { reason?: string }).reason === 'NO_CAPABLE_AGENT') as unknown as {
@@ -236,6 +253,36 @@ describe('routing and forwarding (A2A surface)', () => {
     expect(detail.decision.chosen).toBeNull();
     expect(detail.decision.candidates.length).toBe(3);
     await client.close();
+  });
+
+  it('refuses new tasks at the concurrency limit as transient: HTTP 503 with Retry-After, RetryInfo (spec §7.7)', async () => {
+    const busy = await createBroker({
+      allowPrivateNetworks: true,
+      healthIntervalMs: 0,
+      maxConcurrentTasks: 0,
+      auth: { adminKeys: [ADMIN], clientKeys: { [ALICE]: 'alice' } },
+    });
+    try {
+      const base = await busy.listen();
+      const card = (await (await request(`${base}/.well-known/agent-card.json`)).body.json()) as {
+        supportedInterfaces: Array<{ url: string; protocolBinding: string }>;
+      };
+      const rest = card.supportedInterfaces.find((i) => i.protocolBinding === 'HTTP+JSON')?.url as string;
+      const response = await request(`${rest}/message:send`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/a2a+json', 'x-api-key': ALICE },
+        body: JSON.stringify({ message: message('hi there', easy) }),
+      });
+      const body = (await response.body.json()) as { error: { details: Array<Record<string, unknown>> } };
+      expect(response.statusCode).toBe(503);
+      expect(response.headers['retry-after']).toBe('1');
+      expect(body.error.details).toContainEqual({
+        '@type': 'type.googleapis.com/google.rpc.RetryInfo',
+        retryDelay: '1s',
+      });
+    } finally {
+      await busy.close();
+    }
   });
 
   it('escalates after a failing agent; the client sees one terminal state and no failed artifact', async () => {

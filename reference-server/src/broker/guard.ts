@@ -4,8 +4,8 @@
  * NO_CAPABLE_AGENT (spec §7.7) in the request's binding rather than becoming a failed task, and hands the decision
  * to the executor. It also refuses new tasks beyond the concurrency limit.
  */
-import { type A2AError, UnsupportedOperationError } from '@rightsize/sdk/errors';
-import { noCapableAgentError } from '@rightsize/sdk/rightsize';
+import { A2AError } from '@rightsize/sdk/errors';
+import { noCapableAgentError, RETRY_LATER_SPEC } from '@rightsize/sdk/rightsize';
 import { ANONYMOUS } from '@rightsize/sdk/server';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Authenticator } from '../auth.js';
@@ -49,7 +49,24 @@ function sendOperationOf(request: FastifyRequest): SendOperation | undefined {
   return undefined;
 }
 
-function send(reply: FastifyReply, op: SendOperation, error: A2AError): FastifyReply {
+/** Seconds before a refused task may be retried at the concurrency limit (spec §7.7: a transient refusal). */
+const BUSY_RETRY_SECONDS = 1;
+
+/** The transient refusal at the concurrency limit: InternalError in its unavailable form (HTTP 503) with RetryInfo. */
+function busyError(): A2AError & { readonly retryAfterSeconds: number } {
+  const retry = { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${BUSY_RETRY_SECONDS}s` };
+  return Object.assign(
+    new A2AError(RETRY_LATER_SPEC, 'the broker is at its concurrency limit; retry later', { details: [retry] }),
+    { retryAfterSeconds: BUSY_RETRY_SECONDS },
+  );
+}
+
+function send(
+  reply: FastifyReply,
+  op: SendOperation,
+  error: A2AError & { readonly retryAfterSeconds?: number },
+): FastifyReply {
+  if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
   if (op.jsonRpcId !== undefined)
     return reply.code(200).send({ jsonrpc: '2.0', id: op.jsonRpcId, error: error.toJsonRpc() });
   return reply.code(error.httpStatus).type('application/a2a+json').send(error.toHttpBody());
@@ -75,7 +92,7 @@ export function createGuard(o: GuardOptions) {
       return;
     }
     if (o.inflight() >= (o.maxConcurrentTasks ?? 1000)) {
-      await send(reply, op, new UnsupportedOperationError('the broker is at its concurrency limit; retry later'));
+      await send(reply, op, busyError());
       return;
     }
     if (typeof message.contextId === 'string' && (await o.store.contextRoute(owner, message.contextId))) {

@@ -4,7 +4,7 @@
  * transaction, before the client is answered. Writes run concurrently; a versioned upsert keeps the latest state.
  */
 import type { Message } from '@rightsize/sdk/a2a';
-import { type Feedback, type RoutingDecision, readMessageExtension } from '@rightsize/sdk/rightsize';
+import { type Feedback, type Outcome, type RoutingDecision, readMessageExtension } from '@rightsize/sdk/rightsize';
 import type { BrokerStore, StoredOutcome } from '../db/store.js';
 import type { RoutingEngine } from '../routing/routing.js';
 import type { BrokerMetrics } from './metrics.js';
@@ -25,7 +25,7 @@ export class Learner {
    * synchronously with the update and versioned (time, then order), so concurrent writes keep the latest state.
    */
   async observe(
-    outcome: StoredOutcome & { readonly text?: string },
+    outcome: StoredOutcome & { readonly text?: string; readonly evidence?: Outcome['evidence'] },
     decision?: { decision: RoutingDecision; domain: string },
   ): Promise<void> {
     this.routing.observe({
@@ -33,13 +33,14 @@ export class Learner {
       domain: outcome.domain,
       complexity: outcome.complexity,
       success: outcome.success,
+      ...(outcome.evidence ? { evidence: outcome.evidence } : {}),
     });
     this.metrics?.outcomes.inc({ agent: outcome.agentId, success: String(outcome.success), source: outcome.source });
     for (const row of this.routing.calibration(outcome.agentId))
       if (row.z !== null)
         this.metrics?.calibrationError.set({ agent: outcome.agentId, domain: row.domain }, Math.abs(row.z));
     const version = Date.now() * 1000 + (this.#counter++ % 1000);
-    const { text: _text, ...stored } = outcome;
+    const { text: _text, evidence: _evidence, ...stored } = outcome;
     await this.store.recordOutcome(stored, { name: LEARNED_STATE, state: this.routing.toJSON(), version }, decision);
   }
 
@@ -63,6 +64,8 @@ export class Learner {
       complexity,
       success: feedback.success,
       source: 'feedback',
+      // the client confirmed it, or a verifier decided it (spec §9.4: these outcomes count for calibration)
+      evidence: feedback.verified ? 'verified' : 'client',
     });
     return true;
   }

@@ -99,9 +99,18 @@ export const TOUR: readonly TourTask[] = [
     text: 'What is the capital of France?',
   },
   {
-    label: 'beyond every agent (complexity 14)',
+    label: 'beyond every agent (complexity 14, 5 s): served best effort by the closest (spec §7.7)',
     text: 'Prove that this 40-variable scheduling instance has no feasible solution.',
-    descriptor: { domain: 'planning', complexity: { value: 14, sigma: 0.5 } },
+    descriptor: {
+      domain: 'planning',
+      complexity: { value: 14, sigma: 0.5 },
+      constraints: { completionDeadlineMs: 5000 },
+    },
+  },
+  {
+    label: 'beyond every agent, with hard constraints: refused',
+    text: 'Prove that this 40-variable scheduling instance has no feasible solution.',
+    descriptor: { domain: 'planning', complexity: { value: 14, sigma: 0.5 }, hardConstraints: true },
   },
 ];
 
@@ -124,7 +133,7 @@ function explain(decision: RoutingDecision | undefined): string {
   const p = chosen?.predictions;
   if (chosen && p)
     lines.push(
-      `chose ${chosen.agentId}: P(success)=${fmt(p.success)}, first response ${fmt(p.firstResponseMs)} ms, done ${fmt(p.completionMs)} ms (p${p.latencyPercentile}), cost $${p.cost.amount.toExponential(2)}; complexity ${fmt(decision.complexity.value)} from ${decision.complexityOrigin}`,
+      `${decision.bestEffort ? 'best effort (nothing feasible): ' : ''}chose ${chosen.agentId}: P(success)=${fmt(p.success)}, first response ${fmt(p.firstResponseMs)} ms, done ${fmt(p.completionMs)} ms (p${p.latencyPercentile}), cost $${p.cost.amount.toExponential(2)}; complexity ${fmt(decision.complexity.value)} from ${decision.complexityOrigin}`,
     );
   const others = decision.candidates.filter((c) => c.agentId !== decision.chosen);
   for (const c of others) {

@@ -68,4 +68,9 @@ export const HARD_MATH: TaskDescriptor = {
   outputTokens: 80,
   constraints: { completionDeadlineMs: 60_000, minSuccess: 0.9 },
 };
-export const IMPOSSIBLE: TaskDescriptor = { domain: 'planning', complexity: { value: 14, sigma: 0.5 } };
+/** Beyond every agent, with hard constraints: refused with NO_CAPABLE_AGENT (spec §7.7). */
+export const IMPOSSIBLE: TaskDescriptor = {
+  domain: 'planning',
+  complexity: { value: 14, sigma: 0.5 },
+  hardConstraints: true,
+};
