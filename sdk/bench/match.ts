@@ -4,10 +4,10 @@
  * The fleet and the tasks are seeded (simulated agents, labelled as such).
  */
 import { parseArgs } from 'node:util';
-import { CandidateIndex } from '../src/rightsize/candidate-index.js';
-import { type MatchCandidate, type MatchTask, match } from '../src/rightsize/match.js';
+import { mulberry32 } from '../src/rightsize/math/prng.js';
 import type { CapabilityProfile } from '../src/rightsize/model/profile.js';
-import { mulberry32 } from '../src/rightsize/prng.js';
+import { CandidateIndex } from '../src/rightsize/routing/candidate-index.js';
+import { type MatchCandidate, type MatchTask, match } from '../src/rightsize/routing/match.js';
 
 const HELP = `Usage: npm run bench:match [-- --json] [--sizes 10,1000,10000,100000] [--ms 1500]
 

@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resolveTask } from '../src/rightsize/match.js';
 import { CORE_DOMAINS } from '../src/rightsize/model/common.js';
+import { resolveTask } from '../src/rightsize/routing/match.js';
 import { TASK_FAMILIES } from '../src/rightsize/task-bank/index.js';
 import { REPO_ROOT } from './support/spec-examples.js';
 

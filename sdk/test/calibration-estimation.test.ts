@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { Calibrator, MIN_OBSERVATIONS } from '../src/rightsize/calibration.js';
-import { ColdStartEstimator, chainEstimators, NearestNeighbourEstimator } from '../src/rightsize/estimator.js';
+import { Calibrator, MIN_OBSERVATIONS } from '../src/rightsize/learning/calibration.js';
+import { capabilitySuccessAt } from '../src/rightsize/math/predict.js';
+import { mulberry32 } from '../src/rightsize/math/prng.js';
 import type { CapabilityProfile } from '../src/rightsize/model/profile.js';
-import { capabilitySuccessAt } from '../src/rightsize/predict.js';
-import { mulberry32 } from '../src/rightsize/prng.js';
+import { ColdStartEstimator, chainEstimators, NearestNeighbourEstimator } from '../src/rightsize/routing/estimator.js';
 import { TASK_FAMILIES } from '../src/rightsize/task-bank/index.js';
 
 const profile = (ability: number, budget?: number): CapabilityProfile => ({

@@ -5,10 +5,10 @@
  * PROBES probes.
  */
 import { describe, expect, it } from 'vitest';
-import { Calibrator, eBenjaminiHochberg } from '../src/rightsize/calibration.js';
+import { Calibrator, eBenjaminiHochberg } from '../src/rightsize/learning/calibration.js';
+import { capabilitySuccessAt } from '../src/rightsize/math/predict.js';
+import { mulberry32 } from '../src/rightsize/math/prng.js';
 import type { CapabilityProfile } from '../src/rightsize/model/profile.js';
-import { capabilitySuccessAt } from '../src/rightsize/predict.js';
-import { mulberry32 } from '../src/rightsize/prng.js';
 
 const declared = (ability: number): CapabilityProfile => ({
   domains: [{ domain: 'math', ability }],

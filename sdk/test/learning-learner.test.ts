@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { type LearnerOptions, OnlineIrtLearner } from '../src/rightsize/learning/learner.js';
+import { mulberry32 } from '../src/rightsize/math/prng.js';
+import { logistic } from '../src/rightsize/math/stats.js';
 import type { CapabilityProfile } from '../src/rightsize/model/profile.js';
-import { mulberry32 } from '../src/rightsize/prng.js';
-import { logistic } from '../src/rightsize/stats.js';
 
 const profile = (ability: number, slope = 2, pMax = 1): CapabilityProfile => ({
   domains: [{ domain: 'general', ability, slope, pMax }],

@@ -2,10 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { byUtility, decide } from '../src/rightsize/learning/dial.js';
 import { Router, type RouterTask } from '../src/rightsize/learning/router.js';
-import type { Assessment, MatchCandidate } from '../src/rightsize/match.js';
+import { mulberry32 } from '../src/rightsize/math/prng.js';
+import { logistic } from '../src/rightsize/math/stats.js';
 import type { CapabilityProfile } from '../src/rightsize/model/profile.js';
-import { mulberry32 } from '../src/rightsize/prng.js';
-import { logistic } from '../src/rightsize/stats.js';
+import type { Assessment, MatchCandidate } from '../src/rightsize/routing/match.js';
 
 const profile = (abilities: Record<string, number>, perTask: number, deadlineMs = 500): CapabilityProfile => ({
   domains: Object.entries(abilities).map(([domain, ability]) => ({ domain, ability })),

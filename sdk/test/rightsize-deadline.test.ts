@@ -5,10 +5,16 @@
  * drawn from its random parts (network jitter and time to first token, moving together as §6.4 models them).
  */
 import { describe, expect, it } from 'vitest';
-import { type MatchCandidate, type MatchTask, match } from '../src/rightsize/match.js';
+import {
+  baseLatencyAt,
+  capabilitySuccessAt,
+  curveOf,
+  predictLatency,
+  reasoningOf,
+} from '../src/rightsize/math/predict.js';
+import { mulberry32 } from '../src/rightsize/math/prng.js';
 import type { CapabilityProfile } from '../src/rightsize/model/profile.js';
-import { baseLatencyAt, capabilitySuccessAt, curveOf, predictLatency, reasoningOf } from '../src/rightsize/predict.js';
-import { mulberry32 } from '../src/rightsize/prng.js';
+import { type MatchCandidate, type MatchTask, match } from '../src/rightsize/routing/match.js';
 
 const cloudThinker: CapabilityProfile = {
   domains: [

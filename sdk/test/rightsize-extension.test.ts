@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { ContentTypeNotSupportedError, errorFromJsonRpc, UnsupportedOperationError } from '../src/a2a/errors.js';
 import type { AgentCard, Message, Task } from '../src/a2a/model/index.js';
 import { createRightsizeValidator } from '../src/rightsize/catalog.js';
-import { decisionRecord, noCapableAgentError } from '../src/rightsize/decision-record.js';
 import {
   EXTENSION_LIMITS,
   extensionIssues,
@@ -18,9 +17,10 @@ import {
   withoutNetwork,
   withTaskExtension,
 } from '../src/rightsize/extension.js';
-import { match } from '../src/rightsize/match.js';
 import { RIGHTSIZE_EXTENSION_URI } from '../src/rightsize/model/common.js';
 import type { CapabilityProfile } from '../src/rightsize/model/profile.js';
+import { decisionRecord, noCapableAgentError } from '../src/rightsize/routing/decision-record.js';
+import { match } from '../src/rightsize/routing/match.js';
 import { validateDocument } from '../src/validate/detect.js';
 import { createA2AValidator } from '../src/validate/validator.js';
 

@@ -1,9 +1,9 @@
 /** Rules of the matcher not pinned by the published vectors, and its properties over random fleets. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CandidateIndex } from '../src/rightsize/candidate-index.js';
-import { type MatchCandidate, type MatchTask, match, resolveTask } from '../src/rightsize/match.js';
 import type { CapabilityProfile } from '../src/rightsize/model/profile.js';
+import { CandidateIndex } from '../src/rightsize/routing/candidate-index.js';
+import { type MatchCandidate, type MatchTask, match, resolveTask } from '../src/rightsize/routing/match.js';
 
 const base: CapabilityProfile = {
   domains: [{ domain: 'math', ability: 8 }],

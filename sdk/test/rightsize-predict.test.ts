@@ -1,8 +1,8 @@
 /** The success integral (spec §6.2 (5)) against brute-force integration across the parameter space. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { expectedSuccess } from '../src/rightsize/predict.js';
-import { logistic } from '../src/rightsize/stats.js';
+import { expectedSuccess } from '../src/rightsize/math/predict.js';
+import { logistic } from '../src/rightsize/math/stats.js';
 
 /** Midpoint rule with 40 000 points over ±12 sigma: slow, simple, accurate to ~1e-9 here. */
 function bruteForce(a: number, k: number, mu: number, sigma: number, upper: number): number {

@@ -5,15 +5,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type MatchCandidate, type MatchPolicy, type MatchTask, match, resolveTask } from '../src/rightsize/match.js';
-import type { Complexity, NetworkConditions, Percentile } from '../src/rightsize/model/common.js';
-import type { TaskDescriptor } from '../src/rightsize/model/descriptor.js';
-import type {
-  CapabilityProfile,
-  CostProfile,
-  DomainCeiling,
-  ReasoningProfile,
-} from '../src/rightsize/model/profile.js';
 import {
   budgetCeiling,
   capabilityCeiling,
@@ -26,8 +17,23 @@ import {
   predictLatency,
   reasoningOf,
   ttftAt,
-} from '../src/rightsize/predict.js';
-import { mulberry32 } from '../src/rightsize/prng.js';
+} from '../src/rightsize/math/predict.js';
+import { mulberry32 } from '../src/rightsize/math/prng.js';
+import type { Complexity, NetworkConditions, Percentile } from '../src/rightsize/model/common.js';
+import type { TaskDescriptor } from '../src/rightsize/model/descriptor.js';
+import type {
+  CapabilityProfile,
+  CostProfile,
+  DomainCeiling,
+  ReasoningProfile,
+} from '../src/rightsize/model/profile.js';
+import {
+  type MatchCandidate,
+  type MatchPolicy,
+  type MatchTask,
+  match,
+  resolveTask,
+} from '../src/rightsize/routing/match.js';
 import { REPO_ROOT } from './support/spec-examples.js';
 
 interface Vector {

@@ -1,7 +1,7 @@
 /** Loads the RouteLLM MMLU replay (../shared/data/routellm-mmlu): real per-question correctness of two models. */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { mulberry32 } from '../../src/rightsize/prng.js';
+import { mulberry32 } from '../../src/rightsize/math/prng.js';
 
 export interface Question {
   readonly subject: string;

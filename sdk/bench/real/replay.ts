@@ -5,8 +5,8 @@
 
 import { byUtility } from '../../src/rightsize/learning/dial.js';
 import { Router, type RouterOptions } from '../../src/rightsize/learning/index.js';
-import type { MatchCandidate } from '../../src/rightsize/match.js';
 import type { CapabilityProfile } from '../../src/rightsize/model/profile.js';
+import type { MatchCandidate } from '../../src/rightsize/routing/match.js';
 import type { Question } from './data.js';
 
 /** Prices per call (USD): the strong model costs 20× the weak one, about the GPT-4-1106 / Mixtral input-price ratio. */

@@ -5,8 +5,9 @@
  * soft band (±0.25) and tops out at pMax < 1, and some agents over- or under-claim their ceilings by 1.5–3 units.
  * None of these agents exists: they are simulated, and labelled so in every output.
  */
+
+import { mulberry32 } from '../../src/rightsize/math/prng.js';
 import type { CapabilityProfile } from '../../src/rightsize/model/profile.js';
-import { mulberry32 } from '../../src/rightsize/prng.js';
 
 export const DOMAINS = ['general', 'dialogue', 'extraction', 'math', 'code', 'planning'] as const;
 export type SimDomain = (typeof DOMAINS)[number];

@@ -4,10 +4,11 @@
  * value · success − cost — and every strategy is scored on the rest. The oracle is the best plan (one agent, or one
  * agent and an escalation) under the TRUE success probabilities for that objective: an upper bound in expectation.
  */
-import { ColdStartEstimator } from '../../src/rightsize/estimator.js';
+
 import { Router } from '../../src/rightsize/learning/router.js';
+import { mulberry32 } from '../../src/rightsize/math/prng.js';
 import type { CapabilityProfile } from '../../src/rightsize/model/profile.js';
-import { mulberry32 } from '../../src/rightsize/prng.js';
+import { ColdStartEstimator } from '../../src/rightsize/routing/estimator.js';
 import { SIM_AGENTS, trueSuccess } from './fleet.js';
 import { inTime, type Realised, type SimTask } from './workload.js';
 

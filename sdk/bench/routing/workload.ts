@@ -4,9 +4,10 @@
  * Each (task, agent) pair gets one realised outcome — correct or not, latency with a heavy tail, tokens and cost —
  * shared by every strategy (common random numbers), so differences come from routing alone.
  */
+
+import { mulberry32, type Prng } from '../../src/rightsize/math/prng.js';
 import type { NetworkConditions } from '../../src/rightsize/model/common.js';
 import type { Constraints, Preference } from '../../src/rightsize/model/descriptor.js';
-import { mulberry32, type Prng } from '../../src/rightsize/prng.js';
 import { TASK_FAMILIES } from '../../src/rightsize/task-bank/index.js';
 import { SIM_AGENTS, type SimAgent, type SimDomain, trueSuccess } from './fleet.js';
 

@@ -17,9 +17,9 @@ import {
   withMessageExtension,
 } from '../rightsize/extension.js';
 import { Router } from '../rightsize/learning/router.js';
+import { capabilitySuccessAt } from '../rightsize/math/predict.js';
+import { mulberry32, type Prng } from '../rightsize/math/prng.js';
 import type { CapabilityProfile } from '../rightsize/model/profile.js';
-import { capabilitySuccessAt } from '../rightsize/predict.js';
-import { mulberry32, type Prng } from '../rightsize/prng.js';
 import { TASK_FAMILIES, type TaskInstance } from '../rightsize/task-bank/index.js';
 import { a2aServer } from '../server/index.js';
 import { type CommandIO, UsageError } from './io.js';

@@ -8,8 +8,9 @@
  * λ whose slopes are the success probabilities), so the share of traffic on expensive agents rises monotonically
  * from 0 (λ = 0: the cheapest agent) to the share where an expensive agent is believed more likely to succeed.
  */
-import { type Assessment, escalationPlan, type MatchResult } from '../match.js';
+
 import type { RejectionReason } from '../model/decision.js';
+import { type Assessment, escalationPlan, type MatchResult } from '../routing/match.js';
 
 /** λ · P(success) − cost, in the decision currency. */
 export const utility = (a: Assessment, lambda: number): number => lambda * a.predictions.success - a.comparableCost;

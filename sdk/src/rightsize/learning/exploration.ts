@@ -4,7 +4,7 @@
  * greedy one (posterior means) the decision is exploratory. The budget caps the share of exploratory decisions:
  * once explored/decisions would exceed it, the greedy choice is kept. `enabled: false` turns exploration off.
  */
-import { mulberry32, type Prng } from '../prng.js';
+import { mulberry32, type Prng } from '../math/prng.js';
 
 export interface ExplorationOptions {
   /** Default true. */

@@ -17,8 +17,9 @@
  *   (`ngramScale` 0), by measurement: on the MMLU replay they lowered the online APGR (0.561 at scale 0.3, 0.549 at
  *   1, against 0.584 without, same other settings); worth enabling where texts repeat (templates, task families).
  */
-import { ColdStartEstimator } from '../estimator.js';
-import { DEFAULTS } from '../predict.js';
+
+import { DEFAULTS } from '../math/predict.js';
+import { ColdStartEstimator } from '../routing/estimator.js';
 
 export interface FeatureOptions {
   /** log2 of the number of hash buckets for n-grams (default 16: 65 536 weights). */

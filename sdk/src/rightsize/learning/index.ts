@@ -1,3 +1,4 @@
+export * from './calibration.js';
 export * from './cost.js';
 export * from './dial.js';
 export * from './exploration.js';

@@ -14,11 +14,12 @@
  * bounded by the hash size and `maxEntries`. This is the diagonal Laplace / assumed-density filter used for online
  * Bayesian logistic regression with Thompson sampling (Chapelle & Li 2011), extended to the IRT curve.
  */
-import type { ComplexityEstimate, ComplexityEstimator, EstimatorInput } from '../estimator.js';
+
+import { DEFAULTS } from '../math/predict.js';
+import type { Prng } from '../math/prng.js';
+import { logistic, logit } from '../math/stats.js';
 import type { CapabilityProfile, DomainCeiling } from '../model/profile.js';
-import { DEFAULTS } from '../predict.js';
-import type { Prng } from '../prng.js';
-import { logistic, logit } from '../stats.js';
+import type { ComplexityEstimate, ComplexityEstimator, EstimatorInput } from '../routing/estimator.js';
 import { type FeatureOptions, type TaskFeatures, taskFeatures } from './features.js';
 
 /** Prior standard deviations of the learner's parameters (documented defaults). */

@@ -12,9 +12,9 @@
  *   toJSON()      persist  — versioned JSON state (`Router.fromJSON`).
  */
 import { randomUUID } from 'node:crypto';
-import { type MatchCandidate, type MatchPolicy, type MatchResult, match } from '../match.js';
 import type { TaskDescriptor } from '../model/descriptor.js';
 import type { CapabilityProfile } from '../model/profile.js';
+import { type MatchCandidate, type MatchPolicy, type MatchResult, match } from '../routing/match.js';
 import { CostCorrection, type CostCorrectionState } from './cost.js';
 import { decide } from './dial.js';
 import { type ExplorationOptions, type ExplorationState, ThompsonExploration } from './exploration.js';

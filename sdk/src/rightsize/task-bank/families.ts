@@ -1,5 +1,5 @@
 /** The five reference task families of spec §9.1. */
-import { mulberry32 } from '../prng.js';
+import { mulberry32 } from '../math/prng.js';
 import { checkParameter, clamp, firstJson, lastInteger, type TaskFamily, type TaskInstance } from './family.js';
 
 const PEGS = ['A', 'B', 'C'] as const;

@@ -4,8 +4,8 @@
  * cost, for one task descriptor against one agent profile. Every formula here is the spec's;
  * `spec/v1/test-vectors.json` checks them.
  */
-import type { Complexity, NetworkConditions, Percentile } from './model/common.js';
-import type { CapabilityProfile, DomainCeiling, ReasoningProfile } from './model/profile.js';
+import type { Complexity, NetworkConditions, Percentile } from '../model/common.js';
+import type { CapabilityProfile, DomainCeiling, ReasoningProfile } from '../model/profile.js';
 import { integrateOver, logistic, logisticNormal, logit, NORMAL_RANGE, normalCdf, Z_SCORES } from './stats.js';
 
 /** Spec §4 defaults. */

@@ -16,6 +16,25 @@
  *    exceeds the key of the N-th best feasible agent, N = max(topN, ESCALATION_WINDOW), so the ranking the record
  *    lists and the escalation window are exact.
  */
+
+import {
+  budgetToComplexity,
+  DEFAULTS,
+  deadlineBudget,
+  expectedReasoningTokens,
+  firstTokenDeadline,
+  predictCost,
+  predictLatency,
+  type ReasoningParams,
+  reasoningOf,
+  reasoningTokensAt,
+  SIGMA_EPSILON,
+  ttftAt,
+} from '../math/predict.js';
+import { logistic, logit, normalCdf, normalQuantile, Z_SCORES } from '../math/stats.js';
+import type { Percentile, Placement } from '../model/common.js';
+import type { Constraints } from '../model/descriptor.js';
+import type { CapabilityProfile } from '../model/profile.js';
 import {
   type Assessment,
   assessModes,
@@ -37,24 +56,6 @@ import {
   SOFT_REASONS,
   TIE_TOLERANCE,
 } from './match.js';
-import type { Percentile, Placement } from './model/common.js';
-import type { Constraints } from './model/descriptor.js';
-import type { CapabilityProfile } from './model/profile.js';
-import {
-  budgetToComplexity,
-  DEFAULTS,
-  deadlineBudget,
-  expectedReasoningTokens,
-  firstTokenDeadline,
-  predictCost,
-  predictLatency,
-  type ReasoningParams,
-  reasoningOf,
-  reasoningTokensAt,
-  SIGMA_EPSILON,
-  ttftAt,
-} from './predict.js';
-import { logistic, logit, normalCdf, normalQuantile, Z_SCORES } from './stats.js';
 
 export interface IndexedMatchResult extends MatchResult {
   /** Candidates assessed in full (the rest were pruned). */

@@ -3,7 +3,7 @@
  * a cold-start estimator from documented text features (no network calls), and an estimator that learns from
  * outcomes by nearest neighbours over hashed text features. Every estimate carries a sigma and its source.
  */
-import type { Complexity } from './model/common.js';
+import type { Complexity } from '../model/common.js';
 
 export interface EstimatorInput {
   /** The task text (the message's text parts, joined). */

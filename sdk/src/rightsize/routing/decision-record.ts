@@ -5,11 +5,11 @@ import {
   type A2AErrorSpec,
   ContentTypeNotSupportedError,
   UnsupportedOperationError,
-} from '../a2a/errors.js';
-import type { ErrorDetail } from '../a2a/model/wire-errors.js';
+} from '../../a2a/errors.js';
+import type { ErrorDetail } from '../../a2a/model/wire-errors.js';
+import { RIGHTSIZE_SPEC_VERSION } from '../model/common.js';
+import type { CandidateAssessment, NoCapableAgent, RoutingDecision } from '../model/decision.js';
 import type { MatchResult } from './match.js';
-import { RIGHTSIZE_SPEC_VERSION } from './model/common.js';
-import type { CandidateAssessment, NoCapableAgent, RoutingDecision } from './model/decision.js';
 
 export interface DecisionRecordOptions {
   readonly decisionId: string;

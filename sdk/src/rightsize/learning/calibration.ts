@@ -3,10 +3,11 @@
  * rejects a declared ceiling (spec §9.4). The state is plain JSON (`toJSON` / `Calibrator.fromJSON`) so a broker can
  * persist it.
  */
-import type { CalibratedDomain, Outcome } from './model/index.js';
-import type { CapabilityProfile, DomainCeiling } from './model/profile.js';
-import { budgetCeiling, capabilitySuccessAt, curveOf, DEFAULTS, reasoningOf } from './predict.js';
-import { logistic } from './stats.js';
+
+import { budgetCeiling, capabilitySuccessAt, curveOf, DEFAULTS, reasoningOf } from '../math/predict.js';
+import { logistic } from '../math/stats.js';
+import type { CalibratedDomain, Outcome } from '../model/index.js';
+import type { CapabilityProfile, DomainCeiling } from '../model/profile.js';
 
 /** Spec §9.3: prior standard deviation of the ability belief. */
 export const PRIOR_SIGMA = 1.5;

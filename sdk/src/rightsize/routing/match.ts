@@ -3,10 +3,7 @@
  * predictions), rank the feasible ones by the preference, break ties deterministically and plan the escalation.
  * Pure and synchronous; the same inputs give the same decision in every implementation that follows the spec.
  */
-import type { Complexity, Percentile } from './model/common.js';
-import type { CandidateAssessment, Predictions, RejectionReason } from './model/decision.js';
-import type { Preference, TaskDescriptor } from './model/descriptor.js';
-import type { CapabilityProfile, DomainCeiling, ReasoningModeChoice } from './model/profile.js';
+
 import {
   budgetCeiling,
   budgetToComplexity,
@@ -23,8 +20,12 @@ import {
   predictLatency,
   reasoningOf,
   SIGMA_EPSILON,
-} from './predict.js';
-import { Z_SCORES } from './stats.js';
+} from '../math/predict.js';
+import { Z_SCORES } from '../math/stats.js';
+import type { Complexity, Percentile } from '../model/common.js';
+import type { CandidateAssessment, Predictions, RejectionReason } from '../model/decision.js';
+import type { Preference, TaskDescriptor } from '../model/descriptor.js';
+import type { CapabilityProfile, DomainCeiling, ReasoningModeChoice } from '../model/profile.js';
 
 /** What the matcher needs to know of one agent. */
 export interface MatchCandidate {

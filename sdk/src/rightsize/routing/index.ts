@@ -1,0 +1,4 @@
+export * from './candidate-index.js';
+export * from './decision-record.js';
+export * from './estimator.js';
+export * from './match.js';
