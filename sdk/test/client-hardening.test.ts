@@ -5,6 +5,7 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { echoCard } from '../examples/echo-agent.js';
 import { InvalidAgentResponseError, TaskNotFoundError } from '../src/a2a/errors.js';
@@ -69,6 +70,9 @@ beforeAll(async () => {
     else if (path === '/away.json') redirect(`http://localhost:${port}/card.json`);
     else if (path === '/loop.json') redirect('/loop.json');
     else if (path === '/nowhere.json') redirect('http://[::1');
+    else if (path === '/to-private.json') redirect(`http://127.0.0.1:${port}/private-card.json`);
+    else if (path === '/to-private-name.json') redirect(`http://localhost:${port}/private-card.json`);
+    else if (path === '/to-private-v6.json') redirect(`http://[::ffff:127.0.0.1]:${port}/private-card.json`);
     else if (path === '/rpc') {
       let body = '';
       req.on('data', (c) => (body += c));
@@ -161,6 +165,33 @@ describe('address policy in the client', () => {
     expect(hits.size).toBe(0);
     // Five retries would back off 100 + 200 + 400 + 800 + 1600 ms; a refusal is final.
     expect(elapsed).toBeLessThan(1500);
+  });
+
+  it('never follows a public host that redirects to a private address: the private address gets no request', async () => {
+    // `public.example` stands for a public agent host: the test's own dispatcher resolves it to the loopback
+    // server, which answers with redirects to loopback and IPv4-mapped addresses.
+    const publicHost = new Agent({
+      connect: {
+        lookup: (_host, options, callback) => {
+          if (options.all)
+            (callback as (e: null, a: { address: string; family: number }[]) => void)(null, [
+              { address: '127.0.0.1', family: 4 },
+            ]);
+          else callback(null, '127.0.0.1', 4);
+        },
+      },
+    });
+    hits.clear();
+    for (const path of ['/to-private.json', '/to-private-name.json', '/to-private-v6.json']) {
+      const error = await failure(
+        A2AClient.connect(`http://public.example:${port}${path}`, { dispatcher: publicHost, retries: 0 }),
+      );
+      expect(error).toBeInstanceOf(AgentCardFetchError);
+      expect(error?.message).toMatch(/HTTP 302 to another origin .*not followed/);
+      expect(hits.get(path)).toBe(1);
+    }
+    expect(hits.get('/private-card.json')).toBeUndefined();
+    await publicHost.close();
   });
 
   it('refuses an agent interface on a private address (literal or name) for idempotent calls too', async () => {
