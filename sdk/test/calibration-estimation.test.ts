@@ -86,7 +86,9 @@ describe('complexity estimators', () => {
     expect(cold.estimate({ text: '' }).value).toBeGreaterThanOrEqual(0);
   });
 
-  it('nearest neighbours: learns task families from outcomes and beats the cold start on held-out tasks', () => {
+  it('nearest neighbours: learns task families from outcomes and beats the cold start on held-out tasks', {
+    timeout: 120_000,
+  }, () => {
     const knn = new NearestNeighbourEstimator();
     const cold = new ColdStartEstimator();
     const families = Object.values(TASK_FAMILIES);

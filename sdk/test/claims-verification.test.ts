@@ -24,7 +24,9 @@ const HONEST_AGENTS = 300;
 const OUTCOMES = 10_000;
 
 describe('claims verification (spec §9.4), simulated', () => {
-  it(`false alarms ≤ 1 % over ${OUTCOMES} outcomes per honest agent; power ≥ 80 % at ${PROBES} probes`, () => {
+  it(`false alarms ≤ 1 % over ${OUTCOMES} outcomes per honest agent; power ≥ 80 % at ${PROBES} probes`, {
+    timeout: 600_000,
+  }, () => {
     const rng = mulberry32(2026);
     const honest = new Calibrator();
     for (let agent = 0; agent < HONEST_AGENTS; agent++) {

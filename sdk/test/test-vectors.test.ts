@@ -2,9 +2,11 @@
  * The published test vectors (spec/v1/test-vectors.json) against the SDK's prediction math and matcher. The
  * expected values were computed by an independent implementation, so agreement checks both.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Calibrator, fitCurve, type PooledOutcome } from '../src/rightsize/learning/calibration.js';
 import {
   budgetCeiling,
   capabilityCeiling,
@@ -34,6 +36,7 @@ import {
   match,
   resolveTask,
 } from '../src/rightsize/routing/match.js';
+import { TASK_FAMILIES } from '../src/rightsize/task-bank/index.js';
 import { REPO_ROOT } from './support/spec-examples.js';
 
 interface Vector {
@@ -54,7 +57,40 @@ const label = (a: { agentId: string; mode?: string | undefined }) => (a.mode ? `
 const finite = (x: number | null) => (x === null || !Number.isFinite(x) ? null : x);
 const curve = (i: Record<string, unknown>) => curveOf({ domain: 'general', ...(i.curve as object) } as DomainCeiling);
 
+/** A one-domain profile with the vector's curve (no reasoning budget). */
+const curveProfile = (i: Record<string, unknown>): CapabilityProfile => ({
+  domains: [{ domain: 'math', ...(i.curve as { ability: number }) }],
+  reasoning: { mode: 'none' },
+  latency: { ttftMs: { p50: 100, p95: 200 }, outputTokensPerSecond: 50 },
+  placement: { placement: 'cloud' },
+  cost: { currency: 'USD' },
+});
+
 const FUNCTIONS: Record<string, (i: Record<string, unknown>) => unknown> = {
+  familyTask: (i) => {
+    const family = TASK_FAMILIES[i.family as string];
+    if (!family) throw new Error(`unknown family ${String(i.family)}`);
+    const task = family.generate(i.parameter as number, i.seed as number);
+    return {
+      promptSha256: createHash('sha256').update(task.prompt, 'utf8').digest('hex'),
+      solution: task.solution,
+      complexity: task.complexity,
+      surface: task.surface,
+    };
+  },
+  calibrationFit: (i) => {
+    const { ability, slope, pMax, abilitySigma } = fitCurve(i.outcomes as PooledOutcome[], curve(i));
+    return { ability, slope, pMax, abilitySigma };
+  },
+  sequentialVerdict: (i) => {
+    const calibrator = new Calibrator();
+    const profile = curveProfile(i);
+    for (const o of i.outcomes as Array<{ complexity: number; success: boolean }>) {
+      calibrator.observe({ agentId: 'v', domain: 'math', evidence: 'verified', ...o }, profile);
+    }
+    const row = calibrator.report('v')[0];
+    return { eOverClaim: row?.eOverClaim, eUnderClaim: row?.eUnderClaim, verdict: row?.verdict };
+  },
   capabilitySuccess: (i) => capabilitySuccessAt(curve(i), i.complexity as number),
   expectedSuccess: (i) =>
     expectedSuccess(
@@ -156,7 +192,7 @@ function close(actual: unknown, expected: unknown, tol: { absolute: number; rela
 }
 
 describe('spec/v1/test-vectors.json', () => {
-  it('covers every function of spec §6–§7', () => {
+  it('covers every function of spec §6–§7 and §9', () => {
     expect(new Set(doc.vectors.map((v) => v.function))).toEqual(new Set(Object.keys(FUNCTIONS)));
     expect(new Set(doc.vectors.map((v) => v.id)).size).toBe(doc.vectors.length);
   });

@@ -218,7 +218,7 @@ export const CALIBRATION_CHECKS: CheckDefinition[] = [
     run: async (context) => {
       const results = await verifyDomains(context, profileOf(context));
       if (results.length === 0)
-        skip('no declared domain has a reference task family (planning, math, code, extraction)');
+        skip('no declared domain has a reference task family (§9.1)');
       context.attach('calibration.svg', calibrationSvg(results));
       for (const r of results)
         context.note(

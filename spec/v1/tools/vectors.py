@@ -8,6 +8,7 @@ Standard library only. It recomputes the expected value of every vector in test-
 The TypeScript SDK is checked against the same file, so the two implementations check each other.
 """
 import functools
+import hashlib
 import json
 import math
 import os
@@ -342,6 +343,263 @@ def curve_of(c):
     return c['ability'], c.get('slope', 2), c.get('pMax', 1)
 
 
+# ---- Spec §9.1 task families (generators only: seed -> prompt, solution, complexity) and §9.3-§9.4 calibration ----
+
+def _int(draw):
+    return lambda lo, hi: lo + math.floor(draw() * (hi - lo + 1))
+
+def surface_of(seed):
+    return _int(mulberry32((seed ^ 0x9E3779B9) & 0xFFFFFFFF))(0, 2)
+
+def _json(x):
+    return json.dumps(x, separators=(',', ':'), ensure_ascii=False)
+
+def _merge_sort_steps(n):
+    levels = math.ceil(math.log2(n) - 1e-12)
+    return max(1, n * levels - 2 ** levels + 1)
+
+STEPS = {
+    'hanoi': lambda n: 2 ** n - 1,
+    'multiplication': lambda k: 2 * k * k - 1,
+    'arithmetic-chain': lambda n: 3 * n,
+    'sorting': _merge_sort_steps,
+    'kv-extraction': lambda m: 3 * math.ceil(math.log2(m) - 1e-12),
+    'list-edits': lambda n: n,
+    'fact-chain': lambda h: h,
+    'string-rules': lambda n: n,
+}
+
+def gen_hanoi(n, seed, form):
+    r = _int(mulberry32(seed)); P = 'ABC'
+    a = r(0, 2); b = (a + r(1, 2)) % 3; f, t = P[a], P[b]
+    moves = []
+    def solve(k, x, y, via):
+        if k == 0: return
+        solve(k - 1, x, via, y); moves.append([P[x], P[y]]); solve(k - 1, via, y, x)
+    solve(n, a, b, 3 - a - b)
+    prompt = [
+        'Tower of Hanoi: %d disks are stacked on peg %s, largest at the bottom. Move them all to peg %s, one disk at a time, never placing a larger disk on a smaller one. Answer with a JSON array of moves, each [from, to], e.g. [["A","C"]].' % (n, f, t),
+        'Three pegs A, B and C. Peg %s holds %d disks, smallest on top. Transfer the whole stack to peg %s, moving one disk at a time and never putting a disk on a smaller one. Reply with the moves as a JSON array of [from, to] pairs, for example [["A","B"]].' % (f, n, t),
+        'Solve the Tower of Hanoi puzzle with %d disks: they start on peg %s and must end on peg %s (pegs A, B, C). Only one disk moves at a time and no disk may rest on a smaller one. Give the move list as JSON, e.g. [["B","C"],["A","B"]].' % (n, f, t),
+    ][form]
+    return prompt, _json(moves)
+
+def gen_multiplication(k, seed, form):
+    r = _int(mulberry32(seed))
+    def factor():
+        return int(str(r(1, 9)) + ''.join(str(r(0, 9)) for _ in range(k - 1)))
+    a = factor(); b = factor()
+    prompt = ['Compute %d × %d. Answer with the exact integer.' % (a, b),
+              'What is %d multiplied by %d? Give the exact integer.' % (a, b),
+              'Multiply %d by %d and reply with the exact product.' % (a, b)][form]
+    return prompt, str(a * b)
+
+def gen_chain(n, seed, form):
+    r = _int(mulberry32(seed)); x = start = r(1, 9); ops = []
+    for _ in range(n):
+        op = '+-*'[r(0, 2)]; d = r(1, 9)
+        raw = x + d if op == '+' else x - d if op == '-' else x * d
+        x = ((raw % 1000) + 1000) % 1000; ops.append('%s %d' % (op, d))
+    o = ', '.join(ops)
+    prompt = ['Start with %d. Apply these operations in order, taking the result modulo 1000 (0–999) after each: %s. What is the final value?' % (start, o),
+              'x = %d. Apply each of these operations to x in order and reduce the result modulo 1000 (to 0–999) after every step: %s. Report the final x.' % (start, o),
+              'Begin at %d. For each operation below, in sequence, update the running value and keep only its remainder modulo 1000 (0 to 999): %s. Which number do you end with?' % (start, o)][form]
+    return prompt, str(x)
+
+def gen_sorting(n, seed, form):
+    r = _int(mulberry32(seed)); items = [r(0, 9999) for _ in range(n)]; L = _json(items)
+    prompt = ['Sort these integers in ascending order and answer with a JSON array: ' + L,
+              'Arrange the following numbers from smallest to largest and give the result as a JSON array: ' + L,
+              'Here is a list of integers: %s. Return them sorted in ascending order as a JSON array.' % L][form]
+    return prompt, _json(sorted(items))
+
+def gen_kv(m, seed, form):
+    r = _int(mulberry32(seed)); keys = []; seen = set(); values = []
+    while len(keys) < m:
+        key = ''.join('abcdefghijklmnopqrstuvwxyz'[r(0, 25)] for _ in range(6))
+        if key in seen: continue
+        seen.add(key); keys.append(key); values.append(r(0, 99999))
+    picks = []
+    while len(picks) < 3:
+        i = r(0, m - 1)
+        if i not in picks: picks.append(i)
+    recs = '\n'.join('%s: %d' % (k, v) for k, v in zip(keys, values))
+    k1, k2, k3 = (keys[i] for i in picks)
+    prompt = ['%s\nReturn the values of %s, %s and %s as a JSON object mapping each key to its value.' % (recs, k1, k2, k3),
+              'Records:\n%s\nLook up %s, %s and %s, and answer with a JSON object from each of these keys to its value.' % (recs, k1, k2, k3),
+              'Find the values stored under the keys %s, %s and %s in the records below and reply with a JSON object mapping key to value.\n%s' % (k1, k2, k3, recs)][form]
+    return prompt, _json({keys[i]: values[i] for i in picks})
+
+ITEMS = ['apples', 'bananas', 'bread', 'butter', 'carrots', 'cheese', 'coffee', 'eggs', 'flour', 'garlic', 'honey', 'lemons',
+         'milk', 'onions', 'pasta', 'pears', 'peppers', 'potatoes', 'rice', 'salt', 'soap', 'sugar', 'tea', 'tomatoes']
+
+def gen_list_edits(n, seed, form):
+    r = _int(mulberry32(seed)); lst = []; turns = []
+    for _ in range(n):
+        op = 0 if not lst else r(0, 2)
+        if op != 1 and len(lst) == len(ITEMS): op = 1
+        absent = [x for x in ITEMS if x not in lst]
+        if op == 0:
+            item = absent[r(0, len(absent) - 1)]; lst.append(item); turns.append((0, item, None))
+        elif op == 1:
+            at = r(0, len(lst) - 1); turns.append((1, lst.pop(at), None))
+        else:
+            at = r(0, len(lst) - 1); by = absent[r(0, len(absent) - 1)]; turns.append((2, lst[at], by)); lst[at] = by
+    say = [lambda o, x, y: ['Please add %s.' % x, 'Remove %s.' % x, 'Replace %s with %s.' % (x, y)][o],
+           lambda o, x, y: ['Put %s on the list.' % x, 'Take %s off.' % x, 'Swap %s for %s.' % (x, y)][o],
+           lambda o, x, y: ['I also need %s.' % x, 'Scratch %s.' % x, 'Instead of %s, get %s.' % (x, y)][o]][form]
+    text = '\n'.join('User: ' + say(*t) for t in turns)
+    prompt = ['Here is a conversation about a shopping list that starts empty:\n%s\nWhat is on the list now, in order (a replaced item keeps its place, new items go at the end)? Answer with a JSON array of strings.' % text,
+              "A user edits an empty shopping list, one message at a time:\n%s\nList the items that remain, in list order (new items are appended; a replacement takes the old item's position), as a JSON array of strings." % text,
+              'Track the shopping list through this chat (it begins empty; additions go to the end and a substitute keeps the place of what it replaces):\n%s\nReply with the final list as a JSON array of strings.' % text][form]
+    return prompt, _json(lst)
+
+def gen_fact_chain(h, seed, form):
+    r = _int(mulberry32(seed)); names = []; seen = set()
+    while len(names) < 2 * h + 1:
+        nm = ''.join('bdfgklmnprstvz'[r(0, 13)] + 'aeiou'[r(0, 4)] for _ in range(3))
+        nm = nm[0].upper() + nm[1:]
+        if nm in seen: continue
+        seen.add(nm); names.append(nm)
+    mentor = [i + 1 if i < h else (r(h + 1, 2 * h) if i == h else r(0, 2 * h)) for i in range(2 * h + 1)]
+    order = list(range(2 * h + 1))
+    for i in range(len(order) - 1, 0, -1):
+        j = r(0, i); order[i], order[j] = order[j], order[i]
+    fact = [lambda a, b: "%s's mentor is %s." % (a, b), lambda a, b: '%s manages %s.' % (b, a), lambda a, b: '%s reports to %s.' % (a, b)][form]
+    s0 = names[0]
+    ask = ['Start with %s and follow the mentor relation %d time(s): whose name do you reach? Answer with the name only.' % (s0, h),
+           'Going up from %s, who is %d level(s) of management above? Answer with the name only.' % (s0, h),
+           'If you follow the reporting line upward from %s for %d step(s), whom do you reach? Reply with just the name.' % (s0, h)][form]
+    return '\n'.join(fact(names[i], names[mentor[i]]) for i in order) + '\n' + ask, names[h]
+
+def gen_string_rules(n, seed, form):
+    r = _int(mulberry32(seed)); A = 'abcdefgh'
+    w = ''.join(A[r(0, 7)] for _ in range(6)); start = w; rules = []
+    for _ in range(n):
+        kind = r(0, 4)
+        if kind == 4:
+            f = A[r(0, 7)]; t = f
+            while t == f: t = A[r(0, 7)]
+            rules.append((4, f, t)); w = w.replace(f, t)
+        else:
+            rules.append((kind, None, None))
+            w = w[::-1] if kind == 0 else w[1:] + w[0] if kind == 1 else w[-1] + w[:-1] if kind == 2 else w[-1] + w[1:-1] + w[0]
+    names = [['reverse it', 'move the first letter to the end', 'move the last letter to the front', 'swap the first and last letters', 'replace every %s with %s'],
+             ['write it backwards', 'rotate it left by one letter', 'rotate it right by one letter', 'exchange its first and last letters', 'change each %s into %s'],
+             ['reverse the letter order', 'take the first letter off and append it', 'take the last letter off and prepend it', 'swap the two outer letters', 'turn every %s into a %s']][form]
+    text = '; '.join('(%d) %s' % (i + 1, names[k] % (f, t) if k == 4 else names[k]) for i, (k, f, t) in enumerate(rules))
+    prompt = ['Start with the word "%s". Apply these rules in order: %s. What is the word at the end? Answer with it in double quotes.' % (start, text),
+              'Take "%s" and transform it step by step: %s. Give the resulting word in double quotes.' % (start, text),
+              'Rewrite the string "%s" by applying, one after another: %s. Reply with the final string in double quotes.' % (start, text)][form]
+    return prompt, '"%s"' % w
+
+GENERATORS = {'hanoi': gen_hanoi, 'multiplication': gen_multiplication, 'arithmetic-chain': gen_chain, 'sorting': gen_sorting,
+              'kv-extraction': gen_kv, 'list-edits': gen_list_edits, 'fact-chain': gen_fact_chain, 'string-rules': gen_string_rules}
+
+def family_task(i):
+    fam, p, seed = i['family'], i['parameter'], i['seed']
+    form = surface_of(seed)
+    prompt, solution = GENERATORS[fam](p, seed, form)
+    return {'promptSha256': hashlib.sha256(prompt.encode('utf-8')).hexdigest(), 'solution': solution,
+            'complexity': math.log2(STEPS[fam](p)), 'surface': form}
+
+
+# Spec §9.3: posterior mode of (a, ln k, logit pMax) by Newton's method on finite-difference derivatives of the log
+# posterior (an approach independent of the SDK's Fisher scoring), and the Laplace sigma from the expected information.
+PRIOR_SD = (1.5, 0.5, 2.0)
+
+def _prior(decl):
+    p = min(0.99, max(0.01, decl.get('pMax', 1)))
+    return (decl['ability'], math.log(decl.get('slope', 2)), math.log(p / (1 - p)))
+
+def _sig(x):
+    return 1 / (1 + math.exp(-x)) if x >= 0 else math.exp(x) / (1 + math.exp(x))
+
+def _P(t, c):
+    return min(1 - 1e-12, max(1e-12, _sig(t[2]) * _sig(math.exp(t[1]) * (t[0] - c))))
+
+def _logpost(t, data, mu):
+    v = 0.0
+    for d in data:
+        P = _P(t, d['complexity']); v += d['successes'] * math.log(P) + (d['trials'] - d['successes']) * math.log(1 - P)
+    return v - sum(0.5 * ((t[i] - mu[i]) / PRIOR_SD[i]) ** 2 for i in range(3))
+
+def _solve3(M, g):
+    # Gaussian elimination with partial pivoting
+    A = [row[:] + [g[i]] for i, row in enumerate(M)]
+    for c in range(3):
+        p = max(range(c, 3), key=lambda r: abs(A[r][c])); A[c], A[p] = A[p], A[c]
+        for r in range(c + 1, 3):
+            f = A[r][c] / A[c][c]
+            for k in range(c, 4): A[r][k] -= f * A[c][k]
+    x = [0.0] * 3
+    for r in (2, 1, 0):
+        x[r] = (A[r][3] - sum(A[r][k] * x[k] for k in range(r + 1, 3))) / A[r][r]
+    return x
+
+def _fisher(t, data):
+    F = [[1 / PRIOR_SD[i] ** 2 if i == j else 0.0 for j in range(3)] for i in range(3)]
+    h = 1e-6
+    for d in data:
+        P = _P(t, d['complexity'])
+        dP = []
+        for i in range(3):
+            tp = list(t); tm = list(t); tp[i] += h; tm[i] -= h
+            dP.append((_P(tp, d['complexity']) - _P(tm, d['complexity'])) / (2 * h))
+        for i in range(3):
+            for j in range(3): F[i][j] += d['trials'] * dP[i] * dP[j] / (P * (1 - P))
+    return F
+
+def calibration_fit(decl, data):
+    mu = _prior(decl); t = list(mu); h = 1e-4
+    for _ in range(500):
+        f0 = _logpost(t, data, mu)
+        g = []; H = [[0.0] * 3 for _ in range(3)]
+        for i in range(3):
+            tp = list(t); tm = list(t); tp[i] += h; tm[i] -= h
+            g.append((_logpost(tp, data, mu) - _logpost(tm, data, mu)) / (2 * h))
+            H[i][i] = (_logpost(tp, data, mu) - 2 * f0 + _logpost(tm, data, mu)) / h ** 2
+        for i in range(3):
+            for j in range(i + 1, 3):
+                tpp = list(t); tpp[i] += h; tpp[j] += h
+                tpm = list(t); tpm[i] += h; tpm[j] -= h
+                tmp = list(t); tmp[i] -= h; tmp[j] += h
+                tmm = list(t); tmm[i] -= h; tmm[j] -= h
+                H[i][j] = H[j][i] = (_logpost(tpp, data, mu) - _logpost(tpm, data, mu) - _logpost(tmp, data, mu) + _logpost(tmm, data, mu)) / (4 * h * h)
+        try:
+            step = _solve3([[-x for x in row] for row in H], g)
+        except ZeroDivisionError:
+            break
+        if _logpost([t[i] + step[i] for i in range(3)], data, mu) < f0:  # not ascending: gradient step instead
+            step = [0.1 * x for x in g]
+        s = 1.0
+        while s > 1e-12 and _logpost([t[i] + s * step[i] for i in range(3)], data, mu) < f0: s /= 2
+        t = [t[i] + s * step[i] for i in range(3)]
+        if max(abs(s * x) for x in step) < 1e-11: break
+    F = _fisher(t, data)
+    e0 = _solve3(F, [1.0, 0.0, 0.0])
+    return {'ability': t[0], 'slope': math.exp(t[1]), 'pMax': _sig(t[2]), 'abilitySigma': math.sqrt(e0[0])}
+
+def sequential_verdict(decl, outcomes):
+    """Spec §9.4: the two e-processes with the declared ability +- 1 and slope, and the pMax refitted after counted
+    outcome n = 2^j and every multiple of 1024; verdict at alpha = 0.01."""
+    a, k = decl['ability'], decl.get('slope', 2); pm = decl.get('pMax', 1)
+    cells = {}; lo = up = 0.0; peak_lo = peak_up = 0.0; n = 0
+    cl = lambda p: min(1 - 1e-9, max(1e-9, p))
+    for o in outcomes:
+        c, y = o['complexity'], 1 if o['success'] else 0
+        p0, pl, pu = (cl(pcap(x, k, pm, c)) for x in (a, a - 1, a + 1))
+        lr = (lambda p1: math.log(p1 / p0)) if y else (lambda p1: math.log((1 - p1) / (1 - p0)))
+        lo += lr(pl); up += lr(pu); peak_lo = max(peak_lo, lo); peak_up = max(peak_up, up)
+        key = math.floor(c * 100 + 0.5); cell = cells.setdefault(key, [0, 0]); cell[0] += 1; cell[1] += y; n += 1
+        if n % 1024 == 0 or (n & (n - 1)) == 0:
+            data = [{'complexity': kk / 100, 'trials': v[0], 'successes': v[1]} for kk, v in cells.items()]
+            pm = calibration_fit(decl, data)['pMax']
+    thr = math.log(200)
+    verdict = 'over-claimed' if peak_lo >= thr else 'under-claimed' if peak_up >= thr else 'insufficient-data' if n < 20 else 'consistent'
+    return {'eOverClaim': math.exp(peak_lo), 'eUnderClaim': math.exp(peak_up), 'verdict': verdict}
+
+
 def compute(v):
     fn, i = v['function'], v['input']
     if fn == 'capabilitySuccess':
@@ -382,6 +640,12 @@ def compute(v):
     if fn == 'decision':
         m = match(i['task'], i['candidates'], i.get('policy'))
         return {k: m[k] for k in ('chosen', 'ranking', 'rejected', 'best', 'bestEffort', 'predictions')}
+    if fn == 'familyTask':
+        return family_task(i)
+    if fn == 'calibrationFit':
+        return calibration_fit(i['curve'], i['outcomes'])
+    if fn == 'sequentialVerdict':
+        return sequential_verdict(i['curve'], i['outcomes'])
     raise ValueError('unknown function ' + fn)
 
 

@@ -48,6 +48,10 @@ export const CalibratedDomain = Type.Object({
   declaredAbility: Type.Union([Type.Number(), Type.Null()]),
   ability: Type.Number(),
   abilitySigma: Type.Number({ minimum: 0 }),
+  slope: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Fitted slope (spec §9.3 joint fit).' })),
+  pMax: Type.Optional(
+    Type.Number({ minimum: 0, maximum: 1, description: 'Fitted success ceiling pMax (spec §9.3 joint fit).' }),
+  ),
   observations: Type.Integer({ minimum: 0 }),
   verdict: StringEnum(['insufficient-data', 'consistent', 'over-claimed', 'under-claimed'] as const, 'Spec §9.4.'),
   z: Type.Union([Type.Number(), Type.Null()]),

@@ -1,8 +1,18 @@
-/** The five reference task families of spec §9.1. */
+/** The reference task families of spec §9.1: the five numeric ones here, dialogue/retrieval/general in their files. */
 import { mulberry32 } from '../math/prng.js';
-import { checkParameter, clamp, firstJson, lastInteger, type TaskFamily, type TaskInstance } from './family.js';
+import { listEdits } from './dialogue.js';
+import { checkParameter, clamp, firstJson, instance, lastInteger, surfaceOf, type TaskFamily } from './family.js';
+import { stringRules } from './general.js';
+import { factChain } from './retrieval.js';
 
 const PEGS = ['A', 'B', 'C'] as const;
+
+const hanoiPrompt = (form: number, n: number, from: string, to: string): string =>
+  [
+    `Tower of Hanoi: ${n} disks are stacked on peg ${from}, largest at the bottom. Move them all to peg ${to}, one disk at a time, never placing a larger disk on a smaller one. Answer with a JSON array of moves, each [from, to], e.g. [["A","C"]].`,
+    `Three pegs A, B and C. Peg ${from} holds ${n} disks, smallest on top. Transfer the whole stack to peg ${to}, moving one disk at a time and never putting a disk on a smaller one. Reply with the moves as a JSON array of [from, to] pairs, for example [["A","B"]].`,
+    `Solve the Tower of Hanoi puzzle with ${n} disks: they start on peg ${from} and must end on peg ${to} (pegs A, B, C). Only one disk moves at a time and no disk may rest on a smaller one. Give the move list as JSON, e.g. [["B","C"],["A","B"]].`,
+  ][form] as string;
 
 export const hanoi: TaskFamily = {
   id: 'hanoi',
@@ -27,9 +37,7 @@ export const hanoi: TaskFamily = {
       this,
       n,
       seed,
-      `Tower of Hanoi: ${n} disks are stacked on peg ${PEGS[from]}, largest at the bottom. Move them all to peg ${PEGS[to]}, ` +
-        'one disk at a time, never placing a larger disk on a smaller one. Answer with a JSON array of moves, each ' +
-        '[from, to], e.g. [["A","C"]].',
+      hanoiPrompt(surfaceOf(seed), n, PEGS[from] as string, PEGS[to] as string),
       n <= 16 ? JSON.stringify(moves) : '(solution omitted: more than 65535 moves)',
       { from, to },
     );
@@ -72,9 +80,12 @@ export const multiplication: TaskFamily = {
     };
     const a = factor();
     const b = factor();
-    return instance(this, k, seed, `Compute ${a} × ${b}. Answer with the exact integer.`, String(a * b), {
-      product: String(a * b),
-    });
+    const prompt = [
+      `Compute ${a} × ${b}. Answer with the exact integer.`,
+      `What is ${a} multiplied by ${b}? Give the exact integer.`,
+      `Multiply ${a} by ${b} and reply with the exact product.`,
+    ][surfaceOf(seed)] as string;
+    return instance(this, k, seed, prompt, String(a * b), { product: String(a * b) });
   },
   verify: (task, answer) => lastInteger(answer) === BigInt((task.expected as { product: string }).product),
 };
@@ -103,7 +114,11 @@ export const arithmeticChain: TaskFamily = {
       this,
       n,
       seed,
-      `Start with ${start}. Apply these operations in order, taking the result modulo 1000 (0–999) after each: ${ops.join(', ')}. What is the final value?`,
+      [
+        `Start with ${start}. Apply these operations in order, taking the result modulo 1000 (0–999) after each: ${ops.join(', ')}. What is the final value?`,
+        `x = ${start}. Apply each of these operations to x in order and reduce the result modulo 1000 (to 0–999) after every step: ${ops.join(', ')}. Report the final x.`,
+        `Begin at ${start}. For each operation below, in sequence, update the running value and keep only its remainder modulo 1000 (0 to 999): ${ops.join(', ')}. Which number do you end with?`,
+      ][surfaceOf(seed)] as string,
       String(x),
       { result: x },
     );
@@ -144,7 +159,11 @@ export const sorting: TaskFamily = {
       this,
       n,
       seed,
-      `Sort these integers in ascending order and answer with a JSON array: ${JSON.stringify(items)}`,
+      [
+        `Sort these integers in ascending order and answer with a JSON array: ${JSON.stringify(items)}`,
+        `Arrange the following numbers from smallest to largest and give the result as a JSON array: ${JSON.stringify(items)}`,
+        `Here is a list of integers: ${JSON.stringify(items)}. Return them sorted in ascending order as a JSON array.`,
+      ][surfaceOf(seed)] as string,
       JSON.stringify(sorted),
       { sorted },
     );
@@ -157,6 +176,13 @@ export const sorting: TaskFamily = {
 };
 
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
+
+const kvPrompt = (form: number, records: string, k1: string, k2: string, k3: string): string =>
+  [
+    `${records}\nReturn the values of ${k1}, ${k2} and ${k3} as a JSON object mapping each key to its value.`,
+    `Records:\n${records}\nLook up ${k1}, ${k2} and ${k3}, and answer with a JSON object from each of these keys to its value.`,
+    `Find the values stored under the keys ${k1}, ${k2} and ${k3} in the records below and reply with a JSON object mapping key to value.\n${records}`,
+  ][form] as string;
 
 export const kvExtraction: TaskFamily = {
   id: 'kv-extraction',
@@ -191,7 +217,7 @@ export const kvExtraction: TaskFamily = {
       this,
       m,
       seed,
-      `${keys.map((k, i) => `${k}: ${values[i]}`).join('\n')}\nReturn the values of ${k1}, ${k2} and ${k3} as a JSON object mapping each key to its value.`,
+      kvPrompt(surfaceOf(seed), keys.map((k, i) => `${k}: ${values[i]}`).join('\n'), `${k1}`, `${k2}`, `${k3}`),
       JSON.stringify(wanted),
       { wanted },
     );
@@ -207,31 +233,14 @@ export const kvExtraction: TaskFamily = {
   },
 };
 
-function instance(
-  family: TaskFamily,
-  parameter: number,
-  seed: number,
-  prompt: string,
-  solution: string,
-  expected: unknown,
-): TaskInstance {
-  return {
-    family: family.id,
-    domain: family.domain,
-    parameter,
-    seed,
-    complexity: Math.log2(family.steps(parameter)),
-    prompt,
-    solution,
-    expected,
-  };
-}
-
-/** Every family of spec §9.1, by id. */
+/** Every family of spec §9.1, by id: at least one for every core domain. */
 export const TASK_FAMILIES: Readonly<Record<string, TaskFamily>> = {
   hanoi,
   multiplication,
   'arithmetic-chain': arithmeticChain,
   sorting,
   'kv-extraction': kvExtraction,
+  'list-edits': listEdits,
+  'fact-chain': factChain,
+  'string-rules': stringRules,
 };
