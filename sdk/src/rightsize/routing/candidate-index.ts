@@ -25,6 +25,7 @@
  */
 
 import {
+  baseLatencyCdf,
   budgetToComplexity,
   DEFAULTS,
   deadlineBudget,
@@ -276,6 +277,29 @@ function costFloor(
     floor = Math.min(floor, rate * cost);
   }
   return { cost: floor, cut };
+}
+
+/**
+ * The largest latency factor F_L0(D') of the candidate's profiles (spec §6.6): the probability that everything but
+ * reasoning fits the deadlines, with this task's queue; P_D of every profile is at most its S times this.
+ */
+function latencyFactorBound(entry: Entry, task: MatchTask, resolved: ResolvedTask, policy: MatchPolicy): number {
+  const c = task.descriptor.constraints ?? {};
+  let factor = 0;
+  for (const profile of entry.variants) {
+    const { base } = predictLatency({
+      profile,
+      complexity: resolved.complexity,
+      percentile: resolved.percentile,
+      inputTokens: resolved.inputTokens,
+      outputTokens: resolved.outputTokens,
+      network: task.descriptor.network,
+      load: entry.candidate.load ?? 0,
+      brokerLegMs: policy.brokerLegMs ?? 0,
+    });
+    factor = Math.max(factor, baseLatencyCdf(base, firstTokenDeadline(base, c)));
+  }
+  return factor;
 }
 
 /** Whether a candidate whose profiles all share `place` meets the placement and region constraints (unknown: yes). */
@@ -641,8 +665,9 @@ export class CandidateIndex {
     const heap = new KeyHeap(b.k1, b.k2, b.k3, b.items, count);
     const exact = Math.max(this.#topN, ESCALATION_WINDOW);
     const constraints = task.descriptor.constraints ?? {};
-    const hasCut =
-      constraints.completionDeadlineMs !== undefined || constraints.firstResponseDeadlineMs !== undefined || t.windowed;
+    const hasDeadline =
+      constraints.completionDeadlineMs !== undefined || constraints.firstResponseDeadlineMs !== undefined;
+    const hasCut = hasDeadline || t.windowed;
     while (heap.size > 0) {
       const i = heap.peek();
       const nth = sorted[exact - 1];
@@ -689,14 +714,19 @@ export class CandidateIndex {
         heap.push(i);
         continue;
       }
-      if (b.tight[i] === 0 && sigma >= SIGMA_EPSILON) {
+      if (b.tight[i] === 0 && (sigma >= SIGMA_EPSILON || hasDeadline)) {
         // Second arrival at the top: the success integral itself (one logistic-normal, far cheaper than an
-        // assessment) at the entry's best curve; P_D is at most that (plus the numeric tolerance of §6.7).
+        // assessment) at the entry's best curve, plus the numeric tolerance of §6.7; and with deadlines the latency
+        // factor: P_D ≤ S_cut · F_L0(D') (spec §6.6 (4): F_L0(D' − T_R(c)) ≤ F_L0(D')).
         b.tight[i] = 1;
         const a = t.ability[i] as number;
         const slope = a >= mu ? (t.slope[i] as number) : (t.slopeBelow[i] as number);
-        const curve = expectedSuccess({ ability: a, slope, pMax: t.pMax[i] as number }, resolved.complexity);
-        const p = Math.min(b.reach[i] as number, curve + NUMERIC_TOLERANCE);
+        const curve =
+          sigma >= SIGMA_EPSILON
+            ? expectedSuccess({ ability: a, slope, pMax: t.pMax[i] as number }, resolved.complexity) + NUMERIC_TOLERANCE
+            : Number.POSITIVE_INFINITY;
+        const factor = hasDeadline ? latencyFactorBound(t.entries[i] as Entry, task, resolved, policy) : 1;
+        const p = Math.min(b.reach[i] as number, curve) * factor;
         if (p < r) continue;
         if (p < (b.reach[i] as number)) {
           b.reach[i] = p;
@@ -748,8 +778,17 @@ export class CandidateIndex {
     }
     const r = resolved.minSuccess;
     if (resolved.hardConstraints || !(r > 0)) return; // with r = 0 no agent falls short on P alone
-    // c_eff ≤ c_cap(r) = a − logit(r/pMax)/k ≤ a + max(0, −logit(r))/k_min, and ≤ the budget cut.
-    const slack = Math.max(0, -logit(Math.min(r, 1 - 1e-12))) / t.minSlope;
+    // c_eff = min(c_cap(r), c_B) with c_cap(r) = a − logit(r/pMax)/k (spec §6.2 (3), (4)): per entry from its best
+    // curve; over the entries left, a − logit(r)/k_max when r ≥ 1/2 (logit(r/pMax) ≥ logit(r) ≥ 0), else
+    // a − logit(r)/k_min.
+    const lr = logit(Math.min(r, 1 - 1e-12));
+    const reach = lr >= 0 ? -lr / t.maxSlope : -lr / t.minSlope;
+    const capability = (i: number) => {
+      const pMax = t.pMax[i] as number;
+      if (r >= pMax) return Number.NEGATIVE_INFINITY;
+      const l = logit(r / pMax);
+      return (t.ability[i] as number) - l / (l >= 0 ? (t.slope[i] as number) : (t.slopeBelow[i] as number));
+    };
     const ceilingOf = (a: Assessment) =>
       a.reasons.every((x) => SOFT_REASONS.has(x))
         ? (a.predictions.effectiveCeiling ?? Number.NEGATIVE_INFINITY)
@@ -758,14 +797,13 @@ export class CandidateIndex {
     const below = (x: number) => x < best && !keysEqual(x, best, TIE_TOLERANCE.success);
     let ready = prepared; // entries past the pool get their bounds in chunks, as the search reaches them
     for (let i = 0; i < all.length; i++) {
-      const capability = (t.ability[i] as number) + slack;
-      if (below(capability)) break;
+      if (below((t.ability[i] as number) + reach)) break;
       if (i >= ready) {
         const from = ready;
         ready = Math.min(all.length, ready + PREPARE_CHUNK);
         prepare(from, ready);
       }
-      if (b.excluded[i] === EXCLUDED_HARD || below(Math.min(capability, b.ceilingCut[i] as number))) continue;
+      if (b.excluded[i] === EXCLUDED_HARD || below(Math.min(capability(i), b.ceilingCut[i] as number))) continue;
       for (const a of visit(all[i] as Entry)) best = Math.max(best, ceilingOf(a));
     }
   }
