@@ -330,6 +330,7 @@ export function baseLatencyCdfOf(base: BaseLatency): (x: number) => number {
   // Newton's start right of the root: each random part alone, with the other at its least, already reaches x there.
   const beta = p50 > 0 ? logRatio / z95 : 0;
   const leastTtft = ttftAtZ(base.ttft, -NORMAL_RANGE);
+  let warm = Number.POSITIVE_INFINITY;
   return (x: number): number => {
     if (x === Number.POSITIVE_INFINITY) return 1;
     if (top <= x) return 1;
@@ -342,18 +343,26 @@ export function baseLatencyCdfOf(base: BaseLatency): (x: number) => number {
     const byNetwork = (rest - leastTtft) / sd;
     const spare = rest + sd * NORMAL_RANGE;
     const byTtft = p50 > 0 ? (beta > 0 ? Math.log(spare / p50) / beta : Number.POSITIVE_INFINITY) : (spare * z95) / p95;
-    let z = Math.min(NORMAL_RANGE, byNetwork, Number.isNaN(byTtft) ? NORMAL_RANGE : byTtft);
+    const cold = Math.min(NORMAL_RANGE, byNetwork, Number.isNaN(byTtft) ? NORMAL_RANGE : byTtft);
+    // Warm start from the previous root (quadrature nodes are close): one Newton step from anywhere lands right of
+    // the root (L0 is convex), from where the iteration falls monotonically as before.
+    let z = Math.min(cold, warm);
     for (let i = 0; i < 100; i++) {
       const ttft = ttftAtZ(base.ttft, z); // once per step: both L0(z) and its slope need it
       const excess = base.fixedMs + base.networkMeanMs + sd * z + ttft - x;
       const slope = sd + (p50 > 0 ? ttft * beta : z >= 0 ? p95 / z95 : 0);
       const next = z - excess / slope;
+      if (excess < 0 && i === 0) {
+        z = Math.min(cold, next);
+        continue;
+      }
       if (!(next < z) || z - next < 1e-13) {
         z = Math.max(-NORMAL_RANGE, Math.min(z, next));
         break;
       }
       z = Math.max(-NORMAL_RANGE, next);
     }
+    warm = z;
     return normalCdf(z);
   };
 }

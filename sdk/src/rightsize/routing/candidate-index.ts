@@ -57,10 +57,10 @@ import {
   type MatchPolicy,
   type MatchResult,
   type MatchTask,
-  primaryEqual,
   primaryKey,
   profileForMode,
   type ResolvedTask,
+  rank,
   resolveTask,
   SOFT_REASONS,
   TIE_TOLERANCE,
@@ -86,6 +86,8 @@ export const MIN_ASSESSED_BEFORE_REFUSAL = 8;
 
 interface Entry {
   readonly candidate: MatchCandidate;
+  /** Registration order (the order `match()` over `values()` assesses in). */
+  readonly position: number;
   readonly ability: number;
   readonly maxSlope: number;
   readonly minSlope: number;
@@ -508,13 +510,16 @@ export class CandidateIndex {
     let table = this.#byDomain.get(domain);
     if (!table) {
       const entries: Entry[] = [];
+      let position = 0;
       for (const candidate of this.#byId.values()) {
+        position++;
         const variants = variantsOf(candidate);
         const curves = variants.map((v) => curveFor(v, domain)).filter((c) => c !== undefined);
         if (curves.length === 0) continue;
         const slopes = curves.map((c) => c.slope ?? DEFAULTS.slope);
         entries.push({
           candidate,
+          position,
           variants,
           ability: Math.max(...curves.map((c) => c.ability)),
           maxSlope: Math.max(...slopes),
@@ -544,6 +549,7 @@ export class CandidateIndex {
 
     const rejected: Assessment[] = [];
     const sorted: Assessment[] = [];
+    const found: Array<{ position: number; assessment: Assessment }> = [];
     let assessed = 0;
     const seen = new Set<Entry>();
     const key = primaryKey(preference);
@@ -558,6 +564,7 @@ export class CandidateIndex {
           rejected.push(a);
           continue;
         }
+        found.push({ position: entry.position, assessment: a });
         let lo = 0;
         let hi = sorted.length;
         while (lo < hi) {
@@ -573,12 +580,17 @@ export class CandidateIndex {
     this.#search(table, b, poolSize, kind, resolved, task, policy, sorted, visit);
     if (sorted.length === 0)
       this.#assessClosest(table, b, poolSize, prepare, visit, rejected, resolved, task, policy, () => assessed++);
-    const [first, second] = sorted;
-    const tieBroken = first !== undefined && second !== undefined && primaryEqual(preference, key, first, second);
+    // The final order is `rank` over the agents found, in registration order, as `match()` sorts them: where ties
+    // within the tolerance chain (intransitive), the same set then gets the same order.
+    found.sort((x, y) => x.position - y.position);
+    const { ranked, tieBroken } = rank(
+      found.map((f) => f.assessment),
+      preference,
+    );
     const deadline = task.descriptor.constraints?.completionDeadlineMs;
-    const escalation = escalationSteps(sorted, deadline, policy.maxEscalations ?? 2);
+    const escalation = escalationSteps(ranked, deadline, policy.maxEscalations ?? 2);
     return {
-      ...buildResult(resolved, sorted.slice(0, this.#topN), rejected.sort(byCloseness), tieBroken, escalation),
+      ...buildResult(resolved, ranked.slice(0, this.#topN), rejected.sort(byCloseness), tieBroken, escalation),
       assessed,
       registered: this.#byId.size,
     };
@@ -795,6 +807,7 @@ export class CandidateIndex {
         : Number.NEGATIVE_INFINITY;
     let best = Math.max(Number.NEGATIVE_INFINITY, ...rejected.map(ceilingOf));
     const below = (x: number) => x < best && !keysEqual(x, best, TIE_TOLERANCE.success);
+    const deferred: number[] = [];
     let ready = prepared; // entries past the pool get their bounds in chunks, as the search reaches them
     for (let i = 0; i < all.length; i++) {
       if (below((t.ability[i] as number) + reach)) break;
@@ -803,9 +816,13 @@ export class CandidateIndex {
         ready = Math.min(all.length, ready + PREPARE_CHUNK);
         prepare(from, ready);
       }
-      if (b.excluded[i] === EXCLUDED_HARD || below(Math.min(capability(i), b.ceilingCut[i] as number))) continue;
-      for (const a of visit(all[i] as Entry)) best = Math.max(best, ceilingOf(a));
+      if (b.excluded[i] === EXCLUDED_HARD) continue;
+      const ceiling = Math.min(capability(i), b.ceilingCut[i] as number);
+      // An agent with no ceiling at all is the closest only when no agent has one: visited last, if at all.
+      if (ceiling === Number.NEGATIVE_INFINITY) deferred.push(i);
+      else if (!below(ceiling)) for (const a of visit(all[i] as Entry)) best = Math.max(best, ceilingOf(a));
     }
+    if (best === Number.NEGATIVE_INFINITY) for (const i of deferred) visit(all[i] as Entry);
   }
 
   /**
