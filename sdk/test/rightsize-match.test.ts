@@ -1,8 +1,10 @@
 /** Rules of the matcher not pinned by the published vectors, and its properties over random fleets. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { Placement } from '../src/rightsize/model/common.js';
 import type { CapabilityProfile } from '../src/rightsize/model/profile.js';
-import { CandidateIndex } from '../src/rightsize/routing/candidate-index.js';
+import { CandidateIndex, MIN_ASSESSED_BEFORE_REFUSAL } from '../src/rightsize/routing/candidate-index.js';
+import { decisionRecord, noCapableAgentError } from '../src/rightsize/routing/decision-record.js';
 import { type MatchCandidate, type MatchTask, match, resolveTask } from '../src/rightsize/routing/match.js';
 
 const base: CapabilityProfile = {
@@ -265,6 +267,109 @@ describe('CandidateIndex (spec §7.9)', () => {
       }),
       { numRuns: 300, seed: 17 },
     );
+  });
+
+  /** Prices from a few levels (free included), so agents tie on cost; tasks with hard or soft constraints. */
+  const tiedFleetArb = fc
+    .array(
+      fc
+        .tuple(withModesArb, fc.constantFrom(0, 1, 2), fc.constantFrom(0, 3), fc.constantFrom(0.9, 1))
+        .map(([p, price, input, pMax]) => ({
+          ...p,
+          domains: p.domains.map((d) => ({ ...d, pMax })),
+          cost: { currency: 'USD', inputPerMillion: input, outputPerMillion: price, reasoningPerMillion: price },
+        })),
+      { minLength: 1, maxLength: 40 },
+    )
+    .map((ps) => ps.map((profile, i) => ({ id: `agent-${i}`, profile })));
+  const constrainedTaskArb = fc
+    .tuple(anyTaskArb, fc.boolean(), fc.option(fc.constantFrom<Placement[][]>(['cloud'], ['device', 'edge'])))
+    .map(([t, hardConstraints, allowedPlacements]) => ({
+      ...t,
+      descriptor: {
+        ...t.descriptor,
+        hardConstraints,
+        constraints: { ...t.descriptor.constraints, ...(allowedPlacements ? { allowedPlacements } : {}) },
+      },
+    }));
+
+  it('equals the full scan with price ties, free agents, pMax < 1, placements, best effort and hard constraints', () => {
+    fc.assert(
+      fc.property(tiedFleetArb, constrainedTaskArb, fc.integer({ min: 1, max: 6 }), (fleet, task, topN) => {
+        const full = match(task, fleet);
+        const indexed = new CandidateIndex(fleet, { topN }).match(task);
+        const ids = (r: typeof full) => r.ranked.map((a) => `${a.agentId}/${a.mode ?? ''}`);
+        expect(ids(indexed)).toEqual(ids(full).slice(0, topN));
+        expect(indexed.chosen?.agentId).toBe(full.chosen?.agentId);
+        expect(indexed.chosen?.mode).toBe(full.chosen?.mode);
+        expect(indexed.bestEffort).toBe(full.bestEffort);
+        expect(indexed.selection).toEqual(full.selection);
+        expect(indexed.escalation).toEqual(full.escalation);
+        expect(indexed.escalationModes).toEqual(full.escalationModes);
+      }),
+      { numRuns: 400, seed: 23 },
+    );
+  });
+
+  it('spec §7.9: never reports no capable agent before assessing the 8 strongest agents of the domain', () => {
+    const fleet = Array.from({ length: 50 }, (_, i) => ({
+      id: `a${String(i).padStart(2, '0')}`,
+      profile: { ...base, domains: [{ domain: 'math', ability: i / 5 }] },
+    }));
+    const strongest = fleet.slice(-MIN_ASSESSED_BEFORE_REFUSAL).map((a) => a.id);
+    // Every agent misses the placement (a hard constraint the cheap pass prunes) or the ability.
+    for (const constraints of [{ allowedPlacements: ['device' as const] }, { minSuccess: 0.99 }]) {
+      const task: MatchTask = {
+        descriptor: { domain: 'math', complexity: { value: 30 }, hardConstraints: true, constraints },
+      };
+      const result = new CandidateIndex(fleet).match(task);
+      expect(result.chosen).toBeUndefined();
+      expect(result.assessed).toBeGreaterThanOrEqual(MIN_ASSESSED_BEFORE_REFUSAL);
+      expect(result.rejected.map((a) => a.agentId)).toEqual(expect.arrayContaining(strongest));
+    }
+  });
+
+  it('spec §7.9: a registry without the domain is reported as agents lacking it, not as empty', () => {
+    const fleet = Array.from({ length: 3 }, (_, i) => ({ id: `m${i}`, profile: base })); // math only, no general
+    const task: MatchTask = { descriptor: { domain: 'code', complexity: { value: 1 } } };
+    const result = new CandidateIndex(fleet).match(task);
+    expect(result.assessed).toBe(3);
+    expect(result.rejected.map((a) => a.reasons)).toEqual([
+      ['DOMAIN_UNSUPPORTED'],
+      ['DOMAIN_UNSUPPORTED'],
+      ['DOMAIN_UNSUPPORTED'],
+    ]);
+    const error = (r: typeof result) => noCapableAgentError(decisionRecord(r, { decisionId: 'd-1' }), r).message;
+    expect(error(result)).not.toContain('registry is empty');
+    expect(error(result)).toBe(error({ ...match(task, fleet), assessed: 3, registered: 3 }));
+  });
+
+  it('prunes for every preference, minSuccess 0.3 and free agents: a small fraction of a large fleet', () => {
+    // Success stays below saturation here: many agents within chains of 1e-5 of P = 1 make the tie rule of §7.3
+    // intransitive, and the full scan's order then depends on the registry's.
+    const fleet = Array.from({ length: 3000 }, (_, i) => ({
+      id: `a${String(i).padStart(4, '0')}`,
+      profile: {
+        ...base,
+        domains: [{ domain: 'math', ability: 2 + ((i * 7919) % 800) / 100 }],
+        latency: { ttftMs: { p50: 50 + (i % 31) * 10, p95: 100 + (i % 31) * 20 }, outputTokensPerSecond: 100 },
+        cost: { currency: 'USD', outputPerMillion: i % 3 === 0 ? 0 : 1 + (i % 97) },
+      },
+    }));
+    const index = new CandidateIndex(fleet);
+    const preferences = ['cost', 'latency', 'quality', { weights: { cost: 1, latency: 1, quality: 1 } }] as const;
+    for (const preference of preferences) {
+      for (const minSuccess of [0.3, 0.8]) {
+        const task: MatchTask = {
+          descriptor: { domain: 'math', complexity: { value: 5, sigma: 2 }, preference, constraints: { minSuccess } },
+        };
+        const result = index.match(task);
+        const full = match(task, fleet);
+        expect(result.chosen?.agentId).toBe(full.chosen?.agentId);
+        expect(result.escalation).toEqual(full.escalation);
+        expect(result.assessed, `${JSON.stringify(preference)} at ${minSuccess}`).toBeLessThan(300);
+      }
+    }
   });
 
   it('prunes: an easy task over a large fleet assesses a small fraction of it', () => {

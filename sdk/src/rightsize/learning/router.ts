@@ -14,6 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TaskDescriptor } from '../model/descriptor.js';
 import type { CapabilityProfile } from '../model/profile.js';
+import { CandidateIndex } from '../routing/candidate-index.js';
 import { type MatchCandidate, type MatchPolicy, type MatchResult, match } from '../routing/match.js';
 import { CostCorrection, type CostCorrectionState } from './cost.js';
 import { decide } from './dial.js';
@@ -54,7 +55,8 @@ export interface RouterDecision {
   readonly lambda: number | undefined;
   /** The learned difficulty of the task, on the complexity scale. */
   readonly difficulty: { readonly value: number; readonly sigma: number };
-  /** The matcher's result over the learned profiles at the posterior means (every candidate assessed). */
+  /** The matcher's result over the learned profiles at the posterior means (the candidate index's: the ranked agents
+   * and those it assessed; every candidate when none is feasible or an exploration picked an unassessed agent). */
   readonly match: MatchResult;
 }
 
@@ -189,6 +191,7 @@ export class Router {
     curveOf: (agent: MatchCandidate) => LearnedCurve,
     difficulty: { value: number; sigma: number },
     lambda: number | undefined,
+    scan = false,
   ): MatchResult {
     const d = task.descriptor;
     const constraints =
@@ -204,15 +207,17 @@ export class Router {
       ...agent,
       profile: withCurve(this.#costs.apply(agent.id, agent.profile), d.domain, curveOf(agent)),
     }));
-    return match(
-      {
-        descriptor,
-        ...(task.inputModes ? { inputModes: task.inputModes } : {}),
-        ...(task.acceptedOutputModes ? { acceptedOutputModes: task.acceptedOutputModes } : {}),
-      },
-      candidates,
-      this.#options.policy,
-    );
+    const matchTask = {
+      descriptor,
+      ...(task.inputModes ? { inputModes: task.inputModes } : {}),
+      ...(task.acceptedOutputModes ? { acceptedOutputModes: task.acceptedOutputModes } : {}),
+    };
+    // The candidate index (spec §7.9) ranks exactly what the scan ranks without assessing every agent; with λ every
+    // feasible agent is ranked (utility reorders them); with none feasible, best effort needs every rejection: scan.
+    if (scan) return match(matchTask, candidates, this.#options.policy);
+    const index = new CandidateIndex(candidates, lambda === undefined ? {} : { topN: Number.POSITIVE_INFINITY });
+    const indexed = index.match(matchTask, this.#options.policy);
+    return indexed.ranked.length > 0 ? indexed : match(matchTask, candidates, this.#options.policy);
   }
 
   /** Decide where a task goes (no side effect but remembering it for `observe` and counting exploration). */
@@ -231,17 +236,16 @@ export class Router {
       deadlineMs: d.constraints?.completionDeadlineMs,
       maxEscalations: this.#options.policy?.maxEscalations ?? 2,
     };
-    const greedyMatch = this.#matchWith(
-      task,
-      (a) => this.#learner.curve(a.id, a.profile, d.domain),
-      difficulty,
-      lambda,
-    );
+    const greedyCurve = (a: MatchCandidate) => this.#learner.curve(a.id, a.profile, d.domain);
+    let greedyMatch = this.#matchWith(task, greedyCurve, difficulty, lambda);
     const greedy = decide(greedyMatch, rule);
     let plan = greedy.plan;
     let bestEffort = greedy.bestEffort;
     let explored = false;
-    if (this.#exploration.allowed() && greedy.order.length + greedyMatch.rejected.length > 1) {
+    if (
+      this.#exploration.allowed() &&
+      (this.#agents.size > 1 || greedy.order.length + greedyMatch.rejected.length > 1)
+    ) {
       const rng = this.#exploration.rng;
       const sampledDifficulty = {
         value: rng.normal(learned.value, learned.sigma),
@@ -259,6 +263,9 @@ export class Router {
         explored = true;
         bestEffort = sampled.bestEffort;
         plan = [first, ...greedy.plan.filter((id) => id !== first)];
+        // The explored agent's predicted cost (for observe) comes from the greedy assessments: assess it too.
+        const assessed = [...greedyMatch.ranked, ...greedyMatch.rejected].some((a) => a.agentId === first);
+        if (!assessed) greedyMatch = this.#matchWith(task, greedyCurve, difficulty, lambda, true);
       }
     }
     this.#exploration.record(explored);

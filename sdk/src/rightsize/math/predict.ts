@@ -311,35 +311,60 @@ export function firstTokenDeadline(
  * right end of the range otherwise (monotone convergence for a convex increasing function).
  */
 export function baseLatencyCdf(base: BaseLatency, x: number): number {
-  if (x === Number.POSITIVE_INFINITY) return 1;
-  if (baseLatencyAt(base, NORMAL_RANGE) <= x) return 1;
-  if (baseLatencyAt(base, -NORMAL_RANGE) > x) return 0;
+  return baseLatencyCdfOf(base)(x);
+}
+
+/**
+ * `baseLatencyCdf` as a function of x for one L0, with the constants of L0 computed once: the integral of §6.6 (4)
+ * evaluates it at every quadrature node. Same arithmetic, same results.
+ */
+export function baseLatencyCdfOf(base: BaseLatency): (x: number) => number {
+  const top = baseLatencyAt(base, NORMAL_RANGE);
+  const bottom = baseLatencyAt(base, -NORMAL_RANGE);
   const { p50 } = base.ttft;
   const p95 = Math.max(base.ttft.p95, p50);
   const z95 = Z_SCORES[95];
-  const rest = x - base.fixedMs - base.networkMeanMs;
-  if (base.networkSdMs === 0) {
-    // Here L0(−8.5) ≤ x < L0(8.5), so the time to first token is not constant and z* is inside the range.
-    return normalCdf(p50 > 0 ? (z95 * Math.log(rest / p50)) / Math.log(p95 / p50) : (rest * z95) / p95);
-  }
-  // Start right of the root: each random part alone, with the other at its least, already reaches x there.
-  const beta = p50 > 0 ? Math.log(p95 / p50) / z95 : 0;
+  const logRatio = p50 > 0 ? Math.log(p95 / p50) : 0;
+  const offset = base.fixedMs + base.networkMeanMs;
+  const sd = base.networkSdMs;
+  // Newton's start right of the root: each random part alone, with the other at its least, already reaches x there.
+  const beta = p50 > 0 ? logRatio / z95 : 0;
   const leastTtft = ttftAtZ(base.ttft, -NORMAL_RANGE);
-  const byNetwork = (rest - leastTtft) / base.networkSdMs;
-  const spare = rest + base.networkSdMs * NORMAL_RANGE;
-  const byTtft = p50 > 0 ? (beta > 0 ? Math.log(spare / p50) / beta : Number.POSITIVE_INFINITY) : (spare * z95) / p95;
-  let z = Math.min(NORMAL_RANGE, byNetwork, Number.isNaN(byTtft) ? NORMAL_RANGE : byTtft);
-  for (let i = 0; i < 100; i++) {
-    const excess = baseLatencyAt(base, z) - x;
-    const slope = base.networkSdMs + (p50 > 0 ? ttftAtZ(base.ttft, z) * beta : z >= 0 ? p95 / z95 : 0);
-    const next = z - excess / slope;
-    if (!(next < z) || z - next < 1e-13) {
-      z = Math.max(-NORMAL_RANGE, Math.min(z, next));
-      break;
+  let warm = Number.POSITIVE_INFINITY;
+  return (x: number): number => {
+    if (x === Number.POSITIVE_INFINITY) return 1;
+    if (top <= x) return 1;
+    if (bottom > x) return 0;
+    const rest = x - offset;
+    if (sd === 0) {
+      // Here L0(−8.5) ≤ x < L0(8.5), so the time to first token is not constant and z* is inside the range.
+      return normalCdf(p50 > 0 ? (z95 * Math.log(rest / p50)) / logRatio : (rest * z95) / p95);
     }
-    z = Math.max(-NORMAL_RANGE, next);
-  }
-  return normalCdf(z);
+    const byNetwork = (rest - leastTtft) / sd;
+    const spare = rest + sd * NORMAL_RANGE;
+    const byTtft = p50 > 0 ? (beta > 0 ? Math.log(spare / p50) / beta : Number.POSITIVE_INFINITY) : (spare * z95) / p95;
+    const cold = Math.min(NORMAL_RANGE, byNetwork, Number.isNaN(byTtft) ? NORMAL_RANGE : byTtft);
+    // Warm start from the previous root (quadrature nodes are close): one Newton step from anywhere lands right of
+    // the root (L0 is convex), from where the iteration falls monotonically as before.
+    let z = Math.min(cold, warm);
+    for (let i = 0; i < 100; i++) {
+      const ttft = ttftAtZ(base.ttft, z); // once per step: both L0(z) and its slope need it
+      const excess = base.fixedMs + base.networkMeanMs + sd * z + ttft - x;
+      const slope = sd + (p50 > 0 ? ttft * beta : z >= 0 ? p95 / z95 : 0);
+      const next = z - excess / slope;
+      if (excess < 0 && i === 0) {
+        z = Math.min(cold, next);
+        continue;
+      }
+      if (!(next < z) || z - next < 1e-13) {
+        z = Math.max(-NORMAL_RANGE, Math.min(z, next));
+        break;
+      }
+      z = Math.max(-NORMAL_RANGE, next);
+    }
+    warm = z;
+    return normalCdf(z);
+  };
 }
 
 /** Spec §6.6 (3): the reasoning tokens a deadline leaves at percentile q: rate · (D' − L0(z_q)), at least 0. */
@@ -379,7 +404,8 @@ export function deadlineSuccess(inputs: DeadlineSuccessInputs): number {
   const sigma = sigmaOf(complexity);
   if (budgetSlope !== undefined && cut !== Number.POSITIVE_INFINITY) {
     // The agent spends min(t·2^c, budget): the reasoning time is capped at the budget's.
-    const capped = (c: number) => baseLatencyCdf(base, deadline - timeAt(Math.min(c, cut)));
+    const cdf = baseLatencyCdfOf(base);
+    const capped = (c: number) => cdf(deadline - timeAt(Math.min(c, cut)));
     return softCutSuccess(curve, mu, sigma, cut, budgetSlope, capped);
   }
   if (sigma === 0) {
@@ -397,13 +423,14 @@ export function deadlineSuccess(inputs: DeadlineSuccessInputs): number {
   const step = (curve.ability - mu) / sigma;
   const half = 20 / (curve.slope * sigma);
   const breaks = [step - half, step, step + half].filter((b) => b > from && b < hi).sort((a, b) => a - b);
+  const cdf = baseLatencyCdfOf(base);
   const f = (w: number) => {
     const c = mu + sigma * w;
     return (
       Math.exp(-0.5 * w * w) *
       0.3989422804014327 *
       logistic(curve.slope * (curve.ability - c)) *
-      baseLatencyCdf(base, deadline - timeAt(c))
+      cdf(deadline - timeAt(c))
     );
   };
   let start = from;

@@ -1,27 +1,36 @@
 /**
  * An index over registered agents that answers the matching rule of spec §7 without assessing every agent
- * (spec §7.9). It returns the same chosen agent, the same top-N ranking and the same escalation plan as `match()`:
+ * (spec §7.9). It returns the same chosen agent, the same top-N ranking, selection and escalation plan as `match()`,
+ * for every preference:
  *
  * 1. agents are grouped by domain (their own curve for it, or `general`), sorted by the highest ability any of
- *    their profiles (skill overrides included) declares for it;
- * 2. when minSuccess r ≥ 0.5, an agent can only be feasible if its ability a ≥ μ + max(σ·Φ⁻¹(r), logit(r)/k_max):
- *    for a ≥ μ the success integral is at most Φ((a − μ)/σ) (it grows with the slope towards that step) and at
- *    most σ_L(k(a − μ)) (the logistic is concave above its centre), and pMax and the budget cut only lower it;
- *    agents below that ability are never assessed;
- * 3. agents that provably miss a hard constraint — placement, region, a deadline even with no queue, the cost cap
- *    even with no reasoning — are skipped without a full assessment;
- * 4. for the cost and latency preferences, candidates are visited in order of a cheap lower bound of the primary
- *    key (expected cost at the lowest prices a candidate declares, divided by `successUpperBound`; latency without
- *    queueing), and the search stops once the bound
- *    exceeds the key of the N-th best feasible agent, N = max(topN, ESCALATION_WINDOW), so the ranking the record
- *    lists and the escalation window are exact.
+ *    their profiles (skill overrides and modes included) declares for it;
+ * 2. agents whose ability cannot reach minSuccess — by an upper bound of the success integral that holds for any
+ *    minSuccess (`abilityFloor`, success-bounds.ts) — are never assessed;
+ * 3. one pass over typed arrays of the domain computes, per agent, lower bounds of the expected cost (lowest prices)
+ *    and of the completion latency (no queue), an upper bound of the complexity its budget can reach (largest budget,
+ *    context window and what the deadlines leave: P_D ≤ pMax·Φ((c_cut − μ)/σ)) and whether it provably misses a
+ *    hard constraint (placement, region, the cost cap, a deadline even with no queue);
+ * 4. agents are visited best first by a lower bound of the comparator's keys of spec §7.3, lexicographically: the
+ *    preference's primary key (cost per success, latency, −success or the weighted score, each from the bounds above
+ *    and a success upper bound refined — with a normal CDF — only when an agent reaches the top), then −success,
+ *    then latency. An agent is skipped without assessment when the bounds show it cannot precede the N-th best
+ *    feasible agent (N = max(topN, ESCALATION_WINDOW)): its primary key is worse beyond the tie tolerance, or it
+ *    cannot beat that primary key and its success or latency is worse beyond the tolerance. The search stops when
+ *    the bound at the top shows this for every agent left;
+ * 5. with nothing feasible, the 8 strongest agents of the domain are assessed (padded with agents of the registry
+ *    that lack the domain), and, unless constraints are hard, the best-effort agent of §7.7 is found by descending
+ *    ability, skipping agents whose effective ceiling bound (capability ceiling, budget cut) cannot reach the best
+ *    found, or that miss a constraint best effort never relaxes.
  */
 
 import {
+  baseLatencyCdf,
   budgetToComplexity,
   DEFAULTS,
   deadlineBudget,
   expectedReasoningTokens,
+  expectedSuccess,
   firstTokenDeadline,
   predictCost,
   predictLatency,
@@ -31,9 +40,9 @@ import {
   SIGMA_EPSILON,
   ttftAt,
 } from '../math/predict.js';
-import { logistic, logit, normalCdf, normalQuantile, Z_SCORES } from '../math/stats.js';
+import { logit, normalCdf, normalQuantile, Z_SCORES } from '../math/stats.js';
 import type { Percentile, Placement } from '../model/common.js';
-import type { Constraints } from '../model/descriptor.js';
+import type { Constraints, Preference } from '../model/descriptor.js';
 import type { CapabilityProfile } from '../model/profile.js';
 import {
   type Assessment,
@@ -56,6 +65,9 @@ import {
   SOFT_REASONS,
   TIE_TOLERANCE,
 } from './match.js';
+import { abilityFloor, cheapSuccessUpperBound, successUpperBound } from './success-bounds.js';
+
+export { successUpperBound } from './success-bounds.js';
 
 export interface IndexedMatchResult extends MatchResult {
   /** Candidates assessed in full (the rest were pruned). */
@@ -65,14 +77,20 @@ export interface IndexedMatchResult extends MatchResult {
 }
 
 export interface CandidateIndexOptions {
-  /** Feasible candidates ranked exactly (default 16, the decision record's default length). */
+  /** Feasible candidates ranked exactly (default 16, the decision record's default length; Infinity: all). */
   readonly topN?: number;
 }
 
+/** Spec §7.9: agents assessed at least before answering that none is capable. */
+export const MIN_ASSESSED_BEFORE_REFUSAL = 8;
+
 interface Entry {
   readonly candidate: MatchCandidate;
+  /** Registration order (the order `match()` over `values()` assesses in). */
+  readonly position: number;
   readonly ability: number;
   readonly maxSlope: number;
+  readonly minSlope: number;
   readonly maxPMax: number;
   readonly variants: readonly CapabilityProfile[];
 }
@@ -90,9 +108,10 @@ function curveFor(profile: CapabilityProfile, domain: string) {
   return profile.domains.find((d) => d.domain === domain) ?? profile.domains.find((d) => d.domain === 'general');
 }
 
-/** Per-domain arrays of the cheap bound coefficients, aligned with the ability-sorted entries. */
+/** Per-domain arrays of the bound coefficients, aligned with the ability-sorted entries. */
 interface DomainTable {
   readonly entries: Entry[];
+  readonly ids: ReadonlySet<string>;
   readonly costIn: Float64Array;
   readonly costOut: Float64Array;
   readonly costTask: Float64Array;
@@ -104,22 +123,30 @@ interface DomainTable {
   /** ttft at p50, p90, p95, p99 (spec §6.4 (1)), each the minimum over the candidate's profiles. */
   readonly ttft: Record<Percentile, Float64Array>;
   readonly msPerOutputToken: Float64Array;
-  /** Reasoning floor inputs: 1 if every profile reasons, the least tokens per step and budget, the fastest rate. */
   /** Index into `reasoningGroups` (distinct least tokens-per-step and budget pairs), −1 if some profile never reasons. */
   readonly reasoningGroup: Int32Array;
   readonly reasoningGroups: ReasoningParams[];
   readonly msPerReasoningToken: Float64Array;
+  /** The largest reasoning budget and the least tokens per step over the profiles (for the budget cut's bound). */
+  readonly maxBudget: Float64Array;
+  readonly minTokensPerStep: Float64Array;
+  /** 1 when some profile declares a soft budget cut (budgetSlope): the cut then bounds the ceiling, not P. */
+  readonly softCut: Uint8Array;
   /** The placement and region of every profile of the candidate, when they all agree (else undefined). */
   readonly placement: Array<{ placement: string; region: string | undefined } | undefined>;
-  /** The smallest context window over the candidate's profiles (Infinity when none declares one). */
+  /** The smallest and largest context window over the candidate's profiles (Infinity when none declares one). */
   readonly contextWindow: Float64Array;
-  /** The steepest slope declared for the domain (for the ability threshold). */
+  readonly maxContextWindow: Float64Array;
+  /** Slope and pMax limits over every curve of the domain (for the frontier bound). */
+  readonly minSlope: number;
   readonly maxSlope: number;
+  readonly maxPMax: number;
   /** Whether any profile declares a context window (which can cut the reasoning budget). */
   readonly windowed: boolean;
-  /** Per entry: the highest ability, steepest slope and highest pMax over its profiles (success upper bound). */
+  /** Per entry: the highest ability, steepest and flattest slope and highest pMax over its profiles. */
   readonly ability: Float64Array;
   readonly slope: Float64Array;
+  readonly slopeBelow: Float64Array;
   readonly pMax: Float64Array;
 }
 
@@ -129,6 +156,7 @@ function buildTable(entries: Entry[]): DomainTable {
   const n = entries.length;
   const t: DomainTable = {
     entries,
+    ids: new Set(entries.map((e) => e.candidate.id)),
     costIn: new Float64Array(n),
     costOut: new Float64Array(n),
     costTask: new Float64Array(n),
@@ -142,17 +170,25 @@ function buildTable(entries: Entry[]): DomainTable {
     reasoningGroup: new Int32Array(n),
     reasoningGroups: [],
     msPerReasoningToken: new Float64Array(n),
+    maxBudget: new Float64Array(n),
+    minTokensPerStep: new Float64Array(n),
+    softCut: new Uint8Array(n),
     placement: [],
     contextWindow: new Float64Array(n),
+    maxContextWindow: new Float64Array(n),
+    minSlope: Math.min(DEFAULTS.slope, ...entries.map((e) => e.minSlope)),
     maxSlope: Math.max(DEFAULTS.slope, ...entries.map((e) => e.maxSlope)),
+    maxPMax: Math.max(0, ...entries.map((e) => e.maxPMax)),
     windowed: entries.some((e) => e.variants.some((p) => p.contextWindowTokens !== undefined)),
     ability: Float64Array.from(entries, (e) => e.ability),
     slope: Float64Array.from(entries, (e) => e.maxSlope),
+    slopeBelow: Float64Array.from(entries, (e) => e.minSlope),
     pMax: Float64Array.from(entries, (e) => e.maxPMax),
   };
   const groupIndex = new Map<string, number>();
   entries.forEach((entry, i) => {
     const min = (f: (p: CapabilityProfile) => number) => Math.min(...entry.variants.map(f));
+    const max = (f: (p: CapabilityProfile) => number) => Math.max(...entry.variants.map(f));
     t.costIn[i] = min((p) => p.cost.inputPerMillion ?? 0);
     t.costOut[i] = min((p) => p.cost.outputPerMillion ?? 0);
     t.costTask[i] = min((p) => p.cost.perTask ?? 0);
@@ -165,6 +201,10 @@ function buildTable(entries: Entry[]): DomainTable {
     for (const q of PERCENTILES) t.ttft[q][i] = min((p) => ttftAt(p.latency.ttftMs, q));
     t.msPerOutputToken[i] = min((p) => 1000 / p.latency.outputTokensPerSecond);
     t.contextWindow[i] = min((p) => p.contextWindowTokens ?? Number.POSITIVE_INFINITY);
+    t.maxContextWindow[i] = max((p) => p.contextWindowTokens ?? Number.POSITIVE_INFINITY);
+    t.maxBudget[i] = max((p) => reasoningOf(p.reasoning).budget);
+    t.minTokensPerStep[i] = min((p) => reasoningOf(p.reasoning).tokensPerStep);
+    t.softCut[i] = entry.variants.some((p) => p.reasoning.budgetSlope !== undefined) ? 1 : 0;
     if (entry.variants.every((p) => p.reasoning.mode !== 'none')) {
       const group = {
         reasons: true,
@@ -189,17 +229,6 @@ function buildTable(entries: Entry[]): DomainTable {
     t.placement.push(places.size === 1 ? { placement: base.placement, region: base.region } : undefined);
   });
   return t;
-}
-
-/**
- * An upper bound of the success probability of §6.2 (5) for a curve (a, k, pMax) and c ~ N(μ, σ²): for a ≥ μ the
- * integral is at most Φ((a − μ)/σ) (steeper curves approach that step from below) and at most σ_L(k(a − μ)) (the
- * logistic is concave above its centre and the noise is symmetric); the budget cut only lowers it.
- */
-export function successUpperBound(a: number, k: number, pMax: number, mu: number, sigma: number): number {
-  if (a < mu) return pMax;
-  const step = sigma > 0 ? normalCdf((a - mu) / sigma) : 1;
-  return pMax * Math.min(step, logistic(k * (a - mu)));
 }
 
 /**
@@ -252,6 +281,29 @@ function costFloor(
   return { cost: floor, cut };
 }
 
+/**
+ * The largest latency factor F_L0(D') of the candidate's profiles (spec §6.6): the probability that everything but
+ * reasoning fits the deadlines, with this task's queue; P_D of every profile is at most its S times this.
+ */
+function latencyFactorBound(entry: Entry, task: MatchTask, resolved: ResolvedTask, policy: MatchPolicy): number {
+  const c = task.descriptor.constraints ?? {};
+  let factor = 0;
+  for (const profile of entry.variants) {
+    const { base } = predictLatency({
+      profile,
+      complexity: resolved.complexity,
+      percentile: resolved.percentile,
+      inputTokens: resolved.inputTokens,
+      outputTokens: resolved.outputTokens,
+      network: task.descriptor.network,
+      load: entry.candidate.load ?? 0,
+      brokerLegMs: policy.brokerLegMs ?? 0,
+    });
+    factor = Math.max(factor, baseLatencyCdf(base, firstTokenDeadline(base, c)));
+  }
+  return factor;
+}
+
 /** Whether a candidate whose profiles all share `place` meets the placement and region constraints (unknown: yes). */
 function placementAllowed(place: DomainTable['placement'][number], c: Constraints): boolean {
   if (!place) return true;
@@ -259,75 +311,19 @@ function placementAllowed(place: DomainTable['placement'][number], c: Constraint
   return !c.allowedRegions || (place.region !== undefined && c.allowedRegions.includes(place.region));
 }
 
-/** Candidates heapified up front; the rest join only if the search gets that far. */
-const INITIAL_CANDIDATES = 128;
-
 /**
- * Writes into `out[0..count)` the open entries (taken = 0) with the `k` smallest bounds, marking them taken, using
- * `scratch` (k slots) as a bounded max-heap; returns the count and the smallest bound left outside (Infinity if none).
+ * A binary min-heap of entry positions ordered lexicographically by three shared key arrays, built in O(n) (Floyd).
+ * Keys of an entry may only grow while it is outside the heap (it is popped, re-keyed and pushed back).
  */
-function selectSmallest(
-  bounds: Float64Array,
-  taken: Uint8Array,
-  n: number,
-  k: number,
-  out: Int32Array,
-  scratch: Int32Array,
-): { count: number; outside: number } {
-  let size = 0;
-  let outside = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < n; i++) {
-    if (taken[i] === 1) continue;
-    const b = bounds[i] as number;
-    if (size < k) {
-      let c = size++;
-      scratch[c] = i;
-      while (c > 0) {
-        const p = (c - 1) >> 1;
-        if ((bounds[scratch[p] as number] as number) >= (bounds[scratch[c] as number] as number)) break;
-        const t = scratch[p] as number;
-        scratch[p] = scratch[c] as number;
-        scratch[c] = t;
-        c = p;
-      }
-      continue;
-    }
-    const top = bounds[scratch[0] as number] as number;
-    if (b >= top) {
-      if (b < outside) outside = b;
-      continue;
-    }
-    if (top < outside) outside = top;
-    scratch[0] = i;
-    for (let p = 0; ; ) {
-      const l = 2 * p + 1;
-      const r = l + 1;
-      let m = p;
-      if (l < size && (bounds[scratch[l] as number] as number) > (bounds[scratch[m] as number] as number)) m = l;
-      if (r < size && (bounds[scratch[r] as number] as number) > (bounds[scratch[m] as number] as number)) m = r;
-      if (m === p) break;
-      const t = scratch[p] as number;
-      scratch[p] = scratch[m] as number;
-      scratch[m] = t;
-      p = m;
-    }
-  }
-  for (let j = 0; j < size; j++) {
-    const i = scratch[j] as number;
-    out[j] = i;
-    taken[i] = 1;
-  }
-  return { count: size, outside };
-}
-
-/** A binary min-heap of entry positions keyed by a shared bounds array, built in O(n) (Floyd). */
-class BoundHeap {
+class KeyHeap {
   readonly #items: Int32Array;
   #size: number;
 
   /** `items` is scratch space (reused across decisions) holding positions `items[0..count)` to heapify. */
   constructor(
-    readonly bounds: Float64Array,
+    readonly k1: Float64Array,
+    readonly k2: Float64Array,
+    readonly k3: Float64Array,
     items: Int32Array,
     count: number,
   ) {
@@ -359,14 +355,22 @@ class BoundHeap {
     this.#items[c] = i;
     while (c > 0) {
       const p = (c - 1) >> 1;
-      if (this.#key(p) <= this.#key(c)) break;
+      if (!this.#less(c, p)) break;
       this.#swap(p, c);
       c = p;
     }
   }
 
-  #key(slot: number): number {
-    return this.bounds[this.#items[slot] as number] as number;
+  #less(a: number, b: number): boolean {
+    const i = this.#items[a] as number;
+    const j = this.#items[b] as number;
+    const x1 = this.k1[i] as number;
+    const y1 = this.k1[j] as number;
+    if (x1 !== y1) return x1 < y1;
+    const x2 = this.k2[i] as number;
+    const y2 = this.k2[j] as number;
+    if (x2 !== y2) return x2 < y2;
+    return (this.k3[i] as number) < (this.k3[j] as number);
   }
 
   #swap(a: number, b: number): void {
@@ -380,8 +384,8 @@ class BoundHeap {
       const l = 2 * p + 1;
       const r = l + 1;
       let m = p;
-      if (l < this.#size && this.#key(l) < this.#key(m)) m = l;
-      if (r < this.#size && this.#key(r) < this.#key(m)) m = r;
+      if (l < this.#size && this.#less(l, m)) m = l;
+      if (r < this.#size && this.#less(r, m)) m = r;
       if (m === p) return;
       this.#swap(p, m);
       p = m;
@@ -389,19 +393,82 @@ class BoundHeap {
   }
 }
 
+/** Spec §6.7: S and P_D are computed within 1e-6 of the exact value, so bounds from S are widened by that much. */
+const NUMERIC_TOLERANCE = 1e-6;
+
+/** Entries past the pool whose bounds the best-effort search prepares at a time. */
+const PREPARE_CHUNK = 256;
+
+/** Why `prepare` excluded an entry: it misses a constraint best effort never relaxes, or (soft) a deadline. */
+const EXCLUDED_HARD = 1;
+const EXCLUDED_DEADLINE = 2;
+
+/** Per-decision bound arrays over a domain's entries (scratch buffers reused across decisions). */
+class Scratch {
+  size = 0;
+  cost = new Float64Array(0);
+  latency = new Float64Array(0);
+  /** Upper bound of the budget cut's complexity, for P (Infinity with a soft cut) and for the ceiling. */
+  cut = new Float64Array(0);
+  ceilingCut = new Float64Array(0);
+  excluded = new Uint8Array(0);
+  k1 = new Float64Array(0);
+  k2 = new Float64Array(0);
+  k3 = new Float64Array(0);
+  /** Success upper bound once refined (NaN before). */
+  reach = new Float64Array(0);
+  /** 1 once the success bound was tightened to the success integral at the entry's best curve. */
+  tight = new Uint8Array(0);
+  items = new Int32Array(0);
+
+  ensure(n: number): void {
+    if (this.size >= n) return;
+    const size = Math.max(n, 2 * this.size);
+    this.size = size;
+    this.cost = new Float64Array(size);
+    this.latency = new Float64Array(size);
+    this.cut = new Float64Array(size);
+    this.ceilingCut = new Float64Array(size);
+    this.excluded = new Uint8Array(size);
+    this.k1 = new Float64Array(size);
+    this.k2 = new Float64Array(size);
+    this.k3 = new Float64Array(size);
+    this.reach = new Float64Array(size);
+    this.tight = new Uint8Array(size);
+    this.items = new Int32Array(size + 1);
+  }
+}
+
+type PreferenceKind = 'cost' | 'latency' | 'quality' | 'weighted';
+
+function kindOf(preference: Preference): PreferenceKind {
+  if (typeof preference === 'string') return preference;
+  const w = preference.weights;
+  return (w.cost ?? 0) + (w.latency ?? 0) + (w.quality ?? 0) > 0 ? 'weighted' : 'cost';
+}
+
+/** Index of the first entry (abilities descending) whose ability is below `floor`. */
+function countAtLeast(ability: Float64Array, floor: number): number {
+  let lo = 0;
+  let hi = ability.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((ability[mid] as number) >= floor) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 export class CandidateIndex {
   readonly #byId = new Map<string, MatchCandidate>();
   readonly #byDomain = new Map<string, DomainTable>();
   readonly #topN: number;
   /** Scratch buffers for one decision, reused (decisions are synchronous). */
-  #bounds = new Float64Array(0);
-  #taken = new Uint8Array(0);
-  #refined = new Uint8Array(0);
-  #heapItems = new Int32Array(0);
-  #selection = new Int32Array(INITIAL_CANDIDATES);
+  readonly #scratch = new Scratch();
 
   constructor(candidates: Iterable<MatchCandidate> = [], options: CandidateIndexOptions = {}) {
     this.#topN = options.topN ?? 16;
+    if (!(this.#topN >= 1)) throw new RangeError('topN must be at least 1');
     for (const c of candidates) this.#byId.set(c.id, c);
   }
 
@@ -443,15 +510,20 @@ export class CandidateIndex {
     let table = this.#byDomain.get(domain);
     if (!table) {
       const entries: Entry[] = [];
+      let position = 0;
       for (const candidate of this.#byId.values()) {
+        position++;
         const variants = variantsOf(candidate);
         const curves = variants.map((v) => curveFor(v, domain)).filter((c) => c !== undefined);
         if (curves.length === 0) continue;
+        const slopes = curves.map((c) => c.slope ?? DEFAULTS.slope);
         entries.push({
           candidate,
+          position,
           variants,
           ability: Math.max(...curves.map((c) => c.ability)),
-          maxSlope: Math.max(...curves.map((c) => c.slope ?? DEFAULTS.slope)),
+          maxSlope: Math.max(...slopes),
+          minSlope: Math.min(...slopes),
           maxPMax: Math.max(...curves.map((c) => c.pMax ?? DEFAULTS.pMax)),
         });
       }
@@ -466,171 +538,57 @@ export class CandidateIndex {
   match(task: MatchTask, policy: MatchPolicy = {}): IndexedMatchResult {
     const resolved = resolveTask(task, policy);
     const table = this.#domainTable(task.descriptor.domain);
-    const all = table.entries;
-    let poolSize = all.length;
     const r = resolved.minSuccess;
-    if (r >= 0.5) {
-      const { value, sigma } = resolved.complexity;
-      const threshold =
-        value + Math.max(sigma > 0 ? sigma * normalQuantile(r) : 0, logit(Math.min(r, 1 - 1e-12)) / table.maxSlope);
-      let lo = 0;
-      let hi = all.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if ((all[mid] as Entry).ability >= threshold) lo = mid + 1;
-        else hi = mid;
-      }
-      poolSize = lo;
-    }
-    const feasible: Assessment[] = [];
+    const { value: mu, sigma } = resolved.complexity;
+    const preference = resolved.preference;
+    const kind = kindOf(preference);
+    const floor = abilityFloor(r, table.minSlope, table.maxSlope, table.maxPMax, mu, sigma);
+    const poolSize = countAtLeast(table.ability, floor);
+    const b = this.#prepare(table, resolved, task, policy, 0, poolSize);
+    const prepare = (from: number, to: number) => this.#prepare(table, resolved, task, policy, from, to);
+
     const rejected: Assessment[] = [];
+    const sorted: Assessment[] = [];
+    const found: Array<{ position: number; assessment: Assessment }> = [];
     let assessed = 0;
     const seen = new Set<Entry>();
-    const visit = (entry: Entry) => {
+    const key = primaryKey(preference);
+    const order = comparator(key, preference);
+    const visit = (entry: Entry): readonly Assessment[] => {
       if (seen.has(entry)) return [];
       seen.add(entry);
       assessed++;
-      const all = assessModes(entry.candidate, task, resolved, policy);
-      for (const a of all) (a.feasible ? feasible : rejected).push(a);
-      return all;
+      const assessments = assessModes(entry.candidate, task, resolved, policy);
+      for (const a of assessments) {
+        if (!a.feasible) {
+          rejected.push(a);
+          continue;
+        }
+        found.push({ position: entry.position, assessment: a });
+        let lo = 0;
+        let hi = sorted.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (order(sorted[mid] as Assessment, a) <= 0) lo = mid + 1;
+          else hi = mid;
+        }
+        sorted.splice(lo, 0, a);
+      }
+      return assessments;
     };
+
+    this.#search(table, b, poolSize, kind, resolved, task, policy, sorted, visit);
+    if (sorted.length === 0)
+      this.#assessClosest(table, b, poolSize, prepare, visit, rejected, resolved, task, policy, () => assessed++);
+    // The final order is `rank` over the agents found, in registration order, as `match()` sorts them: where ties
+    // within the tolerance chain (intransitive), the same set then gets the same order.
+    found.sort((x, y) => x.position - y.position);
+    const { ranked, tieBroken } = rank(
+      found.map((f) => f.assessment),
+      preference,
+    );
     const deadline = task.descriptor.constraints?.completionDeadlineMs;
-    const maxEscalations = policy.maxEscalations ?? 2;
-    const preference = resolved.preference;
-
-    if (preference !== 'cost' && preference !== 'latency') {
-      for (let i = 0; i < poolSize; i++) visit(all[i] as Entry);
-      if (feasible.length === 0) this.#assessClosest(all, poolSize, visit, rejected, resolved);
-      const { ranked, tieBroken } = rank(feasible, preference);
-      return this.#result(resolved, ranked, rejected, tieBroken, deadline, maxEscalations, assessed);
-    }
-
-    const { bounds, taken } = this.#prepare(table, poolSize, resolved, task, policy, preference);
-    const key = primaryKey(preference, []);
-    const order = comparator(key, preference);
-    const sorted: Assessment[] = [];
-    const insert = (a: Assessment) => {
-      let lo = 0;
-      let hi = sorted.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (order(sorted[mid] as Assessment, a) <= 0) lo = mid + 1;
-        else hi = mid;
-      }
-      sorted.splice(lo, 0, a);
-    };
-    // Visit candidates in ascending bound order; stop once the smallest bound left exceeds the key of the last agent
-    // that must be ranked exactly (the escalation window, or the record's length). Cost bounds are refined by the
-    // success upper bound the first time they reach the top, and pushed back.
-    const exact = Math.max(this.#topN, ESCALATION_WINDOW);
-    // Most decisions need only a few dozen candidates: heapify the smallest bounds first, and the rest only if the
-    // search reaches them (`outside` is the smallest bound not yet in the heap).
-    const initial = selectSmallest(bounds, taken, poolSize, INITIAL_CANDIDATES, this.#heapItems, this.#selection);
-    const heap = new BoundHeap(bounds, this.#heapItems, initial.count);
-    let outside = initial.outside;
-    const refined = preference === 'cost' ? this.#refined.fill(0, 0, poolSize) : undefined;
-    const { value: mu, sigma } = resolved.complexity;
-    const constraints = task.descriptor.constraints ?? {};
-    const hasCut =
-      constraints.completionDeadlineMs !== undefined ||
-      constraints.firstResponseDeadlineMs !== undefined ||
-      table.windowed;
-    for (;;) {
-      if (heap.size === 0 || (bounds[heap.peek()] as number) > outside) {
-        if (outside === Number.POSITIVE_INFINITY) break;
-        // Bring in every remaining open candidate (they were marked taken only when selected).
-        for (let i = 0; i < poolSize; i++) {
-          if (taken[i] === 0) {
-            taken[i] = 1;
-            heap.push(i);
-          }
-        }
-        outside = Number.POSITIVE_INFINITY;
-        continue;
-      }
-      const i = heap.peek();
-      const bound = bounds[i] as number;
-      const nth = sorted[exact - 1];
-      if (nth && bound > key(nth) && !keysEqual(bound, key(nth))) break;
-      heap.pop();
-      if (refined && refined[i] === 0) {
-        refined[i] = 1;
-        const success = successUpperBound(
-          table.ability[i] as number,
-          table.slope[i] as number,
-          table.pMax[i] as number,
-          mu,
-          sigma,
-        );
-        let cost = bound;
-        let reachable = success;
-        if (hasCut) {
-          // The budget each profile would get caps the success too: P ≤ pMax · P(c ≤ the largest cut).
-          const floor = costFloor(all[i] as Entry, task, resolved, policy);
-          cost = Math.max(bound, floor.cost);
-          const spread = Math.max(sigma, SIGMA_EPSILON);
-          reachable = Math.min(success, (table.pMax[i] as number) * normalCdf((floor.cut - mu) / spread));
-        }
-        if (reachable < resolved.minSuccess) continue; // cannot be feasible (spec §6.6: P_D ≤ this bound)
-        bounds[i] = reachable > 0 ? cost / reachable : Number.POSITIVE_INFINITY;
-        heap.push(i);
-        continue;
-      }
-      for (const a of visit(all[i] as Entry)) if (a.feasible) insert(a);
-    }
-    if (sorted.length === 0) this.#assessClosest(all, poolSize, visit, rejected, resolved);
-    const [first, second] = sorted;
-    const tieBroken = first !== undefined && second !== undefined && keysEqual(key(first), key(second));
-    const escalation = escalationSteps(sorted, deadline, maxEscalations);
-    return {
-      ...buildResult(resolved, sorted.slice(0, this.#topN), rejected.sort(byCloseness), tieBroken, escalation),
-      assessed,
-      registered: this.#byId.size,
-    };
-  }
-
-  /**
-   * With nothing feasible, find the closest agent (§7.7): when it will be served best-effort, every agent of the domain
-   * that could be it is assessed, so the choice is exactly the full scan's; otherwise the strongest agents not yet
-   * seen are, so the error can name the closest.
-   */
-  #assessClosest(
-    all: readonly Entry[],
-    poolSize: number,
-    visit: (e: Entry) => readonly Assessment[],
-    rejected: readonly Assessment[],
-    resolved: ResolvedTask,
-  ): void {
-    if (!resolved.hardConstraints) {
-      // The best-effort agent has the highest effective ceiling among agents short only on P_D (one reason each).
-      // Entries come in descending ability, and c_cap(r) ≤ a + max(0, −logit(r))/k_min (k ≥ 0.25, pMax ≤ 1), so the
-      // search stops once no later entry can reach the best ceiling found (within the tie tolerance).
-      const r = resolved.minSuccess;
-      const slack = r > 0 ? Math.max(0, -logit(Math.min(r, 1 - 1e-12))) / 0.25 : Number.POSITIVE_INFINITY;
-      const ceilingOf = (a: Assessment) =>
-        a.reasons.every((x) => SOFT_REASONS.has(x))
-          ? (a.predictions.effectiveCeiling ?? Number.NEGATIVE_INFINITY)
-          : Number.NEGATIVE_INFINITY;
-      let best = Math.max(Number.NEGATIVE_INFINITY, ...rejected.map(ceilingOf));
-      for (const entry of all) {
-        if (entry.ability + slack < best - TIE_TOLERANCE.success) break;
-        for (const a of visit(entry)) best = Math.max(best, ceilingOf(a));
-      }
-      return;
-    }
-    for (let i = poolSize; i < Math.min(all.length, poolSize + 8); i++) visit(all[i] as Entry);
-  }
-
-  #result(
-    resolved: ResolvedTask,
-    ranked: Assessment[],
-    rejected: Assessment[],
-    tieBroken: boolean,
-    deadline: number | undefined,
-    maxEscalations: number,
-    assessed: number,
-  ): IndexedMatchResult {
-    const escalation = escalationSteps(ranked, deadline, maxEscalations);
+    const escalation = escalationSteps(ranked, deadline, policy.maxEscalations ?? 2);
     return {
       ...buildResult(resolved, ranked.slice(0, this.#topN), rejected.sort(byCloseness), tieBroken, escalation),
       assessed,
@@ -639,28 +597,251 @@ export class CandidateIndex {
   }
 
   /**
-   * One pass over the first `n` entries: marks as taken those that certainly miss a hard constraint (placement,
-   * region, a deadline even without queueing, the cost cap at their lowest prices), and writes for the others a lower
-   * bound of the primary key: the expected cost at their lowest prices (refined lazily by `successUpperBound` when
-   * the search reaches it), or the completion latency without queueing. Buffers are reused across decisions.
+   * Best-first search over the pool (the first `poolSize` entries): visits, in the lexicographic order of the key
+   * bounds, every agent that may rank among the first N feasible ones, refining an agent's success bound the first
+   * time it reaches the top. `sorted` receives the feasible assessments in ranking order.
    */
-  #prepare(
+  #search(
     t: DomainTable,
-    n: number,
+    b: Scratch,
+    poolSize: number,
+    kind: PreferenceKind,
     resolved: ResolvedTask,
     task: MatchTask,
     policy: MatchPolicy,
-    preference: 'cost' | 'latency',
-  ) {
-    if (this.#bounds.length < n) {
-      this.#bounds = new Float64Array(Math.max(n, 2 * this.#bounds.length));
-      this.#taken = new Uint8Array(this.#bounds.length);
-      this.#refined = new Uint8Array(this.#bounds.length);
-      this.#heapItems = new Int32Array(this.#bounds.length + 1);
+    sorted: readonly Assessment[],
+    visit: (e: Entry) => readonly Assessment[],
+  ): void {
+    const preference = resolved.preference;
+    const key = primaryKey(preference);
+    const r = resolved.minSuccess;
+    const { value: mu, sigma } = resolved.complexity;
+    const spread = Math.max(sigma, SIGMA_EPSILON);
+    const weights = typeof preference === 'string' ? {} : preference.weights;
+    const wc = weights.cost ?? 0;
+    const wl = weights.latency ?? 0;
+    const wq = weights.quality ?? 0;
+    const tol = TIE_TOLERANCE.success;
+    // Success bounds within 2·tol of the highest pMax are keyed as that pMax, so agents that may tie on success are
+    // ordered by their latency bound (quality) or success and then latency (cost: free agents all cost 0).
+    const saturated = t.maxPMax - 2 * tol;
+    const quantised = (p: number) => (p >= saturated ? t.maxPMax : p);
+    /** Lower bound of the primary key of entry i when its success is at most `p`. */
+    const primaryBound = (i: number, p: number): number => {
+      const cost = b.cost[i] as number;
+      if (kind === 'latency') return b.latency[i] as number;
+      if (kind === 'quality') return -p;
+      const perSuccess = p > 0 ? cost / p : Number.POSITIVE_INFINITY;
+      if (kind === 'cost') return perSuccess;
+      return (
+        wc * Math.log(Math.max(perSuccess, 1e-12)) +
+        wl * Math.log(Math.max(b.latency[i] as number, 1)) -
+        wq * Math.log(Math.max(p, 1e-12))
+      );
+    };
+    const tied = (x: number, y: number): boolean =>
+      kind === 'quality' ? Math.abs(x - y) <= tol : keysEqual(x, y, kind === 'weighted' ? TIE_TOLERANCE.relative : 0);
+    const worse = (x: number, y: number) => x > y && !tied(x, y);
+    const setKeys = (i: number, p: number) => {
+      if (kind === 'quality') {
+        b.k1[i] = -quantised(p);
+        b.k2[i] = b.latency[i] as number;
+        b.k3[i] = 0;
+      } else {
+        b.k1[i] = primaryBound(i, p);
+        b.k2[i] = -quantised(p);
+        b.k3[i] = b.latency[i] as number;
+      }
+    };
+
+    let count = 0;
+    for (let i = 0; i < poolSize; i++) {
+      b.reach[i] = Number.NaN;
+      b.tight[i] = 0;
+      if (b.excluded[i] !== 0) continue;
+      // A first success bound: pMax, or one exponential when the order among equal keys depends on it.
+      const needsBound = kind === 'quality' || (kind === 'cost' && b.cost[i] === 0);
+      const p = needsBound
+        ? cheapSuccessUpperBound(
+            t.ability[i] as number,
+            t.slope[i] as number,
+            t.slopeBelow[i] as number,
+            t.pMax[i] as number,
+            mu,
+            sigma,
+          )
+        : (t.pMax[i] as number);
+      setKeys(i, p);
+      b.items[count++] = i;
     }
-    const bounds = this.#bounds;
-    const taken = this.#taken;
-    taken.fill(0, 0, n);
+    const heap = new KeyHeap(b.k1, b.k2, b.k3, b.items, count);
+    const exact = Math.max(this.#topN, ESCALATION_WINDOW);
+    const constraints = task.descriptor.constraints ?? {};
+    const hasDeadline =
+      constraints.completionDeadlineMs !== undefined || constraints.firstResponseDeadlineMs !== undefined;
+    const hasCut = hasDeadline || t.windowed;
+    while (heap.size > 0) {
+      const i = heap.peek();
+      const nth = sorted[exact - 1];
+      const refined = !Number.isNaN(b.reach[i] as number);
+      const upper = refined ? (b.reach[i] as number) : kind === 'quality' ? -(b.k1[i] as number) : -(b.k2[i] as number);
+      if (nth) {
+        const kn = key(nth);
+        const pn = nth.predictions.success;
+        const ln = nth.predictions.completionMs;
+        const slower = (i: number) => (b.latency[i] as number) > ln && !keysEqual(b.latency[i] as number, ln);
+        // Every agent left has a primary key at least k1: all are worse beyond the tolerance.
+        if (worse(b.k1[i] as number, kn)) break;
+        // Equal keys are ordered by the success bound and then by latency: the agents left that tie on the primary
+        // key can neither succeed more (beyond the tolerance) nor finish sooner, and the rest are worse.
+        const atSaturation = -(b.k2[i] as number) === t.maxPMax && pn >= t.maxPMax - tol;
+        if (kind === 'cost' && kn === 0 && b.k1[i] === 0) {
+          if (-(b.k2[i] as number) < pn - tol || (atSaturation && slower(i))) break;
+        }
+        if (kind === 'quality' && -(b.k1[i] as number) === t.maxPMax && pn >= t.maxPMax - tol && slower(i)) break;
+        heap.pop();
+        // This agent alone: it cannot precede the N-th when its primary key cannot be better beyond the tolerance
+        // and its success is lower, or equal within the tolerance and its latency higher.
+        const lb = primaryBound(i, upper);
+        if (worse(lb, kn)) continue;
+        if (!(lb < kn && !tied(lb, kn))) {
+          if (upper < pn - tol) continue;
+          if (upper <= pn + tol && slower(i)) continue;
+        }
+      } else {
+        heap.pop();
+      }
+      if (!refined) {
+        const reach = this.#reach(t, b, i, mu, sigma, spread);
+        let p = reach;
+        if (hasCut && (kind === 'cost' || kind === 'weighted')) {
+          // The reasoning the budget each profile would get allows: a tighter cost, and the largest cut.
+          const floorOf = costFloor(t.entries[i] as Entry, task, resolved, policy);
+          b.cost[i] = Math.max(b.cost[i] as number, floorOf.cost);
+          p = Math.min(p, (t.pMax[i] as number) * normalCdf((floorOf.cut - mu) / spread));
+        }
+        if (p < r) continue; // cannot be feasible (spec §6.6: P_D is below this bound)
+        b.reach[i] = p;
+        setKeys(i, p);
+        heap.push(i);
+        continue;
+      }
+      if (b.tight[i] === 0 && (sigma >= SIGMA_EPSILON || hasDeadline)) {
+        // Second arrival at the top: the success integral itself (one logistic-normal, far cheaper than an
+        // assessment) at the entry's best curve, plus the numeric tolerance of §6.7; and with deadlines the latency
+        // factor: P_D ≤ S_cut · F_L0(D') (spec §6.6 (4): F_L0(D' − T_R(c)) ≤ F_L0(D')).
+        b.tight[i] = 1;
+        const a = t.ability[i] as number;
+        const slope = a >= mu ? (t.slope[i] as number) : (t.slopeBelow[i] as number);
+        const curve =
+          sigma >= SIGMA_EPSILON
+            ? expectedSuccess({ ability: a, slope, pMax: t.pMax[i] as number }, resolved.complexity) + NUMERIC_TOLERANCE
+            : Number.POSITIVE_INFINITY;
+        const factor = hasDeadline ? latencyFactorBound(t.entries[i] as Entry, task, resolved, policy) : 1;
+        const p = Math.min(b.reach[i] as number, curve) * factor;
+        if (p < r) continue;
+        if (p < (b.reach[i] as number)) {
+          b.reach[i] = p;
+          setKeys(i, p);
+          heap.push(i);
+          continue;
+        }
+      }
+      visit(t.entries[i] as Entry);
+    }
+  }
+
+  /** The success upper bound of entry i: its curves' bound, and the budget cut's pMax·Φ((c_cut − μ)/σ). */
+  #reach(t: DomainTable, b: Scratch, i: number, mu: number, sigma: number, spread: number): number {
+    const a = t.ability[i] as number;
+    const pMax = t.pMax[i] as number;
+    const curve = successUpperBound(a, a >= mu ? (t.slope[i] as number) : (t.slopeBelow[i] as number), pMax, mu, sigma);
+    const cut = b.cut[i] as number;
+    return cut === Number.POSITIVE_INFINITY ? curve : Math.min(curve, pMax * normalCdf((cut - mu) / spread));
+  }
+
+  /**
+   * With nothing feasible (spec §7.7, §7.9): assess the strongest agents of the domain (padded with agents of the
+   * registry that lack it) so a refusal names the closest; unless constraints are hard, find the best-effort agent —
+   * the highest effective ceiling among agents short only on P — exactly, skipping agents whose ceiling bound
+   * cannot reach the best found (within the tie tolerance) or that miss a constraint best effort never relaxes.
+   */
+  #assessClosest(
+    t: DomainTable,
+    b: Scratch,
+    prepared: number,
+    prepare: (from: number, to: number) => void,
+    visit: (e: Entry) => readonly Assessment[],
+    rejected: Assessment[],
+    resolved: ResolvedTask,
+    task: MatchTask,
+    policy: MatchPolicy,
+    count: () => void,
+  ): void {
+    const all = t.entries;
+    for (let i = 0; i < Math.min(MIN_ASSESSED_BEFORE_REFUSAL, all.length); i++) visit(all[i] as Entry);
+    let padded = all.length;
+    for (const candidate of this.#byId.values()) {
+      if (padded >= MIN_ASSESSED_BEFORE_REFUSAL) break;
+      if (t.ids.has(candidate.id)) continue;
+      rejected.push(...assessModes(candidate, task, resolved, policy)); // DOMAIN_UNSUPPORTED: never feasible
+      count();
+      padded++;
+    }
+    const r = resolved.minSuccess;
+    if (resolved.hardConstraints || !(r > 0)) return; // with r = 0 no agent falls short on P alone
+    // c_eff = min(c_cap(r), c_B) with c_cap(r) = a − logit(r/pMax)/k (spec §6.2 (3), (4)): per entry from its best
+    // curve; over the entries left, a − logit(r)/k_max when r ≥ 1/2 (logit(r/pMax) ≥ logit(r) ≥ 0), else
+    // a − logit(r)/k_min.
+    const lr = logit(Math.min(r, 1 - 1e-12));
+    const reach = lr >= 0 ? -lr / t.maxSlope : -lr / t.minSlope;
+    const capability = (i: number) => {
+      const pMax = t.pMax[i] as number;
+      if (r >= pMax) return Number.NEGATIVE_INFINITY;
+      const l = logit(r / pMax);
+      return (t.ability[i] as number) - l / (l >= 0 ? (t.slope[i] as number) : (t.slopeBelow[i] as number));
+    };
+    const ceilingOf = (a: Assessment) =>
+      a.reasons.every((x) => SOFT_REASONS.has(x))
+        ? (a.predictions.effectiveCeiling ?? Number.NEGATIVE_INFINITY)
+        : Number.NEGATIVE_INFINITY;
+    let best = Math.max(Number.NEGATIVE_INFINITY, ...rejected.map(ceilingOf));
+    const below = (x: number) => x < best && !keysEqual(x, best, TIE_TOLERANCE.success);
+    const deferred: number[] = [];
+    let ready = prepared; // entries past the pool get their bounds in chunks, as the search reaches them
+    for (let i = 0; i < all.length; i++) {
+      if (below((t.ability[i] as number) + reach)) break;
+      if (i >= ready) {
+        const from = ready;
+        ready = Math.min(all.length, ready + PREPARE_CHUNK);
+        prepare(from, ready);
+      }
+      if (b.excluded[i] === EXCLUDED_HARD) continue;
+      const ceiling = Math.min(capability(i), b.ceilingCut[i] as number);
+      // An agent with no ceiling at all is the closest only when no agent has one: visited last, if at all.
+      if (ceiling === Number.NEGATIVE_INFINITY) deferred.push(i);
+      else if (!below(ceiling)) for (const a of visit(all[i] as Entry)) best = Math.max(best, ceilingOf(a));
+    }
+    if (best === Number.NEGATIVE_INFINITY) for (const i of deferred) visit(all[i] as Entry);
+  }
+
+  /**
+   * One pass over the domain's entries: marks those that certainly miss a hard constraint (placement, region, the
+   * cost cap at their lowest prices; or a deadline even without queueing), and writes for the others lower bounds of
+   * the expected cost (lowest prices; no reasoning when a deadline or a context window may cut the budget) and of the
+   * completion latency (no queue), and upper bounds of the budget cut's complexity (largest budget, window and what
+   * the deadlines leave at the latency percentile).
+   */
+  #prepare(
+    t: DomainTable,
+    resolved: ResolvedTask,
+    task: MatchTask,
+    policy: MatchPolicy,
+    from: number,
+    to: number,
+  ): Scratch {
+    const b = this.#scratch;
+    b.ensure(t.entries.length);
     const c = task.descriptor.constraints ?? {};
     const checkConstraints = task.descriptor.skill === undefined; // skill overrides may change any member
     const input = resolved.inputTokens / 1e6;
@@ -675,6 +856,8 @@ export class CandidateIndex {
     const groupTokensAtQ = t.reasoningGroups.map((g) => reasoningTokensAt(g, cq));
     const net = task.descriptor.network;
     const lossFactor = 1 / (1 - (net?.lossRate ?? 0));
+    const rttMs = net?.rttMs ?? 0;
+    const jitterMs = net?.jitterMs ?? 0;
     const uplink = net?.uplinkKbps ?? net?.bandwidthKbps;
     const downlink = net?.downlinkKbps ?? net?.bandwidthKbps;
     const transferIn = uplink ? (32 * resolved.inputTokens) / uplink : 0;
@@ -684,11 +867,11 @@ export class CandidateIndex {
     const ttftMedian = t.ttft[50];
     const firstLimit = c.firstResponseDeadlineMs ?? Number.POSITIVE_INFINITY;
     const completionLimit = c.completionDeadlineMs ?? Number.POSITIVE_INFINITY;
+    const tokens = resolved.inputTokens + resolved.outputTokens;
     // The latency factor F_L0(D') bounds P_D; an agent whose non-reasoning latency at the minSuccess quantile
     // already misses the deadline cannot be feasible (only checked when that quantile is ≥ the median).
     const zr = resolved.minSuccess >= 0.5 ? normalQuantile(resolved.minSuccess) : Number.NaN;
     const checkDeadline = checkConstraints && hasDeadline && Number.isFinite(zr);
-    const needCost = preference === 'cost' || c.maxCost !== undefined;
     const costLimit = checkConstraints && c.maxCost ? c.maxCost.amount : Number.POSITIVE_INFINITY;
     const checkPlace = checkConstraints && (c.allowedPlacements !== undefined || c.allowedRegions !== undefined);
     const rates = new Map<string, number | undefined>();
@@ -698,55 +881,59 @@ export class CandidateIndex {
       if (!rates.has(currency)) rates.set(currency, policy.rates?.[currency]);
       return rates.get(currency);
     };
-    const latencyBound = preference === 'latency';
-    for (let i = 0; i < n; i++) {
+    for (let i = from; i < to; i++) {
       const group = t.reasoningGroup[i] as number;
       const remote = t.remote[i] === 1;
       const fixed = brokerLeg + (t.overhead[i] as number) + (remote ? transferIn : 0);
-      const network = (zz: number) =>
-        remote ? ((net?.rttMs ?? 0) + zz * (net?.jitterMs ?? 0) + (t.networkRtt[i] as number)) * lossFactor : 0;
+      const rtt = remote ? (rttMs + (t.networkRtt[i] as number)) * lossFactor : 0;
+      const jitter = remote ? jitterMs * lossFactor : 0;
       const after = resolved.outputTokens * (t.msPerOutputToken[i] as number) + (remote ? transferOut : 0);
-      if (checkDeadline) {
-        const base = fixed + network(zr) + (ttftMedian[i] as number);
-        if (base > Math.min(firstLimit, completionLimit - after)) {
-          taken[i] = 1;
-          continue;
-        }
-      }
-      let completion = 0;
-      if (latencyBound) {
-        // L_done = min(L0 + T_R, max(L0, D')) + after, non-decreasing in every part (spec §6.4, §6.6).
-        const base = fixed + network(z) + (ttft[i] as number);
-        const window = Math.max(0, (t.contextWindow[i] as number) - resolved.inputTokens - resolved.outputTokens);
-        const reasoningMs =
-          group < 0 ? 0 : Math.min(groupTokensAtQ[group] as number, window) * (t.msPerReasoningToken[i] as number);
-        completion = Math.min(
-          base + reasoningMs + after,
-          group < 0 ? Number.POSITIVE_INFINITY : Math.max(base + after, Math.min(firstLimit + after, completionLimit)),
-        );
-      }
-      let cost = 0;
-      if (needCost) {
-        const rate = rateOf(t.currency[i] as string);
-        const reasoningPrice = t.costReasoning[i] as number;
-        const windowed = Number.isFinite(t.contextWindow[i] as number);
-        cost =
-          rate === undefined
+      const deadline = Math.min(firstLimit, completionLimit - after);
+      const rate = rateOf(t.currency[i] as string);
+      const reasoningPrice = t.costReasoning[i] as number;
+      const cost =
+        rate === undefined
+          ? Number.POSITIVE_INFINITY
+          : rate *
+            (input * (t.costIn[i] as number) +
+              output * (t.costOut[i] as number) +
+              (group < 0 || reasoningPrice === 0 || Number.isFinite(t.contextWindow[i] as number)
+                ? 0
+                : ((groupTokens[group] as number) * reasoningPrice) / 1e6) +
+              (t.costTask[i] as number));
+      b.cost[i] = cost;
+      b.excluded[i] =
+        cost > costLimit || (checkPlace && !placementAllowed(t.placement[i], c))
+          ? EXCLUDED_HARD
+          : checkDeadline && fixed + rtt + jitter * zr + (ttftMedian[i] as number) > deadline
+            ? EXCLUDED_DEADLINE
+            : 0;
+      // L_done = min(L0 + T_R, max(L0, D')) + after, non-decreasing in every part (spec §6.4, §6.6).
+      const base = fixed + rtt + jitter * z + (ttft[i] as number);
+      const window = Math.max(0, (t.contextWindow[i] as number) - tokens);
+      const reasoningMs =
+        group < 0 ? 0 : Math.min(groupTokensAtQ[group] as number, window) * (t.msPerReasoningToken[i] as number);
+      b.latency[i] = Math.min(
+        base + reasoningMs + after,
+        group < 0 ? Number.POSITIVE_INFINITY : Math.max(base + after, Math.min(firstLimit + after, completionLimit)),
+      );
+      // The budget cut: c_cut = log2(min(B, window room, what the deadline leaves) / t) at most (spec §6.6 (3)).
+      let cut = Number.POSITIVE_INFINITY;
+      if (group >= 0) {
+        const leftByDeadline =
+          deadline === Number.POSITIVE_INFINITY
             ? Number.POSITIVE_INFINITY
-            : rate *
-              (input * (t.costIn[i] as number) +
-                output * (t.costOut[i] as number) +
-                (group < 0 || reasoningPrice === 0 || windowed
-                  ? 0
-                  : ((groupTokens[group] as number) * reasoningPrice) / 1e6) +
-                (t.costTask[i] as number));
+            : Math.max(0, deadline - base) / (t.msPerReasoningToken[i] as number);
+        const budget = Math.min(
+          t.maxBudget[i] as number,
+          Math.max(0, (t.maxContextWindow[i] as number) - tokens),
+          leftByDeadline,
+        );
+        cut = budgetToComplexity(budget, t.minTokensPerStep[i] as number);
       }
-      if (cost > costLimit || (checkPlace && !placementAllowed(t.placement[i], c))) {
-        taken[i] = 1;
-        continue;
-      }
-      bounds[i] = latencyBound ? completion : cost;
+      b.ceilingCut[i] = cut;
+      b.cut[i] = t.softCut[i] === 1 ? Number.POSITIVE_INFINITY : cut;
     }
-    return { bounds, taken };
+    return b;
   }
 }

@@ -1,0 +1,109 @@
+/** The SDK Router decides over the candidate index (spec §7.9): its choice must be the full scan's. */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decide } from '../src/rightsize/learning/dial.js';
+import { Router, type RouterTask } from '../src/rightsize/learning/router.js';
+import type { CapabilityProfile } from '../src/rightsize/model/profile.js';
+import { type MatchCandidate, match } from '../src/rightsize/routing/match.js';
+
+const agentArb: fc.Arbitrary<CapabilityProfile> = fc
+  .record({
+    ability: fc.double({ min: 0, max: 12, noNaN: true }),
+    thinks: fc.boolean(),
+    p50: fc.integer({ min: 20, max: 800 }),
+    price: fc.constantFrom(0, 1, 2, 5, 15),
+  })
+  .map(({ ability, thinks, p50, price }) => ({
+    domains: [{ domain: 'math', ability }],
+    reasoning: thinks
+      ? { mode: 'thinking' as const, maxReasoningTokens: 20000, reasoningTokensPerSecond: 200 }
+      : { mode: 'none' as const },
+    latency: { ttftMs: { p50, p95: 2 * p50 }, outputTokensPerSecond: 100 },
+    placement: { placement: 'cloud' as const },
+    cost: { currency: 'USD', outputPerMillion: price, reasoningPerMillion: price },
+  }));
+
+const fleetArb = fc
+  .array(agentArb, { minLength: 1, maxLength: 30 })
+  .map((ps) => ps.map((profile, i): MatchCandidate => ({ id: `agent-${i}`, profile })));
+
+const taskArb: fc.Arbitrary<RouterTask & { lambda?: number }> = fc
+  .record({
+    value: fc.double({ min: 0, max: 12, noNaN: true }),
+    sigma: fc.double({ min: 0, max: 2, noNaN: true }),
+    preference: fc.constantFrom('cost' as const, 'latency' as const, 'quality' as const, {
+      weights: { cost: 1, latency: 1, quality: 1 },
+    }),
+    minSuccess: fc.option(fc.double({ min: 0.3, max: 0.95, noNaN: true }), { nil: undefined }),
+    deadline: fc.option(fc.integer({ min: 500, max: 60000 }), { nil: undefined }),
+    lambda: fc.option(fc.constantFrom(0, 1, 100), { nil: undefined }),
+  })
+  .map((t) => ({
+    id: 'task',
+    text: 'simulated task',
+    descriptor: {
+      domain: 'math',
+      complexity: { value: t.value, sigma: t.sigma },
+      preference: t.preference,
+      constraints: {
+        ...(t.minSuccess !== undefined ? { minSuccess: t.minSuccess } : {}),
+        ...(t.deadline !== undefined ? { completionDeadlineMs: t.deadline } : {}),
+      },
+    },
+    ...(t.lambda !== undefined ? { lambda: t.lambda } : {}),
+  }));
+
+describe('Router over the candidate index', () => {
+  it('chooses the plan the full scan gives over the same learned profiles (property)', () => {
+    fc.assert(
+      fc.property(fleetArb, taskArb, (agents, task) => {
+        const router = new Router({ agents, exploration: false });
+        const decision = router.route(task);
+        // The full scan over the Router's learned profiles and difficulty, and the Router's rule on top.
+        const candidates = agents.map((a) => ({
+          ...a,
+          profile: { ...a.profile, domains: [{ domain: 'math', ...router.learner.curve(a.id, a.profile, 'math') }] },
+        }));
+        const d = task.descriptor;
+        const constraints =
+          task.lambda !== undefined && d.constraints?.minSuccess === undefined
+            ? { ...d.constraints, minSuccess: 0 }
+            : d.constraints;
+        const { value, sigma } = decision.difficulty;
+        const descriptor = {
+          ...d,
+          complexity: { value: Math.min(64, Math.max(0, value)), sigma, source: 'estimated' as const },
+          ...(constraints ? { constraints } : {}),
+        };
+        const scan = decide(match({ descriptor }, candidates), {
+          lambda: task.lambda,
+          hardConstraints: false,
+          deadlineMs: d.constraints?.completionDeadlineMs,
+          maxEscalations: 2,
+        });
+        expect(decision.plan).toEqual(scan.plan);
+        expect(decision.bestEffort).toBe(scan.bestEffort);
+      }),
+      { numRuns: 200, seed: 31 },
+    );
+  });
+
+  it('assesses fewer agents than it has when most cannot compete', () => {
+    const agents = Array.from({ length: 400 }, (_, i) => ({
+      id: `a${i}`,
+      profile: {
+        domains: [{ domain: 'math', ability: 1 + (i % 40) / 4 }],
+        reasoning: { mode: 'none' as const },
+        latency: { ttftMs: { p50: 100, p95: 200 }, outputTokensPerSecond: 100 },
+        placement: { placement: 'cloud' as const },
+        cost: { currency: 'USD', outputPerMillion: 1 + (i % 7) },
+      },
+    }));
+    const decision = new Router({ agents, exploration: false }).route({
+      text: 'simulated',
+      descriptor: { domain: 'math', complexity: { value: 6, sigma: 0.5 } },
+    });
+    expect(decision.chosen).toBeDefined();
+    expect((decision.match as { assessed?: number }).assessed).toBeLessThan(200);
+  });
+});
