@@ -18,6 +18,7 @@ import {
   hindsightOracle,
   objective,
   randomStrategy,
+  realisedCostOracle,
   rightsize,
   type StrategyRun,
   strongestDeclared,
@@ -94,7 +95,8 @@ const cases = CASES.map(({ workload, deadlineS }, k) => {
     thresholdEscalation(warmup, scored, outcomes),
     tunedCascade(warmup, scored, outcomes),
     evaluated(rightsize(tasks, outcomes, declared, seed)),
-    trueOracle(scored, outcomes),
+    trueOracle(scored, outcomes, seed * 7919 + w),
+    realisedCostOracle(scored, outcomes),
     hindsightOracle(scored, outcomes),
   ];
   const oracle = metricsOf((runs.find((r) => r.name.startsWith('oracle')) as StrategyRun).results);
