@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { byUtility, decide } from '../src/rightsize/learning/dial.js';
+import { ThompsonExploration } from '../src/rightsize/learning/exploration.js';
 import { Router, type RouterTask } from '../src/rightsize/learning/router.js';
 import { mulberry32 } from '../src/rightsize/math/prng.js';
 import { logistic } from '../src/rightsize/math/stats.js';
@@ -244,5 +245,172 @@ describe('learned price corrections', () => {
       exploration: false,
     });
     expect(restored.route(task(100, 3)).chosen).toBe('b');
+  });
+});
+
+describe('Router state: pending decisions and the exploration PRNG', () => {
+  const agents = [agent('small', { math: 4, law: 4 }, 0.05), agent('big', { math: 4, law: 4 }, 1)];
+  const textTask = (prefix: string, i: number): RouterTask => ({
+    id: `${prefix}${i}`,
+    text: `question ${i % 5} about ${i % 3 ? 'cases' : 'sums'}`,
+    descriptor: { domain: i % 2 ? 'math' : 'law' },
+  });
+  const restore = (router: Router, exploration: { budget: number; seed: number } | false) =>
+    Router.fromJSON(JSON.parse(JSON.stringify(router.toJSON())), { agents, lambda: 8, exploration });
+
+  it('decisions routed before a save are observed after the restore, exactly as without it', () => {
+    const a = new Router({ agents, lambda: 8, exploration: false });
+    const decisions = Array.from({ length: 30 }, (_, i) => a.route(textTask('p', i)));
+    const b = restore(a, false);
+    expect(b.toJSON().pending).toHaveLength(30);
+    const rng = mulberry32(4);
+    for (const d of decisions) {
+      const outcome = { taskId: d.taskId, agentId: d.chosen as string, success: rng.next() < 0.5, cost: 0.07 };
+      expect(a.observe(outcome)).toBe(true);
+      expect(b.observe(outcome)).toBe(true);
+    }
+    expect(b.learner.observations).toBe(30);
+    expect(b.toJSON()).toEqual(a.toJSON());
+    b.complete('p0');
+    expect(b.observe({ taskId: 'p0', agentId: 'small', success: true })).toBe(false);
+  });
+
+  it('keeps at most maxPending decisions across a restore, forgetting the oldest', () => {
+    const a = new Router({ agents, lambda: 8, exploration: false, maxPending: 5 });
+    for (let i = 0; i < 8; i++) a.route(textTask('m', i));
+    const b = Router.fromJSON(JSON.parse(JSON.stringify(a.toJSON())), { agents, maxPending: 3 });
+    expect(b.toJSON().pending?.map((p) => p.taskId)).toEqual(['m5', 'm6', 'm7']);
+  });
+
+  it('the exploration PRNG continues its sequence after a restore instead of restarting from the seed', () => {
+    const exploration = { budget: 1, seed: 7 };
+    const a = new Router({ agents, lambda: 8, exploration });
+    for (let i = 0; i < 40; i++) a.route(textTask('e', i));
+    const b = restore(a, exploration);
+    const reseeded = new Router({ agents, lambda: 8, exploration });
+    const draws = (r: Router) =>
+      Array.from({ length: 40 }, (_, i) => {
+        const d = r.route(textTask('f', i));
+        return `${d.chosen}:${d.explored}`;
+      });
+    const continued = draws(a);
+    expect(draws(b)).toEqual(continued);
+    expect(draws(reseeded)).not.toEqual(continued);
+    expect(b.toJSON().exploration).toEqual(a.toJSON().exploration);
+  });
+
+  it('the saved PRNG position reproduces Mulberry32 after any mix of draws', () => {
+    const e = new ThompsonExploration({ seed: 11 });
+    const rng = mulberry32(11);
+    for (let i = 0; i < 25; i++) {
+      if (i % 3 === 0) expect(e.rng.normal(1, 2)).toBe(rng.normal(1, 2));
+      else if (i % 3 === 1) expect(e.rng.int(0, 9)).toBe(rng.int(0, 9));
+      else expect(e.rng.next()).toBe(rng.next());
+    }
+    const resumed = new ThompsonExploration({ seed: 99 }, e.toJSON());
+    for (let i = 0; i < 10; i++) expect(resumed.rng.next()).toBe(rng.next());
+  });
+
+  it('refuses a state with a malformed pending decision or PRNG position', () => {
+    const a = new Router({ agents, lambda: 8, exploration: false });
+    a.route(textTask('z', 1));
+    const state = JSON.parse(JSON.stringify(a.toJSON()));
+    const bad = (patch: object) => () => Router.fromJSON({ ...state, ...patch }, { agents });
+    expect(
+      bad({ pending: [{ taskId: 'z1', features: { named: [['x', 'y']], hashed: [] }, predictedCost: {} }] }),
+    ).toThrow(/bad pending decision/);
+    expect(
+      bad({ pending: [{ taskId: 'z1', features: { named: [], hashed: [[1 << 30, 1]] }, predictedCost: {} }] }),
+    ).toThrow(/bad pending decision/);
+    expect(bad({ exploration: { decisions: 1, explored: 0, rng: -1 } })).toThrow(/bad exploration rng/);
+    expect(bad({ exploration: { decisions: 1.5, explored: 0 } })).toThrow(/bad exploration decisions/);
+  });
+});
+
+describe('exploration for the whole dial (lambdaRange)', () => {
+  /** Simulated: both declare the same curve; `dear` truly succeeds 0.85 of the time, `cheap` 0.6. */
+  const agents = [agent('cheap', { math: 5 }, 0.05), agent('dear', { math: 5 }, 1)];
+  const truth: Record<string, number> = { cheap: 0.6, dear: 0.85 };
+  const play = (lambdaRange?: readonly [number, number]) => {
+    const router = new Router({
+      agents,
+      lambda: 0.5,
+      exploration: { budget: 0.2, seed: 5, ...(lambdaRange ? { lambdaRange } : {}) },
+    });
+    const rng = mulberry32(8);
+    let dear = 0;
+    for (let i = 0; i < 400; i++) {
+      const d = router.route({ id: `l${i}`, text: 'a question', descriptor: { domain: 'math' } });
+      const id = d.chosen as string;
+      if (id === 'dear') dear++;
+      router.observe({ taskId: d.taskId, agentId: id, success: rng.next() < (truth[id] as number) });
+      router.complete(d.taskId);
+    }
+    return { router, dear };
+  };
+
+  it('observes the expensive agent where higher settings of the dial are uncertain, within the budget', () => {
+    const own = play();
+    const wide = play([2, 1000]);
+    // At the Router's own λ (0.5) no draw can make the dear agent worth its price: it is never tried.
+    expect(own.dear).toBe(0);
+    expect(wide.dear).toBeGreaterThan(10);
+    expect(wide.router.explorationShare).toBeLessThanOrEqual(0.2);
+    // What was learned answers the dial's top from evidence, not from the prior: at λ = 10⁶ the router prefers the
+    // agent that is truly better, and its belief about that agent is narrower than the untouched prior.
+    const d = wide.router.route({ text: 'a question', descriptor: { domain: 'math' }, lambda: 1e6 });
+    expect(byUtility([...d.match.ranked, ...d.match.rejected], 1e6)[0]?.agentId).toBe('dear');
+    const sigma = (r: Router) => r.learner.curve('dear', agents[1]?.profile as CapabilityProfile, 'math').abilitySigma;
+    expect(sigma(wide.router)).toBeLessThan(0.8 * sigma(own.router));
+  });
+
+  it('rejects an invalid range', () => {
+    expect(() => new ThompsonExploration({ lambdaRange: [0, 4] })).toThrow(/lambdaRange/);
+    expect(() => new ThompsonExploration({ lambdaRange: [4, 2] })).toThrow(/lambdaRange/);
+  });
+});
+
+describe('the dial over one online learner (simulated; the strong agent dominates everywhere)', () => {
+  it('after learning from equal priors and bandit feedback, sweeping λ over its beliefs moves the strong share 0 → 1 monotonically', () => {
+    const domains = ['algebra', 'law', 'history', 'biology'];
+    const equal = Object.fromEntries(domains.map((d) => [d, 5]));
+    const agents = [agent('weak', equal, 0.05), agent('strong', equal, 1)];
+    /** Simulated truth: per domain, P(weak), P(strong); strong is better everywhere (by 0.1 to 0.35). */
+    const truth: Record<string, [number, number]> = {
+      algebra: [0.4, 0.75],
+      law: [0.55, 0.7],
+      history: [0.75, 0.85],
+      biology: [0.8, 0.92],
+    };
+    const router = new Router({ agents, lambda: 4, exploration: { budget: 0.2, seed: 2, lambdaRange: [1.5, 1000] } });
+    const rng = mulberry32(12);
+    const question = (i: number) => ({
+      id: `q${i}`,
+      text: `question ${i % 11}`,
+      descriptor: { domain: domains[i % domains.length] as string },
+    });
+    for (let i = 0; i < 2000; i++) {
+      const d = router.route(question(i));
+      const [weak, strong] = truth[question(i).descriptor.domain] as [number, number];
+      router.observe({
+        taskId: d.taskId,
+        agentId: d.chosen as string,
+        success: rng.next() < (d.chosen === 'strong' ? strong : weak),
+      });
+      router.complete(d.taskId);
+    }
+    const lambdas = [0, 0.5, 1, 2, 4, 8, 16, 64, 1e3, 1e6];
+    const shares = lambdas.map((lambda) => {
+      let strong = 0;
+      for (let i = 0; i < 200; i++) {
+        const d = router.route({ ...question(10_000 + i), lambda });
+        router.complete(d.taskId);
+        if (byUtility([...d.match.ranked, ...d.match.rejected], lambda)[0]?.agentId === 'strong') strong++;
+      }
+      return strong / 200;
+    });
+    expect(shares[0]).toBe(0);
+    expect(shares.at(-1)).toBe(1);
+    for (let i = 1; i < shares.length; i++) expect(shares[i]).toBeGreaterThanOrEqual(shares[i - 1] as number);
   });
 });

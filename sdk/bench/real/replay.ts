@@ -32,6 +32,8 @@ export interface ReplaySettings {
   readonly explorationBudget: number;
   readonly ngramScale: number;
   readonly seed: number;
+  /** Explore for every λ of this range rather than the training λ only (exploration.ts); absent: the training λ. */
+  readonly lambdaRange?: readonly [number, number];
 }
 
 export interface ReplayResult {
@@ -52,7 +54,14 @@ export function routerFor(settings: ReplaySettings, lambda: number): Router {
   const options: RouterOptions = {
     agents: [AGENTS.weak, AGENTS.strong],
     lambda,
-    exploration: settings.explorationBudget > 0 ? { budget: settings.explorationBudget, seed: settings.seed } : false,
+    exploration:
+      settings.explorationBudget > 0
+        ? {
+            budget: settings.explorationBudget,
+            seed: settings.seed,
+            ...(settings.lambdaRange ? { lambdaRange: settings.lambdaRange } : {}),
+          }
+        : false,
     learner: { ngramScale: settings.ngramScale },
   };
   return new Router(options);

@@ -5,12 +5,12 @@
  * agent and an escalation) under the TRUE success probabilities for that objective: an upper bound in expectation.
  */
 
-import { Router } from '../../src/rightsize/learning/router.js';
+import { Router, type RouterDecision, type RouterOptions } from '../../src/rightsize/learning/router.js';
 import { mulberry32 } from '../../src/rightsize/math/prng.js';
 import type { CapabilityProfile } from '../../src/rightsize/model/profile.js';
 import { ColdStartEstimator } from '../../src/rightsize/routing/estimator.js';
 import { SIM_AGENTS, trueSuccess } from './fleet.js';
-import { inTime, type Realised, type SimTask } from './workload.js';
+import { inTime, type Realised, realise, type SimTask } from './workload.js';
 
 export interface TaskResult {
   readonly attempts: readonly string[];
@@ -200,11 +200,14 @@ export function rightsize(
   outcomes: Outcomes,
   declared: ReadonlyMap<string, CapabilityProfile>,
   seed: number,
+  variant: Partial<RouterOptions> = {},
+  trace?: (task: SimTask, decision: RouterDecision, result: TaskResult) => void,
 ): StrategyRun {
   const router = new Router({
     agents: AGENT_IDS.map((id) => ({ id, profile: declared.get(id) as CapabilityProfile })),
     lambda: VALUE_OF_SUCCESS,
     exploration: { budget: 0.05, seed },
+    ...variant,
   });
   let bestEffort = 0;
   const results = tasks.map((t) => {
@@ -232,17 +235,73 @@ export function rightsize(
       (agentId, accepted, cost) => router.observe({ taskId: decision.taskId, agentId, success: accepted, cost }),
     );
     router.complete(decision.taskId);
+    trace?.(t, decision, result);
     return result;
   });
   return { name: 'rightsize (Router)', tuned: `best-effort decisions: ${bestEffort}`, results };
 }
 
+/** Draws per (task, agent) from which the expected-value oracle estimates its expectations (fixed beforehand). */
+export const ORACLE_DRAWS = 48;
+
 /**
  * The oracle: for each task, the plan — one agent, or one agent then another on a verifier rejection — with the
- * best expected objective under the TRUE success probabilities (the budget cut and each attempt's time and cost as
- * realised), then run. Being the best plan for the objective in expectation, it bounds every strategy's objective.
+ * best EXPECTED objective under the TRUE model: it knows the task's true complexity and every agent's true curve,
+ * latency, token and price distributions, and takes expectations over them (estimated from ORACLE_DRAWS independent
+ * realisations of each attempt, the same simulator as the scored outcomes but other seeds). It does not see the
+ * scored realisation (which attempt happens to be fast, cheap or correct): no router can, so this is an upper bound
+ * in expectation on the objective of every non-clairvoyant strategy. The plan is then run on the scored outcomes.
  */
-export function trueOracle(tasks: readonly SimTask[], outcomes: Outcomes): StrategyRun {
+export function trueOracle(tasks: readonly SimTask[], outcomes: Outcomes, seed: number): StrategyRun {
+  const results = tasks.map((t) => {
+    const draws = new Map(
+      SIM_AGENTS.map((a) => [a.id, Array.from({ length: ORACLE_DRAWS }, (_, k) => realise(t, a, oracleSeed(seed, k)))]),
+    );
+    let best: string[] = [];
+    let bestValue = 0;
+    for (const a of AGENT_IDS) {
+      const da = draws.get(a) as Realised[];
+      let single = 0;
+      for (const ra of da) single += (ra.correct && inTime(t, ra) ? VALUE_OF_SUCCESS : 0) - ra.cost;
+      if (single / ORACLE_DRAWS > bestValue) {
+        best = [a];
+        bestValue = single / ORACLE_DRAWS;
+      }
+      for (const b of AGENT_IDS) {
+        if (b === a) continue;
+        const db = draws.get(b) as Realised[];
+        let value = 0;
+        for (let k = 0; k < ORACLE_DRAWS; k++) {
+          const ra = da[k] as Realised;
+          value += (ra.correct && inTime(t, ra) ? VALUE_OF_SUCCESS : 0) - ra.cost;
+          if (ra.verifierAccepts) continue;
+          const rb = db[k] as Realised;
+          const both = {
+            firstResponseMs: ra.completionMs + rb.firstResponseMs,
+            completionMs: ra.completionMs + rb.completionMs,
+          };
+          value += (rb.correct && inTime(t, both) ? VALUE_OF_SUCCESS : 0) - rb.cost;
+        }
+        if (value / ORACLE_DRAWS > bestValue) {
+          best = [a, b];
+          bestValue = value / ORACLE_DRAWS;
+        }
+      }
+    }
+    return cascade(t, best, outcomes);
+  });
+  return { name: 'oracle (true model, expected value, with escalation)', results };
+}
+
+/** Seeds of the oracle's draws: never the scored outcomes' seed. */
+const oracleSeed = (seed: number, k: number) => (Math.imul(seed + 1, 0x27d4eb2d) ^ Math.imul(k + 1, 0x165667b1)) >>> 0;
+
+/**
+ * The earlier oracle, kept for comparison: the best plan under the true success probabilities but with the SCORED
+ * attempt's cost, time and reasoning-budget cut known in advance (partly clairvoyant: it avoids the attempts whose
+ * heavy-tailed reasoning happens to blow up). An upper bound too, but not one a router could approach.
+ */
+export function realisedCostOracle(tasks: readonly SimTask[], outcomes: Outcomes): StrategyRun {
   const results = tasks.map((t) => {
     const p = new Map(
       SIM_AGENTS.map((a) => {
@@ -280,7 +339,7 @@ export function trueOracle(tasks: readonly SimTask[], outcomes: Outcomes): Strat
     }
     return cascade(t, best, outcomes);
   });
-  return { name: 'oracle (true probabilities, with escalation)', results };
+  return { name: 'oracle seeing each attempt’s cost and time (earlier version)', results };
 }
 
 /** Hindsight: sees every realised outcome and picks the cheapest agent that answers correctly in time. */

@@ -3,6 +3,11 @@
  * task's difficulty from the learner's posterior and decides on the draw; when the drawn choice differs from the
  * greedy one (posterior means) the decision is exploratory. The budget caps the share of exploratory decisions:
  * once explored/decisions would exceed it, the greedy choice is kept. `enabled: false` turns exploration off.
+ *
+ * With `lambdaRange`, exploration serves the whole λ dial rather than the Router's own λ: each decision draws a λ'
+ * log-uniformly from the range and explores only where the posterior draw's choice at λ' differs from the posterior
+ * means' choice at λ' — that is, where the belief about the agents straddles the decision boundary of some setting of
+ * the dial. An operator who turns the dial later then finds outcomes where its new setting is uncertain.
  */
 import { mulberry32, type Prng } from '../math/prng.js';
 
@@ -13,17 +18,60 @@ export interface ExplorationOptions {
   readonly budget?: number;
   /** Seed of the sampling PRNG (default 1), for reproducible runs. */
   readonly seed?: number;
+  /** Explore for every λ in [lo, hi] (0 < lo ≤ hi), not only the Router's λ; applies when the Router decides by λ. */
+  readonly lambdaRange?: readonly [number, number];
 }
 
 export interface ExplorationState {
   readonly decisions: number;
   readonly explored: number;
+  /** The sampling PRNG's position (its Mulberry32 state), so a restored Router continues the same sequence. */
+  readonly rng?: number;
+}
+
+/** Mulberry32's state advances by this constant per draw (spec §9.2). */
+const MULBERRY32_STEP = 0x6d2b79f5;
+
+/**
+ * Mulberry32 that knows its position: after k draws from state s its state is s + k·STEP (mod 2³²), so
+ * `mulberry32(state)` continues the same sequence. `normal` takes two draws, `next` and `int` one (Prng's contract,
+ * checked by the round-trip test).
+ */
+class ResumablePrng implements Prng {
+  readonly #start: number;
+  readonly #inner: Prng;
+  #draws = 0;
+
+  constructor(state: number) {
+    this.#start = state >>> 0;
+    this.#inner = mulberry32(this.#start);
+  }
+
+  next(): number {
+    this.#draws = (this.#draws + 1) >>> 0;
+    return this.#inner.next();
+  }
+
+  int(lo: number, hi: number): number {
+    this.#draws = (this.#draws + 1) >>> 0;
+    return this.#inner.int(lo, hi);
+  }
+
+  normal(mean?: number, sd?: number): number {
+    this.#draws = (this.#draws + 2) >>> 0;
+    return this.#inner.normal(mean, sd);
+  }
+
+  get state(): number {
+    return (this.#start + Math.imul(this.#draws, MULBERRY32_STEP)) >>> 0;
+  }
 }
 
 export class ThompsonExploration {
   readonly enabled: boolean;
   readonly budget: number;
-  readonly rng: Prng;
+  readonly lambdaRange: readonly [number, number] | undefined;
+  readonly #rng: ResumablePrng;
   #decisions: number;
   #explored: number;
 
@@ -31,14 +79,36 @@ export class ThompsonExploration {
     this.enabled = options.enabled ?? true;
     this.budget = options.budget ?? 0.1;
     if (!(this.budget >= 0 && this.budget <= 1)) throw new RangeError('exploration budget must be in [0, 1]');
-    this.rng = mulberry32(options.seed ?? 1);
-    this.#decisions = state?.decisions ?? 0;
-    this.#explored = state?.explored ?? 0;
+    const range = options.lambdaRange;
+    if (range !== undefined && !(range[0] > 0 && range[1] >= range[0] && Number.isFinite(range[1])))
+      throw new RangeError('exploration lambdaRange must be [lo, hi] with 0 < lo ≤ hi < ∞');
+    this.lambdaRange = range;
+    const count = (x: unknown, name: string) => {
+      if (x === undefined) return 0;
+      if (!Number.isInteger(x) || (x as number) < 0) throw new Error(`router state: bad exploration ${name}`);
+      return x as number;
+    };
+    this.#decisions = count(state?.decisions, 'decisions');
+    this.#explored = count(state?.explored, 'explored');
+    if (state?.rng !== undefined && !(Number.isInteger(state.rng) && state.rng >= 0 && state.rng < 2 ** 32))
+      throw new Error('router state: bad exploration rng');
+    this.#rng = new ResumablePrng(state?.rng ?? options.seed ?? 1);
+  }
+
+  get rng(): Prng {
+    return this.#rng;
   }
 
   /** Whether this decision may explore (the budget would still hold if it did). */
   allowed(): boolean {
     return this.enabled && this.#explored + 1 <= this.budget * (this.#decisions + 1);
+  }
+
+  /** The λ this decision explores for: the Router's own, or a log-uniform draw from `lambdaRange`. */
+  targetLambda(lambda: number | undefined): number | undefined {
+    const range = this.lambdaRange;
+    if (lambda === undefined || range === undefined) return lambda;
+    return range[0] * (range[1] / range[0]) ** this.#rng.next();
   }
 
   /** Count a decision, exploratory or not. */
@@ -52,6 +122,6 @@ export class ThompsonExploration {
   }
 
   toJSON(): ExplorationState {
-    return { decisions: this.#decisions, explored: this.#explored };
+    return { decisions: this.#decisions, explored: this.#explored, rng: this.#rng.state };
   }
 }

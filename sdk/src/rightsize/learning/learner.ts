@@ -164,6 +164,11 @@ export class OnlineIrtLearner implements ComplexityEstimator {
     return new OnlineIrtLearner(options, state);
   }
 
+  /** Bits of the n-gram hash (features' buckets are below 2^hashBits). */
+  get hashBits(): number {
+    return this.#hashBits;
+  }
+
   /** Outcomes learned so far. */
   get observations(): number {
     return this.#observations;

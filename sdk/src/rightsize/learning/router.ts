@@ -106,6 +106,15 @@ export interface RouterState {
   readonly exploration: ExplorationState;
   /** Learned price corrections (absent in states written before they existed). */
   readonly costs?: CostCorrectionState;
+  /** Decisions still awaiting outcomes, oldest first, so `observe` works after a restore (absent in older states). */
+  readonly pending?: ReadonlyArray<PendingState>;
+}
+
+/** One remembered decision: the task id, its features and each agent's predicted cost. */
+export interface PendingState {
+  readonly taskId: string;
+  readonly features: TaskFeatures;
+  readonly predictedCost: Readonly<Record<string, number>>;
 }
 
 export interface RouterRun {
@@ -155,6 +164,10 @@ export class Router {
       state?.exploration,
     );
     this.#costs = new CostCorrection({}, state?.costs);
+    for (const entry of state?.pending ?? []) {
+      const { taskId, ...pending } = pendingFromState(entry, 2 ** this.#learner.hashBits);
+      this.#remember(taskId, pending);
+    }
     for (const agent of options.agents ?? []) this.upsertAgent(agent);
   }
 
@@ -247,6 +260,7 @@ export class Router {
       (this.#agents.size > 1 || greedy.order.length + greedyMatch.rejected.length > 1)
     ) {
       const rng = this.#exploration.rng;
+      const target = this.#exploration.targetLambda(lambda);
       const sampledDifficulty = {
         value: rng.normal(learned.value, learned.sigma),
         sigma: d.complexity ? difficulty.sigma : 0,
@@ -257,9 +271,11 @@ export class Router {
         sampledDifficulty,
         lambda,
       );
-      const sampled = decide(sampledMatch, rule);
+      const sampled = decide(sampledMatch, { ...rule, lambda: target });
+      // At another λ (exploration for the whole dial), explore only where the draw and the means disagree there.
+      const reference = target === lambda ? greedy : decide(greedyMatch, { ...rule, lambda: target });
       const first = sampled.plan[0];
-      if (first !== undefined && first !== greedy.plan[0]) {
+      if (first !== undefined && first !== greedy.plan[0] && first !== reference.plan[0]) {
         explored = true;
         bestEffort = sampled.bestEffort;
         plan = [first, ...greedy.plan.filter((id) => id !== first)];
@@ -277,11 +293,7 @@ export class Router {
         a.predictions.cost.amount / declaredFactor(a.agentId),
       ]),
     );
-    this.#pending.set(taskId, { features, predictedCost });
-    if (this.#pending.size > this.#maxPending) {
-      const oldest = this.#pending.keys().next().value as string;
-      this.#pending.delete(oldest);
-    }
+    this.#remember(taskId, { features, predictedCost });
     return {
       taskId,
       chosen: plan[0],
@@ -292,6 +304,16 @@ export class Router {
       difficulty,
       match: greedyMatch,
     };
+  }
+
+  /** Remember a decision for `observe`, forgetting the oldest beyond `maxPending`. */
+  #remember(taskId: string, pending: Pending): void {
+    this.#pending.delete(taskId);
+    this.#pending.set(taskId, pending);
+    if (this.#pending.size > this.#maxPending) {
+      const oldest = this.#pending.keys().next().value as string;
+      this.#pending.delete(oldest);
+    }
   }
 
   /**
@@ -349,6 +371,37 @@ export class Router {
       learner: this.#learner.toJSON(),
       exploration: this.#exploration.toJSON(),
       costs: this.#costs.toJSON(),
+      pending: [...this.#pending].map(([taskId, p]) => ({
+        taskId,
+        features: {
+          named: p.features.named.map(([k, x]) => [k, x]),
+          hashed: p.features.hashed.map(([b, x]) => [b, x]),
+        },
+        predictedCost: Object.fromEntries(p.predictedCost),
+      })),
     };
   }
+}
+
+/** A remembered decision read back from a state, validated (a bad state throws rather than corrupting learning). */
+function pendingFromState(entry: PendingState, hashSize: number): Pending & { taskId: string } {
+  const pair = (p: unknown, key: (k: unknown) => boolean) =>
+    Array.isArray(p) && p.length === 2 && key(p[0]) && Number.isFinite(p[1]);
+  const f = entry?.features;
+  if (
+    typeof entry?.taskId !== 'string' ||
+    !Array.isArray(f?.named) ||
+    !Array.isArray(f?.hashed) ||
+    !f.named.every((p) => pair(p, (k) => typeof k === 'string')) ||
+    !f.hashed.every((p) => pair(p, (k) => Number.isInteger(k) && (k as number) >= 0 && (k as number) < hashSize)) ||
+    typeof entry.predictedCost !== 'object' ||
+    entry.predictedCost === null ||
+    !Object.values(entry.predictedCost).every(Number.isFinite)
+  )
+    throw new Error(`router state: bad pending decision ${String(entry?.taskId)}`);
+  return {
+    taskId: entry.taskId,
+    features: { named: f.named.map(([k, x]) => [k, x] as const), hashed: f.hashed.map(([b, x]) => [b, x] as const) },
+    predictedCost: new Map(Object.entries(entry.predictedCost)),
+  };
 }

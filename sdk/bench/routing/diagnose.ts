@@ -1,0 +1,89 @@
+/**
+ * Diagnosis of bench:routing (simulated): one workload and deadline, the Router in variants beside the oracle and the
+ * tuned baselines, with where the Router's first attempts and escalations differ from the oracle's.
+ * Usage: npx tsx sdk/bench/routing/diagnose.ts [--workload mixed] [--deadline 180] [--seed 2] [--tasks 2000]
+ */
+import { parseArgs } from 'node:util';
+import type { RouterOptions } from '../../src/rightsize/learning/router.js';
+import { claimOffsets, declaredProfiles, SIM_AGENTS, trueSuccess } from './fleet.js';
+import { metricsOf } from './metrics.js';
+import { objective, rightsize, type StrategyRun, thresholdEscalation, trueOracle, tunedCascade } from './strategies.js';
+import { generateWorkload, realiseAll, type WorkloadName } from './workload.js';
+
+const { values } = parseArgs({
+  options: {
+    workload: { type: 'string' },
+    deadline: { type: 'string' },
+    seed: { type: 'string' },
+    tasks: { type: 'string' },
+    variants: { type: 'string' },
+  },
+});
+const workload = (values.workload ?? 'mixed') as WorkloadName;
+const deadlineS = Number(values.deadline ?? 180);
+const seed = Number(values.seed ?? 2);
+const count = Number(values.tasks ?? 2000);
+const offsets = claimOffsets(seed);
+const declared = declaredProfiles(seed, offsets);
+const w = ['voice', 'mixed', 'hard'].indexOf(workload);
+const tasks = generateWorkload(workload, count, seed * 1000 + w, deadlineS * 1000);
+const outcomes = realiseAll(tasks, seed * 7919 + w);
+const cut = Math.floor(0.2 * tasks.length);
+const warmup = tasks.slice(0, cut);
+const scored = tasks.slice(cut);
+const VARIANTS: Record<string, Partial<RouterOptions>> = {
+  default: {},
+  'no exploration': { exploration: false },
+  'maxEscalations 4': { policy: { maxEscalations: 4 } },
+};
+const chosen = (values.variants ?? Object.keys(VARIANTS).join(',')).split(',');
+const row = (run: StrategyRun) => {
+  const m = metricsOf(run.results);
+  return {
+    name: run.name,
+    success: m.successRate,
+    first: m.firstAttemptSuccessRate,
+    costPerTask: m.costPerTask,
+    objective: Number((objective(run.results) / run.results.length).toFixed(5)),
+    attempts: m.attemptsPerTask,
+    tuned: run.tuned,
+  };
+};
+const oracle = trueOracle(scored, outcomes, seed * 7919 + w);
+console.log(JSON.stringify({ workload, deadlineS, seed, offsets: Object.fromEntries(offsets) }));
+for (const run of [oracle, thresholdEscalation(warmup, scored, outcomes), tunedCascade(warmup, scored, outcomes)])
+  console.log(JSON.stringify(row(run)));
+const firstAgents = (run: StrategyRun) => {
+  const counts: Record<string, number> = {};
+  for (const r of run.results) counts[r.attempts[0] ?? 'none'] = (counts[r.attempts[0] ?? 'none'] ?? 0) + 1;
+  return counts;
+};
+console.log(JSON.stringify({ oracleFirst: firstAgents(oracle) }));
+for (const name of chosen) {
+  /** Per first-choice agent (scored part): tasks, mean predicted P, realised correct share, mean true P. */
+  const calibration: Record<string, [number, number, number, number]> = {};
+  const run = rightsize(tasks, outcomes, declared, seed, VARIANTS[name] ?? {}, (t, d, r) => {
+    if (t.index < cut || !d.chosen) return;
+    const a =
+      d.match.ranked.find((x) => x.agentId === d.chosen) ?? d.match.rejected.find((x) => x.agentId === d.chosen);
+    const sim = SIM_AGENTS.find((x) => x.id === d.chosen) as (typeof SIM_AGENTS)[number];
+    const e = calibration[d.chosen] ?? [0, 0, 0, 0];
+    e[0]++;
+    e[1] += a?.predictions.success ?? 0;
+    e[2] += r.firstAttemptSuccess ? 1 : 0;
+    e[3] += trueSuccess(sim, t.domain, t.trueComplexity);
+    calibration[d.chosen] = e;
+  });
+  console.log(
+    JSON.stringify(
+      Object.fromEntries(
+        Object.entries(calibration).map(([id, [n, p, ok, truth]]) => [
+          id,
+          { n, predicted: +(p / n).toFixed(3), firstAttemptOk: +(ok / n).toFixed(3), trueP: +(truth / n).toFixed(3) },
+        ]),
+      ),
+    ),
+  );
+  const scoredRun = { ...run, name: `router: ${name}`, results: run.results.slice(-scored.length) };
+  console.log(JSON.stringify({ ...row(scoredRun), routerFirst: firstAgents(scoredRun) }));
+}
