@@ -84,7 +84,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
     throw error;
   }
   const store = new BrokerStore(db);
-  await store.tasks.start();
+  await store.start();
   const state = await store.learnedState<RoutingState>(LEARNED_STATE);
   const routing =
     options.routing?.(state) ??
@@ -239,7 +239,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
       await unlistenRegistry?.();
       await app.close();
       await clients.close();
-      await store.tasks.stop();
+      await store.stop();
       await db.close();
     },
   };
