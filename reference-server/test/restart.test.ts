@@ -252,42 +252,27 @@ function inFlightSuite(storage: () => string[]) {
   }, 300_000);
 }
 
-describe('SIGKILL and restart on the embedded store (PGlite data directory)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'rightsize-restart-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  suite(() => ['--data-dir', dir]);
-});
+/** Each suite on its own store: a PGlite data directory, and a fresh PostgreSQL database when one is configured. */
+function onEachStore(title: string, run: (storage: () => string[]) => void) {
+  describe(`${title} on the embedded store (PGlite data directory)`, () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rightsize-restart-'));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    run(() => ['--data-dir', dir]);
+  });
+  describe.skipIf(!TEST_DATABASE_URL)(
+    `${title} on PostgreSQL${TEST_DATABASE_URL ? '' : ` (${POSTGRES_SKIP_REASON})`}`,
+    () => {
+      let database: FreshDatabase | undefined;
+      beforeAll(async () => {
+        database = await freshDatabase('restart');
+      });
+      afterAll(async () => {
+        await database?.drop();
+      });
+      run(() => ['--database-url', database?.url as string]);
+    },
+  );
+}
 
-describe('tasks in flight at a SIGKILL on the embedded store (PGlite data directory)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'rightsize-inflight-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  inFlightSuite(() => ['--data-dir', dir]);
-});
-
-describe.skipIf(!TEST_DATABASE_URL)(
-  `SIGKILL and restart on PostgreSQL${TEST_DATABASE_URL ? '' : ` (${POSTGRES_SKIP_REASON})`}`,
-  () => {
-    let database: FreshDatabase | undefined;
-    beforeAll(async () => {
-      database = await freshDatabase('restart');
-    });
-    afterAll(async () => {
-      await database?.drop();
-    });
-    suite(() => ['--database-url', database?.url as string]);
-  },
-);
-
-describe.skipIf(!TEST_DATABASE_URL)(
-  `tasks in flight at a SIGKILL on PostgreSQL${TEST_DATABASE_URL ? '' : ` (${POSTGRES_SKIP_REASON})`}`,
-  () => {
-    let database: FreshDatabase | undefined;
-    beforeAll(async () => {
-      database = await freshDatabase('inflight');
-    });
-    afterAll(async () => {
-      await database?.drop();
-    });
-    inFlightSuite(() => ['--database-url', database?.url as string]);
-  },
-);
+onEachStore('SIGKILL and restart', suite);
+onEachStore('tasks in flight at a SIGKILL', inFlightSuite);
