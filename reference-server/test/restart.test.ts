@@ -1,17 +1,19 @@
 /**
  * The broker is killed with SIGKILL and restarted on the same store (a PGlite data directory; PostgreSQL when
  * RIGHTSIZE_TEST_DATABASE_URL is set): every acknowledged registration, task, decision record with its attempts
- * (the task mapping), outcome and learned update is still there. The broker runs as a real child process
- * (`rightsize-broker serve`).
+ * (the task mapping), outcome and learned update is still there, and tasks that were in flight end in a defined
+ * state (start-up recovery: re-attached to the agent's task and completed, or FAILED with the reason). The broker
+ * runs as a real child process (`rightsize-broker serve`).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Task } from '@rightsize/sdk/a2a';
+import type { StreamResponse, Task, TaskState } from '@rightsize/sdk/a2a';
 import { A2AClient } from '@rightsize/sdk/client';
+import { UnsupportedOperationError } from '@rightsize/sdk/errors';
 import { readTaskExtension, withMessageExtension } from '@rightsize/sdk/rightsize';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,10 +72,22 @@ const killed = (child: ChildProcess) =>
     child.kill('SIGKILL');
   });
 
-const admin = async (url: string, method: 'GET' | 'POST', path: string, body?: unknown, key = ADMIN) => {
+/** Events of a stream until one satisfies `until` (returned with the ones before it). */
+async function readUntil(stream: AsyncIterable<StreamResponse>, until: (e: StreamResponse) => boolean) {
+  const seen: StreamResponse[] = [];
+  for await (const event of stream) {
+    seen.push(event);
+    if (until(event)) break;
+  }
+  return seen;
+}
+
+const stateOf = (e: StreamResponse) => e.statusUpdate?.status.state ?? e.task?.status.state;
+
+const admin = async (url: string, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, key = ADMIN) => {
   const response = await request(`${url}/rightsize/v1${path}`, {
     method,
-    headers: { 'content-type': 'application/json', 'x-api-key': key },
+    headers: { 'x-api-key': key, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
   const text = await response.body.text();
@@ -140,22 +154,125 @@ function suite(storage: () => string[]) {
   }, 300_000);
 }
 
-describe('SIGKILL and restart on the embedded store (PGlite data directory)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'rightsize-restart-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  suite(() => ['--data-dir', dir]);
-});
+/**
+ * Two tasks in flight at the SIGKILL, both held by a SIMULATED agent that sends one chunk per release: after the
+ * restart the broker re-attaches to the first (the agent is still up) and relays it to completion; the agent of the
+ * second is gone by then, so it ends FAILED with the reason. Clients see both through SubscribeToTask and GetTask.
+ */
+function inFlightSuite(storage: () => string[]) {
+  // A short lease, so that on PostgreSQL (where the killed run could be another live replica) the restarted broker
+  // takes the killed run's tasks over quickly; on PGlite one process owns the data, and it takes them at once.
+  const config = join(mkdtempSync(join(tmpdir(), 'rightsize-lease-')), 'broker.json');
+  writeFileSync(config, JSON.stringify({ leaseTtlMs: 1500 }));
+  const send = (client: A2AClient, text: string) =>
+    client.sendStreamingMessage(
+      withMessageExtension(
+        { messageId: randomUUID(), role: 'ROLE_USER', parts: [{ text }] },
+        { descriptor: { domain: 'general', complexity: { value: 3, sigma: 0.5 } } },
+      ),
+    );
+  const connect = (url: string) =>
+    A2AClient.connect(url, { allowPrivateNetworks: true, auth: { apiKey: { header: 'x-api-key', value: KEY } } });
+  /**
+   * The task once it reaches `state`, followed through SubscribeToTask (which refuses a task already ended: recovery
+   * may have been faster than the client), then read with GetTask.
+   */
+  const ended = async (client: A2AClient, id: string, state: TaskState) => {
+    try {
+      await readUntil(client.subscribeToTask(id), (e) => stateOf(e) === state);
+    } catch (error) {
+      if (!(error instanceof UnsupportedOperationError)) throw error;
+    }
+    const task = await client.getTask(id);
+    expect(task.status.state).toBe(state);
+    return task;
+  };
+  /** Start a task and read its stream until the agent's WORKING status is relayed (so the route is stored). */
+  const inFlight = async (client: A2AClient, text: string) => {
+    const seen = await readUntil(send(client, text), (e) => stateOf(e) === 'TASK_STATE_WORKING');
+    const id = seen.find((e) => e.task)?.task?.id ?? seen.find((e) => e.statusUpdate)?.statusUpdate?.taskId;
+    expect(id).toBeTruthy();
+    return id as string;
+  };
 
-describe.skipIf(!TEST_DATABASE_URL)(
-  `SIGKILL and restart on PostgreSQL${TEST_DATABASE_URL ? '' : ` (${POSTGRES_SKIP_REASON})`}`,
-  () => {
-    let database: FreshDatabase | undefined;
-    beforeAll(async () => {
-      database = await freshDatabase('restart');
-    });
-    afterAll(async () => {
-      await database?.drop();
-    });
-    suite(() => ['--database-url', database?.url as string]);
-  },
-);
+  it('ends every task in flight at a SIGKILL: re-attached and completed, or FAILED with the reason', async () => {
+    const stepper = await startTestAgent(
+      'stepper',
+      profileOf({ general: 9 }, { placement: 'edge' }, 0.001, 20),
+      'steps',
+    );
+    const gone = await startTestAgent('gone', profileOf({ general: 9 }, { placement: 'edge' }, 0.001, 20), 'steps');
+    let first: Running | undefined = await startChild([...storage(), '--config', config]);
+    let second: Running | undefined;
+    try {
+      expect((await admin(first.url, 'POST', '/agents', { cardUrl: stepper.cardUrl })).status).toBe(201);
+      const client = await connect(first.url);
+      const reattached = await inFlight(client, 'long task');
+      // The second task must go to the agent that will be gone: register it only now, with the first agent busy.
+      expect((await admin(first.url, 'DELETE', `/agents/stepper`)).status).toBe(204);
+      expect((await admin(first.url, 'POST', '/agents', { cardUrl: gone.cardUrl })).status).toBe(201);
+      const orphaned = await inFlight(client, 'task whose agent goes away');
+      expect((await admin(first.url, 'POST', '/agents', { cardUrl: stepper.cardUrl })).status).toBe(201);
+      await client.close();
+
+      await killed(first.child);
+      first = undefined;
+      await gone.app.close();
+      second = await startChild([...storage(), '--config', config]);
+      const again = await connect(second.url);
+
+      // The second task: its agent is unreachable, so recovery ends it FAILED with the reason.
+      const failed = await ended(again, orphaned, 'TASK_STATE_FAILED');
+      const reason = failed.status.message?.parts[0];
+      expect(reason && 'text' in reason ? reason.text : '').toMatch(/broker restarted while this task was in flight/);
+
+      // The first task: re-attached to the agent's task, which finishes after the restart; the client sees it end.
+      const stream = again.subscribeToTask(reattached);
+      const now = await stream.next(); // subscribed: the task as it is, still WORKING (its agent waits for us)
+      expect(stateOf(now.value as StreamResponse)).toBe('TASK_STATE_WORKING');
+      stepper.release(3);
+      const events = await readUntil(
+        { [Symbol.asyncIterator]: () => stream },
+        (e) => stateOf(e) === 'TASK_STATE_COMPLETED',
+      );
+      expect(stateOf(events.at(-1) as StreamResponse)).toBe('TASK_STATE_COMPLETED');
+      const done = await again.getTask(reattached);
+      expect(done.status.state).toBe('TASK_STATE_COMPLETED');
+      expect(done.artifacts?.[0]?.parts.map((p) => ('text' in p ? p.text : ''))).toEqual([
+        'chunk 0',
+        'chunk 1',
+        'chunk 2',
+      ]);
+      await again.close();
+    } finally {
+      for (const run of [first, second]) if (run && alive(run.child)) await killed(run.child);
+      await stepper.app.close();
+      await gone.app.close().catch(() => undefined);
+    }
+  }, 300_000);
+}
+
+/** Each suite on its own store: a PGlite data directory, and a fresh PostgreSQL database when one is configured. */
+function onEachStore(title: string, run: (storage: () => string[]) => void) {
+  describe(`${title} on the embedded store (PGlite data directory)`, () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rightsize-restart-'));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    run(() => ['--data-dir', dir]);
+  });
+  describe.skipIf(!TEST_DATABASE_URL)(
+    `${title} on PostgreSQL${TEST_DATABASE_URL ? '' : ` (${POSTGRES_SKIP_REASON})`}`,
+    () => {
+      let database: FreshDatabase | undefined;
+      beforeAll(async () => {
+        database = await freshDatabase('restart');
+      });
+      afterAll(async () => {
+        await database?.drop();
+      });
+      run(() => ['--database-url', database?.url as string]);
+    },
+  );
+}
+
+onEachStore('SIGKILL and restart', suite);
+onEachStore('tasks in flight at a SIGKILL', inFlightSuite);

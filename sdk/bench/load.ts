@@ -1,9 +1,13 @@
-/** Shared by bench:server and bench:client: spawning targets in their own processes and timing loads. */
+/**
+ * Shared by bench:server, bench:client and bench:broker: spawning targets in their own processes, the A2A operations
+ * they send, and timing loads.
+ */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import type { Pool } from 'undici';
 
 export interface Target {
   readonly url: string;
@@ -85,6 +89,41 @@ export async function runLoad(operation: () => Promise<number>, concurrency: num
   };
 }
 
+/**
+ * The two loads every A2A benchmark sends over JSON-RPC on `pool`: SendMessage "hello" (1 unit) and
+ * SendStreamingMessage "stream:<chunks>" (its SSE events as units). `body` builds the request body for a method and
+ * text.
+ */
+export function jsonRpcOperations(pool: Pool, body: (method: string, text: string) => string, chunks: number) {
+  const headers = { 'content-type': 'application/json', 'a2a-version': '1.0' };
+  return {
+    send: async () => {
+      const r = await pool.request({
+        path: '/a2a/jsonrpc',
+        method: 'POST',
+        headers,
+        body: body('SendMessage', 'hello'),
+      });
+      const answer = (await r.body.json()) as { result?: unknown };
+      if (r.statusCode !== 200 || !answer.result) throw new Error('bad answer');
+      return 1;
+    },
+    stream: async () => {
+      const r = await pool.request({
+        path: '/a2a/jsonrpc',
+        method: 'POST',
+        headers: { ...headers, accept: 'text/event-stream' },
+        body: body('SendStreamingMessage', `stream:${chunks}`),
+      });
+      const text = await r.body.text();
+      // Frames may start with an `id:` line (ours: the per-task sequence number).
+      const events = text.split('\n\n').filter((e) => e.includes('data:')).length;
+      if (events < chunks) throw new Error(`short stream: ${events}`);
+      return events;
+    },
+  };
+}
+
 export const ratio = (a: number, b: number) => (b > 0 ? Number((a / b).toFixed(2)) : null);
 
 export interface Sample {
@@ -106,7 +145,7 @@ export async function alternate(rounds: number, run: (impl: Impl) => Promise<Sam
   return samples;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 /** Medians over the rounds. */
 export function summarise(samples: readonly Sample[]) {
@@ -186,8 +225,15 @@ export function reportComparison(
   if (options.extra) console.log(JSON.stringify(options.extra));
 }
 
-/** Options shared by bench:server and bench:client (validated), plus a progress logger that --json silences. */
-export function comparisonOptions(usage: string, extra: Record<string, { type: 'string' }> = {}) {
+/**
+ * Options shared by bench:server, bench:client and bench:broker (validated), plus a progress logger that --json
+ * silences. `defaults` sets another default concurrency.
+ */
+export function comparisonOptions(
+  usage: string,
+  extra: Record<string, { type: 'string' }> = {},
+  defaults: { concurrency?: number } = {},
+) {
   const { values } = parseArgs({
     options: {
       json: { type: 'boolean' },
@@ -202,7 +248,7 @@ export function comparisonOptions(usage: string, extra: Record<string, { type: '
     console.log(usage);
     process.exit(0);
   }
-  const concurrency = Number(values.concurrency ?? 32);
+  const concurrency = Number(values.concurrency ?? defaults.concurrency ?? 32);
   const ms = Number(values.ms ?? 3000);
   const rounds = Number(values.rounds ?? 3);
   if (![concurrency, ms, rounds].every((n) => Number.isInteger(n) && n > 0)) {

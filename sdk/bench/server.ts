@@ -10,7 +10,9 @@ import {
   alternate,
   comparisonOptions,
   type Impl,
+  jsonRpcOperations,
   type LoadResult,
+  median,
   reportComparison,
   runLoad,
   type Sample,
@@ -43,12 +45,7 @@ const cpuPerRequest: Record<'ours' | 'theirs' | 'bare', number[]> = { ours: [], 
 /** SendMessage at `concurrency` against a target; resolves with the load result. */
 async function unaryLoad(target: Target, impl: 'ours' | 'theirs' | 'bare'): Promise<LoadResult> {
   const pool = new Pool(target.url, { connections: concurrency });
-  const send = async () => {
-    const r = await pool.request({ path: '/a2a/jsonrpc', method: 'POST', headers, body: body('SendMessage', 'hello') });
-    const json = (await r.body.json()) as { result?: unknown };
-    if (r.statusCode !== 200 || !json.result) throw new Error('bad answer');
-    return 1;
-  };
+  const { send } = jsonRpcOperations(pool, body, chunks);
   try {
     await runLoad(send, concurrency, 500); // warm-up
     const cpu0 = await target.cpuMicros();
@@ -104,19 +101,7 @@ async function measure(impl: Impl): Promise<Sample> {
     await longStreamCost(target.url); // warm-up
     longStreams.push(await longStreamCost(target.url));
   }
-  const stream = async () => {
-    const r = await pool.request({
-      path: '/a2a/jsonrpc',
-      method: 'POST',
-      headers: { ...headers, accept: 'text/event-stream' },
-      body: body('SendStreamingMessage', `stream:${chunks}`),
-    });
-    const text = await r.body.text();
-    // Frames may start with an `id:` line (ours: the per-task sequence number).
-    const events = text.split('\n\n').filter((e) => e.includes('data:')).length;
-    if (events < chunks) throw new Error(`short stream: ${events}`);
-    return events;
-  };
+  const { stream } = jsonRpcOperations(pool, body, chunks);
   try {
     const unary = await unaryLoad(target, impl);
     const streaming = await runLoad(stream, Math.max(1, concurrency / 4), ms);
@@ -127,7 +112,6 @@ async function measure(impl: Impl): Promise<Sample> {
   }
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const samples = await alternate(rounds, measure, log);
 reportComparison(
   {

@@ -11,6 +11,7 @@ import type { JSONWebKeySet } from 'jose';
 import { type AuthConfig, Authenticator } from '../auth.js';
 import { type DashboardOptions, dashboard } from '../dashboard/plugin.js';
 import { type Database, openDatabase } from '../db/database.js';
+import { RunLease } from '../db/lease.js';
 import { migrate } from '../db/migrations.js';
 import { BrokerStore, REGISTRY_CHANNEL } from '../db/store.js';
 import { BrokerHttpError } from '../http-errors.js';
@@ -24,6 +25,7 @@ import { createGuard } from './guard.js';
 import { LEARNED_STATE, Learner } from './learner.js';
 import { BrokerMetrics } from './metrics.js';
 import { PendingDecisions } from './pending.js';
+import { Recovery } from './recovery.js';
 import { registryRoutes } from './registry-routes.js';
 import { RoutingEvents, watchTask } from './routing-events.js';
 
@@ -56,6 +58,11 @@ export interface BrokerOptions {
   readonly routing?: (state: RoutingState | undefined) => RoutingEngine;
   /** Serve the dashboard at /dashboard (default false; the CLI turns it on); an object sets its options. */
   readonly dashboard?: boolean | Pick<DashboardOptions, 'assetsDir' | 'maxFeedEntries'>;
+  /**
+   * This run's lease in the store (default 15 000 ms, renewed every third): tasks in flight of a run whose lease has
+   * expired are recovered by a live run (start-up recovery; see README).
+   */
+  readonly leaseTtlMs?: number;
 }
 
 export interface Broker {
@@ -84,7 +91,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
     throw error;
   }
   const store = new BrokerStore(db);
-  await store.tasks.start();
+  await store.start();
   const state = await store.learnedState<RoutingState>(LEARNED_STATE);
   const routing =
     options.routing?.(state) ??
@@ -112,6 +119,15 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
   const clients = new AgentClients({
     allowPrivateNetworks: options.allowPrivateNetworks ?? false,
     ...(options.downstreamCredentials ? { defaultCredentials: options.downstreamCredentials } : {}),
+  });
+  const recovery = new Recovery({
+    lease: new RunLease(db, store.tasks.runId, {
+      ...(options.leaseTtlMs !== undefined ? { ttlMs: options.leaseTtlMs } : {}),
+    }),
+    tasks: store.tasks,
+    registry,
+    clients,
+    log: (line, taskId) => app.log.warn({ taskId }, `start-up recovery: ${line}`),
   });
   let inflight = 0;
   const replicas = db.kind === 'postgres';
@@ -232,14 +248,16 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
       const address = await app.listen({ port, host });
       baseUrl ||= address;
       if (interval > 0) registry.start(interval);
+      await recovery.start();
       return baseUrl;
     },
     async close() {
       registry.stop();
+      await recovery.stop();
       await unlistenRegistry?.();
       await app.close();
       await clients.close();
-      await store.tasks.stop();
+      await store.stop();
       await db.close();
     },
   };

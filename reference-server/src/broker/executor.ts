@@ -129,7 +129,11 @@ export class RoutingExecutor implements AgentExecutor {
       );
       return;
     }
-    const held = context.message.contextId ? await this.#o.store.contextRoute(owner, context.contextId) : undefined;
+    // The guard decided a new route only when no agent holds the context: no need to look again.
+    const held =
+      !pending?.route && context.message.contextId
+        ? await this.#o.store.contextRoute(owner, context.contextId)
+        : undefined;
     if (held && this.#o.registry.card(held.agentId)) {
       await this.#forwardFollowUp(context, relay, held.agentId, undefined, held.downstreamContextId, owner);
       return;

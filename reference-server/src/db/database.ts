@@ -35,6 +35,13 @@ export interface Database extends Sql {
   readonly kind: 'pglite' | 'postgres';
   /** Runs `work` in one transaction (committed when it resolves, rolled back when it throws). */
   transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` atomically like `transaction`, but grouped with the writes submitted while the previous group was
+   * committing: one transaction, one commit for all of them (group commit). Resolves only after the commit, so an
+   * acknowledged write is durable. `work` may run twice (when another write of its group fails, each is retried in
+   * its own transaction): it must only read and write through `tx` and return what it computed.
+   */
+  write<T>(work: (tx: Sql) => Promise<T>): Promise<T>;
   /** Calls `onNotify` for each NOTIFY on `channel`; resolves once listening. Returns the unlisten function. */
   listen(channel: string, onNotify: Notification): Promise<() => Promise<void>>;
   close(): Promise<void>;
@@ -49,9 +56,71 @@ export interface DatabaseOptions {
   readonly poolSize?: number;
 }
 
+interface QueuedWrite {
+  readonly work: (tx: Sql) => Promise<unknown>;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** Most writes in one group: bounds the latency a write can add to the others of its group. */
+const MAX_GROUP = 256;
+
+/**
+ * Group commit: writes queue while `lanes` groups are committing; each free lane takes the queued writes as one
+ * transaction. When the group's transaction fails, each of its writes is retried alone, so one write's error (e.g. a
+ * unique violation) never fails another.
+ */
+class WriteGroups {
+  readonly #queue: QueuedWrite[] = [];
+  #busy = 0;
+
+  constructor(
+    readonly transaction: <T>(work: (tx: Sql) => Promise<T>) => Promise<T>,
+    readonly lanes: number,
+  ) {}
+
+  write<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      if (this.#busy < this.lanes) void this.#drain();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    this.#busy++;
+    try {
+      while (this.#queue.length > 0) await this.#commit(this.#queue.splice(0, MAX_GROUP));
+    } finally {
+      this.#busy--;
+    }
+  }
+
+  async #commit(group: QueuedWrite[]): Promise<void> {
+    let results: unknown[];
+    try {
+      results = await this.transaction(async (tx) => {
+        const out: unknown[] = [];
+        for (const w of group) out.push(await w.work(tx));
+        return out;
+      });
+    } catch (error) {
+      if (group.length === 1) (group[0] as QueuedWrite).reject(error);
+      else for (const w of group) await this.transaction(w.work).then(w.resolve, w.reject);
+      return;
+    }
+    for (const [i, w] of group.entries()) w.resolve(results[i]);
+  }
+}
+
 class PgliteDatabase implements Database {
   readonly kind = 'pglite';
+  /** PGlite runs one statement at a time: one group commits while the next one gathers. */
+  readonly #groups = new WriteGroups((work) => this.transaction(work), 1);
   constructor(readonly db: PGlite) {}
+
+  write<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
+    return this.#groups.write(work);
+  }
 
   async query<R>(text: string, params: readonly unknown[] = []): Promise<R[]> {
     return translating(async () => (await this.db.query<R>(text, params as unknown[])).rows);
@@ -80,13 +149,38 @@ class PgliteDatabase implements Database {
 class PostgresDatabase implements Database {
   readonly kind = 'postgres';
   readonly #listeners: pg.Client[] = [];
+  /** A few groups commit in parallel on the pool's connections. */
+  readonly #groups: WriteGroups;
+  /** Names of this pool's prepared statements, by text. */
+  readonly #names = new Map<string, string>();
   constructor(
     readonly pool: pg.Pool,
     readonly url: string,
-  ) {}
+    lanes: number,
+  ) {
+    this.#groups = new WriteGroups((work) => this.transaction(work), lanes);
+  }
 
   async query<R>(text: string, params: readonly unknown[] = []): Promise<R[]> {
-    return translating(async () => (await this.pool.query(text, params as unknown[])).rows as R[]);
+    return translating(async () => (await this.pool.query(this.#prepared(text, params))).rows as R[]);
+  }
+
+  /**
+   * A statement with parameters runs as a named prepared statement (pg prepares it once per connection), so it is
+   * parsed and planned once, not on every call.
+   */
+  #prepared(text: string, params: readonly unknown[]): pg.QueryConfig | string {
+    if (params.length === 0) return text;
+    let name = this.#names.get(text);
+    if (!name) {
+      name = `rs_${this.#names.size}`;
+      this.#names.set(text, name);
+    }
+    return { name, text, values: params as unknown[] };
+  }
+
+  write<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
+    return this.#groups.write(work);
   }
 
   transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
@@ -99,7 +193,7 @@ class PostgresDatabase implements Database {
       await client.query('BEGIN');
       const result = await work({
         query: async <R>(text: string, params: readonly unknown[] = []) =>
-          (await client.query(text, params as unknown[])).rows as R[],
+          (await client.query(this.#prepared(text, params))).rows as R[],
       });
       await client.query('COMMIT');
       return result;
@@ -139,12 +233,15 @@ export const quoteIdentifier = (name: string) => `"${name.replace(/"/g, '""')}"`
 /** Open the database the options name: PostgreSQL when `url` is given, else PGlite (in `dataDir`, or in memory). */
 export async function openDatabase(options: DatabaseOptions = {}): Promise<Database> {
   if (options.url) {
-    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
+    const size = options.poolSize ?? 10;
+    const pool = new pg.Pool({ connectionString: options.url, max: size });
     pool.on('error', () => undefined);
     await pool.query('SELECT 1');
-    return new PostgresDatabase(pool, options.url);
+    return new PostgresDatabase(pool, options.url, Math.max(1, Math.floor(size / 2)));
   }
   const db = options.dataDir ? new PGlite(options.dataDir) : new PGlite();
   await db.waitReady;
+  // In memory nothing survives the process, so waiting for the WAL flush at each commit buys nothing.
+  if (!options.dataDir) await db.exec('SET synchronous_commit = off');
   return new PgliteDatabase(db);
 }

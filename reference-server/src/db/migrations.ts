@@ -94,6 +94,19 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'broker runs with leases; the run that last wrote each task (start-up recovery)',
+    sql: `
+      CREATE TABLE broker_runs (
+        run_id text PRIMARY KEY,
+        started_at timestamptz NOT NULL DEFAULT now(),
+        expires_at timestamptz NOT NULL
+      );
+      ALTER TABLE tasks ADD COLUMN run_id text;
+      CREATE INDEX tasks_in_flight ON tasks (state, run_id) WHERE state IN ('TASK_STATE_SUBMITTED', 'TASK_STATE_WORKING')
+    `,
+  },
 ];
 
 /** An arbitrary constant key for pg_advisory_xact_lock: "rightsize" in ASCII, truncated to int8. */

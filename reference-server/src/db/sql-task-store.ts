@@ -5,16 +5,31 @@
  * subscribers in this process directly and other replicas through NOTIFY (a wake-up carrying the task id and
  * sequence number; the table stays the truth, and a periodic re-read is the backstop if a notification is lost).
  */
+/**
+ * The SDK server's TaskStore and PushConfigStore on SQL (PGlite or PostgreSQL): tasks scoped by (tenant, owner), an
+ * event log with per-task sequence numbers, atomic conditional appends (terminal states never change), and
+ * subscriptions that replay the log after a sequence number and then follow live events. Live events reach
+ * subscribers in this process directly and, on PostgreSQL, other replicas through NOTIFY (a wake-up carrying the task
+ * id and sequence number; the table stays the truth, and a periodic re-read is the backstop if one is lost).
+ *
+ * The write path: one statement per change (the task row, its logged event and the NOTIFY together), grouped with
+ * the other writes of the moment into one transaction (`Database.write`, group commit); the caller is answered after
+ * the commit. The tasks this process writes are kept in memory, so an append does not read the row first: the
+ * UPDATE names the sequence number it expects, and when another replica changed the task meanwhile it matches no row
+ * and the append is redone from the row read under lock.
+ */
 import { randomUUID } from 'node:crypto';
 import type { StreamResponse, Task, TaskState } from '@rightsize/sdk/a2a';
 import {
   type AppendOptions,
   type AppendResult,
-  applyTaskEvent,
-  InvalidPageTokenError,
+  appendRefusal,
+  applyTaskChange,
+  copyJson,
   isTerminal,
   type PushConfigSaveResult,
   type PushConfigStore,
+  parseTaskCursor,
   type StoredEvent,
   type StoredPushConfig,
   type TaskChange,
@@ -24,24 +39,16 @@ import {
   type TaskRecord,
   type TaskScope,
   type TaskStore,
+  taskCursor,
 } from '@rightsize/sdk/server';
 import type { Database, Sql } from './database.js';
 
 export const EVENTS_CHANNEL = 'rightsize_task_events';
+/** NOTIFY channel for push config changes (replicas forget what they know of the task's configs). */
+export const PUSH_CHANNEL = 'rightsize_push_configs';
 
 const json = (value: unknown) => JSON.stringify(value);
-const cursorOf = (statusTs: string, id: string) => Buffer.from(json([statusTs, id])).toString('base64url');
-
-function parseCursor(token: string): [string, string] {
-  try {
-    const value = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'string'))
-      return value as [string, string];
-  } catch {
-    // fall through
-  }
-  throw new InvalidPageTokenError('invalid pageToken');
-}
+const keyOf = (scope: TaskScope, id: string) => `${scope.tenant}\u0000${scope.owner}\u0000${id}`;
 
 const stateOf = (event: StreamResponse): TaskState | undefined =>
   event.statusUpdate?.status.state ?? event.task?.status.state;
@@ -51,6 +58,26 @@ type Waiter = (event: StoredEvent | undefined) => void;
 export interface SqlTaskStoreOptions {
   /** Re-read the log this often while waiting, in case a notification was lost (default 1 000 ms). */
   readonly pollMs?: number;
+  /**
+   * This broker run's id, recorded on every task it creates or changes: start-up recovery finds the tasks of runs
+   * that are gone by it (default: a random id).
+   */
+  readonly runId?: string;
+  /** Most tasks kept in memory for appends without a read (default 10 000). */
+  readonly cacheSize?: number;
+}
+
+/** A task as this process last wrote it. */
+interface Cached {
+  readonly task: Task;
+  readonly seq: number;
+}
+
+/** What one append's statement did: the result, and (when applied) the task as written and the logged event. */
+interface Applied {
+  readonly result: AppendResult;
+  readonly written?: Cached;
+  readonly logged?: StoredEvent;
 }
 
 export class SqlTaskStore implements TaskStore {
@@ -59,16 +86,26 @@ export class SqlTaskStore implements TaskStore {
   readonly #waiters = new Map<string, Set<Waiter>>();
   #unlisten: (() => Promise<void>) | undefined;
   readonly #pollMs: number;
+  readonly #cacheSize: number;
+  /** Least recently written first. */
+  readonly #cache = new Map<string, Cached>();
+  /** NOTIFY only matters to other replicas, which only PostgreSQL has. */
+  readonly #notify: boolean;
+  readonly runId: string;
 
   constructor(
     readonly db: Database,
     options: SqlTaskStoreOptions = {},
   ) {
     this.#pollMs = options.pollMs ?? 1000;
+    this.#cacheSize = options.cacheSize ?? 10_000;
+    this.#notify = db.kind === 'postgres';
+    this.runId = options.runId ?? randomUUID();
   }
 
   /** Start following other replicas' events (LISTEN). */
   async start(): Promise<void> {
+    if (!this.#notify) return;
     this.#unlisten ??= await this.db.listen(EVENTS_CHANNEL, (payload) => {
       const [origin, taskId] = payload.split(' ');
       if (origin !== this.#origin && taskId) this.#wake(taskId, undefined);
@@ -81,13 +118,30 @@ export class SqlTaskStore implements TaskStore {
     for (const set of this.#waiters.values()) for (const w of set) w(undefined);
   }
 
+  /**
+   * The NOTIFY of a logged event (PostgreSQL only) as a column of a statement whose CTE `logged` holds the event:
+   * the column's SQL, with parameters `$first` and `$first + 1`, and those parameters.
+   */
+  #notifying(first: number, taskId: string, seq: number): { column: string; params: unknown[] } {
+    if (!this.#notify) return { column: '', params: [] };
+    return {
+      column: `, (SELECT count(pg_notify($${first}, $${first + 1})) FROM logged) AS notified`,
+      params: [EVENTS_CHANNEL, `${this.#origin} ${taskId} ${seq}`],
+    };
+  }
+
   async create(scope: TaskScope, task: Task): Promise<TaskRecord> {
-    const event: StreamResponse = { task };
+    const { copy: stored } = copyJson(task);
+    const event: StreamResponse = { task: stored };
+    const notify = this.#notifying(10, task.id, 1);
     try {
-      await this.db.transaction(async (tx) => {
-        await tx.query(
-          `INSERT INTO tasks (id, tenant, owner, context_id, state, status_ts, seq, task)
-           VALUES ($1, $2, $3, $4, $5, $6, 1, $7)`,
+      await this.db.write((tx) =>
+        tx.query(
+          `WITH created AS (
+             INSERT INTO tasks (id, tenant, owner, context_id, state, status_ts, seq, task, run_id)
+             VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8) RETURNING id
+           ), logged AS (INSERT INTO task_events (task_id, seq, event) SELECT id, 1, $9 FROM created RETURNING task_id)
+           SELECT (SELECT count(*) FROM logged) AS logged${notify.column}`,
           [
             task.id,
             scope.tenant,
@@ -95,18 +149,20 @@ export class SqlTaskStore implements TaskStore {
             task.contextId ?? '',
             task.status.state,
             task.status.timestamp ?? '',
-            json(task),
+            json(stored),
+            this.runId,
+            json(event),
+            ...notify.params,
           ],
-        );
-        await tx.query('INSERT INTO task_events (task_id, seq, event) VALUES ($1, 1, $2)', [task.id, json(event)]);
-        await this.#notify(tx, task.id, 1);
-      });
+        ),
+      );
     } catch (error) {
       if ((error as { code?: string }).code === '23505') throw new TaskExistsError(`task ${task.id} exists`);
       throw error;
     }
-    this.#wake(task.id, { seq: 1, event: structuredClone(event) });
-    return { task: structuredClone(task), seq: 1 };
+    this.#remember(keyOf(scope, task.id), { task: stored, seq: 1 });
+    this.#wake(task.id, { seq: 1, event: copyJson(event).copy });
+    return { task: copyJson(stored).copy, seq: 1 };
   }
 
   async get(scope: TaskScope, id: string): Promise<TaskRecord | undefined> {
@@ -119,43 +175,80 @@ export class SqlTaskStore implements TaskStore {
   }
 
   async append(scope: TaskScope, id: string, change: TaskChange, options: AppendOptions = {}): Promise<AppendResult> {
-    let logged: StoredEvent | undefined;
-    const result = await this.db.transaction(async (tx): Promise<AppendResult> => {
-      const rows = await tx.query<{ task: Task; seq: string | number }>(
-        'SELECT task, seq FROM tasks WHERE id = $1 AND tenant = $2 AND owner = $3 FOR UPDATE',
-        [id, scope.tenant, scope.owner],
-      );
-      const row = rows[0];
-      if (!row) return { ok: false, reason: 'not-found' };
-      const task = row.task;
-      const state = task.status.state;
-      if (isTerminal(state)) return { ok: false, reason: 'terminal', state };
-      if (options.ifStateIn && !options.ifStateIn.includes(state)) return { ok: false, reason: 'state', state };
-      if (change.userMessage) task.history = [...(task.history ?? []), change.userMessage];
-      if (change.metadata) task.metadata = { ...task.metadata, ...change.metadata };
-      let seq = Number(row.seq);
-      if (change.event) {
-        applyTaskEvent(task, structuredClone(change.event));
-        seq += 1;
-        await tx.query('INSERT INTO task_events (task_id, seq, event) VALUES ($1, $2, $3)', [
-          id,
-          seq,
-          json(change.event),
-        ]);
-        await this.#notify(tx, id, seq);
-        logged = { seq, event: structuredClone(change.event) };
-      }
-      await tx.query('UPDATE tasks SET task = $2, state = $3, status_ts = $4, seq = $5 WHERE id = $1', [
+    const key = keyOf(scope, id);
+    // A conditional append checks a state another replica may have changed: it always reads the row.
+    const cached = options.ifStateIn ? undefined : this.#cache.get(key);
+    let applied: Applied;
+    try {
+      applied = await this.db.write(async (tx) => {
+        if (cached) {
+          const done = await this.#apply(tx, scope, id, cached, change, options);
+          if (done) return done;
+        }
+        const rows = await tx.query<{ task: Task; seq: string | number }>(
+          'SELECT task, seq FROM tasks WHERE id = $1 AND tenant = $2 AND owner = $3 FOR UPDATE',
+          [id, scope.tenant, scope.owner],
+        );
+        const row = rows[0];
+        const current = row ? { task: row.task, seq: Number(row.seq) } : undefined;
+        return (await this.#apply(tx, scope, id, current, change, options)) as Applied;
+      });
+    } catch (error) {
+      this.#cache.delete(key);
+      throw error;
+    }
+    if (applied.written) this.#remember(key, applied.written);
+    if (applied.logged) this.#wake(id, applied.logged);
+    return applied.result;
+  }
+
+  /**
+   * Apply the change to `current` and write it in one statement that expects `current.seq`. Undefined when the row
+   * has another sequence number (another replica wrote it: redo from the row read under lock).
+   */
+  async #apply(
+    tx: Sql,
+    scope: TaskScope,
+    id: string,
+    current: Cached | undefined,
+    change: TaskChange,
+    options: AppendOptions,
+  ): Promise<Applied | undefined> {
+    const refused = appendRefusal(current?.task.status.state, options);
+    if (refused || !current) return { result: refused ?? { ok: false, reason: 'not-found' } };
+    const written = copyJson(change).copy;
+    const task = applyTaskChange(copyJson(current.task).copy, written);
+    const seq = written.event ? current.seq + 1 : current.seq;
+    const notify = this.#notifying(12, id, seq);
+    const rows = await tx.query(
+      `WITH changed AS (
+         UPDATE tasks SET task = $4, state = $5, status_ts = $6, seq = $7, run_id = $8
+         WHERE id = $1 AND tenant = $2 AND owner = $3 AND seq = $9 RETURNING id
+       ), logged AS (
+         INSERT INTO task_events (task_id, seq, event) SELECT id, $7, $10 FROM changed WHERE $11 RETURNING task_id
+       )
+       SELECT (SELECT count(*) FROM changed) AS changed${notify.column}`,
+      [
         id,
+        scope.tenant,
+        scope.owner,
         json(task),
         task.status.state,
         task.status.timestamp ?? '',
         seq,
-      ]);
-      return { ok: true, seq, state: task.status.state };
-    });
-    if (logged) this.#wake(id, logged);
-    return result;
+        this.runId,
+        current.seq,
+        written.event ? json(written.event) : null,
+        written.event !== undefined,
+        ...notify.params,
+      ],
+    );
+    if (Number((rows[0] as { changed?: unknown } | undefined)?.changed ?? 0) === 0) return undefined;
+    return {
+      result: { ok: true, seq, state: task.status.state },
+      written: { task, seq },
+      ...(written.event ? { logged: { seq, event: written.event } } : {}),
+    };
   }
 
   async list(scope: TaskScope, query: TaskQuery): Promise<TaskPage> {
@@ -173,7 +266,7 @@ export class SqlTaskStore implements TaskStore {
       params,
     );
     if (query.pageToken) {
-      const [ts, id] = parseCursor(query.pageToken);
+      const [ts, id] = parseTaskCursor(query.pageToken);
       params.push(ts, id);
       where.push(
         `(status_ts < $${params.length - 1} OR (status_ts = $${params.length - 1} AND id > $${params.length}))`,
@@ -189,7 +282,7 @@ export class SqlTaskStore implements TaskStore {
     const last = page[page.length - 1];
     return {
       tasks: page.map((r) => r.task),
-      nextPageToken: rows.length > query.pageSize && last ? cursorOf(last.status_ts, last.id) : '',
+      nextPageToken: rows.length > query.pageSize && last ? taskCursor(last.status_ts, last.id) : '',
       totalSize: Number(total[0]?.n ?? 0),
     };
   }
@@ -256,22 +349,65 @@ export class SqlTaskStore implements TaskStore {
     }
   }
 
-  async #notify(tx: Sql, taskId: string, seq: number): Promise<void> {
-    await tx.query('SELECT pg_notify($1, $2)', [EVENTS_CHANNEL, `${this.#origin} ${taskId} ${seq}`]);
+  /** Keep the task as written (most recently written last); a terminal task takes no more appends. */
+  #remember(key: string, written: Cached): void {
+    const known = this.#cache.get(key);
+    this.#cache.delete(key);
+    if (known && known.seq > written.seq) this.#cache.set(key, known);
+    else if (!isTerminal(written.task.status.state)) this.#cache.set(key, written);
+    if (this.#cache.size > this.#cacheSize) this.#cache.delete(this.#cache.keys().next().value as string);
   }
 
   #wake(taskId: string, event: StoredEvent | undefined): void {
     const set = this.#waiters.get(taskId);
-    if (set) for (const w of set) w(event ? structuredClone(event) : undefined);
+    if (set) for (const w of set) w(event ? copyJson(event).copy : undefined);
   }
 }
 
-/** Push configs keyed by (tenant, owner, task, id): one caller never sees another's webhooks. */
+/**
+ * Push configs keyed by (tenant, owner, task, id): one caller never sees another's webhooks. The webhook sender asks
+ * for a task's configs at every event; most tasks have none, and that answer is remembered until a config of the task
+ * is saved (here, or on another replica: NOTIFY).
+ */
 export class SqlPushConfigStore implements PushConfigStore {
+  /** Tasks known to have no push configs. */
+  readonly #none = new Set<string>();
+  /** Bumped at every change, so a read that raced with one does not remember a stale "none". */
+  #generation = 0;
+  #unlisten: (() => Promise<void>) | undefined;
+
   constructor(readonly db: Database) {}
 
+  /** Follow other replicas' changes (PostgreSQL). */
+  async start(): Promise<void> {
+    if (this.db.kind !== 'postgres') return;
+    this.#unlisten ??= await this.db.listen(PUSH_CHANNEL, (key) => this.#changed(key));
+  }
+
+  async stop(): Promise<void> {
+    await this.#unlisten?.();
+    this.#unlisten = undefined;
+  }
+
+  #changed(key: string): void {
+    this.#generation++;
+    this.#none.delete(key);
+  }
+
   async save(scope: TaskScope, config: StoredPushConfig, maxPerTask: number): Promise<PushConfigSaveResult> {
-    return this.db.transaction(async (tx) => {
+    const cacheKey = keyOf(scope, config.taskId);
+    // Before (a read racing with the save) and after (a read that saw the row not yet committed).
+    this.#changed(cacheKey);
+    try {
+      return await this.#save(scope, config, maxPerTask, cacheKey);
+    } finally {
+      this.#changed(cacheKey);
+    }
+  }
+
+  #save(scope: TaskScope, config: StoredPushConfig, maxPerTask: number, cacheKey: string) {
+    return this.db.transaction(async (tx): Promise<PushConfigSaveResult> => {
+      if (this.db.kind === 'postgres') await tx.query('SELECT pg_notify($1, $2)', [PUSH_CHANNEL, cacheKey]);
       // Lock the task's row so concurrent saves count one after the other.
       await tx.query('SELECT 1 FROM tasks WHERE id = $1 FOR UPDATE', [config.taskId]);
       const key = [scope.tenant, scope.owner, config.taskId];
@@ -313,11 +449,18 @@ export class SqlPushConfigStore implements PushConfigStore {
     taskId: string,
     page: { limit?: number; afterId?: string } = {},
   ): Promise<StoredPushConfig[]> {
+    const key = keyOf(scope, taskId);
+    if (this.#none.has(key)) return [];
+    const generation = this.#generation;
     const rows = await this.db.query<{ config: StoredPushConfig }>(
       `SELECT config FROM push_configs WHERE tenant = $1 AND owner = $2 AND task_id = $3 AND id > $4
        ORDER BY id LIMIT $5`,
       [scope.tenant, scope.owner, taskId, page.afterId ?? '', page.limit ?? 1000],
     );
+    if (rows.length === 0 && page.afterId === undefined && generation === this.#generation) {
+      if (this.#none.size >= 10_000) this.#none.clear();
+      this.#none.add(key);
+    }
     return rows.map((r) => r.config);
   }
 

@@ -70,6 +70,17 @@ export class BrokerStore {
     this.pushConfigs = new SqlPushConfigStore(db);
   }
 
+  /** Start following other replicas' task events and push config changes (PostgreSQL). */
+  async start(): Promise<void> {
+    await this.tasks.start();
+    await this.pushConfigs.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.tasks.stop();
+    await this.pushConfigs.stop();
+  }
+
   /** The first message of a task (the client's request), whoever owns it; for learning from feedback. */
   async firstMessage(taskId: string): Promise<Message | undefined> {
     const rows = await this.db.query<{ message: Message | null }>(
@@ -130,29 +141,32 @@ export class BrokerStore {
     }));
   }
 
+  /** The task's route and (when the agent named its context) the context's, in one statement. */
   async saveRoute(route: TaskRoute): Promise<void> {
-    await this.db.query(
-      `INSERT INTO task_routes (task_id, context_id, agent_id, downstream_task_id, downstream_context_id, decision_id, owner)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT (task_id) DO UPDATE SET agent_id = $3, downstream_task_id = $4, downstream_context_id = $5,
-         decision_id = COALESCE($6, task_routes.decision_id)`,
-      [
-        route.taskId,
-        route.contextId,
-        route.agentId,
-        route.downstreamTaskId ?? null,
-        route.downstreamContextId ?? null,
-        route.decisionId ?? null,
-        route.owner,
-      ],
+    await this.db.write((tx) =>
+      tx.query(
+        `WITH saved AS (
+           INSERT INTO task_routes (task_id, context_id, agent_id, downstream_task_id, downstream_context_id, decision_id,
+             owner)
+           VALUES ($1, $2, $3, $4, $5, $6, $7)
+           ON CONFLICT (task_id) DO UPDATE SET agent_id = $3, downstream_task_id = $4, downstream_context_id = $5,
+             decision_id = COALESCE($6, task_routes.decision_id)
+           RETURNING 1
+         )
+         INSERT INTO context_routes (owner, context_id, agent_id, downstream_context_id)
+         SELECT $7, $2, $3, $5 WHERE $5::text IS NOT NULL
+         ON CONFLICT (owner, context_id) DO UPDATE SET agent_id = $3, downstream_context_id = $5`,
+        [
+          route.taskId,
+          route.contextId,
+          route.agentId,
+          route.downstreamTaskId ?? null,
+          route.downstreamContextId ?? null,
+          route.decisionId ?? null,
+          route.owner,
+        ],
+      ),
     );
-    if (route.downstreamContextId) {
-      await this.db.query(
-        `INSERT INTO context_routes (owner, context_id, agent_id, downstream_context_id) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (owner, context_id) DO UPDATE SET agent_id = $3, downstream_context_id = $4`,
-        [route.owner, route.contextId, route.agentId, route.downstreamContextId],
-      );
-    }
   }
 
   async route(taskId: string): Promise<TaskRoute | undefined> {
@@ -193,7 +207,7 @@ export class BrokerStore {
 
   /** A decision, with the task it routed and the task's domain (not part of the record, needed for outcomes). */
   async saveDecision(decision: RoutingDecision, taskId: string | undefined, domain: string): Promise<void> {
-    await saveDecisionIn(this.db, decision, taskId, domain);
+    await this.db.write((tx) => saveDecisionIn(tx, decision, taskId, domain));
   }
 
   async decisionForTask(taskId: string): Promise<{ decision: RoutingDecision; domain: string } | undefined> {
@@ -214,8 +228,9 @@ export class BrokerStore {
     decision?: { decision: RoutingDecision; domain: string },
   ): Promise<void> {
     const d = decision?.decision;
-    await this.db.query(
-      `WITH saved_decision AS (
+    await this.db.write((tx) =>
+      tx.query(
+        `WITH saved_decision AS (
          INSERT INTO decisions (decision_id, task_id, domain, decision, decided_at)
          SELECT $9::text, $1::text, $10::text, $11::jsonb, $12::timestamptz WHERE $9::text IS NOT NULL
          ON CONFLICT (decision_id) DO UPDATE SET task_id = COALESCE(EXCLUDED.task_id, decisions.task_id),
@@ -228,21 +243,22 @@ export class BrokerStore {
        INSERT INTO learned_state (name, version, state, updated_at) VALUES ($7, $8, $13, now())
        ON CONFLICT (name) DO UPDATE SET version = EXCLUDED.version, state = EXCLUDED.state, updated_at = now()
        WHERE learned_state.version < EXCLUDED.version`,
-      [
-        outcome.taskId ?? null,
-        outcome.agentId,
-        outcome.domain,
-        outcome.complexity,
-        outcome.success,
-        outcome.source,
-        learned.name,
-        learned.version,
-        d?.decisionId ?? null,
-        decision?.domain ?? null,
-        d ? json(d) : null,
-        d?.decidedAt ?? null,
-        json(learned.state),
-      ],
+        [
+          outcome.taskId ?? null,
+          outcome.agentId,
+          outcome.domain,
+          outcome.complexity,
+          outcome.success,
+          outcome.source,
+          learned.name,
+          learned.version,
+          d?.decisionId ?? null,
+          decision?.domain ?? null,
+          d ? json(d) : null,
+          d?.decidedAt ?? null,
+          json(learned.state),
+        ],
+      ),
     );
   }
 

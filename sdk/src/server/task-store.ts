@@ -152,9 +152,38 @@ export function applyTaskEvent(task: Task, event: StreamResponse): Task {
   return task;
 }
 
-const cursorOf = (t: Task) => Buffer.from(JSON.stringify([t.status.timestamp ?? '', t.id])).toString('base64url');
+/**
+ * The checks every store makes before an append, on the task's current state (undefined: the task is missing in the
+ * scope): the refusal to return, or undefined when the change may be applied.
+ */
+export function appendRefusal(
+  state: TaskState | undefined,
+  options: AppendOptions = {},
+): Exclude<AppendResult, { ok: true }> | undefined {
+  if (state === undefined) return { ok: false, reason: 'not-found' };
+  if (isTerminal(state)) return { ok: false, reason: 'terminal', state };
+  if (options.ifStateIn && !options.ifStateIn.includes(state)) return { ok: false, reason: 'state', state };
+  return undefined;
+}
 
-function parseCursor(token: string): [string, string] {
+/**
+ * Apply an accepted change to a task IN PLACE, in the order TaskChange documents: the user message, the metadata,
+ * then the event (`applyTaskEvent`). The task takes the change's objects (copy the change first when the caller keeps
+ * it). Only the event is then logged, with the next sequence number.
+ */
+export function applyTaskChange(task: Task, change: TaskChange): Task {
+  if (change.userMessage) historyOf(task).push(change.userMessage);
+  if (change.metadata) task.metadata = { ...task.metadata, ...change.metadata };
+  if (change.event) applyTaskEvent(task, change.event);
+  return task;
+}
+
+/** The opaque ListTasks cursor after a task: its status timestamp and id (the order is newest first, then id). */
+export const taskCursor = (statusTimestamp: string, id: string) =>
+  Buffer.from(JSON.stringify([statusTimestamp, id])).toString('base64url');
+
+/** The [status timestamp, id] a cursor names; InvalidPageTokenError for a token no store issued. */
+export function parseTaskCursor(token: string): [string, string] {
   try {
     const value = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
     if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'string'))
@@ -291,22 +320,17 @@ export class InMemoryTaskStore implements TaskStore {
 
   async append(scope: TaskScope, id: string, change: TaskChange, options: AppendOptions = {}): Promise<AppendResult> {
     const entry = this.#find(scope, id);
-    if (!entry) return { ok: false, reason: 'not-found' };
-    const state = entry.task.status.state;
-    if (isTerminal(state)) return { ok: false, reason: 'terminal', state };
-    if (options.ifStateIn && !options.ifStateIn.includes(state)) return { ok: false, reason: 'state', state };
-    const { copy: written, bytes } = copyJson(change);
-    if (written.userMessage) historyOf(entry.task).push(written.userMessage);
-    if (written.metadata) entry.task.metadata = { ...entry.task.metadata, ...written.metadata };
-    if (!written.event) {
-      this.#grow(entry, bytes);
-      return { ok: true, seq: entry.seq, state };
-    }
+    const refused = appendRefusal(entry?.task.status.state, options);
+    if (refused || !entry) return refused ?? { ok: false, reason: 'not-found' };
     // One copy, shared by the log and the task: the store never mutates an event's objects, only replaces them or
     // pushes them onto its own arrays, and every read hands out a copy.
-    const event = written.event;
-    applyTaskEvent(entry.task, event);
-    const stored: StoredEvent = { seq: ++entry.seq, event };
+    const { copy: written, bytes } = copyJson(change);
+    applyTaskChange(entry.task, written);
+    if (!written.event) {
+      this.#grow(entry, bytes);
+      return { ok: true, seq: entry.seq, state: entry.task.status.state };
+    }
+    const stored: StoredEvent = { seq: ++entry.seq, event: written.event };
     entry.log.push(stored);
     entry.logBytes.push(bytes);
     this.#grow(entry, bytes * 2);
@@ -338,7 +362,7 @@ export class InMemoryTaskStore implements TaskStore {
     matching.sort(newestFirst);
     let start = 0;
     if (query.pageToken) {
-      const [timestamp, id] = parseCursor(query.pageToken);
+      const [timestamp, id] = parseTaskCursor(query.pageToken);
       const marker = { id, status: { state: 'TASK_STATE_WORKING', timestamp } } as Task;
       start = matching.findIndex((t) => newestFirst(t, marker) > 0);
       if (start < 0) start = matching.length;
@@ -348,7 +372,7 @@ export class InMemoryTaskStore implements TaskStore {
     const more = start + page.length < matching.length;
     return {
       tasks: page.map((t) => clone(t)),
-      nextPageToken: more && last ? cursorOf(last) : '',
+      nextPageToken: more && last ? taskCursor(last.status.timestamp ?? '', last.id) : '',
       totalSize: matching.length,
     };
   }
