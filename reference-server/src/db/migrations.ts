@@ -94,6 +94,17 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'outcomes become the learning log: evidence (spec §9.4) and the task features the Router learns from',
+    sql: `
+      ALTER TABLE outcomes ADD COLUMN evidence text;
+      UPDATE outcomes SET evidence = CASE WHEN source = 'feedback' THEN 'client' ELSE 'self-reported' END;
+      ALTER TABLE outcomes ALTER COLUMN evidence SET NOT NULL;
+      ALTER TABLE outcomes ADD COLUMN features jsonb;
+      DELETE FROM learned_state WHERE name = 'routing'
+    `,
+  },
 ];
 
 /** An arbitrary constant key for pg_advisory_xact_lock: "rightsize" in ASCII, truncated to int8. */
