@@ -283,7 +283,7 @@ describe('routing and forwarding (A2A surface)', () => {
     } finally {
       await busy.close();
     }
-  });
+  }, 90_000); // starts its own broker (PGlite): slow on a loaded machine
 
   it('escalates after a failing agent; the client sees one terminal state and no failed artifact', async () => {
     const edge = agents.edge as TestAgent;

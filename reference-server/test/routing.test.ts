@@ -113,18 +113,27 @@ describe('the SDK Router as the routing engine', () => {
     expect(chosen).toEqual({ 0: 'cheap', 1000: 'strong' });
   });
 
-  it('exploration: off by default (the greedy choice every time); with a budget, some decisions explore', async () => {
+  it('exploration: off by default (the greedy choice every time); with a budget, some decisions explore; dry runs never do', async () => {
     const agents = [await cheap(), await strong()];
     const greedy = await broker();
     const exploring = await broker({ exploration: { budget: 0.5, seed: 7 } });
     for (const b of [greedy, exploring]) for (const a of agents) await register(b.url, a);
-    const choices = async (b: { url: string }) => {
+    const decisions = (b: { broker: Broker }) =>
+      new Set(
+        Array.from(
+          { length: 20 },
+          () => b.broker.routing.route({ descriptor: medium, text: 'go', inputModes: ['text/plain'] }).decision.chosen,
+        ),
+      );
+    const dryRuns = async (b: { url: string }) => {
       const out = new Set<string>();
-      for (let i = 0; i < 20; i++) out.add((await admin(b.url, 'POST', '/match', { descriptor: medium })).body.chosen);
+      for (let i = 0; i < 10; i++) out.add((await admin(b.url, 'POST', '/match', { descriptor: medium })).body.chosen);
       return out;
     };
-    expect((await choices(greedy)).size).toBe(1);
-    expect((await choices(exploring)).size).toBe(2);
+    expect((await decisions(greedy)).size).toBe(1);
+    expect((await decisions(exploring)).size).toBe(2);
+    expect(await dryRuns(exploring)).toEqual(await dryRuns(greedy));
+    expect((await dryRuns(exploring)).size).toBe(1);
   });
 
   it('an over-claiming agent is not vindicated by its own success reports; verified failures convict it (§9.4)', async () => {

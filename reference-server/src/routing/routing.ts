@@ -22,6 +22,7 @@ import {
   type Outcome,
   Router,
   type RouterDecision,
+  type RouterOptions,
   type RouterState,
   type RoutingDecision,
   readMessageExtension,
@@ -157,11 +158,14 @@ function recordOf(decision: RouterDecision, maxCandidates: number | undefined): 
 
 export class BrokerRouting implements RoutingEngine {
   readonly #router: Router;
+  readonly #routerOptions: RouterOptions;
   readonly #calibrator: Calibrator;
   readonly #declared = new Map<string, RoutableAgent>();
+  /** A greedy copy of the Router for dry runs (they must not count as decisions); rebuilt after learning. */
+  #explainer: Router | undefined;
 
   constructor(options: RoutingOptions = {}) {
-    const routerOptions = {
+    const routerOptions: RouterOptions = {
       ...(options.lambda !== undefined ? { lambda: options.lambda } : {}),
       exploration: options.exploration ?? false,
       ...(options.learner ? { learner: options.learner } : {}),
@@ -170,22 +174,28 @@ export class BrokerRouting implements RoutingEngine {
         ...(options.currency ? { currency: options.currency } : {}),
       },
     };
+    this.#routerOptions = routerOptions;
     this.#router = options.state ? Router.fromJSON(options.state.router, routerOptions) : new Router(routerOptions);
     this.#calibrator = options.state ? Calibrator.fromJSON(options.state.calibration) : new Calibrator();
   }
 
   route(request: RouteRequest): Route {
-    return this.#decide(request, undefined);
+    return this.#decide(this.#router, request, undefined);
   }
 
+  /** The greedy decision (no exploration, nothing counted), every agent listed. */
   explain(request: RouteRequest): Route {
-    return this.#decide(request, this.#declared.size);
+    if (!this.#explainer) {
+      this.#explainer = Router.fromJSON(this.#router.toJSON(), { ...this.#routerOptions, exploration: false });
+      for (const agent of this.#router.agents) this.#explainer.upsertAgent(agent);
+    }
+    return this.#decide(this.#explainer, request, this.#declared.size);
   }
 
-  #decide(request: RouteRequest, maxCandidates: number | undefined): Route {
+  #decide(router: Router, request: RouteRequest, maxCandidates: number | undefined): Route {
     const descriptor: TaskDescriptor = request.descriptor ?? { domain: 'general' };
     const text = request.text ?? '';
-    const decision = this.#router.route({
+    const decision = router.route({
       text,
       descriptor,
       ...(request.inputModes?.length ? { inputModes: request.inputModes } : {}),
@@ -193,7 +203,7 @@ export class BrokerRouting implements RoutingEngine {
       ...(descriptor.hardConstraints !== undefined ? { hardConstraints: descriptor.hardConstraints } : {}),
     });
     // Outcomes are learned from the log (`learn`), not through the Router's memory of its decisions.
-    this.#router.complete(decision.taskId);
+    router.complete(decision.taskId);
     return {
       descriptor,
       result: decision.match,
@@ -210,11 +220,13 @@ export class BrokerRouting implements RoutingEngine {
   setAgent(agent: RoutableAgent): void {
     this.#declared.set(agent.id, agent);
     this.#router.upsertAgent(candidateOf(agent));
+    this.#explainer?.upsertAgent(candidateOf(agent));
   }
 
   removeAgent(id: string): void {
     this.#declared.delete(id);
     this.#router.removeAgent(id);
+    this.#explainer?.removeAgent(id);
     this.#calibrator.forget(id);
   }
 
@@ -224,7 +236,10 @@ export class BrokerRouting implements RoutingEngine {
     if (!agent || outcome.evidence === 'self-reported') return false;
     const { features, ...counted } = outcome;
     this.#calibrator.observe(counted, agent.profile);
-    if (features) this.#router.learner.observe(agent.id, agent.profile, features, outcome.success);
+    if (features) {
+      this.#router.learner.observe(agent.id, agent.profile, features, outcome.success);
+      this.#explainer = undefined;
+    }
     return true;
   }
 
