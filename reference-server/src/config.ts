@@ -38,6 +38,10 @@ Options (flag / environment variable / config-file key):
   --allow-private          RIGHTSIZE_ALLOW_PRIVATE=1 accept loopback/private agent URLs           allowPrivateNetworks
   --max-concurrent <n>     RIGHTSIZE_MAX_CONCURRENT  tasks forwarded at once (default 1000)       maxConcurrentTasks
   --rate-limit <n>         RIGHTSIZE_RATE_LIMIT      requests/minute per caller (default 0: none)   rateLimitPerMinute
+  --lambda <value>         RIGHTSIZE_LAMBDA          value of one success in the decision currency lambda
+                                                     (the λ dial; default: each task's preference)
+  --exploration <share>    RIGHTSIZE_EXPLORATION     Thompson exploration budget in [0, 1], or off exploration
+                                                     (default off)
   --log-level <level>      RIGHTSIZE_LOG_LEVEL       pino level: info, warn, error, silent…       logLevel
   --api-key <key>          (tour) the key to send tasks with
   -h, --help               show this help
@@ -59,6 +63,8 @@ const FLAGS = {
   'allow-private': { type: 'boolean' },
   'max-concurrent': { type: 'string' },
   'rate-limit': { type: 'string' },
+  lambda: { type: 'string' },
+  exploration: { type: 'string' },
   'log-level': { type: 'string' },
   'api-key': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -79,6 +85,24 @@ function integer(name: string, value: string | number | undefined, fallback: num
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new UsageError(`${name} must be a non-negative integer, not ${value}`);
   return n;
+}
+
+function lambdaOf(value: string | number | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`--lambda must be a number ≥ 0, not ${value}`);
+  return n;
+}
+
+/** `off` (or false) turns exploration off; a share in [0, 1] is its budget. */
+function explorationOf(value: string | number | boolean | object | undefined): CliConfig['exploration'] {
+  if (value === undefined || value === '') return undefined;
+  if (value === 'off' || value === false) return false;
+  if (typeof value === 'object') return value as CliConfig['exploration'];
+  const budget = Number(value);
+  if (!(budget >= 0 && budget <= 1))
+    throw new UsageError(`--exploration must be off or a share in [0, 1], not ${value}`);
+  return { budget };
 }
 
 const pairs = (list: readonly string[]) => {
@@ -122,6 +146,8 @@ export function loadConfig(values: Values, env: NodeJS.ProcessEnv): CliConfig {
   const databaseUrl = values['database-url'] ?? env.DATABASE_URL ?? fromFile.databaseUrl;
   const dataDir = values['data-dir'] ?? env.RIGHTSIZE_DATA_DIR ?? fromFile.dataDir;
   const publicUrl = values['public-url'] ?? env.RIGHTSIZE_PUBLIC_URL ?? fromFile.publicUrl;
+  const lambda = lambdaOf(values.lambda ?? env.RIGHTSIZE_LAMBDA ?? fromFile.lambda);
+  const exploration = explorationOf(values.exploration ?? env.RIGHTSIZE_EXPLORATION ?? fromFile.exploration);
   return {
     ...fromFile,
     port: integer('--port', values.port ?? env.RIGHTSIZE_PORT ?? fromFile.port, 8787),
@@ -143,5 +169,7 @@ export function loadConfig(values: Values, env: NodeJS.ProcessEnv): CliConfig {
     ...(databaseUrl ? { databaseUrl } : {}),
     ...(dataDir ? { dataDir } : {}),
     ...(publicUrl ? { publicUrl } : {}),
+    ...(lambda !== undefined ? { lambda } : {}),
+    ...(exploration !== undefined ? { exploration } : {}),
   };
 }

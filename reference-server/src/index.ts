@@ -15,4 +15,5 @@ export * from './db/store.js';
 export * from './http-errors.js';
 export * from './rate-limit.js';
 export * from './registry/registry.js';
+export * from './routing/outcome-log.js';
 export * from './routing/routing.js';

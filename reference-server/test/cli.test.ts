@@ -45,6 +45,16 @@ describe('rightsize-broker CLI', () => {
     expect(config.auth?.adminKeys).toEqual(['a', 'b']);
   });
 
+  it('configures the λ dial and exploration (flag over environment; off; bad values refused)', () => {
+    const env = { RIGHTSIZE_LAMBDA: '5', RIGHTSIZE_EXPLORATION: '0.2' };
+    expect(loadConfig(parseCli([]).values, {})).not.toHaveProperty('exploration');
+    expect(loadConfig(parseCli([]).values, env)).toMatchObject({ lambda: 5, exploration: { budget: 0.2 } });
+    const flags = loadConfig(parseCli(['--lambda', '0', '--exploration', 'off']).values, env);
+    expect(flags).toMatchObject({ lambda: 0, exploration: false });
+    expect(() => loadConfig(parseCli(['--lambda', '-1']).values, {})).toThrow(/--lambda/);
+    expect(() => loadConfig(parseCli(['--exploration', '2']).values, {})).toThrow(/--exploration/);
+  });
+
   it('refuses a config file that is not a JSON object, and malformed client keys', () => {
     const file = join(dir, 'bad.json');
     writeFileSync(file, '[1, 2]');

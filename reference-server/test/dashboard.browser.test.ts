@@ -14,7 +14,9 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { A2AClient } from '@rightsize/sdk/client';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDashboard } from '../dashboard/build.js';
 import type { Broker } from '../src/broker/broker.js';
@@ -50,6 +52,30 @@ const OVERCLAIM = {
   outputTokens: 60,
   constraints: { minSuccess: 0.6 },
 };
+/** The same in the EU only: cloud-thinker (US) is out, so edge-hybrid's failures reach the client, who reports them. */
+const OVERCLAIM_EU = { ...OVERCLAIM, constraints: { ...OVERCLAIM.constraints, allowedRegions: ['eu'] } };
+
+/** The client's verdict on each task as feedback (spec §8.2): only such outcomes calibrate (spec §9.4). */
+async function confirm(url: string, taskIds: readonly string[]): Promise<void> {
+  const client = await A2AClient.connect(url, {
+    allowPrivateNetworks: true,
+    auth: { apiKey: { header: 'x-api-key', value: ADMIN_KEY } },
+  });
+  try {
+    for (const taskId of taskIds) {
+      const success = (await client.getTask(taskId)).status.state === 'TASK_STATE_COMPLETED';
+      const response = await request(`${url}/rightsize/v1/feedback`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': ADMIN_KEY },
+        body: JSON.stringify({ taskId, success }),
+      });
+      await response.body.dump();
+      expect(response.statusCode).toBe(202);
+    }
+  } finally {
+    await client.close();
+  }
+}
 
 describe.runIf(available)('dashboard in a browser (headless Chromium)', () => {
   let fleet: SimulatedAgent[];
@@ -168,6 +194,12 @@ describe.runIf(available)('dashboard in a browser (headless Chromium)', () => {
     await expect
       .poll(() => page.locator('#live-table tbody tr[data-state="TASK_STATE_COMPLETED"]').count(), { timeout: 30_000 })
       .toBeGreaterThanOrEqual(20);
+    // edge-hybrid's own FAILED states do not count (spec §9.4); the client's reports on the EU-only tasks do
+    const reported = await Promise.all(
+      Array.from({ length: 16 }, (_, i) => sendTask(url, `Integral eu-${i}?`, OVERCLAIM_EU)),
+    );
+    sent.push(...reported);
+    await confirm(url, reported);
     const escalated = await page.locator('#live-table [data-col="escalations"]').allTextContents();
     expect(escalated.some((t) => t.includes('edge-hybrid → cloud-thinker'))).toBe(true);
     await show('fleet');
@@ -216,7 +248,8 @@ describe.runIf(available)('dashboard in a browser (headless Chromium)', () => {
     await expect.poll(() => page.locator('#dry-run-result').isVisible()).toBe(true);
     expect(await page.locator('#dry-run-result tr.chosen').getAttribute('data-agent')).toBe('cloud-thinker');
     expect(await page.locator('#dry-run-result .decision-table tbody tr').count()).toBe(4);
-    expect(await page.locator('#dry-run-result .facts').textContent()).toContain('8.0 ± 1.0 (from descriptor)');
+    // the Router keeps the declared sigma and shifts the value by what it learned from the feedback so far
+    expect(await page.locator('#dry-run-result .facts').textContent()).toMatch(/\d+\.\d ± 1\.0 \(from descriptor\)/);
     const after = await broker.store.db.query<{ n: number }>('SELECT count(*)::int AS n FROM task_routes');
     expect(after[0]?.n).toBe(before[0]?.n);
     await shot('dry-run');

@@ -123,11 +123,11 @@ function suite(storage: () => string[]) {
         tasks.push(response.task as Task);
       }
       await client.close();
-      expect((await admin(first.url, 'POST', '/feedback', { taskId: tasks[0]?.id, success: true }, KEY)).status).toBe(
-        202,
-      );
+      // spec §9.4: only client-confirmed (or verified) outcomes are learned, not the agent's own COMPLETED
+      for (const task of tasks)
+        expect((await admin(first.url, 'POST', '/feedback', { taskId: task.id, success: true }, KEY)).status).toBe(202);
       const before = (await admin(first.url, 'GET', '/agents/keeper')).body;
-      expect(before.calibration[0].observations).toBe(4);
+      expect(before.calibration[0].observations).toBe(3);
 
       await killed(first.child);
       second = await startChild(storage());

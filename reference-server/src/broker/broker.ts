@@ -17,14 +17,15 @@ import { BrokerStore, REGISTRY_CHANNEL } from '../db/store.js';
 import { BrokerHttpError } from '../http-errors.js';
 import { callerKey, RateLimiter } from '../rate-limit.js';
 import { Registry } from '../registry/registry.js';
-import { IndexRouting, type RoutingEngine, type RoutingState } from '../routing/routing.js';
+import { OutcomeLog } from '../routing/outcome-log.js';
+import { BrokerRouting, type RoutingEngine, type RoutingOptions } from '../routing/routing.js';
 import { AgentClients } from './agent-clients.js';
 import { brokerCard } from './card.js';
 import { RoutingExecutor } from './executor.js';
 import { createGuard } from './guard.js';
-import { LEARNED_STATE, Learner } from './learner.js';
+import { Learner } from './learner.js';
 import { BrokerMetrics } from './metrics.js';
-import { PendingDecisions } from './pending.js';
+import { PendingDecisions, withFirstEventMetadata } from './pending.js';
 import { Recovery } from './recovery.js';
 import { registryRoutes } from './registry-routes.js';
 import { RoutingEvents, watchTask } from './routing-events.js';
@@ -50,12 +51,14 @@ export interface BrokerOptions {
   /** Requests per minute per caller (credential, else address) on the A2A and registry endpoints; 0 = no limit. */
   readonly rateLimitPerMinute?: number;
   readonly maxEscalations?: number;
+  /** The λ dial: the value of one success in the decision currency (default: each descriptor's preference). */
+  readonly lambda?: number;
+  /** Thompson exploration: the largest share of exploratory decisions and the sampling seed (default off). */
+  readonly exploration?: RoutingOptions['exploration'];
   /** Background health checks every this many ms (0 disables; default 1000). */
   readonly healthIntervalMs?: number;
   readonly minRefreshMs?: number;
   readonly logger?: FastifyServerOptions['logger'];
-  /** Use this routing engine instead of the default (e.g. the SDK's learning Router). */
-  readonly routing?: (state: RoutingState | undefined) => RoutingEngine;
   /** Serve the dashboard at /dashboard (default false; the CLI turns it on); an object sets its options. */
   readonly dashboard?: boolean | Pick<DashboardOptions, 'assetsDir' | 'maxFeedEntries'>;
   /**
@@ -71,6 +74,8 @@ export interface Broker {
   readonly store: BrokerStore;
   readonly registry: Registry;
   readonly routing: RoutingEngine;
+  /** The learning loop over the outcome log (`sync` applies what other replicas logged). */
+  readonly learner: Learner;
   readonly metrics: BrokerMetrics;
   /** Decisions, attempts, escalations and task ends as they happen. */
   readonly events: RoutingEvents;
@@ -92,13 +97,14 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
   }
   const store = new BrokerStore(db);
   await store.start();
-  const state = await store.learnedState<RoutingState>(LEARNED_STATE);
-  const routing =
-    options.routing?.(state) ??
-    new IndexRouting({
-      ...(state ? { state } : {}),
-      ...(options.maxEscalations !== undefined ? { maxEscalations: options.maxEscalations } : {}),
-    });
+  const log = new OutcomeLog(db);
+  const snapshot = await log.snapshot();
+  const routing = new BrokerRouting({
+    ...(snapshot ? { state: snapshot.state } : {}),
+    ...(options.maxEscalations !== undefined ? { maxEscalations: options.maxEscalations } : {}),
+    ...(options.lambda !== undefined ? { lambda: options.lambda } : {}),
+    ...(options.exploration !== undefined ? { exploration: options.exploration } : {}),
+  });
   const metrics = new BrokerMetrics();
   const registry = new Registry({
     store,
@@ -114,7 +120,10 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
   await registry.load();
   const auth = new Authenticator(options.auth);
   const authenticated = auth.clientsMustAuthenticate;
-  const learner = new Learner(store, routing, metrics);
+  const replicas = db.kind === 'postgres';
+  const learner = new Learner(store, routing, log, { metrics, ...(snapshot ? { applied: snapshot.applied } : {}) });
+  // The outcomes logged since the snapshot (by any replica), then, on PostgreSQL, those other replicas log.
+  await learner.start(db, replicas);
   const pending = new PendingDecisions();
   const clients = new AgentClients({
     allowPrivateNetworks: options.allowPrivateNetworks ?? false,
@@ -130,7 +139,6 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
     log: (line, taskId) => app.log.warn({ taskId }, `start-up recovery: ${line}`),
   });
   let inflight = 0;
-  const replicas = db.kind === 'postgres';
   const events = new RoutingEvents();
   const routingExecutor = new RoutingExecutor({
     store,
@@ -209,7 +217,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
     await scope.register(a2aServer, {
       card,
       executor,
-      store: store.tasks,
+      store: withFirstEventMetadata(store.tasks, pending),
       push: { configs: store.pushConfigs },
       authenticate: async (request) => {
         const caller = await auth.authenticate(request.headers);
@@ -242,6 +250,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
     store,
     registry,
     routing,
+    learner,
     metrics,
     events,
     async listen(port = 0, host = '127.0.0.1') {
@@ -257,6 +266,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
       await unlistenRegistry?.();
       await app.close();
       await clients.close();
+      await learner.close();
       await store.stop();
       await db.close();
     },

@@ -16,6 +16,7 @@ import {
   type RoutingDecision,
   readTaskExtension,
   type TaskExtensionData,
+  type TaskFeatures,
   type UsageReport,
   withoutNetwork,
 } from '@rightsize/sdk/rightsize';
@@ -112,6 +113,14 @@ export class RoutingExecutor implements AgentExecutor {
   }
 
   async execute(context: ExecutionContext, events: TaskEvents): Promise<void> {
+    try {
+      await this.#execute(context, events);
+    } finally {
+      this.#o.pending.forget(context.taskId);
+    }
+  }
+
+  async #execute(context: ExecutionContext, events: TaskEvents): Promise<void> {
     const pending = this.#o.pending.take(context.message.messageId);
     const owner = context.principal.id;
     await this.#o.learner.feedbackFromMessage(context.message, owner);
@@ -143,6 +152,8 @@ export class RoutingExecutor implements AgentExecutor {
     this.#o.metrics?.decisionSeconds.observe((performance.now() - started) / 1000);
     relay.ext.decision = route.decision;
     relay.domain = route.descriptor.domain;
+    // The task is created with its decision record, so the first Task event of a stream carries it (spec §7.5).
+    this.#o.pending.initialMetadata(context.taskId, { [RIGHTSIZE_EXTENSION_URI]: { decision: relay.decision() } });
     this.#o.events?.emit({
       kind: 'decided',
       taskId: context.taskId,
@@ -151,7 +162,7 @@ export class RoutingExecutor implements AgentExecutor {
       text: textOf(context.message),
       decision: route.decision,
     });
-    if (!route.result.chosen) {
+    if (!route.decision.chosen) {
       // Normally answered by the request guard before a task exists (spec §7.7); here the registry changed since.
       relay.publish();
       events.fail(`no capable agent: ${route.result.rejected[0]?.reasons.join(', ') ?? 'the registry is empty'}`);
@@ -167,13 +178,13 @@ export class RoutingExecutor implements AgentExecutor {
     const plan = route.decision.escalation;
     const deadlineMs = route.descriptor.constraints?.completionDeadlineMs;
     const started = Date.now();
-    const predicted = (id: string) =>
-      (route.result.ranked.find((a: Assessment) => a.agentId === id)?.predictions.completionMs ?? 0) as number;
+    const assessed = [...route.result.ranked, ...route.result.rejected];
+    const predictions = (id: string) => assessed.find((a: Assessment) => a.agentId === id)?.predictions;
     let lastFailure = '';
     for (const [i, agentId] of plan.entries()) {
       if (i > 0) {
         const elapsed = Date.now() - started;
-        if (deadlineMs !== undefined && elapsed + predicted(agentId) > deadlineMs) break;
+        if (deadlineMs !== undefined && elapsed + (predictions(agentId)?.completionMs ?? 0) > deadlineMs) break;
         this.#o.metrics?.escalations.inc({ from: plan[i - 1] as string, to: agentId });
         this.#o.events?.emit({
           kind: 'escalated',
@@ -191,9 +202,10 @@ export class RoutingExecutor implements AgentExecutor {
         decisionId: route.decision.decisionId,
         live: i === plan.length - 1,
         deadlineAt: deadlineMs !== undefined ? started + deadlineMs : undefined,
-        predicted: route.result.ranked.find((x: Assessment) => x.agentId === agentId)?.predictions,
+        predicted: predictions(agentId),
         domain: route.descriptor.domain,
         complexity: route.result.task.complexity.value,
+        features: route.features,
       });
       if (end.kind === 'answered' || end.kind === 'canceled') return;
       if (end.kind === 'deadline') {
@@ -230,6 +242,7 @@ export class RoutingExecutor implements AgentExecutor {
       deadlineAt: undefined,
       domain: undefined,
       complexity: undefined,
+      features: undefined,
     });
     if (end.kind === 'failed') {
       relay.publish();
@@ -253,6 +266,7 @@ export class RoutingExecutor implements AgentExecutor {
       predicted?: { readonly success: number; readonly completionMs: number } | undefined;
       domain: string | undefined;
       complexity: number | undefined;
+      features: TaskFeatures | undefined;
     },
   ): Promise<AttemptEnd> {
     const card = this.#o.registry.card(a.agentId);
@@ -334,7 +348,9 @@ export class RoutingExecutor implements AgentExecutor {
             complexity: a.complexity,
             success,
             source: 'state',
-            text: textOf(context.message),
+            // The agent's own terminal state: logged, but spec §9.4 forbids learning from it.
+            evidence: 'self-reported',
+            ...(a.features ? { features: a.features } : {}),
           },
           decision ? { decision, domain: a.domain } : undefined,
         );

@@ -101,7 +101,7 @@ export function createGuard(o: GuardOptions) {
     }
     const configuration = op.params.configuration as { acceptedOutputModes?: string[] } | undefined;
     const route = o.routing.route(routeRequestOf(message, configuration?.acceptedOutputModes));
-    if (!route.result.chosen) {
+    if (!route.decision.chosen) {
       o.metrics?.noCapableAgent.inc();
       await o.store.saveDecision(route.decision, undefined, route.descriptor.domain);
       o.events?.emit({

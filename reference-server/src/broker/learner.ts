@@ -1,52 +1,110 @@
 /**
- * Learning from outcomes (spec §8.2, §9.3): each attempt's terminal state and each piece of client feedback become
- * an Outcome; the routing engine observes it and the outcome is stored with the learned state it produced, in one
- * transaction, before the client is answered. Writes run concurrently; a versioned upsert keeps the latest state.
+ * Learning from outcomes (spec §8.2, §9): each attempt's terminal state and each piece of client feedback become an
+ * outcome, appended to the learning log (`OutcomeLog`) before the client is answered. The model learns only by
+ * applying the log in order (`sync`): this replica's outcomes right after appending them, other replicas' when their
+ * NOTIFY arrives, everything not yet applied at start. So every replica holds the model of the same log. Which
+ * outcomes count is the routing engine's rule (spec §9.4: verified or client-confirmed, never self-reported).
  */
 import type { Message } from '@rightsize/sdk/a2a';
-import { type Feedback, type Outcome, type RoutingDecision, readMessageExtension } from '@rightsize/sdk/rightsize';
-import type { BrokerStore, StoredOutcome } from '../db/store.js';
-import type { RoutingEngine } from '../routing/routing.js';
+import { type Feedback, type RoutingDecision, readMessageExtension } from '@rightsize/sdk/rightsize';
+import type { Database } from '../db/database.js';
+import type { BrokerStore } from '../db/store.js';
+import { type LoggedOutcome, OUTCOMES_CHANNEL, type OutcomeLog } from '../routing/outcome-log.js';
+import { type RoutingEngine, routeRequestOf } from '../routing/routing.js';
 import type { BrokerMetrics } from './metrics.js';
 
-export const LEARNED_STATE = 'routing';
+export interface LearnerOptions {
+  /** The id of the last outcome the routing engine's state already holds (its snapshot); default 0. */
+  readonly applied?: number;
+  /** Save a snapshot of the learned state after this many applied outcomes (default 64; also at close). */
+  readonly snapshotEvery?: number;
+  readonly metrics?: BrokerMetrics;
+}
 
 export class Learner {
-  #counter = 0;
+  #applied: number;
+  #unsaved = 0;
+  #chain: Promise<void> = Promise.resolve();
+  #unlisten: (() => Promise<void>) | undefined;
 
   constructor(
     readonly store: BrokerStore,
     readonly routing: RoutingEngine,
-    readonly metrics?: BrokerMetrics,
-  ) {}
+    readonly log: OutcomeLog,
+    readonly options: LearnerOptions = {},
+  ) {
+    this.#applied = options.applied ?? 0;
+  }
+
+  /** The id of the last outcome applied to the model. */
+  get applied(): number {
+    return this.#applied;
+  }
+
+  /** Apply the outcomes not yet applied; with `listen`, also whenever another replica announces one. */
+  async start(db: Database, listen: boolean): Promise<void> {
+    await this.sync();
+    if (listen) this.#unlisten = await db.listen(OUTCOMES_CHANNEL, () => void this.sync().catch(() => undefined));
+  }
+
+  /** Apply every outcome logged so far (serialised: concurrent calls share one pass each, in order). */
+  sync(): Promise<void> {
+    const next = this.#chain.then(
+      () => this.#pull(),
+      () => this.#pull(),
+    );
+    this.#chain = next;
+    return next;
+  }
+
+  async #pull(): Promise<void> {
+    for (;;) {
+      const entries = await this.log.after(this.#applied);
+      for (const { id, outcome } of entries) {
+        if (this.routing.learn(outcome)) this.#calibrated(outcome.agentId);
+        this.#applied = id;
+        this.#unsaved++;
+      }
+      if (entries.length < 500) break;
+    }
+    if (this.#unsaved >= (this.options.snapshotEvery ?? 64)) await this.#save();
+  }
+
+  async #save(): Promise<void> {
+    this.#unsaved = 0;
+    await this.log.saveSnapshot({ applied: this.#applied, state: this.routing.toJSON() });
+  }
+
+  #calibrated(agentId: string): void {
+    for (const row of this.routing.calibration(agentId))
+      if (row.z !== null)
+        this.options.metrics?.calibrationError.set({ agent: agentId, domain: row.domain }, Math.abs(row.z));
+  }
+
+  /** Stop listening, apply what is left and save the snapshot. */
+  async close(): Promise<void> {
+    await this.#unlisten?.();
+    await this.sync().catch(() => undefined);
+    if (this.#unsaved > 0) await this.#save().catch(() => undefined);
+  }
 
   /**
-   * Observe one outcome and persist it with the learned state; resolves once stored. The state is snapshotted
-   * synchronously with the update and versioned (time, then order), so concurrent writes keep the latest state.
+   * Log one outcome (with the decision and its attempts so far, when given) and learn it; resolves once it is
+   * stored. The model lagging behind (the database failing between the two) only delays learning: the log has it.
    */
-  async observe(
-    outcome: StoredOutcome & { readonly text?: string; readonly evidence?: Outcome['evidence'] },
-    decision?: { decision: RoutingDecision; domain: string },
-  ): Promise<void> {
-    this.routing.observe({
-      agentId: outcome.agentId,
-      domain: outcome.domain,
-      complexity: outcome.complexity,
-      success: outcome.success,
-      ...(outcome.evidence ? { evidence: outcome.evidence } : {}),
+  async observe(outcome: LoggedOutcome, decision?: { decision: RoutingDecision; domain: string }): Promise<void> {
+    this.options.metrics?.outcomes.inc({
+      agent: outcome.agentId,
+      success: String(outcome.success),
+      source: outcome.source,
     });
-    this.metrics?.outcomes.inc({ agent: outcome.agentId, success: String(outcome.success), source: outcome.source });
-    for (const row of this.routing.calibration(outcome.agentId))
-      if (row.z !== null)
-        this.metrics?.calibrationError.set({ agent: outcome.agentId, domain: row.domain }, Math.abs(row.z));
-    const version = Date.now() * 1000 + (this.#counter++ % 1000);
-    const { text: _text, evidence: _evidence, ...stored } = outcome;
-    await this.store.recordOutcome(stored, { name: LEARNED_STATE, state: this.routing.toJSON(), version }, decision);
+    await this.log.append(outcome, decision);
+    await this.sync().catch(() => undefined);
   }
 
   /**
    * Client feedback on a task (POST /feedback, or on a later message): an outcome for the agent that answered, with
-   * the measured complexity when given. False when the broker routed no such task.
+   * the measured complexity when given. False when the broker routed no such task for this caller.
    */
   async feedback(feedback: Feedback, owner: string): Promise<boolean> {
     const found = await this.store.decisionForTask(feedback.taskId);
@@ -55,8 +113,8 @@ export class Learner {
     const { decision, domain } = found;
     const complexity = feedback.measuredComplexity ?? decision.complexity.value;
     const first = await this.store.firstMessage(feedback.taskId);
-    const text = first?.parts.map((p) => ('text' in p ? p.text : '')).join('\n') ?? '';
-    if (feedback.measuredComplexity !== undefined && text) this.routing.learnComplexity(text, domain, complexity);
+    const request = first ? routeRequestOf(first) : undefined;
+    const declared = feedback.measuredComplexity ?? request?.descriptor?.complexity?.value;
     await this.observe({
       taskId: feedback.taskId,
       agentId: route.agentId,
@@ -64,8 +122,9 @@ export class Learner {
       complexity,
       success: feedback.success,
       source: 'feedback',
-      // the client confirmed it, or a verifier decided it (spec §9.4: these outcomes count for calibration)
+      // the client confirmed it, or a verifier decided it (spec §9.4: only these outcomes count)
       evidence: feedback.verified ? 'verified' : 'client',
+      features: this.routing.features(request?.text ?? '', domain, declared),
     });
     return true;
   }

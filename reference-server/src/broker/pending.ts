@@ -1,7 +1,11 @@
 /**
  * Hand-over from the request guard (which sees the whole request and the caller) to the executor (which sees the
- * message): the decision already made for a message, if any. Entries expire after a minute.
+ * message): the decision already made for a message, if any. Entries expire after a minute. Also the metadata the
+ * broker's task must carry from its creation (the decision record, spec §7.5), so that the first Task event of a
+ * stream already has it: the SDK server creates the task on the executor's first event, through the task store.
  */
+import type { Task } from '@rightsize/sdk/a2a';
+import type { TaskStore } from '@rightsize/sdk/server';
 import type { Route } from '../routing/routing.js';
 
 export interface PendingEntry {
@@ -10,6 +14,7 @@ export interface PendingEntry {
 
 export class PendingDecisions {
   readonly #entries = new Map<string, PendingEntry & { readonly expires: number }>();
+  readonly #initial = new Map<string, Record<string, unknown>>();
   constructor(readonly ttlMs = 60_000) {}
 
   put(messageId: string, entry: PendingEntry): void {
@@ -25,4 +30,36 @@ export class PendingDecisions {
     this.#entries.delete(messageId);
     return entry && entry.expires >= Date.now() ? entry : undefined;
   }
+
+  /** Metadata the task gets when it is created (until `created` or `forget`). */
+  initialMetadata(taskId: string, metadata: Record<string, unknown>): void {
+    this.#initial.set(taskId, metadata);
+  }
+
+  /** The task is being created: its initial metadata, once. */
+  created(taskId: string): Record<string, unknown> | undefined {
+    const metadata = this.#initial.get(taskId);
+    this.#initial.delete(taskId);
+    return metadata;
+  }
+
+  /** The run ended (the task may never have been created, e.g. a direct Message answer). */
+  forget(taskId: string): void {
+    this.#initial.delete(taskId);
+  }
+}
+
+/** The task store, with each new task given its initial metadata from `pending`. */
+export function withFirstEventMetadata<S extends TaskStore>(store: S, pending: PendingDecisions): S {
+  const create: TaskStore['create'] = (scope, task: Task, signal) => {
+    const metadata = pending.created(task.id);
+    return store.create(scope, metadata ? { ...task, metadata: { ...task.metadata, ...metadata } } : task, signal);
+  };
+  return new Proxy(store, {
+    get(target, property) {
+      if (property === 'create') return create;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }

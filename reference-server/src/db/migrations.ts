@@ -105,6 +105,17 @@ export const MIGRATIONS: readonly Migration[] = [
       );
       ALTER TABLE tasks ADD COLUMN run_id text;
       CREATE INDEX tasks_in_flight ON tasks (state, run_id) WHERE state IN ('TASK_STATE_SUBMITTED', 'TASK_STATE_WORKING')
+      `,
+    },
+    {
+    version: 3,
+    name: 'outcomes become the learning log: evidence (spec §9.4) and the task features the Router learns from',
+    sql: `
+      ALTER TABLE outcomes ADD COLUMN evidence text;
+      UPDATE outcomes SET evidence = CASE WHEN source = 'feedback' THEN 'client' ELSE 'self-reported' END;
+      ALTER TABLE outcomes ALTER COLUMN evidence SET NOT NULL;
+      ALTER TABLE outcomes ADD COLUMN features jsonb;
+      DELETE FROM learned_state WHERE name = 'routing'
     `,
   },
 ];

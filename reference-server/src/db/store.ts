@@ -1,7 +1,6 @@
 /**
  * Everything the broker persists, over one Database: the registry, tasks (as the SDK server's TaskStore), task and
- * context routes (broker ids ↔ downstream ids), decisions, outcomes and the learned state. Writes that belong
- * together (an outcome and the model it updated) share a transaction, so a crash never keeps one without the other.
+ * context routes (broker ids ↔ downstream ids) and decisions. (Outcomes and the learned state: `routing/outcome-log.ts`.)
  */
 import type { AgentCard, Message } from '@rightsize/sdk/a2a';
 import type { RegisteredAgent, RoutingDecision } from '@rightsize/sdk/rightsize';
@@ -33,16 +32,6 @@ export interface ContextRoute {
   readonly contextId: string;
   readonly agentId: string;
   readonly downstreamContextId: string;
-}
-
-export interface StoredOutcome {
-  readonly taskId: string | undefined;
-  readonly agentId: string;
-  readonly domain: string;
-  readonly complexity: number;
-  readonly success: boolean;
-  /** `state` (the attempt's terminal state) or `feedback`. */
-  readonly source: 'state' | 'feedback';
 }
 
 const json = (value: unknown) => JSON.stringify(value);
@@ -216,73 +205,5 @@ export class BrokerStore {
       [taskId],
     );
     return rows[0];
-  }
-
-  /**
-   * Store an outcome, the learned state it produced and (when given) the decision with its attempts so far, in one
-   * statement (so atomically, and in one round trip). A learned state never replaces a later one (`version`).
-   */
-  async recordOutcome(
-    outcome: StoredOutcome,
-    learned: { name: string; state: unknown; version: number },
-    decision?: { decision: RoutingDecision; domain: string },
-  ): Promise<void> {
-    const d = decision?.decision;
-    await this.db.write((tx) =>
-      tx.query(
-        `WITH saved_decision AS (
-         INSERT INTO decisions (decision_id, task_id, domain, decision, decided_at)
-         SELECT $9::text, $1::text, $10::text, $11::jsonb, $12::timestamptz WHERE $9::text IS NOT NULL
-         ON CONFLICT (decision_id) DO UPDATE SET task_id = COALESCE(EXCLUDED.task_id, decisions.task_id),
-           decision = EXCLUDED.decision
-         RETURNING 1
-       ), saved_outcome AS (
-         INSERT INTO outcomes (task_id, agent_id, domain, complexity, success, source)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING 1
-       )
-       INSERT INTO learned_state (name, version, state, updated_at) VALUES ($7, $8, $13, now())
-       ON CONFLICT (name) DO UPDATE SET version = EXCLUDED.version, state = EXCLUDED.state, updated_at = now()
-       WHERE learned_state.version < EXCLUDED.version`,
-        [
-          outcome.taskId ?? null,
-          outcome.agentId,
-          outcome.domain,
-          outcome.complexity,
-          outcome.success,
-          outcome.source,
-          learned.name,
-          learned.version,
-          d?.decisionId ?? null,
-          decision?.domain ?? null,
-          d ? json(d) : null,
-          d?.decidedAt ?? null,
-          json(learned.state),
-        ],
-      ),
-    );
-  }
-
-  async outcomes(): Promise<StoredOutcome[]> {
-    const rows = await this.db.query<{
-      task_id: string | null;
-      agent_id: string;
-      domain: string;
-      complexity: number;
-      success: boolean;
-      source: 'state' | 'feedback';
-    }>('SELECT task_id, agent_id, domain, complexity, success, source FROM outcomes ORDER BY id');
-    return rows.map((r) => ({
-      taskId: r.task_id ?? undefined,
-      agentId: r.agent_id,
-      domain: r.domain,
-      complexity: Number(r.complexity),
-      success: r.success,
-      source: r.source,
-    }));
-  }
-
-  async learnedState<T>(name: string): Promise<T | undefined> {
-    const rows = await this.db.query<{ state: T }>('SELECT state FROM learned_state WHERE name = $1', [name]);
-    return rows[0]?.state;
   }
 }

@@ -1,32 +1,33 @@
 /**
- * The broker's routing interface and its implementation on the SDK's matching engine: complexity from the
- * descriptor or the estimators (spec §5.2), `CandidateIndex` for the decision (spec §7.2–§7.4), the calibrator for
- * outcomes (spec §9.3). The broker talks only to `RoutingEngine`, so another engine (e.g. the SDK's learning
- * Router) can replace this one without touching the forwarding code.
+ * The broker's routing engine: the SDK's learning `Router` (descriptor or learned estimate of the difficulty, the
+ * spec's match over the agents' learned curves, the λ dial or the descriptor's preference, best effort unless
+ * `hardConstraints`, Thompson exploration within a budget, the escalation plan) and the SDK's `Calibrator` for the
+ * claims verdicts of spec §9.4. Both learn only from outcomes the broker can trust (spec §9.4: `verified` or
+ * `client`, never the agent's own terminal state) and only through `learn`, fed in order from the outcome log
+ * (`outcome-log.ts`), so that replicas applying the same log hold the same model.
  */
 import { randomUUID } from 'node:crypto';
 import type { AgentCard, Message, Part } from '@rightsize/sdk/a2a';
 import {
+  type Assessment,
   type CalibratedDomain,
   type CalibrationState,
   Calibrator,
-  CandidateIndex,
   type CapabilityProfile,
-  ColdStartEstimator,
-  type ComplexityEstimator,
-  chainEstimators,
   decisionRecord,
+  type ExplorationOptions,
+  type LearnerOptions,
   type MatchCandidate,
-  type MatchPolicy,
   type MatchResult,
-  type MatchTask,
-  match,
-  NearestNeighbourEstimator,
-  type NearestNeighbourState,
   type Outcome,
+  Router,
+  type RouterDecision,
+  type RouterOptions,
+  type RouterState,
   type RoutingDecision,
   readMessageExtension,
   type TaskDescriptor,
+  type TaskFeatures,
 } from '@rightsize/sdk/rightsize';
 
 export interface RoutableAgent {
@@ -39,7 +40,7 @@ export interface RoutableAgent {
 
 export interface RouteRequest {
   readonly descriptor?: TaskDescriptor;
-  /** The task text, for the estimator when the descriptor states no complexity. */
+  /** The task text: the Router's features (its learned difficulty) read it. */
   readonly text?: string;
   readonly inputModes?: readonly string[];
   readonly acceptedOutputModes?: readonly string[];
@@ -47,28 +48,61 @@ export interface RouteRequest {
 
 export interface Route {
   readonly descriptor: TaskDescriptor;
+  /** The match over the agents' learned curves at the posterior means (every agent assessed). */
   readonly result: MatchResult;
+  /** The decision record (spec §7.5): `chosen` and `escalation` are the Router's plan. */
   readonly decision: RoutingDecision;
+  /** The task's features, kept with its outcomes so that every replica learns the same thing from them. */
+  readonly features: TaskFeatures;
+  /** The choice came from an exploratory (Thompson) draw. */
+  readonly explored: boolean;
+}
+
+/** Who decided an outcome's success (spec §9.4): only `verified` and `client` outcomes are learned. */
+export type Evidence = NonNullable<Outcome['evidence']>;
+
+/** One outcome as the learning log keeps it. */
+export interface LearningOutcome {
+  readonly agentId: string;
+  readonly domain: string;
+  readonly complexity: number;
+  readonly success: boolean;
+  readonly evidence: Evidence;
+  /** The task's features (absent for outcomes logged before the Router: they calibrate but do not train it). */
+  readonly features?: TaskFeatures;
 }
 
 export interface RoutingEngine {
+  /** Decide where a task goes (may explore). */
   route(request: RouteRequest): Route;
-  /** The same decision with every registered agent assessed and listed (the dry run: every "why not"). */
+  /** The same decision with every registered agent listed (the dry run: every "why not"); nothing is forwarded. */
   explain(request: RouteRequest): Route;
   setAgent(agent: RoutableAgent): void;
   removeAgent(id: string): void;
-  observe(outcome: Outcome): void;
-  /** Teach the complexity estimator what a task turned out to need (client feedback's measuredComplexity). */
-  learnComplexity(text: string, domain: string, complexity: number): void;
+  /** The features of a task as the model reads them (logged with its outcomes). */
+  features(text: string, domain: string, declaredComplexity?: number): TaskFeatures;
+  /** Learn one logged outcome; false when it does not count (self-reported, or the agent is not registered). */
+  learn(outcome: LearningOutcome): boolean;
   calibration(agentId: string): CalibratedDomain[];
   /** The learned state, plain JSON, to persist. */
   toJSON(): RoutingState;
 }
 
 export interface RoutingState {
-  readonly version: 1;
+  readonly version: 2;
+  readonly router: RouterState;
   readonly calibration: CalibrationState;
-  readonly estimator: NearestNeighbourState;
+}
+
+export interface RoutingOptions {
+  /** The value of one success in the decision currency (the λ dial); absent: each descriptor's preference. */
+  readonly lambda?: number;
+  /** Thompson exploration (budget = largest share of exploratory decisions); false or absent: off. */
+  readonly exploration?: ExplorationOptions | false;
+  readonly maxEscalations?: number;
+  readonly currency?: string;
+  readonly learner?: LearnerOptions;
+  readonly state?: RoutingState;
 }
 
 /** Media types of a message's parts (spec §7.2 MODALITY_UNSUPPORTED). */
@@ -96,83 +130,117 @@ export function routeRequestOf(message: Message, acceptedOutputModes?: readonly 
   };
 }
 
-export interface IndexRoutingOptions {
-  readonly maxEscalations?: number;
-  readonly currency?: string;
-  readonly state?: RoutingState;
+/** The mode of each step of a plan: the matcher's where the plan follows its escalation, else the agent's first. */
+function modesOf(plan: readonly string[], result: MatchResult): Array<Assessment['mode'] | undefined> {
+  const assessed = [...result.ranked, ...result.rejected];
+  return plan.map((id, i) =>
+    result.escalation[i] === id ? result.escalationModes[i] : assessed.find((a) => a.agentId === id)?.mode,
+  );
 }
 
-export class IndexRouting implements RoutingEngine {
-  readonly #index = new CandidateIndex();
-  readonly #declared = new Map<string, RoutableAgent>();
-  readonly #calibrator: Calibrator;
-  readonly #learned: NearestNeighbourEstimator;
-  readonly #estimator: ComplexityEstimator;
-  readonly #options: IndexRoutingOptions;
+/** The decision record of a Router decision: the matcher's assessments, the Router's choice and plan. */
+function recordOf(decision: RouterDecision, maxCandidates: number | undefined): RoutingDecision {
+  const base = decisionRecord(decision.match, {
+    decisionId: `d-${randomUUID()}`,
+    ...(maxCandidates !== undefined ? { maxCandidates } : {}),
+  });
+  const { bestEffort: _b, chosenMode: _c, escalationModes: _e, ...rest } = base;
+  const modes = modesOf(decision.plan, decision.match);
+  return {
+    ...rest,
+    chosen: decision.chosen ?? null,
+    escalation: [...decision.plan],
+    ...(decision.bestEffort ? { bestEffort: true } : {}),
+    ...(modes[0] ? { chosenMode: modes[0] } : {}),
+    ...(modes.some((m) => m !== undefined) ? { escalationModes: modes.map((m) => m ?? null) } : {}),
+  };
+}
 
-  constructor(options: IndexRoutingOptions = {}) {
-    this.#options = options;
+export class BrokerRouting implements RoutingEngine {
+  readonly #router: Router;
+  readonly #routerOptions: RouterOptions;
+  readonly #calibrator: Calibrator;
+  readonly #declared = new Map<string, RoutableAgent>();
+  /** A greedy copy of the Router for dry runs (they must not count as decisions); rebuilt after learning. */
+  #explainer: Router | undefined;
+
+  constructor(options: RoutingOptions = {}) {
+    const routerOptions: RouterOptions = {
+      ...(options.lambda !== undefined ? { lambda: options.lambda } : {}),
+      exploration: options.exploration ?? false,
+      ...(options.learner ? { learner: options.learner } : {}),
+      policy: {
+        ...(options.maxEscalations !== undefined ? { maxEscalations: options.maxEscalations } : {}),
+        ...(options.currency ? { currency: options.currency } : {}),
+      },
+    };
+    this.#routerOptions = routerOptions;
+    this.#router = options.state ? Router.fromJSON(options.state.router, routerOptions) : new Router(routerOptions);
     this.#calibrator = options.state ? Calibrator.fromJSON(options.state.calibration) : new Calibrator();
-    this.#learned = new NearestNeighbourEstimator({}, options.state?.estimator);
-    this.#estimator = chainEstimators(this.#learned, new ColdStartEstimator());
   }
 
   route(request: RouteRequest): Route {
-    const { descriptor, task } = this.#task(request);
-    const result = this.#index.match(task, this.#policy());
-    return { descriptor, result, decision: decisionRecord(result, { decisionId: `d-${randomUUID()}` }) };
+    return this.#decide(this.#router, request, undefined);
   }
 
+  /** The greedy decision (no exploration, nothing counted), every agent listed. */
   explain(request: RouteRequest): Route {
-    const { descriptor, task } = this.#task(request);
-    const candidates = [...this.#index.values()];
-    const result = match(task, candidates, this.#policy());
-    const decision = decisionRecord(result, { decisionId: `d-${randomUUID()}`, maxCandidates: candidates.length });
-    return { descriptor, result, decision };
+    if (!this.#explainer) {
+      this.#explainer = Router.fromJSON(this.#router.toJSON(), { ...this.#routerOptions, exploration: false });
+      for (const agent of this.#router.agents) this.#explainer.upsertAgent(agent);
+    }
+    return this.#decide(this.#explainer, request, this.#declared.size);
   }
 
-  #task(request: RouteRequest): { descriptor: TaskDescriptor; task: MatchTask } {
+  #decide(router: Router, request: RouteRequest, maxCandidates: number | undefined): Route {
     const descriptor: TaskDescriptor = request.descriptor ?? { domain: 'general' };
-    const needsEstimate = !descriptor.complexity && !descriptor.reasoningTokens;
-    const estimate = needsEstimate
-      ? this.#estimator.estimate({ text: request.text ?? '', domain: descriptor.domain })
-      : undefined;
-    const task: MatchTask = {
+    const text = request.text ?? '';
+    const decision = router.route({
+      text,
       descriptor,
-      ...(estimate ? { estimate: { value: estimate.value, sigma: estimate.sigma, source: 'estimated' } } : {}),
       ...(request.inputModes?.length ? { inputModes: request.inputModes } : {}),
       ...(request.acceptedOutputModes ? { acceptedOutputModes: request.acceptedOutputModes } : {}),
+      ...(descriptor.hardConstraints !== undefined ? { hardConstraints: descriptor.hardConstraints } : {}),
+    });
+    // Outcomes are learned from the log (`learn`), not through the Router's memory of its decisions.
+    router.complete(decision.taskId);
+    return {
+      descriptor,
+      result: decision.match,
+      decision: recordOf(decision, maxCandidates),
+      features: this.features(text, descriptor.domain, descriptor.complexity?.value),
+      explored: decision.explored,
     };
-    return { descriptor, task };
   }
 
-  #policy(): MatchPolicy {
-    return {
-      ...(this.#options.maxEscalations !== undefined ? { maxEscalations: this.#options.maxEscalations } : {}),
-      ...(this.#options.currency ? { currency: this.#options.currency } : {}),
-    };
+  features(text: string, domain: string, declaredComplexity?: number): TaskFeatures {
+    return this.#router.learner.features(text, domain, declaredComplexity);
   }
 
   setAgent(agent: RoutableAgent): void {
     this.#declared.set(agent.id, agent);
-    this.#index.upsert(this.#candidate(agent));
+    this.#router.upsertAgent(candidateOf(agent));
+    this.#explainer?.upsertAgent(candidateOf(agent));
   }
 
   removeAgent(id: string): void {
     this.#declared.delete(id);
-    this.#index.remove(id);
+    this.#router.removeAgent(id);
+    this.#explainer?.removeAgent(id);
     this.#calibrator.forget(id);
   }
 
-  observe(outcome: Outcome): void {
+  learn(outcome: LearningOutcome): boolean {
     const agent = this.#declared.get(outcome.agentId);
-    if (!agent) return;
-    this.#calibrator.observe(outcome, agent.profile);
-    this.#index.upsert(this.#candidate(agent));
-  }
-
-  learnComplexity(text: string, domain: string, complexity: number): void {
-    this.#learned.learn({ text, domain }, complexity);
+    // Spec §9.4: an agent's own report of its success neither calibrates nor trains the model.
+    if (!agent || outcome.evidence === 'self-reported') return false;
+    const { features, ...counted } = outcome;
+    this.#calibrator.observe(counted, agent.profile);
+    if (features) {
+      this.#router.learner.observe(agent.id, agent.profile, features, outcome.success);
+      this.#explainer = undefined;
+    }
+    return true;
   }
 
   calibration(agentId: string): CalibratedDomain[] {
@@ -180,23 +248,23 @@ export class IndexRouting implements RoutingEngine {
   }
 
   toJSON(): RoutingState {
-    return { version: 1, calibration: this.#calibrator.toJSON(), estimator: this.#learned.toJSON() };
+    return { version: 2, router: this.#router.toJSON(), calibration: this.#calibrator.toJSON() };
   }
+}
 
-  #candidate(agent: RoutableAgent): MatchCandidate {
-    return {
-      id: agent.id,
-      profile: this.#calibrator.calibratedProfile(agent.id, agent.profile),
-      skills: agent.card.skills.map((s) => ({
-        id: s.id,
-        tags: s.tags,
-        inputModes: s.inputModes,
-        outputModes: s.outputModes,
-      })),
-      defaultInputModes: agent.card.defaultInputModes,
-      defaultOutputModes: agent.card.defaultOutputModes,
-      load: agent.load,
-      available: agent.available,
-    };
-  }
+function candidateOf(agent: RoutableAgent): MatchCandidate {
+  return {
+    id: agent.id,
+    profile: agent.profile,
+    skills: agent.card.skills.map((s) => ({
+      id: s.id,
+      tags: s.tags,
+      inputModes: s.inputModes,
+      outputModes: s.outputModes,
+    })),
+    defaultInputModes: agent.card.defaultInputModes,
+    defaultOutputModes: agent.card.defaultOutputModes,
+    load: agent.load,
+    available: agent.available,
+  };
 }

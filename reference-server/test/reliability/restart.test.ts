@@ -79,6 +79,7 @@ function restarts(kind: 'pglite' | 'postgres') {
 
   it(`SIGKILL under load and restart, ${CYCLES} times: nothing acknowledged is lost, streams resume`, async () => {
     const acknowledged = new Map<string, string>(); // task id → state the client was told
+    let confirmed = 0; // client feedback acknowledged (spec §9.4: the outcomes that are learned)
     for (let cycle = 0; cycle < CYCLES; cycle++) {
       const url = (broker as BrokerProcess).url;
       // a stream in flight across the kill: the agent sends chunks only when released
@@ -103,7 +104,12 @@ function restarts(kind: 'pglite' | 'postgres') {
           const r = await call(url, 'POST', '/a2a/rest/message:send', CLIENT, send(`load ${cycle}`)).catch(
             () => undefined,
           );
-          if (r?.status === 200 && r.json.task) acknowledged.set(r.json.task.id, r.json.task.status.state);
+          if (r?.status === 200 && r.json.task) {
+            acknowledged.set(r.json.task.id, r.json.task.status.state);
+            const feedback = { taskId: r.json.task.id, success: true };
+            const f = await call(url, 'POST', '/rightsize/v1/feedback', CLIENT, feedback).catch(() => undefined);
+            if (f?.status === 202) confirmed++;
+          }
         }
       };
       const workers = [worker(), worker(), worker(), worker()];
@@ -128,14 +134,14 @@ function restarts(kind: 'pglite' | 'postgres') {
         expect(got.json.artifacts?.length).toBeGreaterThan(0);
       }
       expect(figures.lost).toBe(0);
-      // learned outcomes: one per acknowledged task at least (stored before the client was answered)
+      // learned outcomes: one per acknowledged feedback at least (stored before the client was answered)
       const registered = await call(broker.url, 'GET', '/rightsize/v1/agents/worker', ADMIN);
       expect(registered.status).toBe(200);
       const observations = (registered.json.calibration as Array<{ observations: number }>).reduce(
         (n, c) => n + c.observations,
         0,
       );
-      expect(observations).toBeGreaterThanOrEqual(acknowledged.size);
+      expect(observations).toBeGreaterThanOrEqual(confirmed);
 
       // the stream's task resumes from Last-Event-ID: the stored events after the one named, in order
       const resumed = await openSse(`${broker.url}/a2a/rest/tasks/${streamTaskId}:subscribe`, {
