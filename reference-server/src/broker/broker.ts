@@ -14,6 +14,7 @@ import { type Database, openDatabase } from '../db/database.js';
 import { migrate } from '../db/migrations.js';
 import { BrokerStore, REGISTRY_CHANNEL } from '../db/store.js';
 import { BrokerHttpError } from '../http-errors.js';
+import { redactQuery, withRedactedUrls } from '../log-redaction.js';
 import { callerKey, RateLimiter } from '../rate-limit.js';
 import { Registry } from '../registry/registry.js';
 import { IndexRouting, type RoutingEngine, type RoutingState } from '../routing/routing.js';
@@ -148,7 +149,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
       bodyLimit: options.bodyLimit ?? 1024 * 1024,
       ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     }),
-    logger: options.logger ?? false,
+    logger: withRedactedUrls(options.logger ?? false),
     forceCloseConnections: true,
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
@@ -158,6 +159,11 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
   });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+  });
+  // Fastify's default 404 echoes (and logs) the URL with its query string, which may hold a secret.
+  app.setNotFoundHandler(async (request, reply) => {
+    const error = new BrokerHttpError('notFound', `no route ${request.method} ${redactQuery(request.url)}`);
+    return reply.code(404).type('application/json').send(error.toHttpBody());
   });
   const limiter = options.rateLimitPerMinute ? new RateLimiter(options.rateLimitPerMinute) : undefined;
   if (limiter) {
