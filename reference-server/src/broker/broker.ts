@@ -40,6 +40,8 @@ export interface BrokerOptions {
   /** Card URLs and agents on loopback/private networks allowed (tests, the demo). Default false. */
   readonly allowPrivateNetworks?: boolean;
   readonly trustedKeys?: JSONWebKeySet;
+  /** Refuse agent cards without signatures (default false: unsigned cards are accepted, signed ones verified). */
+  readonly requireSignedCards?: boolean;
   /** The broker's credentials towards agents (never the client's). */
   readonly downstreamCredentials?: AuthOptions;
   readonly bodyLimit?: number;
@@ -52,6 +54,9 @@ export interface BrokerOptions {
   /** Background health checks every this many ms (0 disables; default 1000). */
   readonly healthIntervalMs?: number;
   readonly minRefreshMs?: number;
+  readonly maxRefreshMs?: number;
+  /** The registry's clock for refresh and health-check times (tests); default Date.now. */
+  readonly now?: () => number;
   readonly logger?: FastifyServerOptions['logger'];
   /** Use this routing engine instead of the default (e.g. the SDK's learning Router). */
   readonly routing?: (state: RoutingState | undefined) => RoutingEngine;
@@ -100,6 +105,9 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
     allowPrivateNetworks: options.allowPrivateNetworks ?? false,
     ...(options.trustedKeys ? { trustedKeys: options.trustedKeys } : {}),
     ...(options.minRefreshMs !== undefined ? { minRefreshMs: options.minRefreshMs } : {}),
+    ...(options.maxRefreshMs !== undefined ? { maxRefreshMs: options.maxRefreshMs } : {}),
+    ...(options.requireSignedCards ? { requireSignedCards: true } : {}),
+    ...(options.now ? { now: options.now } : {}),
     onEvent: (e) => {
       if (e.kind === 'removed') metrics.agentUp.remove({ agent: e.agentId });
       else metrics.agentUp.set({ agent: e.agentId }, e.kind === 'down' ? 0 : 1);
