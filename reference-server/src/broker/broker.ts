@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AuthOptions } from '@rightsize/sdk/client';
-import { a2aServer, agentServerOptions } from '@rightsize/sdk/server';
+import { a2aServer, agentServerOptions, WebhookPushSender } from '@rightsize/sdk/server';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { JSONWebKeySet } from 'jose';
 import { type AuthConfig, Authenticator } from '../auth.js';
@@ -208,7 +208,14 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
       card,
       executor,
       store: store.tasks,
-      push: { configs: store.pushConfigs },
+      push: {
+        configs: store.pushConfigs,
+        // Webhooks follow the same network policy as agent cards; a failed delivery is logged without credentials.
+        sender: new WebhookPushSender({
+          allowPrivateNetworks: options.allowPrivateNetworks ?? false,
+          onError: (error, target) => app.log.warn({ err: error, taskId: target.taskId }, 'push delivery failed'),
+        }),
+      },
       authenticate: async (request) => {
         const caller = await auth.authenticate(request.headers);
         return caller ? { id: caller.id, scheme: caller.scheme } : undefined;
