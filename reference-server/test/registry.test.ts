@@ -5,11 +5,15 @@
  * recovers) and deregistration. Time is the registry's injected clock; checks are triggered, never waited for.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AgentCard, Message, StreamResponse, Task } from '@rightsize/sdk/a2a';
 import { A2AClient } from '@rightsize/sdk/client';
 import { type TaskDescriptor, withMessageExtension } from '@rightsize/sdk/rightsize';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig, parseCli } from '../src/config.js';
 import { type Broker, createBroker } from '../src/index.js';
 import { cardFor, profileOf, startTestAgent, type TestAgent } from './support/agents.js';
 import { type CardServer, type CardSigner, startCardServer } from './support/card-server.js';
@@ -288,4 +292,38 @@ describe('deregistration (admin API)', () => {
     expect((await admin('DELETE', '/agents/no-such-agent')).status).toBe(404);
     await client.close();
   });
+});
+
+describe('identities survive a restart (PGlite data directory)', () => {
+  it('after a restart, the signed agent registered under yet another URL keeps its id; the option is configurable', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rightsize-registry-'));
+    const open = () =>
+      createBroker({ dataDir: dir, allowPrivateNetworks: true, healthIntervalMs: 0, auth: { adminKeys: [ADMIN] } });
+    try {
+      let first = await open();
+      const firstUrl = await first.listen();
+      const card = await keyA.sign(cardOf(fallback, { math: 6 }, 0.05));
+      const a = await admin('POST', '/agents', { cardUrl: cards.serve('restart-1', { card }) }, firstUrl);
+      expect(a.status).toBe(201);
+      await first.close();
+      first = await open();
+      try {
+        const again = await admin(
+          'POST',
+          '/agents',
+          { cardUrl: cards.serve('restart-2', { card }) },
+          await first.listen(),
+        );
+        expect(again.status).toBe(200);
+        expect(again.body.id).toBe(a.body.id);
+      } finally {
+        await first.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(loadConfig(parseCli(['--require-signed-cards']).values, {}).requireSignedCards).toBe(true);
+    expect(loadConfig(parseCli([]).values, { RIGHTSIZE_REQUIRE_SIGNED_CARDS: '1' }).requireSignedCards).toBe(true);
+    expect(loadConfig(parseCli([]).values, {}).requireSignedCards).toBe(false);
+  }, 120_000);
 });
