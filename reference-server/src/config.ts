@@ -36,7 +36,7 @@ Options (flag / environment variable / config-file key):
   --client-key <name=key>  RIGHTSIZE_CLIENT_KEYS     client API key (env: name=key,…)               auth.clientKeys
   --jwt-secret <secret>    RIGHTSIZE_JWT_SECRET      accept HS256 JWTs (scope rightsize:admin = admin) auth.jwt.secret
   --allow-private          RIGHTSIZE_ALLOW_PRIVATE=1 accept loopback/private agent URLs           allowPrivateNetworks
-  --require-signed-cards   RIGHTSIZE_REQUIRE_SIGNED_CARDS=1 refuse unsigned agent cards (default: accept) requireSignedCards
+  --require-signed-cards   RIGHTSIZE_REQUIRE_SIGNED_CARDS=1 refuse unsigned cards (default: accept) requireSignedCards
   --max-concurrent <n>     RIGHTSIZE_MAX_CONCURRENT  tasks forwarded at once (default 1000)       maxConcurrentTasks
   --rate-limit <n>         RIGHTSIZE_RATE_LIMIT      requests/minute per caller (default 0: none)   rateLimitPerMinute
   --log-level <level>      RIGHTSIZE_LOG_LEVEL       pino level: info, warn, error, silent…       logLevel
