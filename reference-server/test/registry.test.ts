@@ -17,6 +17,7 @@ import { loadConfig, parseCli } from '../src/config.js';
 import { type Broker, createBroker } from '../src/index.js';
 import { cardFor, profileOf, startTestAgent, type TestAgent } from './support/agents.js';
 import { type CardServer, type CardSigner, startCardServer } from './support/card-server.js';
+import { freshDatabase, POSTGRES_SKIP_REASON, TEST_DATABASE_URL } from './support/postgres.js';
 
 const ADMIN = 'registry-admin-key';
 const ALICE = 'registry-alice-key';
@@ -327,3 +328,37 @@ describe('identities survive a restart (PGlite data directory)', () => {
     expect(loadConfig(parseCli([]).values, {}).requireSignedCards).toBe(false);
   }, 120_000);
 });
+
+describe.skipIf(!TEST_DATABASE_URL)(
+  `identities across two replicas on PostgreSQL${TEST_DATABASE_URL ? '' : ` (${POSTGRES_SKIP_REASON})`}`,
+  () => {
+    it('a signed agent registered on replica A and again under a new URL on replica B keeps its id', async () => {
+      const database = await freshDatabase('identities');
+      const replica = () =>
+        createBroker({
+          databaseUrl: database.url,
+          allowPrivateNetworks: true,
+          healthIntervalMs: 0,
+          auth: { adminKeys: [ADMIN] },
+        });
+      const [a, b] = [await replica(), await replica()];
+      try {
+        const [urlA, urlB] = [await a.listen(), await b.listen()];
+        const card = await keyB.sign(cardOf(stepper, { code: 6 }, 0.02));
+        const first = await admin('POST', '/agents', { cardUrl: cards.serve('replica-a', { card }) }, urlA);
+        expect(first.status).toBe(201);
+        // straight away: B may not have heard A's NOTIFY yet; the binding in the database decides
+        const second = await admin('POST', '/agents', { cardUrl: cards.serve('replica-b', { card }) }, urlB);
+        expect(second.body.id).toBe(first.body.id);
+        const listed = await admin('GET', '/agents', undefined, urlB);
+        expect(listed.body.agents.map((x: { id: string; cardUrl: string }) => [x.id, x.cardUrl])).toEqual([
+          [first.body.id, `${cards.base}/cards/replica-b.json`],
+        ]);
+      } finally {
+        await a.close();
+        await b.close();
+        await database.drop();
+      }
+    }, 180_000);
+  },
+);
