@@ -36,6 +36,7 @@ Options (flag / environment variable / config-file key):
   --client-key <name=key>  RIGHTSIZE_CLIENT_KEYS     client API key (env: name=key,…)               auth.clientKeys
   --jwt-secret <secret>    RIGHTSIZE_JWT_SECRET      accept HS256 JWTs (scope rightsize:admin = admin) auth.jwt.secret
   --allow-private          RIGHTSIZE_ALLOW_PRIVATE=1 accept loopback/private agent URLs           allowPrivateNetworks
+  --require-signed-cards   RIGHTSIZE_REQUIRE_SIGNED_CARDS=1 refuse unsigned cards (default: accept) requireSignedCards
   --max-concurrent <n>     RIGHTSIZE_MAX_CONCURRENT  tasks forwarded at once (default 1000)       maxConcurrentTasks
   --rate-limit <n>         RIGHTSIZE_RATE_LIMIT      requests/minute per caller (default 0: none)   rateLimitPerMinute
   --lambda <value>         RIGHTSIZE_LAMBDA          value of one success in the decision currency lambda
@@ -61,6 +62,7 @@ const FLAGS = {
   'client-key': { type: 'string', multiple: true },
   'jwt-secret': { type: 'string' },
   'allow-private': { type: 'boolean' },
+  'require-signed-cards': { type: 'boolean' },
   'max-concurrent': { type: 'string' },
   'rate-limit': { type: 'string' },
   lambda: { type: 'string' },
@@ -155,6 +157,9 @@ export function loadConfig(values: Values, env: NodeJS.ProcessEnv): CliConfig {
     logLevel: values['log-level'] ?? env.RIGHTSIZE_LOG_LEVEL ?? fromFile.logLevel ?? 'info',
     allowPrivateNetworks:
       values['allow-private'] ?? (env.RIGHTSIZE_ALLOW_PRIVATE === '1' || fromFile.allowPrivateNetworks === true),
+    requireSignedCards:
+      values['require-signed-cards'] ??
+      (env.RIGHTSIZE_REQUIRE_SIGNED_CARDS === '1' || fromFile.requireSignedCards === true),
     maxConcurrentTasks: integer(
       '--max-concurrent',
       values['max-concurrent'] ?? env.RIGHTSIZE_MAX_CONCURRENT ?? fromFile.maxConcurrentTasks,

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { AuthOptions } from '@rightsize/sdk/client';
-import { a2aServer, agentServerOptions } from '@rightsize/sdk/server';
+import { a2aServer, agentServerOptions, WebhookPushSender } from '@rightsize/sdk/server';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { JSONWebKeySet } from 'jose';
 import { type AuthConfig, Authenticator } from '../auth.js';
@@ -15,6 +15,7 @@ import { RunLease } from '../db/lease.js';
 import { migrate } from '../db/migrations.js';
 import { BrokerStore, REGISTRY_CHANNEL } from '../db/store.js';
 import { BrokerHttpError } from '../http-errors.js';
+import { redactQuery, withRedactedUrls } from '../log-redaction.js';
 import { callerKey, RateLimiter } from '../rate-limit.js';
 import { Registry } from '../registry/registry.js';
 import { OutcomeLog } from '../routing/outcome-log.js';
@@ -42,6 +43,8 @@ export interface BrokerOptions {
   /** Card URLs and agents on loopback/private networks allowed (tests, the demo). Default false. */
   readonly allowPrivateNetworks?: boolean;
   readonly trustedKeys?: JSONWebKeySet;
+  /** Refuse agent cards without signatures (default false: unsigned cards are accepted, signed ones verified). */
+  readonly requireSignedCards?: boolean;
   /** The broker's credentials towards agents (never the client's). */
   readonly downstreamCredentials?: AuthOptions;
   readonly bodyLimit?: number;
@@ -58,6 +61,9 @@ export interface BrokerOptions {
   /** Background health checks every this many ms (0 disables; default 1000). */
   readonly healthIntervalMs?: number;
   readonly minRefreshMs?: number;
+  readonly maxRefreshMs?: number;
+  /** The registry's clock for refresh and health-check times (tests); default Date.now. */
+  readonly now?: () => number;
   readonly logger?: FastifyServerOptions['logger'];
   /** Serve the dashboard at /dashboard (default false; the CLI turns it on); an object sets its options. */
   readonly dashboard?: boolean | Pick<DashboardOptions, 'assetsDir' | 'maxFeedEntries'>;
@@ -112,6 +118,9 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
     allowPrivateNetworks: options.allowPrivateNetworks ?? false,
     ...(options.trustedKeys ? { trustedKeys: options.trustedKeys } : {}),
     ...(options.minRefreshMs !== undefined ? { minRefreshMs: options.minRefreshMs } : {}),
+    ...(options.maxRefreshMs !== undefined ? { maxRefreshMs: options.maxRefreshMs } : {}),
+    ...(options.requireSignedCards ? { requireSignedCards: true } : {}),
+    ...(options.now ? { now: options.now } : {}),
     onEvent: (e) => {
       if (e.kind === 'removed') metrics.agentUp.remove({ agent: e.agentId });
       else metrics.agentUp.set({ agent: e.agentId }, e.kind === 'down' ? 0 : 1);
@@ -172,7 +181,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
       bodyLimit: options.bodyLimit ?? 1024 * 1024,
       ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     }),
-    logger: options.logger ?? false,
+    logger: withRedactedUrls(options.logger ?? false),
     forceCloseConnections: true,
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
@@ -182,6 +191,11 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
   });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+  });
+  // Fastify's default 404 echoes (and logs) the URL with its query string, which may hold a secret.
+  app.setNotFoundHandler(async (request, reply) => {
+    const error = new BrokerHttpError('notFound', `no route ${request.method} ${redactQuery(request.url)}`);
+    return reply.code(404).type('application/json').send(error.toHttpBody());
   });
   const limiter = options.rateLimitPerMinute ? new RateLimiter(options.rateLimitPerMinute) : undefined;
   if (limiter) {
@@ -218,7 +232,14 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
       card,
       executor,
       store: withFirstEventMetadata(store.tasks, pending),
-      push: { configs: store.pushConfigs },
+      push: {
+        configs: store.pushConfigs,
+        // Webhooks follow the same network policy as agent cards; a failed delivery is logged without credentials.
+        sender: new WebhookPushSender({
+          allowPrivateNetworks: options.allowPrivateNetworks ?? false,
+          onError: (error, target) => app.log.warn({ err: error, taskId: target.taskId }, 'push delivery failed'),
+        }),
+      },
       authenticate: async (request) => {
         const caller = await auth.authenticate(request.headers);
         return caller ? { id: caller.id, scheme: caller.scheme } : undefined;

@@ -118,6 +118,19 @@ export const MIGRATIONS: readonly Migration[] = [
       DELETE FROM learned_state WHERE name = 'routing'
     `,
   },
+  {
+    version: 4,
+    name: 'agent identities: history keyed to the card signing key (spec 9.4, 10.5)',
+    sql: `
+      CREATE TABLE agent_identities (
+        agent_id text PRIMARY KEY,
+        key_thumbprint text NOT NULL,
+        name text NOT NULL,
+        bound_at timestamptz NOT NULL DEFAULT now(),
+        UNIQUE (key_thumbprint, name)
+      );
+    `,
+  },
 ];
 
 /** An arbitrary constant key for pg_advisory_xact_lock: "rightsize" in ASCII, truncated to int8. */

@@ -13,6 +13,7 @@ import type { JSONWebKeySet } from 'jose';
 import type { AgentRow, BrokerStore } from '../db/store.js';
 import { BrokerHttpError, badRequest } from '../http-errors.js';
 import type { RoutingEngine } from '../routing/routing.js';
+import { AgentIdentities, keyThumbprint } from './identities.js';
 
 export interface RegistryOptions {
   readonly store: BrokerStore;
@@ -21,6 +22,8 @@ export interface RegistryOptions {
   readonly allowPrivateNetworks?: boolean;
   /** Keys trusted to sign cards; without them a signed card is verified with its `jku` JWKS, if any. */
   readonly trustedKeys?: JSONWebKeySet;
+  /** Refuse cards without signatures (spec §10.5 SHOULD for agents outside the trust domain). Default false. */
+  readonly requireSignedCards?: boolean;
   readonly fetchTimeoutMs?: number;
   /** Bounds of the refresh interval taken from Cache-Control max-age (default 30 s to 1 h). */
   readonly minRefreshMs?: number;
@@ -35,11 +38,26 @@ export interface RegistryOptions {
 const AGENT_ID = /^[A-Za-z0-9_-]{1,128}$/;
 const validator = defaultA2AValidator();
 
-interface FetchedCard {
-  readonly card: AgentCard | undefined;
+/** What the card's cache headers said: its validators and freshness (`max-age`). */
+interface CacheInfo {
   readonly etag: string | undefined;
+  readonly lastModified: string | undefined;
   readonly maxAgeMs: number | undefined;
 }
+
+interface FetchedCard extends CacheInfo {
+  /** Undefined when the server answered 304 Not Modified. */
+  readonly card: AgentCard | undefined;
+}
+
+/** `max-age` of a Cache-Control header in ms; undefined when absent or when `no-cache`/`no-store` forbid reuse. */
+function maxAgeOf(control: string): number | undefined {
+  if (/(?:^|,)\s*no-(?:cache|store)\b/i.test(control)) return undefined;
+  const maxAge = /(?:^|,)\s*max-age\s*=\s*"?(\d{1,10})/i.exec(control);
+  return maxAge ? Number(maxAge[1]) * 1000 : undefined;
+}
+
+const header = (value: string | string[] | undefined) => (typeof value === 'string' ? value : undefined);
 
 /** A broker-assigned id from the card's name: "device-fast (simulated)" → "device-fast". */
 function idFromName(name: string, taken: (id: string) => boolean): string {
@@ -58,11 +76,15 @@ function idFromName(name: string, taken: (id: string) => boolean): string {
 export class Registry {
   readonly #o: RegistryOptions;
   readonly #rows = new Map<string, AgentRow>();
+  readonly #identities: AgentIdentities;
+  /** Last-Modified and max-age per agent (the ETag is persisted with the row; these are re-learned after a restart). */
+  readonly #cache = new Map<string, CacheInfo>();
   #timer: NodeJS.Timeout | undefined;
   #checking = false;
 
   constructor(options: RegistryOptions) {
     this.#o = options;
+    this.#identities = new AgentIdentities(options.store.db);
   }
 
   #now(): number {
@@ -71,6 +93,7 @@ export class Registry {
 
   /** Load (or reload, after another replica changed it) the persisted registry into memory and the routing engine. */
   async load(): Promise<void> {
+    await this.#identities.load();
     const rows = await this.#o.store.agents();
     const present = new Set(rows.map((r) => r.record.id));
     for (const id of [...this.#rows.keys()]) {
@@ -116,13 +139,18 @@ export class Registry {
     };
   }
 
-  /** POST /agents: 201 when new, 200 when the same card URL is registered again (refreshed). */
+  /**
+   * POST /agents: 201 when new, 200 when the agent was registered already: the same card URL again (refreshed), or
+   * a signed card whose key and name are bound to a registered agent (it moved to this URL).
+   */
   async register(cardUrl: string, signal?: AbortSignal): Promise<{ agent: RegisteredAgent; created: boolean }> {
-    const existing = [...this.#rows.values()].find((r) => r.record.cardUrl === cardUrl);
     const fetched = await this.#fetch(cardUrl, undefined, signal);
     const card = fetched.card as AgentCard;
-    const { profile, signatureVerified } = await this.#admit(card, signal);
-    const id = existing?.record.id ?? idFromName(card.name, (candidate) => this.#rows.has(candidate));
+    const { profile, signatureVerified, thumbprint } = await this.#admit(card, signal);
+    const atUrl = [...this.#rows.values()].find((r) => r.record.cardUrl === cardUrl);
+    const id = await this.#identify(card.name, thumbprint, atUrl);
+    if (atUrl && atUrl.record.id !== id) await this.remove(atUrl.record.id); // the URL now serves another agent
+    const existing = this.#rows.get(id);
     const record: RegisteredAgent = {
       id,
       cardUrl,
@@ -143,14 +171,39 @@ export class Registry {
     };
     await this.#o.store.saveAgent(row);
     this.#apply(row);
+    this.#cache.set(id, fetched);
     this.#o.onEvent?.({ agentId: id, kind: existing ? 'refreshed' : 'registered' });
     return { agent: this.#withCalibration(record), created: !existing };
+  }
+
+  /**
+   * The id of the agent this card is: for a signed card, the id bound to its key and name (bound now when new,
+   * or when the agent registered at this URL unsigned so far); for an unsigned card, the id of the agent at this URL.
+   * A new id never reuses one bound to a key, so a different key never inherits another agent's history.
+   */
+  async #identify(name: string, thumbprint: string | undefined, atUrl: AgentRow | undefined): Promise<string> {
+    const boundAtUrl = atUrl && this.#identities.of(atUrl.record.id);
+    const fresh = () =>
+      idFromName(name, (candidate) => this.#rows.has(candidate) || this.#identities.of(candidate) !== undefined);
+    if (!thumbprint) {
+      if (boundAtUrl)
+        throw new BrokerHttpError(
+          'invalid',
+          `agent ${atUrl.record.id} at this card URL was registered with a signed card; an unsigned card cannot replace it (deregister it first)`,
+        );
+      return atUrl?.record.id ?? fresh();
+    }
+    const bound = this.#identities.agentFor(thumbprint, name);
+    if (bound) return bound;
+    const agentId = atUrl && !boundAtUrl ? atUrl.record.id : fresh();
+    return this.#identities.bind({ agentId, keyThumbprint: thumbprint, name });
   }
 
   async remove(id: string): Promise<boolean> {
     if (!this.#rows.has(id)) return false;
     await this.#o.store.deleteAgent(id);
     this.#rows.delete(id);
+    this.#cache.delete(id);
     this.#o.routing.removeAgent(id);
     this.#o.onEvent?.({ agentId: id, kind: 'removed' });
     return true;
@@ -177,7 +230,12 @@ export class Registry {
     const row = this.#rows.get(id);
     if (!row) return false;
     try {
-      const fetched = await this.#fetch(row.record.cardUrl, row.etag, signal);
+      const cached = this.#cache.get(id);
+      const fetched = await this.#fetch(
+        row.record.cardUrl,
+        { etag: row.etag, lastModified: cached?.lastModified, maxAgeMs: cached?.maxAgeMs },
+        signal,
+      );
       let next: AgentRow = {
         ...row,
         failures: 0,
@@ -185,7 +243,8 @@ export class Registry {
         record: { ...row.record, status: 'active' },
       };
       if (fetched.card) {
-        const { profile, signatureVerified } = await this.#admit(fetched.card, signal);
+        const { profile, signatureVerified, thumbprint } = await this.#admit(fetched.card, signal);
+        await this.#sameKey(row.record.id, fetched.card.name, thumbprint);
         next = {
           ...next,
           card: fetched.card,
@@ -194,6 +253,7 @@ export class Registry {
         };
       }
       await this.#save(next);
+      this.#cache.set(id, fetched);
       this.#o.onEvent?.({ agentId: id, kind: row.record.status === 'active' ? 'refreshed' : 'up' });
       return true;
     } catch {
@@ -223,6 +283,18 @@ export class Registry {
   stop(): void {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
+  }
+
+  /**
+   * A refreshed card must be signed with the key its history is bound to; a card signed for the first time binds
+   * its key. Otherwise the check fails (the agent is marked unavailable) until it is registered again.
+   */
+  async #sameKey(agentId: string, name: string, thumbprint: string | undefined): Promise<void> {
+    const bound = this.#identities.of(agentId);
+    if (bound && bound.keyThumbprint !== thumbprint)
+      throw new BrokerHttpError('invalid', `the card of ${agentId} is no longer signed with its key`);
+    if (!bound && thumbprint && !this.#identities.agentFor(thumbprint, name))
+      await this.#identities.bind({ agentId, keyThumbprint: thumbprint, name });
   }
 
   async #down(row: AgentRow): Promise<void> {
@@ -265,8 +337,11 @@ export class Registry {
     return Math.min(max, Math.max(min, maxAgeMs ?? min));
   }
 
-  /** Fetch and validate a card; `card` is undefined when the server answered 304 Not Modified. */
-  async #fetch(cardUrl: string, etag: string | undefined, signal?: AbortSignal): Promise<FetchedCard> {
+  /**
+   * Fetch and validate a card, conditionally (If-None-Match, If-Modified-Since) when `cached` has validators;
+   * `card` is undefined when the server answered 304 Not Modified.
+   */
+  async #fetch(cardUrl: string, cached: CacheInfo | undefined, signal?: AbortSignal): Promise<FetchedCard> {
     let url: URL;
     try {
       url = new URL(cardUrl);
@@ -286,7 +361,10 @@ export class Registry {
         allowPrivateNetworks: this.#o.allowPrivateNetworks ?? false,
         timeoutMs: this.#o.fetchTimeoutMs ?? 10_000,
         maxBytes: 1024 * 1024,
-        ...(etag ? { headers: { 'if-none-match': etag } } : {}),
+        headers: {
+          ...(cached?.etag ? { 'if-none-match': cached.etag } : {}),
+          ...(cached?.lastModified ? { 'if-modified-since': cached.lastModified } : {}),
+        },
         ...(signal ? { signal } : {}),
       });
       text = fetched.text;
@@ -294,8 +372,8 @@ export class Registry {
     } catch (error) {
       if (error instanceof AddressNotAllowedError)
         throw new BrokerHttpError('forbidden', `card URL refused: ${error.message}`);
-      if (error instanceof FetchTextError && error.status === 304 && etag)
-        return { card: undefined, etag, maxAgeMs: undefined };
+      if (error instanceof FetchTextError && error.status === 304 && (cached?.etag || cached?.lastModified))
+        return { ...cached, card: undefined };
       throw new BrokerHttpError(
         'badGateway',
         `card unreachable: ${error instanceof Error ? error.message : String(error)}`,
@@ -314,10 +392,12 @@ export class Registry {
         `the card is not a valid A2A v1.0 AgentCard:\n${formatIssues(checked.issues)}`,
         [badRequest(checked.issues.map((i) => ({ field: `card${i.path}`, description: i.message })))],
       );
-    const control = String(headers['cache-control'] ?? '');
-    const maxAge = /max-age=(\d+)/.exec(control);
-    const etagHeader = typeof headers.etag === 'string' ? headers.etag : undefined;
-    return { card: checked.value, etag: etagHeader, maxAgeMs: maxAge ? Number(maxAge[1]) * 1000 : undefined };
+    return {
+      card: checked.value,
+      etag: header(headers.etag),
+      lastModified: header(headers['last-modified']),
+      maxAgeMs: maxAgeOf(String(headers['cache-control'] ?? '')),
+    };
   }
 
   /** The card must declare the extension with role "agent" and a valid profile; signatures must verify. */
@@ -328,23 +408,26 @@ export class Registry {
       throw new BrokerHttpError('invalid', `the card's Rightsize profile is not valid:\n${formatIssues(read.issues)}`, [
         badRequest(read.issues.map((i) => ({ field: `profile${i.path}`, description: i.message }))),
       ]);
-    let signatureVerified = false;
-    if (card.signatures?.length) {
-      try {
-        await verifyAgentCard(card, {
-          keys: this.#o.trustedKeys ?? ((kid, jku) => this.#keyFromJku(kid, jku, signal)),
-          fetch: { allowPrivateNetworks: this.#o.allowPrivateNetworks ?? false },
-          ...(signal ? { signal } : {}),
-        });
-        signatureVerified = true;
-      } catch (error) {
-        throw new BrokerHttpError(
-          'invalid',
-          `the card's signature does not verify: ${error instanceof Error ? error.message : String(error)}`,
-        );
-      }
+    if (!card.signatures?.length) {
+      if (this.#o.requireSignedCards)
+        throw new BrokerHttpError('invalid', 'the card is not signed, and this broker requires signed cards');
+      return { profile: read.value, signatureVerified: false, thumbprint: undefined };
     }
-    return { profile: read.value, signatureVerified };
+    let thumbprint: string;
+    try {
+      const verified = await verifyAgentCard(card, {
+        keys: this.#o.trustedKeys ?? ((kid, jku) => this.#keyFromJku(kid, jku, signal)),
+        fetch: { allowPrivateNetworks: this.#o.allowPrivateNetworks ?? false },
+        ...(signal ? { signal } : {}),
+      });
+      thumbprint = await keyThumbprint(verified.key);
+    } catch (error) {
+      throw new BrokerHttpError(
+        'invalid',
+        `the card's signature does not verify: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+    return { profile: read.value, signatureVerified: true, thumbprint };
   }
 
   async #keyFromJku(kid: string, jku: string | undefined, signal?: AbortSignal): Promise<SigningKey | undefined> {

@@ -52,6 +52,8 @@ export interface VerifyOptions {
 export interface VerifiedSignature {
   readonly kid: string;
   readonly alg: string;
+  /** The trusted key that verified it (e.g. to key an agent's history to it). */
+  readonly key: SigningKey;
 }
 
 /** Every trusted key that may have made a signature with this `kid` and `alg`. */
@@ -98,7 +100,7 @@ async function keyCandidates(options: VerifyOptions): Promise<KeyCandidates> {
   };
 }
 
-async function verifyWithAny(payload: string, entry: AgentCardSignature, keys: SigningKey[]): Promise<void> {
+async function verifyWithAny(payload: string, entry: AgentCardSignature, keys: SigningKey[]): Promise<SigningKey> {
   let last: unknown;
   for (const key of keys) {
     try {
@@ -106,7 +108,7 @@ async function verifyWithAny(payload: string, entry: AgentCardSignature, keys: S
         { payload, protected: entry.protected, signature: entry.signature },
         key as jose.CryptoKey,
       );
-      return;
+      return key;
     } catch (error) {
       last = error;
     }
@@ -133,8 +135,8 @@ export async function verifyAgentCard(card: AgentCard, options: VerifyOptions): 
       if (!header.kid || !header.alg) throw new Error('protected header lacks kid or alg');
       const keys = await candidates(header.kid, header.jku, header.alg);
       if (keys.length === 0) throw new Error(`no trusted key ${header.kid}`);
-      await verifyWithAny(payload, entry, keys);
-      return { kid: header.kid, alg: header.alg };
+      const key = await verifyWithAny(payload, entry, keys);
+      return { kid: header.kid, alg: header.alg, key };
     } catch (error) {
       failures.push(error instanceof Error ? error.message : String(error));
     }

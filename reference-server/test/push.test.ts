@@ -1,0 +1,117 @@
+/**
+ * Push notifications from the broker (A2A §4.3): a client's push config on a broker task receives the task's
+ * updates, relayed from a SIMULATED downstream agent, at a webhook receiver on loopback, with the config's token
+ * and authentication; a second config with other credentials gets its own.
+ */
+import { randomUUID } from 'node:crypto';
+import type { StreamResponse } from '@rightsize/sdk/a2a';
+import { A2AClient } from '@rightsize/sdk/client';
+import { withMessageExtension } from '@rightsize/sdk/rightsize';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Broker, createBroker } from '../src/index.js';
+import { profileOf, startTestAgent, type TestAgent } from './support/agents.js';
+
+const ADMIN = 'push-admin-key';
+const ALICE = 'push-alice-key';
+
+interface Delivery {
+  readonly path: string;
+  readonly token: string | undefined;
+  readonly authorization: string | undefined;
+  readonly event: StreamResponse;
+}
+
+let broker: Broker;
+let url: string;
+let agent: TestAgent;
+let receiver: FastifyInstance;
+let hook: string;
+const deliveries: Delivery[] = [];
+const terminal = new Map<string, () => void>();
+
+beforeAll(async () => {
+  agent = await startTestAgent('pusher', profileOf({ general: 8 }, { placement: 'cloud' }, 0.001, 50), 'steps');
+  receiver = Fastify();
+  receiver.addContentTypeParser('application/a2a+json', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, JSON.parse(String(body)));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+  receiver.post('/hooks/:name', async (req, reply) => {
+    const event = req.body as StreamResponse;
+    const path = (req.params as { name: string }).name;
+    deliveries.push({
+      path,
+      token: req.headers['x-a2a-notification-token'] as string | undefined,
+      authorization: req.headers.authorization,
+      event,
+    });
+    if (event.statusUpdate?.status.state === 'TASK_STATE_COMPLETED') terminal.get(path)?.();
+    return reply.code(204).send();
+  });
+  hook = `${await receiver.listen({ port: 0, host: '127.0.0.1' })}/hooks`;
+  broker = await createBroker({
+    allowPrivateNetworks: true,
+    healthIntervalMs: 0,
+    auth: { adminKeys: [ADMIN], clientKeys: { [ALICE]: 'alice' } },
+  });
+  url = await broker.listen();
+  const registered = await request(`${url}/rightsize/v1/agents`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': ADMIN },
+    body: JSON.stringify({ cardUrl: agent.cardUrl }),
+  });
+  expect(registered.statusCode).toBe(201);
+  await registered.body.dump();
+}, 120_000);
+
+afterAll(async () => {
+  await broker?.close();
+  await agent?.app.close();
+  await receiver?.close();
+});
+
+describe('push notifications from the broker', () => {
+  it("deliver the task's updates to each config's webhook with that config's token and credentials", async () => {
+    const client = await A2AClient.connect(url, {
+      allowPrivateNetworks: true,
+      auth: { apiKey: { header: 'x-api-key', value: ALICE } },
+    });
+    const message = withMessageExtension(
+      { messageId: randomUUID(), role: 'ROLE_USER', parts: [{ text: 'a long answer please' }] },
+      { descriptor: { domain: 'general', complexity: { value: 3, sigma: 0.3 } } },
+    );
+    const stream = client.sendStreamingMessage(message);
+    const taskId = ((await stream.next()).value as StreamResponse).task?.id as string;
+    const done = ['a', 'b'].map((name) => new Promise<void>((resolve) => terminal.set(name, resolve)));
+    await client.createPushConfig({ taskId, url: `${hook}/a`, token: 'token-a' });
+    await client.createPushConfig({
+      taskId,
+      url: `${hook}/b`,
+      token: 'token-b',
+      authentication: { scheme: 'Bearer', credentials: 'webhook-credential-b' },
+    });
+    agent.release(agent.steps);
+    for await (const _ of stream) {
+      // drain: the client also sees the task end
+    }
+    await Promise.all(done);
+    for (const name of ['a', 'b']) {
+      const mine = deliveries.filter((d) => d.path === name);
+      const ids = mine.map((d) => d.event.statusUpdate?.taskId ?? d.event.artifactUpdate?.taskId ?? d.event.task?.id);
+      expect(new Set(ids)).toEqual(new Set([taskId]));
+      expect(mine.filter((d) => d.event.artifactUpdate).length).toBe(agent.steps);
+      expect(mine.at(-1)?.event.statusUpdate?.status.state).toBe('TASK_STATE_COMPLETED');
+      expect(new Set(mine.map((d) => d.token))).toEqual(new Set([`token-${name}`]));
+    }
+    expect(new Set(deliveries.filter((d) => d.path === 'b').map((d) => d.authorization))).toEqual(
+      new Set(['Bearer webhook-credential-b']),
+    );
+    expect(deliveries.filter((d) => d.path === 'a').every((d) => d.authorization === undefined)).toBe(true);
+    await client.close();
+  });
+});
