@@ -27,6 +27,7 @@ import type { AgentClients } from './agent-clients.js';
 import type { Learner } from './learner.js';
 import type { BrokerMetrics } from './metrics.js';
 import type { PendingDecisions } from './pending.js';
+import { RelayOrder } from './relay-order.js';
 import type { RoutingEvents } from './routing-events.js';
 
 export interface RoutingExecutorOptions {
@@ -370,7 +371,9 @@ export class RoutingExecutor implements AgentExecutor {
       const stream: AsyncIterable<StreamResponse> = card.capabilities.streaming
         ? client.sendStreamingMessage(outgoing, { signal })
         : once(client, outgoing, signal);
+      const order = new RelayOrder();
       for await (const event of stream) {
+        if (!order.admit(event)) continue; // a duplicate or late update from the agent
         if (this.#o.watchRemoteCancels && relay.created && !watching) {
           watching = true;
           void this.#watchCancel(context, remoteCancel, signal);
