@@ -22,6 +22,8 @@ export async function freePort(): Promise<number> {
 export interface BrokerProcess {
   readonly url: string;
   readonly child: ChildProcess;
+  /** Everything the process wrote to stdout and stderr so far (for a failure's message). */
+  output(): string;
   /** SIGKILL and wait for the exit. */
   kill(): Promise<void>;
 }
@@ -71,6 +73,7 @@ export async function startBrokerProcess(
   return {
     url,
     child,
+    output: () => output,
     async kill() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = once(child, 'exit');
