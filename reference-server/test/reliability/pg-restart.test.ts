@@ -5,35 +5,15 @@
  * cluster is restarted (`pg_ctl restart -m fast`, every connection closed) while they keep sending. The broker must
  * stay up, serve again (8 more acknowledgements, a stream) and have lost nothing it acknowledged.
  */
-import { randomUUID } from 'node:crypto';
-import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { profileOf, startTestAgent, type TestAgent } from '../support/agents.js';
 import { openSse } from '../support/sse.js';
-import { type BrokerProcess, freePort, startBrokerProcess } from './broker-process.js';
+import { type BrokerProcess, call, freePort, sendBody, startBrokerProcess } from './broker-process.js';
 import { THROWAWAY_SKIP_REASON, type ThrowawayCluster, throwawayCluster } from './throwaway-postgres.js';
 
 const ADMIN = 'pg-restart-admin';
 const CLIENT = 'pg-restart-client';
 const RESTARTS = Number(process.env.RIGHTSIZE_PG_RESTARTS ?? 2);
-
-const call = async (base: string, method: 'GET' | 'POST', path: string, key: string, body?: unknown) => {
-  const r = await request(`${base}${path}`, {
-    method,
-    headers: {
-      'a2a-version': '1.0',
-      'x-api-key': key,
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    headersTimeout: 60_000,
-    bodyTimeout: 60_000,
-  });
-  const text = await r.body.text();
-  return { status: r.statusCode, json: text ? JSON.parse(text) : undefined };
-};
-
-const send = (text: string) => ({ message: { messageId: randomUUID(), role: 'ROLE_USER', parts: [{ text }] } });
 
 describe.skipIf(THROWAWAY_SKIP_REASON !== undefined)(
   `PostgreSQL restarted under load${THROWAWAY_SKIP_REASON ? ` (${THROWAWAY_SKIP_REASON})` : ''}`,
@@ -79,7 +59,7 @@ describe.skipIf(THROWAWAY_SKIP_REASON !== undefined)(
       let stop = false;
       const worker = async () => {
         while (!stop) {
-          const r = await call(url, 'POST', '/a2a/rest/message:send', CLIENT, send('under a restart')).catch(
+          const r = await call(url, 'POST', '/a2a/rest/message:send', CLIENT, sendBody('under a restart')).catch(
             () => undefined,
           );
           if (r?.status === 200 && r.json.task) acknowledged.set(r.json.task.id, r.json.task.status.state);
@@ -123,7 +103,7 @@ describe.skipIf(THROWAWAY_SKIP_REASON !== undefined)(
 
       // a stream after the restarts: events flow (the store's connections are new)
       const stream = await openSse(`${url}/a2a/rest/message:stream`, {
-        body: send('stream after a restart'),
+        body: sendBody('stream after a restart'),
         headers: { 'x-api-key': CLIENT },
       });
       expect(stream.status).toBe(200);
