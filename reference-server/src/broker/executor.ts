@@ -28,6 +28,7 @@ import type { AgentClients } from './agent-clients.js';
 import type { Learner } from './learner.js';
 import type { BrokerMetrics } from './metrics.js';
 import type { PendingDecisions } from './pending.js';
+import { RelayOrder } from './relay-order.js';
 import type { RoutingEvents } from './routing-events.js';
 
 export interface RoutingExecutorOptions {
@@ -196,18 +197,26 @@ export class RoutingExecutor implements AgentExecutor {
         relay.ensure();
         relay.events.working(`${plan[i - 1]} did not succeed (${lastFailure}); escalating to ${agentId}`);
       }
+      const next = plan[i + 1];
       const end = await this.#attempt(context, relay, {
         agentId,
         owner,
         decisionId: route.decision.decisionId,
         live: i === plan.length - 1,
-        deadlineAt: deadlineMs !== undefined ? started + deadlineMs : undefined,
+        deadlineAt:
+          deadlineMs !== undefined
+            ? attemptCutoff(started + deadlineMs, next ? (predictions(next)?.completionMs ?? 0) : undefined, deadlineMs)
+            : undefined,
         predicted: predictions(agentId),
         domain: route.descriptor.domain,
         complexity: route.result.task.complexity.value,
         features: route.features,
       });
       if (end.kind === 'answered' || end.kind === 'canceled') return;
+      if (end.kind === 'deadline' && next && deadlineMs !== undefined && Date.now() < started + deadlineMs) {
+        lastFailure = `${agentId} did not finish in time to leave the next agent room before the deadline`;
+        continue;
+      }
       if (end.kind === 'deadline') {
         relay.publish();
         return relay.events.fail(`the completion deadline of ${deadlineMs} ms passed; the agent's task was canceled`);
@@ -382,7 +391,9 @@ export class RoutingExecutor implements AgentExecutor {
       const stream: AsyncIterable<StreamResponse> = card.capabilities.streaming
         ? client.sendStreamingMessage(outgoing, { signal })
         : once(client, outgoing, signal);
+      const order = new RelayOrder();
       for await (const event of stream) {
+        if (!order.admit(event)) continue; // a duplicate or late update from the agent
         if (this.#o.watchRemoteCancels && relay.created && !watching) {
           watching = true;
           void this.#watchCancel(context, remoteCancel, signal);
@@ -513,6 +524,17 @@ export class RoutingExecutor implements AgentExecutor {
     // Best effort: the agent may already have finished, or be unreachable; the broker's task is canceled anyway.
     await client.cancelTask(downstreamTaskId, { timeoutMs: this.#o.cancelTimeoutMs ?? 5000 }).catch(() => undefined);
   }
+}
+
+/**
+ * When to cut off an attempt that is not the last of the plan: early enough for the next agent to finish before the
+ * task's deadline (its predicted completion plus 5 % of the deadline as slack), so a hanging or slow agent leads to
+ * escalation rather than a missed deadline (spec §7.4). With no room left the attempt keeps the whole deadline.
+ */
+export function attemptCutoff(deadlineAt: number, nextPredictedMs: number | undefined, deadlineMs: number): number {
+  if (nextPredictedMs === undefined) return deadlineAt;
+  const cutoff = deadlineAt - nextPredictedMs - deadlineMs * 0.05;
+  return cutoff > Date.now() ? cutoff : deadlineAt;
 }
 
 /** A non-streaming agent: one SendMessage, its answer as a one-event stream. */

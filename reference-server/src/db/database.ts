@@ -189,6 +189,12 @@ class PostgresDatabase implements Database {
 
   async #transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    // A checked-out client has no pool error listener: a server restart (57P01) would otherwise crash the process.
+    let broken: Error | undefined;
+    const onError = (error: Error) => {
+      broken = error;
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const result = await work({
@@ -199,9 +205,11 @@ class PostgresDatabase implements Database {
       return result;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
+      broken ??= error instanceof Error && 'severity' in error && error.severity === 'FATAL' ? error : undefined;
       throw error;
     } finally {
-      client.release();
+      client.off('error', onError);
+      client.release(broken); // a broken connection is discarded, not handed to the next caller
     }
   }
 

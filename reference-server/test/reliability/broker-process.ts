@@ -3,9 +3,11 @@
  * killed with SIGKILL and restarted on the same URL and data directory.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { request } from 'undici';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -22,6 +24,8 @@ export async function freePort(): Promise<number> {
 export interface BrokerProcess {
   readonly url: string;
   readonly child: ChildProcess;
+  /** Everything the process wrote to stdout and stderr so far (for a failure's message). */
+  output(): string;
   /** SIGKILL and wait for the exit. */
   kill(): Promise<void>;
 }
@@ -71,6 +75,7 @@ export async function startBrokerProcess(
   return {
     url,
     child,
+    output: () => output,
     async kill() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = once(child, 'exit');
@@ -79,3 +84,26 @@ export async function startBrokerProcess(
     },
   };
 }
+
+/** One HTTP call to a broker with an API key; the JSON answer parsed. */
+export async function call(base: string, method: 'GET' | 'POST', path: string, key: string, body?: unknown) {
+  const r = await request(`${base}${path}`, {
+    method,
+    headers: {
+      'a2a-version': '1.0',
+      'x-api-key': key,
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    headersTimeout: 60_000,
+    bodyTimeout: 60_000,
+  });
+  const text = await r.body.text();
+  // biome-ignore lint/suspicious/noExplicitAny: a test reads whatever JSON the broker answered
+  return { status: r.statusCode, json: (text ? JSON.parse(text) : undefined) as any };
+}
+
+/** A SendMessage body with a fresh message id. */
+export const sendBody = (text: string) => ({
+  message: { messageId: randomUUID(), role: 'ROLE_USER', parts: [{ text }] },
+});

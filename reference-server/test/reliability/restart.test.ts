@@ -5,41 +5,19 @@
  * (artifacts) and learned outcome; the registry is intact; a stream that was running resumes from its
  * Last-Event-ID. Tasks the kill interrupted are counted: they are left non-terminal (a finding, not yet fixed).
  */
-import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { profileOf, startTestAgent, type TestAgent } from '../support/agents.js';
 import { type FreshDatabase, freshDatabase, POSTGRES_SKIP_REASON, TEST_DATABASE_URL } from '../support/postgres.js';
 import { openSse, type RawSseEvent } from '../support/sse.js';
-import { type BrokerProcess, freePort, startBrokerProcess } from './broker-process.js';
+import { type BrokerProcess, call, freePort, sendBody, startBrokerProcess } from './broker-process.js';
 
 const ADMIN = 'restart-admin-key';
 const CLIENT = 'restart-client-key';
 const CYCLES = Number(process.env.RIGHTSIZE_RESTART_CYCLES ?? 2);
 const TERMINAL = ['TASK_STATE_COMPLETED', 'TASK_STATE_FAILED', 'TASK_STATE_CANCELED', 'TASK_STATE_REJECTED'];
-
-const call = async (base: string, method: string, path: string, key: string, body?: unknown) => {
-  const r = await request(`${base}${path}`, {
-    method: method as 'GET',
-    headers: {
-      'a2a-version': '1.0',
-      'x-api-key': key,
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    headersTimeout: 60_000,
-    bodyTimeout: 60_000,
-  });
-  const text = await r.body.text();
-  return { status: r.statusCode, json: text ? JSON.parse(text) : undefined };
-};
-
-const send = (text: string) => ({
-  message: { messageId: randomUUID(), role: 'ROLE_USER', parts: [{ text }] },
-});
 
 function restarts(kind: 'pglite' | 'postgres') {
   let agent: TestAgent;
@@ -86,7 +64,7 @@ function restarts(kind: 'pglite' | 'postgres') {
       agent.behaviour = 'steps';
       agent.steps = 3;
       const stream = await openSse(`${url}/a2a/rest/message:stream`, {
-        body: send('stream across a kill'),
+        body: sendBody('stream across a kill'),
         headers: { 'x-api-key': CLIENT },
       });
       const first = await stream.next();
@@ -101,7 +79,7 @@ function restarts(kind: 'pglite' | 'postgres') {
       let killed = false;
       const worker = async () => {
         while (!killed) {
-          const r = await call(url, 'POST', '/a2a/rest/message:send', CLIENT, send(`load ${cycle}`)).catch(
+          const r = await call(url, 'POST', '/a2a/rest/message:send', CLIENT, sendBody(`load ${cycle}`)).catch(
             () => undefined,
           );
           if (r?.status === 200 && r.json.task) {

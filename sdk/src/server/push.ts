@@ -89,8 +89,32 @@ export interface PushSenderOptions {
   readonly maxConcurrent?: number;
   /** Most connections per webhook origin in the shared pool (default 8). */
   readonly connectionsPerOrigin?: number;
+  /**
+   * Most deliveries pending at once — in flight, waiting for a slot or backing off (default 1000). A delivery beyond
+   * it fails at once (reported), so a receiver that is down or slow never piles up events in memory.
+   */
+  readonly maxPending?: number;
+  /**
+   * After a delivery to a webhook origin finally fails, later deliveries to that origin fail at once (reported,
+   * nothing sent) for this long (default 30 000 ms; 0 turns it off): a receiver that is down costs one delivery's
+   * retries, not every event's.
+   */
+  readonly suspendMs?: number;
   /** Called when a delivery finally fails (never with the credentials). */
   readonly onError?: (error: Error, config: { taskId: string; url: string }) => void;
+}
+
+/** What a sender has done so far (counts of deliveries, one per event and webhook). */
+export interface PushSenderStats {
+  readonly delivered: number;
+  /** Failed after their retries (or refused by the address policy, or answered 4xx). */
+  readonly failed: number;
+  /** Failed at once: the pending limit was reached or the receiver's origin was suspended. */
+  readonly dropped: number;
+  /** Pending now (in flight, waiting for a slot, backing off). */
+  readonly pending: number;
+  /** The most pending at once so far. */
+  readonly peakPending: number;
 }
 
 export interface PushSender {
@@ -106,6 +130,9 @@ export class WebhookPushSender implements PushSender {
   readonly #dispatcher: Dispatcher;
   readonly #waiting: (() => void)[] = [];
   #active = 0;
+  /** Origin → until when its deliveries fail at once (after a delivery there finally failed). */
+  readonly #suspended = new Map<string, number>();
+  readonly #stats = { delivered: 0, failed: 0, dropped: 0, pending: 0, peakPending: 0 };
 
   constructor(options: PushSenderOptions = {}) {
     this.#o = {
@@ -115,6 +142,8 @@ export class WebhookPushSender implements PushSender {
       backoffMs: options.backoffMs ?? 200,
       maxConcurrent: options.maxConcurrent ?? 64,
       connectionsPerOrigin: options.connectionsPerOrigin ?? 8,
+      maxPending: options.maxPending ?? 1000,
+      suspendMs: options.suspendMs ?? 30_000,
       onError: options.onError,
     };
     // One pooled dispatcher for every delivery: connections are reused and capped per origin.
@@ -144,21 +173,81 @@ export class WebhookPushSender implements PushSender {
     };
   }
 
-  async notify(scope: TaskScope, taskId: string, event: StreamResponse, configs: PushConfigStore): Promise<void> {
-    const targets = await configs.list(scope, taskId);
-    await Promise.all(targets.map((config) => this.#deliver(config, event)));
+  /** Counts of deliveries so far, and how many are pending. */
+  stats(): PushSenderStats {
+    return { ...this.#stats };
   }
 
-  async #deliver(config: TaskPushNotificationConfig, event: StreamResponse): Promise<void> {
+  async notify(scope: TaskScope, taskId: string, event: StreamResponse, configs: PushConfigStore): Promise<void> {
+    const targets = await configs.list(scope, taskId);
+    await Promise.all(targets.map((config) => this.#admit(config, event)));
+  }
+
+  /** Deliver unless the pending limit is reached or the receiver is suspended: then fail at once, reported. */
+  async #admit(config: TaskPushNotificationConfig, event: StreamResponse): Promise<void> {
     const url = new URL(config.url);
+    const refusal =
+      this.#suspension(url.origin) ??
+      (this.#stats.pending >= this.#o.maxPending
+        ? `too many webhook deliveries pending (${this.#o.maxPending}); event dropped`
+        : undefined);
+    if (refusal) {
+      this.#stats.dropped++;
+      this.#report(new Error(refusal), config, url);
+      return;
+    }
+    this.#stats.pending++;
+    this.#stats.peakPending = Math.max(this.#stats.peakPending, this.#stats.pending);
+    try {
+      const failure = await this.#deliver(config, event, url);
+      if (!failure) {
+        this.#stats.delivered++;
+        return;
+      }
+      this.#stats.failed++;
+      if (failure.receiverDown && this.#o.suspendMs > 0)
+        this.#suspended.set(url.origin, Date.now() + this.#o.suspendMs);
+      this.#report(failure.error, config, url);
+    } finally {
+      this.#stats.pending--;
+    }
+  }
+
+  /** Why deliveries to `origin` fail at once now, or undefined when it is not suspended. */
+  #suspension(origin: string): string | undefined {
+    const until = this.#suspended.get(origin);
+    if (until === undefined) return undefined;
+    if (until > Date.now())
+      return `webhook receiver suspended for ${Math.ceil((until - Date.now()) / 1000)} s after a failed delivery`;
+    this.#suspended.delete(origin);
+    return undefined;
+  }
+
+  #report(error: Error, config: TaskPushNotificationConfig, url: URL): void {
+    this.#o.onError?.(error, { taskId: config.taskId as string, url: `${url.origin}${url.pathname}` });
+  }
+
+  /**
+   * Send with retries and backoff: undefined when delivered, else the last error and whether the receiver looks down
+   * (unreachable, timed out, 5xx or 429 on every attempt) rather than refusing this event (4xx) or the address.
+   */
+  async #deliver(
+    config: TaskPushNotificationConfig,
+    event: StreamResponse,
+    url: URL,
+  ): Promise<{ error: Error; receiverDown: boolean } | undefined> {
     const headers: Record<string, string> = { 'content-type': 'application/a2a+json' };
     if (config.authentication) {
       headers.authorization = `${config.authentication.scheme} ${config.authentication.credentials ?? ''}`.trim();
     }
     if (config.token) headers['x-a2a-notification-token'] = config.token;
     let lastError: Error | undefined;
+    let receiverDown = true;
     for (let attempt = 0; attempt < this.#o.attempts; attempt++) {
       if (attempt > 0) await new Promise((r) => setTimeout(r, this.#o.backoffMs * 2 ** (attempt - 1)));
+      // another delivery found the receiver down meanwhile: stop here rather than queue for it again
+      const suspended = this.#suspension(url.origin);
+      if (suspended) return { error: new Error(suspended), receiverDown: false };
       try {
         if (!this.#o.allowPrivateNetworks && isNonPublicAddress(url.hostname)) {
           throw new Error(`refusing webhook on a private or loopback address: ${url.host}`);
@@ -177,16 +266,21 @@ export class WebhookPushSender implements PushSender {
         } finally {
           release();
         }
-        if (response.statusCode >= 200 && response.statusCode < 300) return;
+        if (response.statusCode >= 200 && response.statusCode < 300) return undefined;
         lastError = new Error(`webhook answered HTTP ${response.statusCode}`);
-        if (response.statusCode < 500 && response.statusCode !== 429) break; // client errors are not retried
+        if (response.statusCode < 500 && response.statusCode !== 429) {
+          receiverDown = false;
+          break; // client errors are not retried
+        }
       } catch (error) {
         lastError = error instanceof Error ? error : new Error(String(error));
-        if (lastError.message.startsWith('refusing')) break;
+        if (lastError.message.startsWith('refusing')) {
+          receiverDown = false;
+          break;
+        }
       }
     }
-    if (lastError)
-      this.#o.onError?.(lastError, { taskId: config.taskId as string, url: `${url.origin}${url.pathname}` });
+    return { error: lastError ?? new Error('webhook delivery failed'), receiverDown };
   }
 
   async close(): Promise<void> {
