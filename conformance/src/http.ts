@@ -62,7 +62,7 @@ const errorText = (error: unknown) =>
 
 /** One event of a stream, or how the stream ended. */
 export type StreamStep =
-  | { readonly kind: 'event'; readonly data: string }
+  | { readonly kind: 'event'; readonly data: string /** The SSE `id:` field, if sent. */; readonly id?: string }
   | { readonly kind: 'closed' }
   | { readonly kind: 'timeout' }
   | { readonly kind: 'broken'; readonly detail: string };
@@ -71,8 +71,8 @@ export type StreamStep =
 export class LiveStream {
   readonly data: string[] = [];
   #ended: StreamStep | undefined;
-  #pending: Promise<IteratorResult<{ data: string }>> | undefined;
-  readonly #iterator: AsyncGenerator<{ data: string }>;
+  #pending: Promise<IteratorResult<{ data: string; id?: string }>> | undefined;
+  readonly #iterator: AsyncGenerator<{ data: string; id?: string }>;
   readonly #close: () => void;
 
   constructor(
@@ -105,7 +105,8 @@ export class LiveStream {
       this.#pending = undefined;
       if (step.done) return this.#end({ kind: 'closed' });
       this.data.push(step.value.data);
-      return { kind: 'event', data: step.value.data };
+      const { data, id } = step.value;
+      return id === undefined ? { kind: 'event', data } : { kind: 'event', data, id };
     } catch (error) {
       this.#pending = undefined;
       return this.#end({ kind: 'broken', detail: errorText(error) });
