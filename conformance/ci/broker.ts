@@ -8,7 +8,11 @@ import type { RunningAgent } from './agents.js';
 /** The admin key of the CI broker (loopback only): the registry's mutating endpoints require it. */
 export const ADMIN_KEY = 'conformance-ci-admin';
 
-export async function startReferenceBroker(options: BrokerOptions = {}): Promise<RunningAgent> {
+/** Start the broker; `agents` (base URLs of agents on loopback) are registered through its registry binding. */
+export async function startReferenceBroker(
+  options: BrokerOptions = {},
+  agents: readonly string[] = [],
+): Promise<RunningAgent> {
   const broker = await createBroker({
     allowPrivateNetworks: true,
     healthIntervalMs: 0,
@@ -16,5 +20,19 @@ export async function startReferenceBroker(options: BrokerOptions = {}): Promise
     ...options,
   });
   const baseUrl = await broker.listen(0, '127.0.0.1');
+  try {
+    for (const agent of agents) {
+      const answer = await fetch(`${baseUrl}/rightsize/v1/agents`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
+        body: JSON.stringify({ cardUrl: `${agent}/.well-known/agent-card.json` }),
+        signal: AbortSignal.timeout(10_000),
+      });
+      if (!answer.ok) throw new Error(`registering ${agent} answered HTTP ${answer.status}: ${await answer.text()}`);
+    }
+  } catch (error) {
+    await broker.close();
+    throw error;
+  }
   return { baseUrl, close: () => broker.close() };
 }
