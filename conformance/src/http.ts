@@ -194,20 +194,25 @@ export class Probe {
       this.last = { sent, received: `HTTP ${response.statusCode}: the body was cut off (${errorText(error)})` };
       throw new CheckFailure(`the answer's body did not complete within ${this.timeoutMs} ms or broke`, this.last);
     }
-    const text = Buffer.concat(chunks).toString('utf8');
-    const headers = flatHeaders(response.headers);
+    return this.#answer(
+      response.statusCode,
+      flatHeaders(response.headers),
+      sent,
+      Buffer.concat(chunks).toString('utf8'),
+    );
+  }
+
+  /** A complete answer: its body parsed as JSON when it is JSON, and the exchange recorded as the last one. */
+  #answer(status: number, headers: Readonly<Record<string, string>>, sent: string, text: string): HttpAnswer {
     let json: unknown;
     try {
       json = text === '' ? undefined : JSON.parse(text);
     } catch {
       json = undefined;
     }
-    const exchange = {
-      sent,
-      received: abbreviate(`HTTP ${response.statusCode} ${headers['content-type'] ?? ''}\n${text}`),
-    };
+    const exchange = { sent, received: abbreviate(`HTTP ${status} ${headers['content-type'] ?? ''}\n${text}`) };
     this.last = exchange;
-    return { status: response.statusCode, headers, text, json, exchange };
+    return { status, headers, text, json, exchange };
   }
 
   /**
@@ -230,18 +235,7 @@ export class Probe {
           }, this.timeoutMs);
         }),
       ]).finally(() => clearTimeout(timer));
-      let json: unknown;
-      try {
-        json = text === '' ? undefined : JSON.parse(text);
-      } catch {
-        json = undefined;
-      }
-      const exchange = {
-        sent,
-        received: abbreviate(`HTTP ${response.statusCode} ${headers['content-type'] ?? ''}\n${text}`),
-      };
-      this.last = exchange;
-      return { status: response.statusCode, headers, text, json, exchange };
+      return this.#answer(response.statusCode, headers, sent, text);
     }
     return new LiveStream(response.statusCode, headers, sent, response.body);
   }

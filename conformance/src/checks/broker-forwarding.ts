@@ -90,6 +90,19 @@ async function forwardedBudget(
   return { data, budget };
 }
 
+/** Registry calls and the HTTP status each must get: [body, status, what the body is]. */
+async function expectStatuses(
+  context: CheckContext,
+  method: 'POST' | 'PUT',
+  path: string,
+  cases: readonly (readonly [unknown, number, string])[],
+) {
+  for (const [body, status, what] of cases) {
+    const answer = await registry(context, method, path, body);
+    ensure(answer.status === status, `${what} answered HTTP ${answer.status}; expected ${status}`, answer.exchange);
+  }
+}
+
 /** Every agent id in the registry (GET /agents, all pages, bounded). */
 async function registeredIds(context: CheckContext): Promise<string[]> {
   const ids: string[] = [];
@@ -487,14 +500,11 @@ export const FORWARDING_CHECKS: CheckDefinition[] = [
     run: async (context) => {
       const f = await registered(context);
       const path = `/agents/${encodeURIComponent(f.ids.small)}/load`;
-      for (const [body, status, what] of [
+      await expectStatuses(context, 'PUT', path, [
         [{ inflight: 0 }, 204, 'a valid LoadReport'],
         [{ inflight: -1 }, 400, 'inflight -1'],
         [{ inflight: 'many' }, 400, 'inflight "many"'],
-      ] as const) {
-        const answer = await registry(context, 'PUT', path, body);
-        ensure(answer.status === status, `${what} answered HTTP ${answer.status}; expected ${status}`, answer.exchange);
-      }
+      ]);
       const unknown = await registry(context, 'PUT', '/agents/conformance-no-such-agent/load', { inflight: 0 });
       ensure(
         unknown.status === 404,
@@ -514,7 +524,7 @@ export const FORWARDING_CHECKS: CheckDefinition[] = [
       const f = await registered(context);
       const { request } = routed(f.tag, complexity(1));
       const { task } = await sendRouted(context, request);
-      for (const [body, status, what] of [
+      await expectStatuses(context, 'POST', '/feedback', [
         [{ taskId: task.id, success: true, verified: true }, 202, 'feedback on the routed task'],
         [{ taskId: task.id, success: 'yes' }, 400, 'success "yes"'],
         [
@@ -522,10 +532,7 @@ export const FORWARDING_CHECKS: CheckDefinition[] = [
           404,
           'an unknown task',
         ],
-      ] as const) {
-        const answer = await registry(context, 'POST', '/feedback', body);
-        ensure(answer.status === status, `${what} answered HTTP ${answer.status}; expected ${status}`, answer.exchange);
-      }
+      ]);
     },
   }),
 ];
