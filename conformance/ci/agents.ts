@@ -4,11 +4,7 @@
  * - `startOfficialAgent`: an agent built with the unmodified official SDK (@a2a-js/sdk, express) whose executor
  *   follows the same TCK scenario conventions (SIMULATED: it only plays the scenarios).
  */
-import { once } from 'node:events';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
-  AgentCard as TheirAgentCard,
   TaskArtifactUpdateEvent as TheirArtifactUpdate,
   Message as TheirMessage,
   TaskStatusUpdateEvent as TheirStatusUpdate,
@@ -16,13 +12,10 @@ import {
 } from '@a2a-js/sdk';
 import {
   AgentEvent,
-  DefaultRequestHandler,
   type ExecutionEventBus,
-  InMemoryTaskStore,
   type RequestContext,
   type AgentExecutor as TheirExecutor,
 } from '@a2a-js/sdk/server';
-import { agentCardHandler, jsonRpcHandler, restHandler, UserBuilder } from '@a2a-js/sdk/server/express';
 import type { AgentCard } from '@rightsize/sdk/a2a';
 import {
   type CapabilityProfile,
@@ -42,8 +35,8 @@ import {
   tckExecutor,
   WebhookPushSender,
 } from '@rightsize/sdk/server';
-import express from 'express';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { startOfficialAgent as serveOfficialAgent } from '../../sdk/test/support/official-agent.js';
 
 export interface RunningAgent {
   readonly baseUrl: string;
@@ -261,30 +254,15 @@ function officialTckExecutor(delayMs: number): TheirExecutor {
   };
 }
 
-/** An agent on the unmodified official SDK (@a2a-js/sdk with express), JSON-RPC and REST, streaming on. */
-export async function startOfficialAgent(options: { delayMs?: number } = {}): Promise<RunningAgent> {
-  let app: express.Express | undefined;
-  const server = createServer((req, res) => app?.(req, res));
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const card = tckCard(baseUrl, { streaming: true, pushNotifications: false });
-  const handler = new DefaultRequestHandler(
-    TheirAgentCard.fromJSON(card),
-    new InMemoryTaskStore(),
+/**
+ * An agent on the unmodified official SDK (@a2a-js/sdk with express), JSON-RPC and REST, streaming on, playing the
+ * TCK scenarios. Served by the SDK tests' official-agent helper (the one server set-up both test suites share).
+ */
+export function startOfficialAgent(options: { delayMs?: number } = {}): Promise<RunningAgent> {
+  return serveOfficialAgent(
+    (baseUrl) => tckCard(baseUrl, { streaming: true, pushNotifications: false }),
     officialTckExecutor(options.delayMs ?? 2000),
   );
-  app = express();
-  app.use('/.well-known/agent-card.json', agentCardHandler({ agentCardProvider: handler }));
-  app.use('/a2a/jsonrpc', jsonRpcHandler({ requestHandler: handler, userBuilder: UserBuilder.noAuthentication }));
-  app.use('/a2a/rest', restHandler({ requestHandler: handler, userBuilder: UserBuilder.noAuthentication }));
-  return {
-    baseUrl,
-    close: async () => {
-      server.closeAllConnections();
-      server.close();
-    },
-  };
 }
 
 /**

@@ -66,7 +66,11 @@ export interface A2AStream {
 }
 
 export type StreamItem =
-  | { readonly kind: 'event'; readonly event: Record<string, unknown> }
+  | {
+      readonly kind: 'event';
+      readonly event: Record<string, unknown> /** The SSE `id:` field, if sent. */;
+      readonly id?: string;
+    }
   | { readonly kind: 'error'; readonly error: WireError }
   | { readonly kind: 'closed' }
   | { readonly kind: 'timeout' }
@@ -294,7 +298,7 @@ export class A2ACaller {
           if (isRecord(data.error)) return { kind: 'error', error: self.#jsonRpcError(data.error, live.status) };
           if (!isRecord(data.result))
             throw new CheckFailure('an SSE event has no result object (A2A §9.4.2)', live.exchange());
-          return { kind: 'event', event: data.result };
+          return { kind: 'event', event: data.result, ...(step.id !== undefined ? { id: step.id } : {}) };
         }
         if (isRecord(data) && isRecord(data.error)) {
           const e = data.error;
@@ -310,7 +314,7 @@ export class A2ACaller {
           };
         }
         if (!isRecord(data)) throw new CheckFailure('an SSE event is not a JSON object (A2A §11.7)', live.exchange());
-        return { kind: 'event', event: data };
+        return { kind: 'event', event: data, ...(step.id !== undefined ? { id: step.id } : {}) };
       },
     };
   }

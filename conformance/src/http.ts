@@ -62,7 +62,7 @@ const errorText = (error: unknown) =>
 
 /** One event of a stream, or how the stream ended. */
 export type StreamStep =
-  | { readonly kind: 'event'; readonly data: string }
+  | { readonly kind: 'event'; readonly data: string /** The SSE `id:` field, if sent. */; readonly id?: string }
   | { readonly kind: 'closed' }
   | { readonly kind: 'timeout' }
   | { readonly kind: 'broken'; readonly detail: string };
@@ -71,8 +71,8 @@ export type StreamStep =
 export class LiveStream {
   readonly data: string[] = [];
   #ended: StreamStep | undefined;
-  #pending: Promise<IteratorResult<{ data: string }>> | undefined;
-  readonly #iterator: AsyncGenerator<{ data: string }>;
+  #pending: Promise<IteratorResult<{ data: string; id?: string }>> | undefined;
+  readonly #iterator: AsyncGenerator<{ data: string; id?: string }>;
   readonly #close: () => void;
 
   constructor(
@@ -105,7 +105,8 @@ export class LiveStream {
       this.#pending = undefined;
       if (step.done) return this.#end({ kind: 'closed' });
       this.data.push(step.value.data);
-      return { kind: 'event', data: step.value.data };
+      const { data, id } = step.value;
+      return id === undefined ? { kind: 'event', data } : { kind: 'event', data, id };
     } catch (error) {
       this.#pending = undefined;
       return this.#end({ kind: 'broken', detail: errorText(error) });
@@ -193,20 +194,25 @@ export class Probe {
       this.last = { sent, received: `HTTP ${response.statusCode}: the body was cut off (${errorText(error)})` };
       throw new CheckFailure(`the answer's body did not complete within ${this.timeoutMs} ms or broke`, this.last);
     }
-    const text = Buffer.concat(chunks).toString('utf8');
-    const headers = flatHeaders(response.headers);
+    return this.#answer(
+      response.statusCode,
+      flatHeaders(response.headers),
+      sent,
+      Buffer.concat(chunks).toString('utf8'),
+    );
+  }
+
+  /** A complete answer: its body parsed as JSON when it is JSON, and the exchange recorded as the last one. */
+  #answer(status: number, headers: Readonly<Record<string, string>>, sent: string, text: string): HttpAnswer {
     let json: unknown;
     try {
       json = text === '' ? undefined : JSON.parse(text);
     } catch {
       json = undefined;
     }
-    const exchange = {
-      sent,
-      received: abbreviate(`HTTP ${response.statusCode} ${headers['content-type'] ?? ''}\n${text}`),
-    };
+    const exchange = { sent, received: abbreviate(`HTTP ${status} ${headers['content-type'] ?? ''}\n${text}`) };
     this.last = exchange;
-    return { status: response.statusCode, headers, text, json, exchange };
+    return { status, headers, text, json, exchange };
   }
 
   /**
@@ -229,18 +235,7 @@ export class Probe {
           }, this.timeoutMs);
         }),
       ]).finally(() => clearTimeout(timer));
-      let json: unknown;
-      try {
-        json = text === '' ? undefined : JSON.parse(text);
-      } catch {
-        json = undefined;
-      }
-      const exchange = {
-        sent,
-        received: abbreviate(`HTTP ${response.statusCode} ${headers['content-type'] ?? ''}\n${text}`),
-      };
-      this.last = exchange;
-      return { status: response.statusCode, headers, text, json, exchange };
+      return this.#answer(response.statusCode, headers, sent, text);
     }
     return new LiveStream(response.statusCode, headers, sent, response.body);
   }

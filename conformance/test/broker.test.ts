@@ -9,21 +9,48 @@ import { type BrokerOptions, startTestBroker } from './support/broker.js';
 
 const failed = (r: Report) => r.results.filter((x) => x.status === 'failed').map((x) => x.id);
 
-async function brokerLevel(options: BrokerOptions, only?: string[]) {
+/** What the simulated broker implements: registry, routing, decision records and the forwarded budget (no escalation,
+ * streaming relay, cancel propagation, load reports or feedback). */
+const SIMULATED_SCOPE = [
+  'broker:7.1',
+  'broker:7.2',
+  'broker:7.3',
+  'broker:7.5',
+  'broker:7.7:MUST:best-effort-by-default',
+  'broker:7.7:MUST:no-capable-agent-error',
+  'broker:7.8:MUST:registry-registers-agents',
+  'broker:7.8:MUST:registry-refuses-invalid-profile',
+  'broker:4.9',
+  'broker:5.3',
+];
+const REFUSALS = [
+  'broker:7.2',
+  'broker:7.3',
+  'broker:7.7:MUST:best-effort-by-default',
+  'broker:7.7:MUST:no-capable-agent-error',
+];
+
+async function brokerLevel(options: BrokerOptions, only: string[] = SIMULATED_SCOPE) {
   const broker = await startTestBroker(options);
   try {
-    return await runSuite({ url: broker.baseUrl, level: 'broker', timeoutMs: 4000, ...(only ? { only } : {}) });
+    return await runSuite({ url: broker.baseUrl, level: 'broker', timeoutMs: 4000, only });
   } finally {
     await broker.close();
   }
 }
 
 describe('broker level', () => {
-  it('passes a broker that follows the matching rule, registers probes and records decisions', async () => {
+  it('passes a broker that follows the matching rule, registers probes, records decisions and forwards budgets', async () => {
     const report = await brokerLevel({});
     expect(failed(report)).toEqual([]);
     expect(report.results.every((r) => r.status === 'passed')).toBe(true);
-    expect(report.results.length).toBeGreaterThanOrEqual(10);
+    expect(report.results.length).toBe(13);
+  });
+
+  it('a broker that forwards no reasoning budget or mode is caught by broker:4.9 and broker:5.3', async () => {
+    const report = await brokerLevel({ dropBudget: true }, ['broker:4.9', 'broker:5.3']);
+    expect(failed(report)).toEqual(['broker:4.9:MUST:mode-forwarded', 'broker:5.3:MUST:reasoning-budget-forwarded']);
+    expect(report.results[0]?.message).toMatch(/expected budget.mode "think"/);
   });
 
   for (const [ignored, id] of [
@@ -39,7 +66,7 @@ describe('broker level', () => {
   }
 
   it('a broker that ignores hardConstraints (serves best effort anyway) is caught by the refusal checks', async () => {
-    const report = await brokerLevel({ ignore: ['hardConstraints'] }, ['broker:7.2', 'broker:7.3', 'broker:7.7']);
+    const report = await brokerLevel({ ignore: ['hardConstraints'] }, REFUSALS);
     expect(failed(report)).toEqual(['broker:7.2:MUST:cost-cap-honoured', 'broker:7.7:MUST:no-capable-agent-error']);
     expect(report.results.find((r) => r.id === 'broker:7.2:MUST:cost-cap-honoured')?.message).toMatch(
       /expected no agent \(null\); the broker chose slow/,
@@ -47,7 +74,7 @@ describe('broker level', () => {
   });
 
   it('a broker that never serves best effort is caught by broker:7.7:MUST:best-effort-by-default', async () => {
-    const report = await brokerLevel({ alwaysHard: true }, ['broker:7.2', 'broker:7.3', 'broker:7.7']);
+    const report = await brokerLevel({ alwaysHard: true }, REFUSALS);
     expect(failed(report)).toEqual(['broker:7.7:MUST:best-effort-by-default']);
     expect(report.results.find((r) => r.id === 'broker:7.7:MUST:best-effort-by-default')?.message).toMatch(
       /the broker chose nobody/,

@@ -1,214 +1,30 @@
 /**
- * Broker level: the suite starts its own probe agents on loopback with known profiles (SIMULATED: each answers
- * `probe:<role>`), registers them through the broker's registry binding (Rightsize §7.8), and checks the routing
- * rule with dry runs (`POST /match`) and real messages: capability ceilings, the cheapest feasible agent, placement,
- * deadlines, cost caps (§7.2, §7.3), best-effort serving and the no-capable-agent error under hardConstraints (§7.7,
- * spec 1.1) and a truthful decision record (§7.5).
+ * Broker level, routing: the suite's probe agents (broker-probes.ts) registered through the registry binding
+ * (Rightsize §7.8), then the routing rule checked with dry runs (`POST /match`) and real messages: capability
+ * ceilings, the cheapest feasible agent, placement, deadlines, cost caps (§7.2, §7.3), best-effort serving and the
+ * no-capable-agent error under hardConstraints (§7.7, spec 1.1) and a truthful decision record (§7.5).
  * Every descriptor names the run's probe skill tag, so agents already in the registry never take part.
  * The broker must be allowed to fetch cards from the probe host (`--webhook-host`, default 127.0.0.1).
  */
-import { randomBytes } from 'node:crypto';
-import type { AgentCard, Task } from '@rightsize/sdk/a2a';
-import {
-  type BrokerParams,
-  type CapabilityProfile,
-  createRightsizeValidator,
-  RIGHTSIZE_EXTENSION_URI,
-  type RoutingDecision,
-  withCapabilityProfile,
-} from '@rightsize/sdk/rightsize';
-import { a2aServer } from '@rightsize/sdk/server';
+import type { Task } from '@rightsize/sdk/a2a';
 import { formatIssues } from '@rightsize/sdk/validate';
-import Fastify, { type FastifyInstance } from 'fastify';
-import type { HttpAnswer } from '../http.js';
-import { type CheckContext, type CheckDefinition, ensure, fail } from '../model.js';
+import { type CheckDefinition, ensure, fail } from '../model.js';
+import { FORWARDING_CHECKS } from './broker-forwarding.js';
+import {
+  brokerParams,
+  dryRun,
+  fleet,
+  ROLES,
+  type Role,
+  registered,
+  registry,
+  rightsizeValidator,
+  roleOf,
+  URI,
+} from './broker-probes.js';
 import { definer, expectError, expectOk, isRecord, send, valid } from './support.js';
 
 const broker = definer('broker');
-const validator = createRightsizeValidator();
-const URI = RIGHTSIZE_EXTENSION_URI;
-
-type Role = 'small' | 'slow' | 'big';
-
-/** The probe profiles: small (ability 3, free, on device), slow (ability 6, cheap, very slow, edge), big (ability
- * 12, expensive, fast, cloud). */
-const base = (ability: number): Pick<CapabilityProfile, 'domains' | 'reasoning'> => ({
-  domains: [{ domain: 'general', ability }],
-  reasoning: { mode: 'none' },
-});
-export const PROBE_PROFILES: Readonly<Record<Role, CapabilityProfile>> = {
-  small: {
-    ...base(3),
-    latency: { ttftMs: { p50: 20, p95: 50 }, outputTokensPerSecond: 200 },
-    placement: { placement: 'device' },
-    cost: { currency: 'USD' },
-  },
-  slow: {
-    ...base(6),
-    latency: { ttftMs: { p50: 5000, p95: 9000 }, outputTokensPerSecond: 10 },
-    placement: { placement: 'edge' },
-    cost: { currency: 'USD', inputPerMillion: 0.01, outputPerMillion: 0.01 },
-  },
-  big: {
-    ...base(12),
-    latency: { ttftMs: { p50: 50, p95: 100 }, outputTokensPerSecond: 500 },
-    placement: { placement: 'cloud' },
-    cost: { currency: 'USD', inputPerMillion: 10, outputPerMillion: 30, perTask: 0.05 },
-  },
-};
-
-interface Fleet {
-  readonly tag: string;
-  readonly registry: string;
-  /** Registered id per role. */
-  readonly ids: Partial<Record<Role, string>>;
-  /** Registration answers per role (for the registry check). */
-  readonly answers: Partial<Record<Role, HttpAnswer>>;
-  /** A probe whose card carries an invalid profile (never registered successfully). */
-  readonly invalidCardUrl: string;
-  readonly apps: FastifyInstance[];
-}
-
-async function startProbe(host: string, name: string, tag: string, profile: unknown, answer: string) {
-  const app = Fastify();
-  let url = '';
-  const card = (): AgentCard => ({
-    ...withCapabilityProfile(
-      {
-        name,
-        description: `A SIMULATED probe agent of rightsize-conformance (${answer}).`,
-        supportedInterfaces: [{ url: `${url}/a2a/jsonrpc`, protocolBinding: 'JSONRPC', protocolVersion: '1.0' }],
-        version: '1.0.0',
-        capabilities: { streaming: true },
-        defaultInputModes: ['text/plain'],
-        defaultOutputModes: ['text/plain'],
-        skills: [{ id: 'probe', name: 'Probe', description: 'Answers with its role.', tags: [tag] }],
-      },
-      profile as CapabilityProfile,
-    ),
-  });
-  await app.register(a2aServer, {
-    card,
-    executor: {
-      async execute(_context, events) {
-        events.artifact({ artifactId: 'answer', parts: [{ text: answer }] });
-        events.complete();
-      },
-    },
-  });
-  url = await app.listen({ port: 0, host });
-  return { app, cardUrl: `${url}/.well-known/agent-card.json` };
-}
-
-function brokerParams(context: CheckContext): BrokerParams {
-  const declaration = context.card.capabilities.extensions?.find((e) => e.uri === URI);
-  if (!declaration) fail(`the card does not declare the Rightsize extension (${URI})`, context.cardAnswer.exchange);
-  const result = validator.check('ExtensionParams', declaration.params ?? {});
-  if (!result.ok)
-    fail(`the extension params are not valid:\n${formatIssues(result.issues)}`, context.cardAnswer.exchange);
-  if (result.value.role !== 'broker')
-    fail('the card declares the role "agent", not "broker"', context.cardAnswer.exchange);
-  return result.value;
-}
-
-const registryUrl = (params: BrokerParams, path: string) => new URL(params.registryUrl.replace(/\/$/, '') + path);
-
-function registryHeaders(context: CheckContext): Record<string, string> {
-  const token = context.options.tokens?.[0];
-  return {
-    'content-type': 'application/json',
-    accept: 'application/json',
-    ...(token ? { authorization: `Bearer ${token}` } : {}),
-  };
-}
-
-function fleet(context: CheckContext): Promise<Fleet> {
-  const params = brokerParams(context);
-  return context.shared<Fleet>(
-    'broker-probes',
-    async () => {
-      const run = randomBytes(4).toString('hex');
-      const tag = `conformance-probe-${run}`;
-      const apps: FastifyInstance[] = [];
-      const ids: Fleet['ids'] = {};
-      const answers: Fleet['answers'] = {};
-      for (const role of Object.keys(PROBE_PROFILES) as Role[]) {
-        const probe = await startProbe(
-          context.options.webhookHost,
-          `probe-${role}-${run}`,
-          tag,
-          PROBE_PROFILES[role],
-          `probe:${role}`,
-        );
-        apps.push(probe.app);
-        const answer = await context.http.send({
-          method: 'POST',
-          url: registryUrl(params, '/agents'),
-          headers: registryHeaders(context),
-          body: { cardUrl: probe.cardUrl },
-        });
-        answers[role] = answer;
-        if (
-          (answer.status === 201 || answer.status === 200) &&
-          isRecord(answer.json) &&
-          typeof answer.json.id === 'string'
-        )
-          ids[role] = answer.json.id;
-      }
-      const invalid = await startProbe(
-        context.options.webhookHost,
-        `probe-invalid-${run}`,
-        tag,
-        { domains: [{ domain: 'general', ability: 'nine' }] },
-        'probe:invalid',
-      );
-      apps.push(invalid.app);
-      return { tag, registry: params.registryUrl, ids, answers, invalidCardUrl: invalid.cardUrl, apps };
-    },
-    async (f) => {
-      for (const id of Object.values(f.ids))
-        await context.http
-          .send({
-            method: 'DELETE',
-            url: registryUrl(params, `/agents/${encodeURIComponent(id)}`),
-            headers: registryHeaders(context),
-          })
-          .catch(() => undefined);
-      await Promise.all(f.apps.map((a) => a.close()));
-    },
-  );
-}
-
-async function registered(context: CheckContext): Promise<Fleet> {
-  const f = await fleet(context);
-  const missing = (Object.keys(PROBE_PROFILES) as Role[]).filter((r) => !f.ids[r]);
-  if (missing.length)
-    fail(
-      `the probe agents ${missing.join(', ')} could not be registered (see broker:7.8:MUST:registry-registers-agents)`,
-      f.answers[missing[0] as Role]?.exchange,
-    );
-  return f;
-}
-
-/** POST /match with a descriptor restricted to the probes; returns the decision. */
-async function dryRun(context: CheckContext, f: Fleet, descriptor: Record<string, unknown>): Promise<RoutingDecision> {
-  const answer = await context.http.send({
-    method: 'POST',
-    url: registryUrl(brokerParams(context), '/match'),
-    headers: registryHeaders(context),
-    body: { descriptor: { domain: 'general', outputTokens: 64, skill: f.tag, ...descriptor } },
-  });
-  ensure(answer.status === 200, `POST /match answered HTTP ${answer.status}`, answer.exchange);
-  const result = validator.check('RoutingDecision', answer.json);
-  if (!result.ok)
-    fail(`POST /match did not return a valid RoutingDecision:\n${formatIssues(result.issues)}`, answer.exchange);
-  return result.value;
-}
-
-const roleOf = (f: Fleet, id: string | null) =>
-  id === null
-    ? 'nobody'
-    : ((Object.entries(f.ids).find(([, v]) => v === id)?.[0] as Role | undefined) ?? `another agent (${id})`);
 
 function routingCheck(
   name: string,
@@ -226,11 +42,11 @@ function routingCheck(
     requires,
     run: async (context) => {
       const f = await registered(context);
-      const decision = await dryRun(context, f, descriptor);
+      const decision = await dryRun(context, { skill: f.tag, ...descriptor });
       const want = expected === null ? null : (f.ids[expected] as string);
       ensure(
         decision.chosen === want,
-        `expected ${expected ?? 'no agent'} (${want ?? 'null'}); the broker chose ${roleOf(f, decision.chosen)}`,
+        `expected ${expected ?? 'no agent'} (${want ?? 'null'}); the broker chose ${roleOf(f.ids, decision.chosen)}`,
       );
       ensure(
         expected === null || decision.bestEffort !== true,
@@ -268,13 +84,15 @@ export const BROKER_CHECKS: CheckDefinition[] = [
       'The registry binding registers an agent from its card URL: 201 (or 200 when known) with a RegisteredAgent whose id matches ^[A-Za-z0-9_-]{1,128}$; GET /agents/{id} returns it (Rightsize §7.8).',
     run: async (context) => {
       const f = await fleet(context);
-      for (const [role, answer] of Object.entries(f.answers)) {
+      for (const role of ROLES) {
+        const answer = f.answers[role];
+        ensure(answer, `the ${role} probe was not registered`);
         ensure(
           answer.status === 201 || answer.status === 200,
           `registering the ${role} probe answered HTTP ${answer.status}`,
           answer.exchange,
         );
-        const agent = validator.check('RegisteredAgent', answer.json);
+        const agent = rightsizeValidator.check('RegisteredAgent', answer.json);
         if (!agent.ok)
           fail(`the ${role} probe's RegisteredAgent is not valid:\n${formatIssues(agent.issues)}`, answer.exchange);
         ensure(
@@ -282,11 +100,7 @@ export const BROKER_CHECKS: CheckDefinition[] = [
           `the id "${agent.value.id}" does not match ^[A-Za-z0-9_-]{1,128}$`,
           answer.exchange,
         );
-        const got = await context.http.send({
-          method: 'GET',
-          url: registryUrl(brokerParams(context), `/agents/${encodeURIComponent(agent.value.id)}`),
-          headers: registryHeaders(context),
-        });
+        const got = await registry(context, 'GET', `/agents/${encodeURIComponent(agent.value.id)}`);
         ensure(
           got.status === 200 && isRecord(got.json) && got.json.id === agent.value.id,
           `GET /agents/${agent.value.id} answered HTTP ${got.status}`,
@@ -303,13 +117,8 @@ export const BROKER_CHECKS: CheckDefinition[] = [
     requires:
       'The registry validates the card and requires a valid profile; an invalid one is refused with 400 (Rightsize §7.8, §10.4).',
     run: async (context) => {
-      const f = await fleet(context);
-      const answer = await context.http.send({
-        method: 'POST',
-        url: registryUrl(brokerParams(context), '/agents'),
-        headers: registryHeaders(context),
-        body: { cardUrl: f.invalidCardUrl },
-      });
+      const answer = (await fleet(context)).answers.invalid;
+      ensure(answer, 'the invalid probe was not offered to the registry');
       ensure(answer.status === 400, `a card with ability "nine" was answered HTTP ${answer.status}`, answer.exchange);
     },
   }),
@@ -362,10 +171,10 @@ export const BROKER_CHECKS: CheckDefinition[] = [
       'When agents fail only on the probability of succeeding in time and the descriptor does not set hardConstraints, the broker serves the task with the closest of them (highest effective ceiling) and flags the decision bestEffort: true with selection BEST_EFFORT (Rightsize §7.7).',
     run: async (context) => {
       const f = await registered(context);
-      const decision = await dryRun(context, f, complexity(30));
+      const decision = await dryRun(context, { skill: f.tag, ...complexity(30) });
       ensure(
         decision.chosen === f.ids.big,
-        `expected big (${f.ids.big}), the closest agent, served best effort; the broker chose ${roleOf(f, decision.chosen)}`,
+        `expected big (${f.ids.big}), the closest agent, served best effort; the broker chose ${roleOf(f.ids, decision.chosen)}`,
       );
       ensure(
         decision.bestEffort === true && decision.selection.includes('BEST_EFFORT'),
@@ -426,14 +235,15 @@ export const BROKER_CHECKS: CheckDefinition[] = [
         `the task was not served by the small probe (answers: ${JSON.stringify(answers)})`,
         outcome.exchange,
       );
-      const data = validator.check('TaskExtensionData', task.metadata?.[URI] ?? {});
+      const data = rightsizeValidator.check('TaskExtensionData', task.metadata?.[URI] ?? {});
       if (!data.ok) fail(`the task has no valid TaskExtensionData:\n${formatIssues(data.issues)}`, outcome.exchange);
       ensure(data.value.decision, 'the task has no decision record', outcome.exchange);
       ensure(
         data.value.decision.chosen === f.ids.small,
-        `the decision names ${roleOf(f, data.value.decision.chosen)} but the small probe served the task`,
+        `the decision names ${roleOf(f.ids, data.value.decision.chosen)} but the small probe served the task`,
         outcome.exchange,
       );
     },
   }),
+  ...FORWARDING_CHECKS,
 ];

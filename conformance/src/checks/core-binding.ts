@@ -7,7 +7,18 @@ import { randomUUID } from 'node:crypto';
 import { describeError, errorName } from '../a2a.js';
 import { type CheckContext, type CheckDefinition, ensure, fail, skip } from '../model.js';
 import { snakeCaseKeys } from './core-card.js';
-import { definer, expectError, expectOk, isRecord, scenarioRequest, send, sendForTask } from './support.js';
+import {
+  definer,
+  expectCompletedNotCancelable,
+  expectError,
+  expectOk,
+  expectUnknownTaskNotFound,
+  isRecord,
+  scenarioRequest,
+  send,
+  sendForTask,
+  unknownTaskId,
+} from './support.js';
 
 const core = definer('core');
 
@@ -42,8 +53,6 @@ function jsonRpcCodeCheck(name: string, title: string, body: () => string, code:
     },
   });
 }
-
-const unknownTask = () => `conformance-unknown-${randomUUID()}`;
 
 export const BINDING_CHECKS: CheckDefinition[] = [
   jsonRpcCodeCheck(
@@ -109,7 +118,7 @@ export const BINDING_CHECKS: CheckDefinition[] = [
       'Errors convey a code and a message; every object in error.data carries an "@type" key (A2A §3.3.2, §9.5).',
     tck: ['CORE-ERR-001'],
     run: async (context) => {
-      const body = { jsonrpc: '2.0', id: randomUUID(), method: 'GetTask', params: { id: unknownTask() } };
+      const body = { jsonrpc: '2.0', id: randomUUID(), method: 'GetTask', params: { id: unknownTaskId() } };
       const { answer, json } = await rawJsonRpc(context, JSON.stringify(body));
       const error = isRecord(json) ? json.error : undefined;
       ensure(isRecord(error), 'no error object', answer.exchange);
@@ -137,7 +146,7 @@ export const BINDING_CHECKS: CheckDefinition[] = [
     binding: 'JSONRPC',
     requires: 'The JSON-RPC binding uses Content-Type application/json for requests and responses (A2A §9.1).',
     run: async (context) => {
-      const outcome = await context.a2a.call('GetTask', { id: unknownTask() }, {}, context.signal);
+      const outcome = await context.a2a.call('GetTask', { id: unknownTaskId() }, {}, context.signal);
       const type = /\n?HTTP \d+ ([^\n]*)/.exec(outcome.exchange.received)?.[1] ?? '';
       ensure(type.startsWith('application/json'), `the response Content-Type is "${type}"`, outcome.exchange);
     },
@@ -151,19 +160,8 @@ export const BINDING_CHECKS: CheckDefinition[] = [
     requires: 'Every A2A error maps to its JSON-RPC code in the table of A2A §5.4.',
     tck: ['CORE-GET-002', 'CORE-CANCEL-002'],
     run: async (context) => {
-      expectError(
-        context,
-        await context.a2a.call('GetTask', { id: unknownTask() }),
-        'TaskNotFoundError',
-        'GetTask of an unknown id',
-      );
-      const task = await sendForTask(context, 'complete-task');
-      expectError(
-        context,
-        await context.a2a.call('CancelTask', { id: task.id }),
-        'TaskNotCancelableError',
-        'CancelTask of a completed task',
-      );
+      await expectUnknownTaskNotFound(context);
+      await expectCompletedNotCancelable(context);
     },
   }),
   core({
@@ -176,7 +174,7 @@ export const BINDING_CHECKS: CheckDefinition[] = [
       'HTTP errors use the google.rpc.Status JSON form {error: {code, status, message, details}}; A2A errors include a google.rpc.ErrorInfo with the UPPER_SNAKE_CASE reason and domain "a2a-protocol.org" (A2A §11.6).',
     tck: ['HTTP_JSON-ERR-001', 'HTTP_JSON-ERR-002'],
     run: async (context) => {
-      const r = context.a2a.restRequest('GetTask', { id: unknownTask() });
+      const r = context.a2a.restRequest('GetTask', { id: unknownTaskId() });
       const answer = await context.http.send({ ...r, headers: context.a2a.headers({}, false) }, context.signal);
       const error = isRecord(answer.json) ? answer.json.error : undefined;
       ensure(isRecord(error), 'the body has no "error" object', answer.exchange);
@@ -211,19 +209,8 @@ export const BINDING_CHECKS: CheckDefinition[] = [
     requires: 'Every A2A error maps to its HTTP status in the table of A2A §5.4.',
     tck: ['HTTP_JSON-STATUS-001', 'CORE-GET-002', 'CORE-CANCEL-002'],
     run: async (context) => {
-      expectError(
-        context,
-        await context.a2a.call('GetTask', { id: unknownTask() }),
-        'TaskNotFoundError',
-        'GET /tasks/{unknown}',
-      );
-      const task = await sendForTask(context, 'complete-task');
-      expectError(
-        context,
-        await context.a2a.call('CancelTask', { id: task.id }),
-        'TaskNotCancelableError',
-        'POST /tasks/{completed}:cancel',
-      );
+      await expectUnknownTaskNotFound(context, 'GET /tasks/{unknown}');
+      await expectCompletedNotCancelable(context, 'POST /tasks/{completed}:cancel');
     },
   }),
   core({

@@ -15,6 +15,7 @@ import {
   sendForTask,
   stateOf,
   TERMINAL,
+  unknownTaskId,
   valid,
 } from './support.js';
 
@@ -131,7 +132,7 @@ export const PUSH_CHECKS: CheckDefinition[] = [
       requireCapability(context, 'pushNotifications');
       const receiver = await context.webhook();
       const outcome = await call(context, 'CreateTaskPushNotificationConfig', {
-        taskId: `conformance-unknown-${randomUUID()}`,
+        taskId: unknownTaskId(),
         url: receiver.url('/push/unknown'),
       });
       expectError(context, outcome, 'TaskNotFoundError', 'CreateTaskPushNotificationConfig for an unknown task');

@@ -21,6 +21,7 @@ import {
   stateOf,
   streamOf,
   TERMINAL,
+  unknownTaskId,
   valid,
 } from './support.js';
 
@@ -313,7 +314,7 @@ export const STREAMING_CHECKS: CheckDefinition[] = [
       requireCapability(context, 'streaming');
       expectError(
         context,
-        await subscribe(context, `conformance-unknown-${randomUUID()}`),
+        await subscribe(context, unknownTaskId()),
         'TaskNotFoundError',
         'SubscribeToTask on an unknown id',
       );

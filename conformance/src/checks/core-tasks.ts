@@ -9,8 +9,10 @@ import { describeError } from '../a2a.js';
 import { type CheckDefinition, ensure, fail, skip } from '../model.js';
 import {
   definer,
+  expectCompletedNotCancelable,
   expectError,
   expectOk,
+  expectUnknownTaskNotFound,
   getTask,
   INTERRUPTED,
   isRecord,
@@ -18,13 +20,12 @@ import {
   send,
   sendForTask,
   TERMINAL,
+  unknownTaskId,
   untilTerminal,
   valid,
 } from './support.js';
 
 const core = definer('core');
-
-const unknownId = () => `conformance-unknown-${randomUUID()}`;
 
 /** What each artifact scenario of the TCK produces (scenarios/core_operations.feature). */
 const ARTIFACT_SCENARIOS: ReadonlyArray<readonly [string, (a: Artifact) => boolean, string]> = [
@@ -220,7 +221,7 @@ export const TASK_CHECKS: CheckDefinition[] = [
     run: async (context) => {
       expectError(
         context,
-        await send(context, 'complete-task', { taskId: unknownId() }),
+        await send(context, 'complete-task', { taskId: unknownTaskId() }),
         'TaskNotFoundError',
         'SendMessage to an unknown task',
       );
@@ -332,7 +333,7 @@ export const TASK_CHECKS: CheckDefinition[] = [
     requires: 'GetTask returns TaskNotFoundError when the id does not exist or is not accessible (A2A §3.1.3).',
     tck: ['CORE-GET-002'],
     run: async (context) => {
-      expectError(context, await getTask(context, unknownId()), 'TaskNotFoundError', 'GetTask of an unknown id');
+      await expectUnknownTaskNotFound(context);
     },
   }),
   core({
@@ -457,13 +458,7 @@ export const TASK_CHECKS: CheckDefinition[] = [
     requires: 'A task that is already terminal is not cancelable: TaskNotCancelableError (A2A §3.1.5).',
     tck: ['CORE-CANCEL-002'],
     run: async (context) => {
-      const task = await sendForTask(context, 'complete-task');
-      expectError(
-        context,
-        await context.a2a.call('CancelTask', { id: task.id }),
-        'TaskNotCancelableError',
-        'CancelTask of a completed task',
-      );
+      await expectCompletedNotCancelable(context);
     },
   }),
   core({
@@ -476,7 +471,7 @@ export const TASK_CHECKS: CheckDefinition[] = [
     run: async (context) => {
       expectError(
         context,
-        await context.a2a.call('CancelTask', { id: unknownId() }),
+        await context.a2a.call('CancelTask', { id: unknownTaskId() }),
         'TaskNotFoundError',
         'CancelTask of an unknown id',
       );

@@ -1,4 +1,5 @@
 /** Helpers shared by the check modules: definitions, scenario messages, result and error expectations, streams. */
+import { randomUUID } from 'node:crypto';
 import type { A2AObjectName, Task } from '@rightsize/sdk/a2a';
 import { createA2AValidator, formatIssues } from '@rightsize/sdk/validate';
 import {
@@ -41,6 +42,20 @@ export const definer =
     ...(spec.binding ? { binding: spec.binding } : {}),
     run: spec.run,
   });
+
+/** An id no agent has issued (a fresh random one). */
+export const unknownTaskId = () => `conformance-unknown-${randomUUID()}`;
+
+/** GetTask of an unknown id must be TaskNotFoundError (A2A §3.1.3). */
+export async function expectUnknownTaskNotFound(context: CheckContext, what = 'GetTask of an unknown id') {
+  expectError(context, await getTask(context, unknownTaskId()), 'TaskNotFoundError', what);
+}
+
+/** CancelTask of a task that just completed must be TaskNotCancelableError (A2A §3.1.5). */
+export async function expectCompletedNotCancelable(context: CheckContext, what = 'CancelTask of a completed task') {
+  const task = await sendForTask(context, 'complete-task');
+  expectError(context, await context.a2a.call('CancelTask', { id: task.id }), 'TaskNotCancelableError', what);
+}
 
 export const TERMINAL = ['TASK_STATE_COMPLETED', 'TASK_STATE_FAILED', 'TASK_STATE_CANCELED', 'TASK_STATE_REJECTED'];
 export const INTERRUPTED = ['TASK_STATE_INPUT_REQUIRED', 'TASK_STATE_AUTH_REQUIRED'];

@@ -8,11 +8,13 @@ import { randomUUID } from 'node:crypto';
 import type { AgentCard } from '@rightsize/sdk/a2a';
 import { A2AClient } from '@rightsize/sdk/client';
 import {
+  type Assessment,
   type CapabilityProfile,
   decisionRecord,
   type MatchCandidate,
   match,
   noCapableAgentError,
+  type ReasoningBudget,
   RIGHTSIZE_EXTENSION_URI,
   readCapabilityProfile,
   readMessageExtension,
@@ -35,6 +37,8 @@ interface Entry {
 export interface BrokerOptions {
   /** Constraint members (or the hardConstraints flag, spec §7.7) the faulty broker drops before matching. */
   readonly ignore?: readonly ('completionDeadlineMs' | 'maxCost' | 'allowedPlacements' | 'hardConstraints')[];
+  /** The faulty broker forwards the message without the reasoning budget and mode (spec §4.9, §5.3). */
+  readonly dropBudget?: boolean;
   /** The faulty broker treats every descriptor as hardConstraints: true (spec 1.0 behaviour: never best effort). */
   readonly alwaysHard?: boolean;
 }
@@ -60,6 +64,13 @@ export async function startTestBroker(options: BrokerOptions = {}): Promise<Runn
         : { hardConstraints };
     const result = match({ descriptor: { ...rest, ...hard, constraints } }, candidates());
     return { result, decision: decisionRecord(result, { decisionId: randomUUID() }) };
+  };
+  /** Spec §4.9, §5.3: the mode of the chosen agent, and ⌊B_eff⌋ for an agent whose budget is finite. */
+  const budgetFor = (chosen: Assessment): { budget?: ReasoningBudget } => {
+    if (options.dropBudget) return {};
+    const tokens = chosen.mode === 'no-think' ? 0 : chosen.predictions.reasoningBudget;
+    if (tokens === null || tokens === undefined) return {};
+    return { budget: { maxReasoningTokens: tokens, ...(chosen.mode ? { mode: chosen.mode } : {}) } };
   };
   const app = Fastify();
   let baseUrl = '';
@@ -131,6 +142,7 @@ export async function startTestBroker(options: BrokerOptions = {}): Promise<Runn
             messageId: randomUUID(),
             taskId: undefined,
             contextId: undefined,
+            metadata: { [RIGHTSIZE_EXTENSION_URI]: { ...data.value, ...budgetFor(result.chosen) } },
           } as never);
           for (const artifact of task?.artifacts ?? []) events.artifact(artifact);
         } finally {

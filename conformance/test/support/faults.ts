@@ -1,5 +1,5 @@
 /** The DELIBERATE faults the suite must catch, each as rules for the tamper proxy. */
-import type { Faults, Incoming } from './tamper-proxy.js';
+import { type Faults, type Incoming, Many } from './tamper-proxy.js';
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const TERMINAL = ['TASK_STATE_COMPLETED', 'TASK_STATE_FAILED', 'TASK_STATE_CANCELED', 'TASK_STATE_REJECTED'];
@@ -118,3 +118,59 @@ export function ownership(mode: 'scoped' | 'listLeaks'): Faults {
     },
   };
 }
+
+/* Broker faults: the reference broker behind the proxy, each rule making it break one rule of Rightsize §7. */
+
+/** Relays a FAILED status (the failed attempt's terminal state, §7.4) just before the final COMPLETED one. */
+export const BROKER_RELAYS_FAILED_ATTEMPT: Faults = {
+  event: (_in, event) => {
+    const p = payload(event);
+    if (!isTerminal(event) || !isRecord(p) || !isRecord(p.statusUpdate)) return event;
+    const failed = { ...p, statusUpdate: { ...p.statusUpdate, status: { state: 'TASK_STATE_FAILED' } } };
+    return new Many([isRecord(event) && 'result' in event ? { ...event, result: failed } : failed, event]);
+  },
+};
+
+/** Never forwards CancelTask to the agent (the broker's task is canceled, the agent's keeps running, §7.6). */
+export const BROKER_DROPS_DOWNSTREAM_CANCEL: Faults = {
+  downstream: {
+    intercept: (incoming) => {
+      if (incoming.rpcMethod !== 'CancelTask' || !isRecord(incoming.body)) return undefined;
+      const params = isRecord(incoming.body.params) ? incoming.body.params : {};
+      const task = { id: params.id, contextId: 'ignored', status: { state: 'TASK_STATE_CANCELED' } };
+      return { status: 200, body: { jsonrpc: '2.0', id: incoming.body.id, result: task } };
+    },
+  },
+};
+
+/** Ignores Last-Event-ID: a resumed subscription starts afresh (§7.6). */
+export const BROKER_IGNORES_LAST_EVENT_ID: Faults = {
+  headers: (incoming) => {
+    const { 'last-event-id': _dropped, ...rest } = incoming.headers;
+    return rest;
+  },
+};
+
+/** Answers a transient refusal as a permanent one: HTTP 400 / JSON-RPC −32004 (§7.7). */
+export const BROKER_TRANSIENT_AS_PERMANENT: Faults = {
+  json: (_in, a) => {
+    if (a.status === 503) return { ...a, status: 400 };
+    if (isRecord(a.body) && isRecord(a.body.error) && a.body.error.code === -32603)
+      return { ...a, body: { ...a.body, error: { ...a.body.error, code: -32004 } } };
+    return a;
+  },
+};
+
+/** Accepts any load report without looking at it (§7.8). */
+export const BROKER_IGNORES_LOAD_REPORTS: Faults = {
+  intercept: (incoming) =>
+    incoming.method === 'PUT' && /\/agents\/[^/]+\/load$/.test(incoming.path)
+      ? { status: 204, body: undefined }
+      : undefined,
+};
+
+/** Accepts any feedback, even on tasks it never routed (§8.2). */
+export const BROKER_ACCEPTS_ANY_FEEDBACK: Faults = {
+  intercept: (incoming) =>
+    incoming.method === 'POST' && incoming.path.endsWith('/feedback') ? { status: 202, body: {} } : undefined,
+};

@@ -24,12 +24,27 @@ export interface Faults {
   readonly intercept?: (incoming: Incoming) => { status: number; body: unknown } | undefined;
   /** Rewrite the request body before it is forwarded. */
   readonly request?: (incoming: Incoming) => unknown;
+  /** Rewrite the request headers before they are forwarded (e.g. drop Last-Event-ID). */
+  readonly headers?: (incoming: Incoming) => Record<string, string>;
+  /**
+   * Faults between a broker and the agents it registers: every `cardUrl` in a request body is rewritten to a
+   * second tamper proxy (one per agent origin) with these rules, so the broker reaches the agent through it.
+   */
+  readonly downstream?: Faults;
   /** Keep streams open after the agent closed them (a server that streams forever). */
   readonly holdOpen?: boolean;
   /** Rewrite a JSON answer; `status` may be changed too. */
   readonly json?: (incoming: Incoming, answer: { status: number; body: unknown }) => { status: number; body: unknown };
-  /** Rewrite one SSE event: a value to send instead, null to drop it, 'end' to drop it and close the stream. */
+  /**
+   * Rewrite one SSE event: a value to send instead, an array of values to send several (`Many`), null to drop it,
+   * 'end' to drop it and close the stream. Event ids are kept (a value sent instead keeps the original's id).
+   */
   readonly event?: (incoming: Incoming, event: unknown, index: number) => unknown | null | 'end';
+}
+
+/** Several SSE events sent in place of one (`Faults.event`). */
+export class Many {
+  constructor(readonly values: readonly unknown[]) {}
 }
 
 export interface Proxy {
@@ -68,13 +83,17 @@ export async function startTamperProxy(upstream: string, faults: Faults): Promis
     };
     const canned = faults.intercept?.(incoming);
     if (canned) {
-      res.writeHead(canned.status, { 'content-type': 'application/json' }).end(JSON.stringify(canned.body));
+      if (canned.status === 204) res.writeHead(204).end();
+      else res.writeHead(canned.status, { 'content-type': 'application/json' }).end(JSON.stringify(canned.body));
       return;
     }
-    const forwarded = faults.request && body !== undefined ? JSON.stringify(faults.request(incoming)) : text;
+    let outgoing = faults.request && body !== undefined ? faults.request(incoming) : body;
+    if (faults.downstream && isRecord(outgoing) && typeof outgoing.cardUrl === 'string')
+      outgoing = { ...outgoing, cardUrl: await throughDownstream(outgoing.cardUrl, faults.downstream) };
+    const forwarded = outgoing !== body ? JSON.stringify(outgoing) : text;
     const answer = await request(`${upstream}${incoming.path}`, {
       method: incoming.method as 'GET',
-      headers,
+      headers: faults.headers ? faults.headers(incoming) : headers,
       ...(forwarded ? { body: forwarded } : {}),
     });
     const type = String(answer.headers['content-type'] ?? '');
@@ -82,11 +101,11 @@ export async function startTamperProxy(upstream: string, faults: Faults): Promis
       res.writeHead(answer.statusCode, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
       let index = 0;
       for await (const event of parseSse(answer.body)) {
-        const rewritten = faults.event
-          ? faults.event(incoming, JSON.parse(event.data), index++)
-          : JSON.parse(event.data);
-        if (rewritten === 'end') break;
-        if (rewritten !== null) res.write(`data: ${JSON.stringify(rewritten)}\n\n`);
+        const out = faults.event ? faults.event(incoming, JSON.parse(event.data), index++) : JSON.parse(event.data);
+        if (out === 'end') break;
+        const id = event.id !== undefined ? `id: ${event.id}\n` : '';
+        for (const value of out instanceof Many ? out.values : out === null ? [] : [out])
+          res.write(`${id}data: ${JSON.stringify(value)}\n\n`);
       }
       answer.body.destroy();
       if (!faults.holdOpen) res.end();
@@ -106,6 +125,16 @@ export async function startTamperProxy(upstream: string, faults: Faults): Promis
       : { status: answer.statusCode, body: parsed };
     res.writeHead(rewritten.status, out).end(JSON.stringify(rewritten.body));
   };
+  const downstreams = new Map<string, Proxy>();
+  const throughDownstream = async (cardUrl: string, rules: Faults) => {
+    const origin = new URL(cardUrl).origin;
+    let proxy = downstreams.get(origin);
+    if (!proxy) {
+      proxy = await startTamperProxy(origin, rules);
+      downstreams.set(origin, proxy);
+    }
+    return cardUrl.replace(origin, proxy.baseUrl);
+  };
   const server = createServer((req, res) => {
     handle(req, res).catch(() => {
       if (!res.headersSent) res.writeHead(502);
@@ -120,6 +149,7 @@ export async function startTamperProxy(upstream: string, faults: Faults): Promis
     close: async () => {
       server.closeAllConnections();
       server.close();
+      await Promise.all([...downstreams.values()].map((d) => d.close()));
     },
   };
 }
