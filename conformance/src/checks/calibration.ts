@@ -217,8 +217,7 @@ export const CALIBRATION_CHECKS: CheckDefinition[] = [
     requires: `An agent MUST NOT declare an ability it has not measured or estimated in good faith (§4.1); actively verified on ${TASKS_PER_COMPLEXITY} tasks with fresh seeds at the complexities nearest a − 2 … a + 1 of each domain with a §9.1 family, a declared curve is rejected (over-claimed) when the sequential e-value test against the curve ${EFFECT_MARGIN} lower reaches 2/α, α = ${FALSE_ALARM_LEVEL} (spec 1.1 §9.4).`,
     run: async (context) => {
       const results = await verifyDomains(context, profileOf(context));
-      if (results.length === 0)
-        skip('no declared domain has a reference task family (§9.1)');
+      if (results.length === 0) skip('no declared domain has a reference task family (§9.1)');
       context.attach('calibration.svg', calibrationSvg(results));
       for (const r of results)
         context.note(

@@ -106,8 +106,8 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE tasks ADD COLUMN run_id text;
       CREATE INDEX tasks_in_flight ON tasks (state, run_id) WHERE state IN ('TASK_STATE_SUBMITTED', 'TASK_STATE_WORKING')
       `,
-    },
-    {
+  },
+  {
     version: 3,
     name: 'outcomes become the learning log: evidence (spec §9.4) and the task features the Router learns from',
     sql: `
