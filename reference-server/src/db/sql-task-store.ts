@@ -63,14 +63,18 @@ export interface SqlTaskStoreOptions {
    * that are gone by it (default: a random id).
    */
   readonly runId?: string;
-  /** Most tasks kept in memory for appends without a read (default 10 000). */
+  /** Most tasks kept in memory for appends without a read (default 10 000)... */
   readonly cacheSize?: number;
+  /** ...and most bytes (serialised size, default 64 MiB); beyond either the least recently written are dropped. */
+  readonly cacheBytes?: number;
 }
 
 /** A task as this process last wrote it. */
 interface Cached {
   readonly task: Task;
   readonly seq: number;
+  /** Approximate serialised size. */
+  readonly bytes: number;
 }
 
 /** What one append's statement did: the result, and (when applied) the task as written and the logged event. */
@@ -87,6 +91,8 @@ export class SqlTaskStore implements TaskStore {
   #unlisten: (() => Promise<void>) | undefined;
   readonly #pollMs: number;
   readonly #cacheSize: number;
+  readonly #cacheBytes: number;
+  #cachedBytes = 0;
   /** Least recently written first. */
   readonly #cache = new Map<string, Cached>();
   /** NOTIFY only matters to other replicas, which only PostgreSQL has. */
@@ -99,6 +105,7 @@ export class SqlTaskStore implements TaskStore {
   ) {
     this.#pollMs = options.pollMs ?? 1000;
     this.#cacheSize = options.cacheSize ?? 10_000;
+    this.#cacheBytes = options.cacheBytes ?? 64 * 1024 * 1024;
     this.#notify = db.kind === 'postgres';
     this.runId = options.runId ?? randomUUID();
   }
@@ -131,7 +138,7 @@ export class SqlTaskStore implements TaskStore {
   }
 
   async create(scope: TaskScope, task: Task): Promise<TaskRecord> {
-    const { copy: stored } = copyJson(task);
+    const { copy: stored, bytes } = copyJson(task);
     const event: StreamResponse = { task: stored };
     const notify = this.#notifying(10, task.id, 1);
     try {
@@ -160,7 +167,7 @@ export class SqlTaskStore implements TaskStore {
       if ((error as { code?: string }).code === '23505') throw new TaskExistsError(`task ${task.id} exists`);
       throw error;
     }
-    this.#remember(keyOf(scope, task.id), { task: stored, seq: 1 });
+    this.#remember(keyOf(scope, task.id), { task: stored, seq: 1, bytes });
     this.#wake(task.id, { seq: 1, event: copyJson(event).copy });
     return { task: copyJson(stored).copy, seq: 1 };
   }
@@ -194,7 +201,7 @@ export class SqlTaskStore implements TaskStore {
         return (await this.#apply(tx, scope, id, current, change, options)) as Applied;
       });
     } catch (error) {
-      this.#cache.delete(key);
+      this.#forget(key);
       throw error;
     }
     if (applied.written) this.#remember(key, applied.written);
@@ -210,14 +217,15 @@ export class SqlTaskStore implements TaskStore {
     tx: Sql,
     scope: TaskScope,
     id: string,
-    current: Cached | undefined,
+    current: Pick<Cached, 'task' | 'seq'> | undefined,
     change: TaskChange,
     options: AppendOptions,
   ): Promise<Applied | undefined> {
     const refused = appendRefusal(current?.task.status.state, options);
     if (refused || !current) return { result: refused ?? { ok: false, reason: 'not-found' } };
-    const written = copyJson(change).copy;
-    const task = applyTaskChange(copyJson(current.task).copy, written);
+    const { copy: written, bytes: changeBytes } = copyJson(change);
+    const { copy: base, bytes: baseBytes } = copyJson(current.task);
+    const task = applyTaskChange(base, written);
     const seq = written.event ? current.seq + 1 : current.seq;
     const notify = this.#notifying(12, id, seq);
     const rows = await tx.query(
@@ -246,7 +254,7 @@ export class SqlTaskStore implements TaskStore {
     if (Number((rows[0] as { changed?: unknown } | undefined)?.changed ?? 0) === 0) return undefined;
     return {
       result: { ok: true, seq, state: task.status.state },
-      written: { task, seq },
+      written: { task, seq, bytes: baseBytes + changeBytes },
       ...(written.event ? { logged: { seq, event: written.event } } : {}),
     };
   }
@@ -352,10 +360,23 @@ export class SqlTaskStore implements TaskStore {
   /** Keep the task as written (most recently written last); a terminal task takes no more appends. */
   #remember(key: string, written: Cached): void {
     const known = this.#cache.get(key);
+    this.#forget(key);
+    const keep = known && known.seq > written.seq ? known : written;
+    if (!isTerminal(keep.task.status.state)) {
+      this.#cache.set(key, keep);
+      this.#cachedBytes += keep.bytes;
+    }
+    for (const oldest of this.#cache.keys()) {
+      if (this.#cache.size <= this.#cacheSize && this.#cachedBytes <= this.#cacheBytes) break;
+      this.#forget(oldest);
+    }
+  }
+
+  #forget(key: string): void {
+    const known = this.#cache.get(key);
+    if (!known) return;
     this.#cache.delete(key);
-    if (known && known.seq > written.seq) this.#cache.set(key, known);
-    else if (!isTerminal(written.task.status.state)) this.#cache.set(key, written);
-    if (this.#cache.size > this.#cacheSize) this.#cache.delete(this.#cache.keys().next().value as string);
+    this.#cachedBytes -= known.bytes;
   }
 
   #wake(taskId: string, event: StoredEvent | undefined): void {
