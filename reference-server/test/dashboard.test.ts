@@ -216,6 +216,11 @@ describe('dashboard: the live feed', () => {
 
 describe('dashboard: the fleet', () => {
   it('lists every agent with tier, mode, health, prices and per domain the declared curve and binned outcomes', async () => {
+    // the client confirms three dialogue answers: only such outcomes calibrate (spec §9.4)
+    for (const text of ['Good morning!', 'How are you?', 'Thanks!']) {
+      const taskId = await sendTask(url, text, EASY);
+      expect((await api('POST', '/rightsize/v1/feedback', { taskId, success: true })).status).toBe(202);
+    }
     const response = await api('GET', '/dashboard/api/fleet');
     const body = JSON.parse(response.text) as FleetResponse;
     expect(body.agents.map((a) => a.id)).toEqual(['cloud-fast', 'cloud-thinker', 'device-fast', 'edge-hybrid']);
