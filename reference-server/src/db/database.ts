@@ -42,7 +42,11 @@ export interface Database extends Sql {
    * its own transaction): it must only read and write through `tx` and return what it computed.
    */
   write<T>(work: (tx: Sql) => Promise<T>): Promise<T>;
-  /** Calls `onNotify` for each NOTIFY on `channel`; resolves once listening. Returns the unlisten function. */
+  /**
+   * Calls `onNotify` for each NOTIFY on `channel`; resolves once listening. Returns the unlisten function. When the
+   * connection is lost (a server restart) it is re-established, and `onNotify('')` is called once after, since
+   * notifications sent meanwhile were missed.
+   */
   listen(channel: string, onNotify: Notification): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
@@ -148,7 +152,8 @@ class PgliteDatabase implements Database {
 
 class PostgresDatabase implements Database {
   readonly kind = 'postgres';
-  readonly #listeners: pg.Client[] = [];
+  /** The unlisten functions of the live LISTEN connections. */
+  readonly #listeners: Array<() => Promise<void>> = [];
   /** A few groups commit in parallel on the pool's connections. */
   readonly #groups: WriteGroups;
   /** Names of this pool's prepared statements, by text. */
@@ -213,25 +218,56 @@ class PostgresDatabase implements Database {
     }
   }
 
-  /** LISTEN needs its own direct connection (never through a transaction pooler). */
+  /** LISTEN needs its own direct connection (never through a transaction pooler), re-established when lost. */
   async listen(channel: string, onNotify: Notification): Promise<() => Promise<void>> {
-    const client = new pg.Client({ connectionString: this.url });
-    client.on('error', () => undefined);
-    await client.connect();
-    client.on('notification', (n) => {
-      if (n.channel === channel) onNotify(n.payload ?? '');
-    });
-    await client.query(`LISTEN ${quoteIdentifier(channel)}`);
-    this.#listeners.push(client);
-    return async () => {
-      const i = this.#listeners.indexOf(client);
-      if (i >= 0) this.#listeners.splice(i, 1);
-      await client.end().catch(() => undefined);
+    let client: pg.Client | undefined;
+    let closed = false;
+    let reconnecting = false;
+    const connect = async () => {
+      const next = new pg.Client({ connectionString: this.url });
+      next.on('error', () => undefined);
+      try {
+        await next.connect();
+        next.on('notification', (n) => {
+          if (n.channel === channel) onNotify(n.payload ?? '');
+        });
+        await next.query(`LISTEN ${quoteIdentifier(channel)}`);
+      } catch (error) {
+        await next.end().catch(() => undefined);
+        throw error;
+      }
+      next.on('end', () => void reconnect());
+      client = next;
     };
+    const reconnect = async () => {
+      if (closed || reconnecting) return;
+      reconnecting = true;
+      for (let wait = 100; !closed; wait = Math.min(wait * 2, 5000)) {
+        await new Promise((resolve) => setTimeout(resolve, wait));
+        if (closed) break;
+        try {
+          await connect();
+          onNotify('');
+          break;
+        } catch {
+          // still down: try again after a longer wait
+        }
+      }
+      reconnecting = false;
+    };
+    await connect();
+    const unlisten = async () => {
+      closed = true;
+      const i = this.#listeners.indexOf(unlisten);
+      if (i >= 0) this.#listeners.splice(i, 1);
+      await client?.end().catch(() => undefined);
+    };
+    this.#listeners.push(unlisten);
+    return unlisten;
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.#listeners.splice(0).map((c) => c.end().catch(() => undefined)));
+    await Promise.all([...this.#listeners].map((unlisten) => unlisten()));
     await this.pool.end();
   }
 }

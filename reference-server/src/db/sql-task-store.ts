@@ -114,6 +114,8 @@ export class SqlTaskStore implements TaskStore {
   async start(): Promise<void> {
     if (!this.#notify) return;
     this.#unlisten ??= await this.db.listen(EVENTS_CHANNEL, (payload) => {
+      // An empty payload: the connection was re-established and notifications were missed, so wake every reader.
+      if (payload === '') for (const taskId of this.#waiters.keys()) this.#wake(taskId, undefined);
       const [origin, taskId] = payload.split(' ');
       if (origin !== this.#origin && taskId) this.#wake(taskId, undefined);
     });
@@ -412,7 +414,9 @@ export class SqlPushConfigStore implements PushConfigStore {
 
   #changed(key: string): void {
     this.#generation++;
-    this.#none.delete(key);
+    // An empty key: notifications were missed while reconnecting, so no remembered "none" can be trusted.
+    if (key === '') this.#none.clear();
+    else this.#none.delete(key);
   }
 
   async save(scope: TaskScope, config: StoredPushConfig, maxPerTask: number): Promise<PushConfigSaveResult> {

@@ -21,6 +21,9 @@ describe.skipIf(THROWAWAY_SKIP_REASON !== undefined)(
     let cluster: ThrowawayCluster | undefined;
     let agent: TestAgent;
     let broker: BrokerProcess | undefined;
+    /** A second replica on the same cluster: it follows the first one's changes through LISTEN. */
+    let replica: BrokerProcess | undefined;
+    let second: TestAgent | undefined;
     const figures = {
       restarts: 0,
       acknowledged: 0,
@@ -44,11 +47,20 @@ describe.skipIf(THROWAWAY_SKIP_REASON !== undefined)(
       ]);
       const registered = await call(broker.url, 'POST', '/rightsize/v1/agents', ADMIN, { cardUrl: agent.cardUrl });
       expect(registered.status).toBe(201);
+      replica = await startBrokerProcess(await freePort(), [
+        '--allow-private',
+        '--admin-key',
+        ADMIN,
+        '--database-url',
+        cluster.url,
+      ]);
     }, 180_000);
 
     afterAll(async () => {
       await broker?.kill();
+      await replica?.kill();
       await agent?.app.close();
+      await second?.app.close();
       await cluster?.destroy();
       console.info(`pg-restart: ${JSON.stringify(figures)}`);
     }, 120_000);
@@ -115,5 +127,19 @@ describe.skipIf(THROWAWAY_SKIP_REASON !== undefined)(
       }
       expect(states.at(-1)).toBe('TASK_STATE_COMPLETED');
     }, 300_000);
+
+    it('after the restarts a replica still hears the other: LISTEN is re-established (registry change seen)', async () => {
+      second = await startTestAgent('second', profileOf({ general: 6 }, { placement: 'cloud' }, 0.002, 20), 'answer');
+      const url = (broker as BrokerProcess).url;
+      expect((await call(url, 'POST', '/rightsize/v1/agents', ADMIN, { cardUrl: second.cardUrl })).status).toBe(201);
+      const other = (replica as BrokerProcess).url;
+      // the replica reloads its registry on the NOTIFY; polled, no sleep
+      await expect
+        .poll(async () => (await call(other, 'GET', '/rightsize/v1/agents/second', ADMIN)).status, {
+          timeout: 15_000,
+          interval: 200,
+        })
+        .toBe(200);
+    }, 60_000);
   },
 );
