@@ -31,9 +31,6 @@ export const TCK_REQUIREMENTS: Readonly<Record<string, string>> = Object.fromEnt
 
 /** Why a TCK requirement has no check here. */
 export const NOT_COVERED: Readonly<Record<string, string>> = {
-  'CARD-SIGN-001': 'card signing is checked by @rightsize/sdk/signing tests, not against a live agent',
-  'CARD-SIGN-002': 'card signing is checked by @rightsize/sdk/signing tests, not against a live agent',
-  'CARD-SIGN-003': 'card signing is checked by @rightsize/sdk/signing tests, not against a live agent',
   'CARD-SIGN-004': 'a verifying client’s key handling, not observable on the agent',
   'VER-CLIENT-001': 'a client requirement (this suite sends A2A-Version on every request)',
   'HTTP_JSON-SVC-002': 'a client requirement (this suite sends service parameters as headers)',

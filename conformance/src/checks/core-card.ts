@@ -1,6 +1,7 @@
 /** Core level: the agent card — discovery, validity, interfaces, naming and HTTP caching (A2A §4.4, §8, §5.5). */
 import type { AgentCard } from '@rightsize/sdk/a2a';
-import { type CheckDefinition, ensure, fail } from '../model.js';
+import { verifyAgentCard } from '@rightsize/sdk/signing';
+import { type CheckContext, type CheckDefinition, ensure, fail, skip } from '../model.js';
 import { definer, isRecord, valid } from './support.js';
 
 const core = definer('core');
@@ -18,6 +19,31 @@ export function snakeCaseKeys(value: unknown, path = ''): string[] {
     ...(/_/.test(k) && k !== '@type' ? [`${path}/${k}`] : []),
     ...(FREE_FORM.has(k) ? [] : snakeCaseKeys(v, `${path}/${k}`)),
   ]);
+}
+
+/** A card signature's protected header, decoded (undefined when it is not base64url JSON). */
+function headerOf(signature: { protected: string }): Record<string, unknown> | undefined {
+  try {
+    const header = JSON.parse(Buffer.from(signature.protected, 'base64url').toString('utf8')) as unknown;
+    return isRecord(header) ? header : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Verify a card against the JWKS at `jku`; private addresses only when the card itself came from that host. */
+async function verified(context: CheckContext, card: AgentCard, jku: string): Promise<string | undefined> {
+  const sameHost = new URL(jku).host === context.cardUrl.host;
+  try {
+    await verifyAgentCard(card, {
+      jwksUrl: jku,
+      fetch: { allowPrivateNetworks: sameHost, timeoutMs: context.options.timeoutMs },
+      signal: context.signal,
+    });
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
 }
 
 export const CARD_CHECKS: CheckDefinition[] = [
@@ -172,6 +198,46 @@ export const CARD_CHECKS: CheckDefinition[] = [
         context.signal,
       );
       ensure(again.status === 304, `If-None-Match: ${etag} answered HTTP ${again.status}, not 304`, again.exchange);
+    },
+  }),
+  core({
+    section: '8.4',
+    requirement: 'MUST',
+    name: 'card-signature-verifies',
+    title: 'A signed card has alg and kid, verifies with its published key, and a tampered copy does not',
+    tck: ['CARD-SIGN-001', 'CARD-SIGN-002', 'CARD-SIGN-003'],
+    requires:
+      'A card’s signatures are JWS (RFC 7515) over the RFC 8785 canonical card without `signatures`, their protected header with alg and kid; clients MUST verify them before trusting the card, so the served card must verify with the key its header names (jku), and any change to a signed field must break it (A2A §8.4).',
+    run: async (context) => {
+      const signatures = context.card.signatures ?? [];
+      if (signatures.length === 0) skip('the card carries no signatures');
+      signatures.forEach((signature, i) => {
+        const header = headerOf(signature);
+        ensure(
+          header &&
+            typeof header.alg === 'string' &&
+            header.alg !== '' &&
+            header.alg !== 'none' &&
+            typeof header.kid === 'string' &&
+            header.kid !== '',
+          `signature ${i}'s protected header ${JSON.stringify(header ?? signature.protected)} lacks a non-empty alg (not "none") and kid (A2A §8.4.2)`,
+          context.cardAnswer.exchange,
+        );
+      });
+      const jku = signatures.map((s) => headerOf(s)?.jku).find((u): u is string => typeof u === 'string');
+      if (!jku) skip('no signature names its key with a jku header: the suite has no key to verify against');
+      const problem = await verified(context, context.card, jku);
+      ensure(
+        problem === undefined,
+        `the served card does not verify with the keys at ${jku}: ${problem}`,
+        context.cardAnswer.exchange,
+      );
+      const tampered = { ...context.card, name: `${context.card.name} (tampered by rightsize-conformance)` };
+      ensure(
+        (await verified(context, tampered, jku)) !== undefined,
+        'a copy of the card with a changed name still verifies: the signature does not cover the card',
+        context.cardAnswer.exchange,
+      );
     },
   }),
 ];
