@@ -158,6 +158,34 @@ const summary = {
   },
 };
 
+/**
+ * Why the Router loses to the tuned baselines (measured on seed 2, never the reported seed, with
+ * `npx tsx sdk/bench/routing/diagnose.ts [--workload mixed|hard] [--deadline 180] [--seed 2]`).
+ */
+const DIAGNOSIS = [
+  '## Diagnosis (seed 2, mixed and hard at 180 s; `npx tsx sdk/bench/routing/diagnose.ts`)',
+  '',
+  '- **Refusals: none.** The Router serves every task (best effort: 0 decisions needed it); the old engine refused',
+  '  26–32 %.',
+  '- **Estimator bias: none left on the agents it uses.** Mean predicted P(success) of the first choice against the',
+  '  realised first-attempt success, per agent (mixed): sim-cloud-coder 0.884 / 0.877, sim-cloud-fast 0.700 / 0.682,',
+  '  sim-edge-plan 0.953 / 0.955, sim-edge-math 0.810 / 0.839, sim-edge-fast 0.849 / 0.825. The exception is the free',
+  '  over-claiming sim-device-math (0.23 / 0.09), chosen for tasks whose expected value does not pay for any priced',
+  '  agent — the Router’s way of declining, where the oracle declines outright.',
+  '- **Exploration is not the cost:** without it the mixed cost per task rose ($5.6e-3 → $8.0e-3) at equal success.',
+  '- **The escalation plan is.** A cap of 4 escalations instead of 2 changes nothing (the spec’s plan stops at the',
+  '  first agent not strictly likelier to succeed, and the Router keeps a step only when λ·P > its cost). At equal',
+  '  success (80 %) the Router spends $5.6e-3 per task against $1.9e-3–2.2e-3 for the tuned threshold + escalation and',
+  '  cascade: after a failure it escalates to thinking agents whose cost exceeds the prediction, because a failure',
+  '  means a harder task (more reasoning tokens) than the one predicted. Tried: re-planning each escalation step with the',
+  '  difficulty conditioned on the failures (the posterior of c reweighted by Π(1 − P_a(c))). Mixed: cost −36 %,',
+  '  objective 0.0746 → 0.0759, success −0.8 points; hard: success 0.196 → 0.116, objective 0.0134 → 0.0088 — rejected',
+  '  on seed 2 and not kept.',
+  '- **First attempt:** 73.6 % against the oracle’s 75.3 % (expected-value oracle) — close; the earlier oracle’s',
+  '  85 % came from knowing which attempt would be fast, cheap and within its reasoning budget.',
+  '- **The oracle** was partly clairvoyant (see above); replaced by the expected-value one, the earlier kept as a row.',
+];
+
 function markdown(): string {
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   const money = (x: number | null) => (x === null ? '—' : `$${x.toExponential(2)}`);
@@ -202,6 +230,7 @@ function markdown(): string {
     ),
     '',
   ];
+  lines.push(...DIAGNOSIS, '');
   for (const c of cases) {
     lines.push(`## ${c.label}`, '');
     if (c.deadlineS === null || c.deadlineS === 180) lines.push(`![${c.label}](routing-${c.workload}.svg)`, '');

@@ -90,7 +90,7 @@ describe('benchmarks (smoke)', () => {
     for (const c of cases) {
       expect(c.scored).toBe(160);
       const rate = (name: string) => c.strategies.find((s) => s.strategy.startsWith(name))?.successRate ?? Number.NaN;
-      expect(c.strategies).toHaveLength(8);
+      expect(c.strategies).toHaveLength(9);
       expect(rate('hindsight')).toBeGreaterThanOrEqual(rate('random'));
       for (const s of c.strategies) expect(s.firstAttemptSuccessRate).toBeLessThanOrEqual(s.successRate + 1e-9);
     }
@@ -113,5 +113,6 @@ describe('benchmarks (smoke)', () => {
     expect(dial.monotoneViolations).toBe(0);
     expect(dial.perLambda[0]?.strongShare).toBe(0);
     expect(dial.perLambda.at(-1)?.strongShare).toBeGreaterThan(0);
+    expect(out).toHaveProperty('dialSweep.topOfDial.perSubjectHindsight');
   }, 120_000);
 });
