@@ -12,13 +12,16 @@ import type { Artifact, Message, StreamResponse, TaskState } from '@rightsize/sd
 import type { A2AClient } from '@rightsize/sdk/client';
 import {
   type Assessment,
+  forwardedBudget,
   RIGHTSIZE_EXTENSION_URI,
   type RoutingDecision,
+  readCapabilityProfile,
   readTaskExtension,
   type TaskExtensionData,
   type TaskFeatures,
   type UsageReport,
   withoutNetwork,
+  withReasoningBudget,
 } from '@rightsize/sdk/rightsize';
 import type { AgentExecutor, ExecutionContext, TaskEvents } from '@rightsize/sdk/server';
 import type { BrokerStore, TaskRoute } from '../db/store.js';
@@ -180,12 +183,17 @@ export class RoutingExecutor implements AgentExecutor {
     const deadlineMs = route.descriptor.constraints?.completionDeadlineMs;
     const started = Date.now();
     const assessed = [...route.result.ranked, ...route.result.rejected];
-    const predictions = (id: string) => assessed.find((a: Assessment) => a.agentId === id)?.predictions;
+    const modes = route.decision.escalationModes;
+    /** The assessment of step `i` of the plan: its agent in the mode the plan names (spec §4.9). */
+    const step = (i: number) => {
+      const mode = modes?.[i] ?? undefined;
+      return assessed.find((a: Assessment) => a.agentId === plan[i] && (mode === undefined || a.mode === mode));
+    };
     let lastFailure = '';
     for (const [i, agentId] of plan.entries()) {
       if (i > 0) {
         const elapsed = Date.now() - started;
-        if (deadlineMs !== undefined && elapsed + (predictions(agentId)?.completionMs ?? 0) > deadlineMs) break;
+        if (deadlineMs !== undefined && elapsed + (step(i)?.predictions.completionMs ?? 0) > deadlineMs) break;
         this.#o.metrics?.escalations.inc({ from: plan[i - 1] as string, to: agentId });
         this.#o.events?.emit({
           kind: 'escalated',
@@ -205,9 +213,13 @@ export class RoutingExecutor implements AgentExecutor {
         live: i === plan.length - 1,
         deadlineAt:
           deadlineMs !== undefined
-            ? attemptCutoff(started + deadlineMs, next ? (predictions(next)?.completionMs ?? 0) : undefined, deadlineMs)
+            ? attemptCutoff(
+                started + deadlineMs,
+                next ? (step(i + 1)?.predictions.completionMs ?? 0) : undefined,
+                deadlineMs,
+              )
             : undefined,
-        predicted: predictions(agentId),
+        assessment: step(i),
         domain: route.descriptor.domain,
         complexity: route.result.task.complexity.value,
         features: route.features,
@@ -272,7 +284,8 @@ export class RoutingExecutor implements AgentExecutor {
       downstreamTaskId?: string | undefined;
       downstreamContextId?: string | undefined;
       deadlineAt: number | undefined;
-      predicted?: { readonly success: number; readonly completionMs: number } | undefined;
+      /** The matcher's assessment of this attempt's agent and mode: predictions and the budget to forward. */
+      assessment?: Pick<Assessment, 'mode' | 'predictions'> | undefined;
       domain: string | undefined;
       complexity: number | undefined;
       features: TaskFeatures | undefined;
@@ -293,12 +306,15 @@ export class RoutingExecutor implements AgentExecutor {
     };
     let current = route;
     const { taskId: _t, contextId: _c, referenceTaskIds: _r, ...rest } = context.message;
-    const outgoing = withoutNetwork({
+    const forwarded = withoutNetwork({
       ...rest,
       messageId: randomUUID(),
       ...(a.downstreamTaskId ? { taskId: a.downstreamTaskId } : {}),
       ...(a.downstreamContextId ? { contextId: a.downstreamContextId } : {}),
     });
+    const profile = readCapabilityProfile(card);
+    const budget = a.assessment && profile?.ok ? forwardedBudget(profile.value, a.assessment) : undefined;
+    const outgoing = budget ? withReasoningBudget(forwarded, budget) : forwarded;
     const deadline = new AbortController();
     const remoteCancel = new AbortController();
     let watching = false;
@@ -333,10 +349,11 @@ export class RoutingExecutor implements AgentExecutor {
       });
       const seconds = (performance.now() - started) / 1000;
       this.#o.metrics?.attemptSeconds.observe({ agent: a.agentId }, seconds);
-      if (observed && a.predicted) {
-        this.#o.metrics?.predictedSuccess.inc({ agent: a.agentId }, a.predicted.success);
-        if (a.predicted.completionMs > 0)
-          this.#o.metrics?.latencyRatio.observe({ agent: a.agentId }, (seconds * 1000) / a.predicted.completionMs);
+      const predicted = a.assessment?.predictions;
+      if (observed && predicted) {
+        this.#o.metrics?.predictedSuccess.inc({ agent: a.agentId }, predicted.success);
+        if (predicted.completionMs > 0)
+          this.#o.metrics?.latencyRatio.observe({ agent: a.agentId }, (seconds * 1000) / predicted.completionMs);
       }
       this.#o.events?.emit({
         kind: 'attempt',

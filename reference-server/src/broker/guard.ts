@@ -2,11 +2,14 @@
  * The request guard, run before the SDK's A2A handlers (which authenticate, scope every task to its caller and
  * validate): it decides a new task before the task exists, so a task no agent can take is answered with
  * NO_CAPABLE_AGENT (spec §7.7) in the request's binding rather than becoming a failed task, and hands the decision
- * to the executor. It also refuses new tasks beyond the concurrency limit.
+ * to the executor. It refuses Rightsize extension data that violates its schema (InvalidParamsError, spec §2.2,
+ * §10.4) and new tasks beyond the concurrency limit.
  */
-import { A2AError } from '@rightsize/sdk/errors';
-import { noCapableAgentError, RETRY_LATER_SPEC } from '@rightsize/sdk/rightsize';
+import type { Message } from '@rightsize/sdk/a2a';
+import { A2AError, InvalidParamsError } from '@rightsize/sdk/errors';
+import { noCapableAgentError, RETRY_LATER_SPEC, readMessageExtension } from '@rightsize/sdk/rightsize';
 import { ANONYMOUS } from '@rightsize/sdk/server';
+import { formatIssues } from '@rightsize/sdk/validate';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Authenticator } from '../auth.js';
 import type { BrokerStore } from '../db/store.js';
@@ -87,6 +90,12 @@ export function createGuard(o: GuardOptions) {
       typeof message.messageId !== 'string'
     )
       return; // the SDK handler answers with InvalidParams
+    const extension = readMessageExtension(message as unknown as Message);
+    if (extension && !extension.ok) {
+      const issues = formatIssues(extension.issues);
+      await send(reply, op, new InvalidParamsError(`the Rightsize extension data is not valid:\n${issues}`));
+      return;
+    }
     if (typeof message.taskId === 'string') {
       o.pending.put(message.messageId, {});
       return;

@@ -9,7 +9,7 @@ import type { ValidationResult } from '../validate/validator.js';
 import { defaultRightsizeValidator } from './catalog.js';
 import type { AgentParams, BrokerParams, ExtensionParams } from './model/card-params.js';
 import { RIGHTSIZE_EXTENSION_URI } from './model/common.js';
-import type { MessageExtensionData, TaskExtensionData } from './model/index.js';
+import type { MessageExtensionData, ReasoningBudget, TaskExtensionData } from './model/index.js';
 import type { CapabilityProfile } from './model/profile.js';
 
 /** Spec §5.5. */
@@ -125,6 +125,12 @@ export function withMessageExtension(message: Message, data: MessageExtensionDat
     extensions: extensions.includes(RIGHTSIZE_EXTENSION_URI) ? extensions : [...extensions, RIGHTSIZE_EXTENSION_URI],
     metadata: { ...message.metadata, [RIGHTSIZE_EXTENSION_URI]: data },
   };
+}
+
+/** A copy of `message` whose extension data carries `budget`, the reasoning budget a broker forwards (spec §5.3). */
+export function withReasoningBudget(message: Message, budget: ReasoningBudget): Message {
+  const data = (metadataMember(message.metadata) ?? {}) as MessageExtensionData;
+  return withMessageExtension(message, { ...data, budget });
 }
 
 /** A copy of `message` whose descriptor has no `network` member (spec §7.6, §10.3). */

@@ -1,4 +1,5 @@
 export * from './candidate-index.js';
 export * from './decision-record.js';
 export * from './estimator.js';
+export * from './forwarding.js';
 export * from './match.js';
