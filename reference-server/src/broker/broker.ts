@@ -72,6 +72,8 @@ export interface BrokerOptions {
    * expired are recovered by a live run (start-up recovery; see README).
    */
   readonly leaseTtlMs?: number;
+  /** Longest silence of an agent during an attempt before it fails and the plan goes on (default 600 000 ms). */
+  readonly idleTimeoutMs?: number;
 }
 
 export interface Broker {
@@ -159,6 +161,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
     metrics,
     events,
     watchRemoteCancels: replicas,
+    ...(options.idleTimeoutMs !== undefined ? { idleTimeoutMs: options.idleTimeoutMs } : {}),
   });
   // Several replicas on one PostgreSQL: reload the registry when another replica changes it.
   const unlistenRegistry = replicas

@@ -51,7 +51,16 @@ export interface RoutingExecutorOptions {
    * cancel downstream when one appears. Default false (one process sees its own cancels directly).
    */
   readonly watchRemoteCancels?: boolean;
+  /**
+   * Longest wait for the next event (or the answer) of an agent before the attempt fails as a transport error: the
+   * agent's task is canceled and the plan goes on (default 600 000 ms). Bounds a hanging agent when the task has
+   * no deadline.
+   */
+  readonly idleTimeoutMs?: number;
 }
+
+/** Default of `RoutingExecutorOptions.idleTimeoutMs`. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 600_000;
 
 type Attempt = NonNullable<RoutingDecision['attempts']>[number];
 
@@ -322,7 +331,14 @@ export class RoutingExecutor implements AgentExecutor {
       a.deadlineAt !== undefined
         ? setTimeout(() => deadline.abort(), Math.max(0, a.deadlineAt - Date.now()))
         : undefined;
-    const signal = AbortSignal.any([context.signal, deadline.signal, remoteCancel.signal]);
+    const idleMs = this.#o.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    const idle = new AbortController();
+    let idleTimer = setTimeout(() => idle.abort(), idleMs);
+    const stillAlive = () => {
+      clearTimeout(idleTimer);
+      idleTimer = setTimeout(() => idle.abort(), idleMs);
+    };
+    const signal = AbortSignal.any([context.signal, deadline.signal, remoteCancel.signal, idle.signal]);
     const buffered: Array<{ artifact: Artifact; append?: boolean; lastChunk?: boolean }> = [];
     const attempt: Attempt = {
       agentId: a.agentId,
@@ -410,6 +426,7 @@ export class RoutingExecutor implements AgentExecutor {
         : once(client, outgoing, signal);
       const order = new RelayOrder();
       for await (const event of stream) {
+        stillAlive();
         if (!order.admit(event)) continue; // a duplicate or late update from the agent
         if (this.#o.watchRemoteCancels && relay.created && !watching) {
           watching = true;
@@ -492,8 +509,16 @@ export class RoutingExecutor implements AgentExecutor {
         await finish('ERROR', undefined, false);
         return { kind: 'deadline' };
       }
+      if (idle.signal.aborted) await this.#cancelDownstream(client, current.downstreamTaskId);
       await this.#o.registry.reportFailure(a.agentId).catch(() => undefined);
       await finish('ERROR', undefined, false);
+      if (idle.signal.aborted)
+        return {
+          kind: 'failed',
+          state: 'ERROR',
+          message: `${a.agentId} sent nothing for ${idleMs} ms (idle timeout); its task was canceled`,
+          outcome: false,
+        };
       const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       return {
         kind: 'failed',
@@ -503,6 +528,7 @@ export class RoutingExecutor implements AgentExecutor {
       };
     } finally {
       if (timer) clearTimeout(timer);
+      clearTimeout(idleTimer);
     }
   }
 

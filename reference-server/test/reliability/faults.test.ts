@@ -212,3 +212,44 @@ describe('a downstream agent that hangs, with a completion deadline', () => {
     }, 60_000);
   }
 });
+
+describe('a downstream agent that hangs, with no deadline (idle timeout)', () => {
+  /** A short idle timeout for the test; the default is 600 000 ms. */
+  const IDLE = 1500;
+  let patient: Broker;
+  let patientUrl: string;
+
+  beforeAll(async () => {
+    patient = await createBroker({
+      allowPrivateNetworks: true,
+      healthIntervalMs: 0,
+      auth: { adminKeys: [KEY] },
+      idleTimeoutMs: IDLE,
+    });
+    patientUrl = await patient.listen();
+    await patient.registry.register(flaky.cardUrl);
+    await patient.registry.register(fallback.cardUrl);
+  }, 90_000);
+  afterAll(async () => patient?.close(), 60_000);
+
+  for (const kind of ['hang', 'hang-mid'] as const) {
+    it(`${kind}: after ${IDLE} ms of silence the attempt fails, the agent's task is canceled, the fallback answers`, async () => {
+      await inject(kind, patient);
+      const before = { canceled: flaky.canceled.length, aborted: flaky.aborted };
+      const started = performance.now();
+      const events = await send(true, undefined, patientUrl);
+      const elapsed = performance.now() - started;
+      expect(terminalStates(events)).toEqual(['TASK_STATE_COMPLETED']);
+      expect(elapsed).toBeGreaterThanOrEqual(IDLE - 50);
+      expect(JSON.stringify(events)).toContain(`flaky sent nothing for ${IDLE} ms (idle timeout)`);
+      const taskId = (events.at(-1) as { statusUpdate?: { taskId: string } }).statusUpdate?.taskId as string;
+      const stored = await patient.store.tasks.get({ tenant: '', owner: 'admin' }, taskId);
+      expect(attemptsOf(stored?.task)).toEqual([
+        { agentId: 'flaky', state: 'TASK_STATE_FAILED' },
+        { agentId: 'fallback', state: 'TASK_STATE_COMPLETED' },
+      ]);
+      if (kind === 'hang-mid') expect(flaky.canceled.length).toBe(before.canceled + 1);
+      else await expect.poll(() => flaky.aborted, { timeout: 5000 }).toBe(before.aborted + 1);
+    }, 60_000);
+  }
+});
