@@ -153,6 +153,11 @@ describe('history keyed to the signing key (spec §9.4)', () => {
     expect(observations(again.body)).toBe(observations(before));
     const ids = (await admin('GET', '/agents')).body.agents.map((a: { id: string }) => a.id);
     expect(ids).toEqual(['fallback', 'mathy']);
+    // Deregistering does not erase the history of the key's identity: registered again, the agent has it back.
+    expect((await admin('DELETE', '/agents/mathy')).status).toBe(204);
+    const back = await admin('POST', '/agents', { cardUrl: moved });
+    expect(back.body.id).toBe('mathy');
+    expect(observations(back.body)).toBe(observations(before));
 
     const otherKey = cards.serve('mathy-b', { card: await keyB.sign(cardOf(mathy, { math: 8 }, 0.001)) });
     const stranger = await admin('POST', '/agents', { cardUrl: otherKey });

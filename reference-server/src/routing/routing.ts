@@ -229,7 +229,8 @@ export class BrokerRouting implements RoutingEngine {
     this.#declared.delete(id);
     this.#router.removeAgent(id);
     this.#explainer?.removeAgent(id);
-    this.#calibrator.forget(id);
+    // The calibration history stays with the agent's identity (its signing key or card URL, spec §9.4): an agent
+    // registered again under the same identity gets it back.
   }
 
   learn(outcome: LearningOutcome): boolean {
