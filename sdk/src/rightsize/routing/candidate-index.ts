@@ -247,16 +247,7 @@ function costFloor(
   let cut = Number.NEGATIVE_INFINITY;
   for (const profile of entry.variants) {
     const rate = profile.cost.currency === resolved.currency ? 1 : policy.rates?.[profile.cost.currency];
-    const { base } = predictLatency({
-      profile,
-      complexity: resolved.complexity,
-      percentile: resolved.percentile,
-      inputTokens: resolved.inputTokens,
-      outputTokens: resolved.outputTokens,
-      network: task.descriptor.network,
-      load: entry.candidate.load ?? 0,
-      brokerLegMs: policy.brokerLegMs ?? 0,
-    });
+    const { base } = latencyOf(profile, entry, task, resolved, policy);
     const r = reasoningOf(profile.reasoning);
     const window =
       (profile.contextWindowTokens ?? Number.POSITIVE_INFINITY) - resolved.inputTokens - resolved.outputTokens;
@@ -281,6 +272,26 @@ function costFloor(
   return { cost: floor, cut };
 }
 
+/** The latency prediction of one profile of an entry for this task (the inputs every bound shares). */
+function latencyOf(
+  profile: CapabilityProfile,
+  entry: Entry,
+  task: MatchTask,
+  resolved: ResolvedTask,
+  policy: MatchPolicy,
+) {
+  return predictLatency({
+    profile,
+    complexity: resolved.complexity,
+    percentile: resolved.percentile,
+    inputTokens: resolved.inputTokens,
+    outputTokens: resolved.outputTokens,
+    network: task.descriptor.network,
+    load: entry.candidate.load ?? 0,
+    brokerLegMs: policy.brokerLegMs ?? 0,
+  });
+}
+
 /**
  * The largest latency factor F_L0(D') of the candidate's profiles (spec §6.6): the probability that everything but
  * reasoning fits the deadlines, with this task's queue; P_D of every profile is at most its S times this.
@@ -289,16 +300,7 @@ function latencyFactorBound(entry: Entry, task: MatchTask, resolved: ResolvedTas
   const c = task.descriptor.constraints ?? {};
   let factor = 0;
   for (const profile of entry.variants) {
-    const { base } = predictLatency({
-      profile,
-      complexity: resolved.complexity,
-      percentile: resolved.percentile,
-      inputTokens: resolved.inputTokens,
-      outputTokens: resolved.outputTokens,
-      network: task.descriptor.network,
-      load: entry.candidate.load ?? 0,
-      brokerLegMs: policy.brokerLegMs ?? 0,
-    });
+    const { base } = latencyOf(profile, entry, task, resolved, policy);
     factor = Math.max(factor, baseLatencyCdf(base, firstTokenDeadline(base, c)));
   }
   return factor;
