@@ -188,7 +188,11 @@ export class BrokerRouting implements RoutingEngine {
   /** The greedy decision (no exploration, nothing counted), every agent listed. */
   explain(request: RouteRequest): Route {
     if (!this.#explainer) {
-      this.#explainer = Router.fromJSON(this.#router.toJSON(), { ...this.#routerOptions, exploration: false });
+      this.#explainer = Router.fromJSON(this.#router.toJSON(), {
+        ...this.#routerOptions,
+        exploration: false,
+        scanEveryAgent: true,
+      });
       for (const agent of this.#router.agents) this.#explainer.upsertAgent(agent);
     }
     return this.#decide(this.#explainer, request, this.#declared.size);

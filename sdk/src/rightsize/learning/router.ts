@@ -97,6 +97,11 @@ export interface RouterOptions {
   readonly dispatch?: DispatchHook;
   /** Decisions remembered for `observe` (default 10 000; the oldest are forgotten first). */
   readonly maxPending?: number;
+  /**
+   * Assess every agent (the §7 rule over the whole list) instead of the candidate index, so the decision lists why
+   * each agent was not chosen, as a dry run that explains itself needs (default false: the index).
+   */
+  readonly scanEveryAgent?: boolean;
 }
 
 export interface RouterState {
@@ -227,7 +232,7 @@ export class Router {
     };
     // The candidate index (spec §7.9) ranks exactly what the scan ranks without assessing every agent; with λ every
     // feasible agent is ranked (utility reorders them); with none feasible, best effort needs every rejection: scan.
-    if (scan) return match(matchTask, candidates, this.#options.policy);
+    if (scan || this.#options.scanEveryAgent) return match(matchTask, candidates, this.#options.policy);
     const index = new CandidateIndex(candidates, lambda === undefined ? {} : { topN: Number.POSITIVE_INFINITY });
     const indexed = index.match(matchTask, this.#options.policy);
     return indexed.ranked.length > 0 ? indexed : match(matchTask, candidates, this.#options.policy);
