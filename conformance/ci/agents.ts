@@ -36,7 +36,7 @@ import {
   WebhookPushSender,
 } from '@rightsize/sdk/server';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { startOfficialAgent as serveOfficialAgent } from '../../sdk/test/support/official-agent.js';
+import { CancelableWaits, startOfficialAgent as serveOfficialAgent } from '../../sdk/test/support/official-agent.js';
 
 export interface RunningAgent {
   readonly baseUrl: string;
@@ -156,7 +156,7 @@ export async function startRightsizeAgent(options: RightsizeAgentOptions = {}): 
 
 /** The TCK scenarios in the official SDK's executor API (the subset its event bus can express). */
 function officialTckExecutor(delayMs: number): TheirExecutor {
-  const cancels = new Map<string, () => void>();
+  const cancels = new CancelableWaits();
   return {
     async execute(context: RequestContext, bus: ExecutionEventBus) {
       const id = context.userMessage.messageId;
@@ -204,15 +204,7 @@ function officialTckExecutor(delayMs: number): TheirExecutor {
       }
       if (id.startsWith('tck-delayed-complete') || id.startsWith('test-resubscribe-message-id')) {
         status('TASK_STATE_WORKING');
-        const canceled = await new Promise<boolean>((resolve) => {
-          const timer = setTimeout(() => resolve(false), delayMs);
-          cancels.set(ids.taskId, () => {
-            clearTimeout(timer);
-            resolve(true);
-          });
-        });
-        cancels.delete(ids.taskId);
-        if (!canceled) status('TASK_STATE_COMPLETED', 'Done after delay');
+        if (!(await cancels.wait(ids.taskId, delayMs))) status('TASK_STATE_COMPLETED', 'Done after delay');
       } else if (id.startsWith('tck-stream-0') || id.startsWith('tck-stream-ordering')) {
         status('TASK_STATE_WORKING');
         artifact([{ text: 'Stream hello from TCK' }]);
@@ -238,19 +230,7 @@ function officialTckExecutor(delayMs: number): TheirExecutor {
       }
       bus.finished();
     },
-    async cancelTask(taskId: string, bus: ExecutionEventBus) {
-      cancels.get(taskId)?.();
-      bus.publish(
-        AgentEvent.statusUpdate(
-          TheirStatusUpdate.fromJSON({
-            taskId,
-            contextId: '',
-            status: { state: 'TASK_STATE_CANCELED', timestamp: new Date().toISOString() },
-          }),
-        ),
-      );
-      bus.finished();
-    },
+    cancelTask: cancels.cancelTask,
   };
 }
 

@@ -24,9 +24,44 @@ import { agentCardHandler, jsonRpcHandler, restHandler, UserBuilder } from '@a2a
 import express from 'express';
 import type { AgentCard } from '../../src/a2a/model/index.js';
 
+/**
+ * The waits of an official-SDK executor's running tasks, so that CancelTask ends a task's wait: `wait` resolves true
+ * when the task was canceled first, and `cancelTask` is the executor's handler (publishes CANCELED, then finishes).
+ */
+export class CancelableWaits {
+  readonly #cancels = new Map<string, () => void>();
+
+  /** Wait `ms` for task `taskId`; true when the task was canceled before the time was up. */
+  async wait(taskId: string, ms: number): Promise<boolean> {
+    const canceled = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), ms);
+      this.#cancels.set(taskId, () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+    this.#cancels.delete(taskId);
+    return canceled;
+  }
+
+  readonly cancelTask = async (taskId: string, bus: ExecutionEventBus): Promise<void> => {
+    this.#cancels.get(taskId)?.();
+    bus.publish(
+      AgentEvent.statusUpdate(
+        TheirStatusUpdate.fromJSON({
+          taskId,
+          contextId: '',
+          status: { state: 'TASK_STATE_CANCELED', timestamp: new Date().toISOString() },
+        }),
+      ),
+    );
+    bus.finished();
+  };
+}
+
 /** The echo executor; `onMessage` sees each user message as the official SDK delivered it. */
 export function officialEchoExecutor(onMessage?: (message: TheirMessage) => void): AgentExecutor {
-  const cancels = new Map<string, () => void>();
+  const cancels = new CancelableWaits();
   return {
     async execute(context: RequestContext, bus: ExecutionEventBus) {
       onMessage?.(context.userMessage);
@@ -83,35 +118,13 @@ export function officialEchoExecutor(onMessage?: (message: TheirMessage) => void
       }
       bus.publish(status('TASK_STATE_WORKING'));
       if (text.startsWith('slow:')) {
-        let canceled = false;
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, Number(text.slice(5)));
-          cancels.set(ids.taskId, () => {
-            canceled = true;
-            clearTimeout(timer);
-            resolve();
-          });
-        });
-        cancels.delete(ids.taskId);
-        if (canceled) return bus.finished();
+        if (await cancels.wait(ids.taskId, Number(text.slice(5)))) return bus.finished();
       }
       bus.publish(artifact(text.slice(5).trim(), false));
       bus.publish(status('TASK_STATE_COMPLETED', 'done'));
       bus.finished();
     },
-    async cancelTask(taskId: string, bus: ExecutionEventBus) {
-      cancels.get(taskId)?.();
-      bus.publish(
-        AgentEvent.statusUpdate(
-          TheirStatusUpdate.fromJSON({
-            taskId,
-            contextId: '',
-            status: { state: 'TASK_STATE_CANCELED', timestamp: new Date().toISOString() },
-          }),
-        ),
-      );
-      bus.finished();
-    },
+    cancelTask: cancels.cancelTask,
   };
 }
 
