@@ -3,13 +3,13 @@
  * wrong audience, wrong issuer and expired tokens are refused; the same with an ES256 key served as a JWKS on
  * loopback. And secrets in URL query strings never reach the request log.
  */
-import { Writable } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Broker, createBroker } from '../src/index.js';
 import { redactQuery } from '../src/log-redaction.js';
+import { captureLog } from './support/log-capture.js';
 
 const SECRET = 'jwt-shared-secret-for-tests-0123456789abcdef';
 const ISSUER = 'https://issuer.test';
@@ -93,15 +93,9 @@ describe('admin API with JWT (ES256, JWKS on loopback)', () => {
 describe('secrets in URL query strings', () => {
   let broker: Broker;
   let url: string;
-  const lines: string[] = [];
+  const log = captureLog();
   beforeAll(async () => {
-    const stream = new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    });
-    broker = await createBroker({ healthIntervalMs: 0, logger: { level: 'trace', stream } });
+    broker = await createBroker({ healthIntervalMs: 0, logger: { level: 'trace', stream: log.stream } });
     url = await broker.listen();
   }, 120_000);
   afterAll(async () => broker?.close());
@@ -118,11 +112,11 @@ describe('secrets in URL query strings', () => {
       const r = await request(`${url}${path}`);
       expect(await r.body.text()).not.toContain(secrets[i]);
     }
-    const log = lines.join('');
-    for (const secret of secrets) expect(log).not.toContain(secret);
-    expect(log).toContain('"url":"/a2a/rest/tasks?token=REDACTED&pageSize=2"');
-    expect(log).toContain('"url":"/healthz?access_token=REDACTED"');
-    expect(log).toContain('X-Amz-Signature=REDACTED');
+    const logged = log.text();
+    for (const secret of secrets) expect(logged).not.toContain(secret);
+    expect(logged).toContain('"url":"/a2a/rest/tasks?token=REDACTED&pageSize=2"');
+    expect(logged).toContain('"url":"/healthz?access_token=REDACTED"');
+    expect(logged).toContain('X-Amz-Signature=REDACTED');
   });
 
   it('redactQuery keeps URLs without a query and redacts encoded names and bare values', () => {

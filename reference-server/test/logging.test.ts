@@ -2,28 +2,22 @@
  * Structured logs: every response carries a request id (the client's or a generated one), and credentials never
  * reach the log. And the per-caller rate limit.
  */
-import { Writable } from 'node:stream';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Broker, createBroker } from '../src/index.js';
+import { captureLog } from './support/log-capture.js';
 
 const SECRET = 'super-secret-admin-key-0123456789';
 let broker: Broker;
 let url: string;
-const lines: string[] = [];
+const log = captureLog();
 
 beforeAll(async () => {
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(String(chunk));
-      done();
-    },
-  });
   broker = await createBroker({
     healthIntervalMs: 0,
     auth: { adminKeys: [SECRET], clientKeys: { 'client-secret-key-987': 'c' } },
     rateLimitPerMinute: 20,
-    logger: { level: 'debug', stream, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] },
+    logger: { level: 'debug', stream: log.stream, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] },
   });
   url = await broker.listen();
 }, 120_000);
@@ -48,11 +42,11 @@ describe('logs', () => {
       headers: { 'x-api-key': 'wrong-key-should-not-appear' },
     });
     await bad.body.dump();
-    const log = lines.join('');
-    expect(log).toContain('"reqId":"req-42"');
-    expect(log).not.toContain(SECRET);
-    expect(log).not.toContain('client-secret-key-987');
-    expect(log).not.toContain('wrong-key-should-not-appear');
+    const logged = log.text();
+    expect(logged).toContain('"reqId":"req-42"');
+    expect(logged).not.toContain(SECRET);
+    expect(logged).not.toContain('client-secret-key-987');
+    expect(logged).not.toContain('wrong-key-should-not-appear');
   });
 });
 

@@ -9,7 +9,6 @@
  * - secrets (API keys, JWT secret and tokens, a database password, webhook credentials) never appear in the logs.
  */
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import * as net from '@rightsize/sdk/net';
 import { a2aServer, bearerJwt, WebhookPushSender } from '@rightsize/sdk/server';
 import Fastify from 'fastify';
@@ -20,6 +19,7 @@ import { echoCard, echoExecutor } from '../../../sdk/examples/echo-agent.js';
 import { type Broker, type BrokerOptions, createBroker } from '../../src/index.js';
 import { Registry } from '../../src/registry/registry.js';
 import { profileOf, startTestAgent, type TestAgent } from '../support/agents.js';
+import { captureLog } from '../support/log-capture.js';
 import { type FreshDatabase, freshDatabase, POSTGRES_SKIP_REASON, TEST_DATABASE_URL } from '../support/postgres.js';
 import { openSse, type RawSseEvent } from '../support/sse.js';
 
@@ -322,13 +322,7 @@ describe('SSRF: card, JWKS and webhook URLs', () => {
 
 describe('secrets never appear in logs', () => {
   it('captured pino logs (trace level) hold none of the keys, tokens, passwords or webhook credentials used', async () => {
-    const lines: string[] = [];
-    const stream = new Writable({
-      write(chunk, _enc, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    });
+    const captured = captureLog();
     const dbPassword = 'sec-db-password-77f0';
     const databaseUrl = TEST_DATABASE_URL
       ? Object.assign(new URL(TEST_DATABASE_URL), { password: dbPassword }).href // trust auth ignores it
@@ -344,7 +338,7 @@ describe('secrets never appear in logs', () => {
         : {}),
       logger: {
         level: 'trace',
-        stream,
+        stream: captured.stream,
         redact: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie'],
       },
     });
@@ -378,7 +372,7 @@ describe('secrets never appear in logs', () => {
         headers: { 'content-type': 'application/json', 'a2a-version': '1.0', authorization: `Bearer ${token}x` },
         body: '{"jsonrpc":"2.0","id":1,"method":"ListTasks","params":{}}',
       }).then((r) => r.body.dump());
-      const log = lines.join('');
+      const log = captured.text();
       expect(log.length).toBeGreaterThan(1000); // the capture works: requests were logged
       for (const secret of [
         ADMIN,
