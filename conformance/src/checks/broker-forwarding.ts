@@ -23,6 +23,7 @@ import {
   collect,
   definer,
   expectOk,
+  getValidTask,
   isRecord,
   kindOf,
   requireCapability,
@@ -281,8 +282,7 @@ export const FORWARDING_CHECKS: CheckDefinition[] = [
         taskId = task.id;
       }
       ensure(taskId, 'no task id in what the broker answered');
-      const got = await context.a2a.call('GetTask', { id: taskId }, callOptions(context), context.signal);
-      const task = valid<Task>('Task', expectOk(got, 'GetTask'), 'GetTask result', got.exchange);
+      const { task, exchange } = await getValidTask(context, taskId, 'GetTask result', callOptions(context));
       const escalated = p.seen.has(`attempt:flaky:${nonce}`);
       if (!escalated) context.note('the broker did not try the cheaper failing probe first');
       if (task.status.state === 'TASK_STATE_FAILED') {
@@ -292,7 +292,7 @@ export const FORWARDING_CHECKS: CheckDefinition[] = [
       ensure(
         task.status.state === 'TASK_STATE_COMPLETED',
         `the task ended ${task.status.state}; expected COMPLETED by the rescuer (or FAILED without escalation)`,
-        got.exchange,
+        exchange,
       );
       for (const [what, texts] of [
         ['the streamed artifacts', artifactTexts(events)],
@@ -302,7 +302,7 @@ export const FORWARDING_CHECKS: CheckDefinition[] = [
         ensure(
           !all.includes('probe:flaky') && all.includes('probe:rescuer'),
           `${what} after escalation read "${all}": the failed attempt's partial artifact must be discarded or replaced (append: false, same artifactId) and the rescuer's answer kept`,
-          got.exchange,
+          exchange,
         );
       }
     },

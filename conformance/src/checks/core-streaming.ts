@@ -11,6 +11,7 @@ import {
   type Collected,
   collect,
   definer,
+  expectCompletedTaskRefuses,
   expectError,
   isRecord,
   kindOf,
@@ -18,6 +19,7 @@ import {
   scenarioRequest,
   send,
   sendForTask,
+  sendInProgress,
   stateOf,
   streamOf,
   TERMINAL,
@@ -29,6 +31,11 @@ const core = definer('core');
 
 function sendStreaming(context: CheckContext, scenario: string, o: { taskId?: string } = {}) {
   return context.a2a.open('SendStreamingMessage', scenarioRequest(context, scenario, o), {}, context.signal);
+}
+
+/** Send a scenario with SendStreamingMessage and read the stream it must open until it ends. */
+async function collectSent(context: CheckContext, scenario: string, what = 'SendStreamingMessage'): Promise<Collected> {
+  return collect(context, streamOf(await sendStreaming(context, scenario), what));
 }
 
 function subscribe(context: CheckContext, id: string) {
@@ -77,10 +84,7 @@ export const STREAMING_CHECKS: CheckDefinition[] = [
     run: async (context) => {
       requireCapability(context, 'streaming');
       for (const scenario of ['stream-001', 'stream-003']) {
-        const c = await collect(
-          context,
-          streamOf(await sendStreaming(context, scenario), `SendStreamingMessage (tck-${scenario})`),
-        );
+        const c = await collectSent(context, scenario, `SendStreamingMessage (tck-${scenario})`);
         checkTaskStream(c, `tck-${scenario}`);
       }
     },
@@ -95,10 +99,7 @@ export const STREAMING_CHECKS: CheckDefinition[] = [
     tck: ['CORE-STREAM-002'],
     run: async (context) => {
       requireCapability(context, 'streaming');
-      const c = await collect(
-        context,
-        streamOf(await sendStreaming(context, 'message-response'), 'SendStreamingMessage'),
-      );
+      const c = await collectSent(context, 'message-response');
       ensure(
         c.events.length >= 1 && isRecord(c.events[0]?.message),
         `the first event is ${c.events[0] ? kindOf(c.events[0]) : 'missing'}, not a Message (scenario tck-message-response)`,
@@ -117,10 +118,7 @@ export const STREAMING_CHECKS: CheckDefinition[] = [
     tck: ['STREAM-ORDER-001'],
     run: async (context) => {
       requireCapability(context, 'streaming');
-      const c = await collect(
-        context,
-        streamOf(await sendStreaming(context, 'stream-ordering-001'), 'SendStreamingMessage'),
-      );
+      const c = await collectSent(context, 'stream-ordering-001');
       checkTaskStream(c, 'tck-stream-ordering-001');
       const working = c.events.findIndex((e) => stateOf(e) === 'TASK_STATE_WORKING' && isRecord(e.statusUpdate));
       const artifact = c.events.findIndex((e) => isRecord(e.artifactUpdate));
@@ -141,11 +139,9 @@ export const STREAMING_CHECKS: CheckDefinition[] = [
     requires: 'Messages to tasks in a terminal state are refused with UnsupportedOperationError (A2A §3.1.2).',
     run: async (context) => {
       requireCapability(context, 'streaming');
-      const task = await sendForTask(context, 'complete-task');
-      expectError(
+      await expectCompletedTaskRefuses(
         context,
-        await sendStreaming(context, 'complete-task', { taskId: task.id }),
-        'UnsupportedOperationError',
+        (taskId) => sendStreaming(context, 'complete-task', { taskId }),
         'SendStreamingMessage to a completed task',
       );
     },
@@ -207,12 +203,7 @@ export const STREAMING_CHECKS: CheckDefinition[] = [
     tck: ['STREAM-SUB-001', 'STREAM-SUB-002'],
     run: async (context) => {
       requireCapability(context, 'streaming');
-      const task = await sendForTask(context, 'delayed-complete', { configuration: { returnImmediately: true } });
-      if (TERMINAL.includes(task.status.state))
-        fail(
-          `the task was already ${task.status.state} (returnImmediately ignored), nothing to subscribe to`,
-          context.http.last,
-        );
+      const task = await sendInProgress(context, ', nothing to subscribe to');
       const c = await collect(context, streamOf(await subscribe(context, task.id), 'SubscribeToTask'));
       checkTaskStream(c, 'SubscribeToTask');
       ensure(
@@ -330,9 +321,7 @@ export const STREAMING_CHECKS: CheckDefinition[] = [
     tck: ['STREAM-ORDER-002', 'STREAM-ORDER-003', 'STREAM-ORDER-004'],
     run: async (context) => {
       requireCapability(context, 'streaming');
-      const task = await sendForTask(context, 'delayed-complete', { configuration: { returnImmediately: true } });
-      if (TERMINAL.includes(task.status.state))
-        fail(`the task was already ${task.status.state} (returnImmediately ignored)`, context.http.last);
+      const task = await sendInProgress(context);
       const a = streamOf(await subscribe(context, task.id), 'first SubscribeToTask');
       const b = streamOf(await subscribe(context, task.id), 'second SubscribeToTask');
       const c = streamOf(await subscribe(context, task.id), 'third SubscribeToTask');

@@ -6,19 +6,22 @@
 import { randomUUID } from 'node:crypto';
 import type { Artifact, Message, SendMessageResponse, Task } from '@rightsize/sdk/a2a';
 import { describeError } from '../a2a.js';
-import { type CheckDefinition, ensure, fail, skip } from '../model.js';
+import { type CheckContext, type CheckDefinition, ensure, fail, skip } from '../model.js';
 import {
   definer,
   expectCompletedNotCancelable,
+  expectCompletedTaskRefuses,
   expectError,
   expectOk,
   expectUnknownTaskNotFound,
   getTask,
+  getValidTask,
   INTERRUPTED,
   isRecord,
   scenarioRequest,
   send,
   sendForTask,
+  sendInProgress,
   TERMINAL,
   unknownTaskId,
   untilTerminal,
@@ -50,6 +53,23 @@ const ARTIFACT_SCENARIOS: ReadonlyArray<readonly [string, (a: Artifact) => boole
     'a data part {"key": "value", "count": 42}',
   ],
 ];
+
+/** CancelTask of `id` must return the task TASK_STATE_CANCELED. */
+async function expectCancelCancels(context: CheckContext, id: string): Promise<void> {
+  const outcome = await context.a2a.call('CancelTask', { id }, {}, context.signal);
+  const canceled = valid<Task>('Task', expectOk(outcome, 'CancelTask'), 'the CancelTask result', outcome.exchange);
+  ensure(
+    canceled.status.state === 'TASK_STATE_CANCELED',
+    `CancelTask returned the task in ${canceled.status.state}`,
+    outcome.exchange,
+  );
+}
+
+/** GetTask of a canceled task must still read TASK_STATE_CANCELED; `problem` describes another state. */
+async function expectStillCanceled(context: CheckContext, id: string, problem: (state: string) => string) {
+  const { task, exchange } = await getValidTask(context, id);
+  ensure(task.status.state === 'TASK_STATE_CANCELED', problem(task.status.state), exchange);
+}
 
 function historyOf(value: unknown): Message[] {
   return isRecord(value) && Array.isArray(value.history) ? (value.history as Message[]) : [];
@@ -235,11 +255,9 @@ export const TASK_CHECKS: CheckDefinition[] = [
     requires: 'Tasks in a terminal state cannot accept further messages: UnsupportedOperationError (A2A §3.1.1).',
     tck: ['CORE-SEND-002'],
     run: async (context) => {
-      const task = await sendForTask(context, 'complete-task');
-      expectError(
+      await expectCompletedTaskRefuses(
         context,
-        await send(context, 'complete-task', { taskId: task.id }),
-        'UnsupportedOperationError',
+        (taskId) => send(context, 'complete-task', { taskId }),
         'SendMessage to a completed task',
       );
     },
@@ -314,15 +332,10 @@ export const TASK_CHECKS: CheckDefinition[] = [
     tck: ['CORE-GET-001'],
     run: async (context) => {
       const task = await sendForTask(context, 'artifact-text');
-      const outcome = await getTask(context, task.id);
-      const got = valid<Task>('Task', expectOk(outcome, 'GetTask'), 'the GetTask result', outcome.exchange);
-      ensure(got.id === task.id, `GetTask returned task "${got.id}"`, outcome.exchange);
-      ensure(got.status.state === 'TASK_STATE_COMPLETED', `GetTask says ${got.status.state}`, outcome.exchange);
-      ensure(
-        (got.artifacts ?? []).length > 0,
-        'GetTask returned the completed task without its artifacts',
-        outcome.exchange,
-      );
+      const { task: got, exchange } = await getValidTask(context, task.id);
+      ensure(got.id === task.id, `GetTask returned task "${got.id}"`, exchange);
+      ensure(got.status.state === 'TASK_STATE_COMPLETED', `GetTask says ${got.status.state}`, exchange);
+      ensure((got.artifacts ?? []).length > 0, 'GetTask returned the completed task without its artifacts', exchange);
     },
   }),
   core({
@@ -406,20 +419,8 @@ export const TASK_CHECKS: CheckDefinition[] = [
     tck: ['CORE-CANCEL-001'],
     run: async (context) => {
       const task = await sendForTask(context, 'input-required');
-      const outcome = await context.a2a.call('CancelTask', { id: task.id }, {}, context.signal);
-      const canceled = valid<Task>('Task', expectOk(outcome, 'CancelTask'), 'the CancelTask result', outcome.exchange);
-      ensure(
-        canceled.status.state === 'TASK_STATE_CANCELED',
-        `CancelTask returned the task in ${canceled.status.state}`,
-        outcome.exchange,
-      );
-      const got = await getTask(context, task.id);
-      const after = valid<Task>('Task', expectOk(got, 'GetTask'), 'the GetTask result', got.exchange);
-      ensure(
-        after.status.state === 'TASK_STATE_CANCELED',
-        `GetTask after cancel says ${after.status.state}`,
-        got.exchange,
-      );
+      await expectCancelCancels(context, task.id);
+      await expectStillCanceled(context, task.id, (state) => `GetTask after cancel says ${state}`);
     },
   }),
   core({
@@ -430,24 +431,10 @@ export const TASK_CHECKS: CheckDefinition[] = [
     requires:
       'CancelTask of a working task returns it canceled; TASK_STATE_CANCELED is terminal, so the work finishing later does not change it (A2A §3.1.5, §4.1.3).',
     run: async (context) => {
-      const task = await sendForTask(context, 'delayed-complete', { configuration: { returnImmediately: true } });
-      if (TERMINAL.includes(task.status.state))
-        fail(`the task was already ${task.status.state} (returnImmediately ignored)`, context.http.last);
-      const outcome = await context.a2a.call('CancelTask', { id: task.id }, {}, context.signal);
-      const canceled = valid<Task>('Task', expectOk(outcome, 'CancelTask'), 'the CancelTask result', outcome.exchange);
-      ensure(
-        canceled.status.state === 'TASK_STATE_CANCELED',
-        `CancelTask returned the task in ${canceled.status.state}`,
-        outcome.exchange,
-      );
+      const task = await sendInProgress(context);
+      await expectCancelCancels(context, task.id);
       await new Promise((r) => setTimeout(r, 2500)); // the scenario's work lasts 2 s
-      const got = await getTask(context, task.id);
-      const after = valid<Task>('Task', expectOk(got, 'GetTask'), 'the GetTask result', got.exchange);
-      ensure(
-        after.status.state === 'TASK_STATE_CANCELED',
-        `after the work would have ended the task is ${after.status.state}`,
-        got.exchange,
-      );
+      await expectStillCanceled(context, task.id, (state) => `after the work would have ended the task is ${state}`);
     },
   }),
   core({

@@ -57,6 +57,16 @@ export async function expectCompletedNotCancelable(context: CheckContext, what =
   expectError(context, await context.a2a.call('CancelTask', { id: task.id }), 'TaskNotCancelableError', what);
 }
 
+/** A follow-up message to a task that just completed must get UnsupportedOperationError (A2A §3.1.1, §3.1.2). */
+export async function expectCompletedTaskRefuses(
+  context: CheckContext,
+  followUp: (taskId: string) => Promise<Outcome | A2AStream>,
+  what: string,
+) {
+  const task = await sendForTask(context, 'complete-task');
+  expectError(context, await followUp(task.id), 'UnsupportedOperationError', what);
+}
+
 export const TERMINAL = ['TASK_STATE_COMPLETED', 'TASK_STATE_FAILED', 'TASK_STATE_CANCELED', 'TASK_STATE_REJECTED'];
 export const INTERRUPTED = ['TASK_STATE_INPUT_REQUIRED', 'TASK_STATE_AUTH_REQUIRED'];
 
@@ -146,6 +156,17 @@ export async function sendForTask(context: CheckContext, scenario: string, o: Sc
   return valid<Task>('Task', value.task, 'the returned task', outcome.exchange);
 }
 
+/**
+ * Send the tck-delayed-complete scenario with returnImmediately; fails unless the task came back still in progress
+ * (`consequence` ends the failure message: what the check cannot do then).
+ */
+export async function sendInProgress(context: CheckContext, consequence = ''): Promise<Task> {
+  const task = await sendForTask(context, 'delayed-complete', { configuration: { returnImmediately: true } });
+  if (TERMINAL.includes(task.status.state))
+    fail(`the task was already ${task.status.state} (returnImmediately ignored)${consequence}`, context.http.last);
+  return task;
+}
+
 export async function getTask(context: CheckContext, id: string, historyLength?: number, call?: CallOptions) {
   return context.a2a.call(
     'GetTask',
@@ -155,12 +176,25 @@ export async function getTask(context: CheckContext, id: string, historyLength?:
   );
 }
 
+/** GetTask of `id`, which must answer a valid Task (`what` names the result in a failure). */
+export async function getValidTask(
+  context: CheckContext,
+  id: string,
+  what = 'the GetTask result',
+  call?: CallOptions,
+): Promise<{ task: Task; exchange: Exchange }> {
+  const outcome = await getTask(context, id, undefined, call);
+  return {
+    task: valid<Task>('Task', expectOk(outcome, 'GetTask'), what, outcome.exchange),
+    exchange: outcome.exchange,
+  };
+}
+
 /** Poll GetTask until the task is terminal (or the time limit passes); returns the last task seen. */
 export async function untilTerminal(context: CheckContext, id: string): Promise<Task> {
   const deadline = Date.now() + context.options.timeoutMs;
   for (;;) {
-    const outcome = await getTask(context, id);
-    const task = valid<Task>('Task', expectOk(outcome, 'GetTask'), 'GetTask result', outcome.exchange);
+    const { task } = await getValidTask(context, id, 'GetTask result');
     if (TERMINAL.includes(task.status.state) || Date.now() > deadline) return task;
     await new Promise((r) => setTimeout(r, 100));
   }
