@@ -7,17 +7,18 @@
 import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { Task } from '@rightsize/sdk/a2a';
-import { type A2AStream, describeError, isStream, type Outcome } from '../a2a.js';
+import { type A2AStream, describeError, isStream } from '../a2a.js';
 import { type CheckContext, type CheckDefinition, ensure, fail, skip } from '../model.js';
+import { callOptions, complexity, decisionOf, openRouted, routed, sendRouted } from './broker-messages.js';
 import {
   BEHAVIOURS,
+  type Behaviour,
+  type Behaviours,
   behaviours,
   behaviourTag,
   PROBE_CAPACITY,
   registered,
   registry,
-  rightsizeValidator,
-  URI,
 } from './broker-probes.js';
 import {
   collect,
@@ -35,60 +36,22 @@ import {
 
 const broker = definer('broker');
 
-const complexity = (value: number) => ({ complexity: { value, sigma: 0 } });
-
-/** A SendMessageRequest through the broker, for the probes of `tag`, carrying a nonce the probe reports back. */
-function routed(tag: string | undefined, descriptor: Record<string, unknown>, configuration?: Record<string, unknown>) {
-  const nonce = randomBytes(6).toString('hex');
-  const request = {
-    message: {
-      messageId: `rightsize-conformance-${nonce}`,
-      role: 'ROLE_USER',
-      parts: [{ text: `rightsize-conformance ${nonce}` }],
-      extensions: [URI],
-      metadata: {
-        [URI]: { descriptor: { domain: 'general', ...(tag ? { skill: tag } : {}), outputTokens: 64, ...descriptor } },
-      },
-    },
-    ...(configuration ? { configuration } : {}),
-  };
-  return { nonce, request };
-}
-
-const callOptions = (context: CheckContext) => ({
-  extensions: [...new Set([...context.a2a.defaultExtensions, URI])],
-});
-
-async function sendRouted(
+/**
+ * Route a task for the `behaviour` probe through the broker; returns the task and the Rightsize extension data and
+ * budget the probe received with the forwarded message (waits for the probe to report it).
+ */
+async function sendForBudget(
   context: CheckContext,
-  request: Record<string, unknown>,
-): Promise<{ task: Task; outcome: Outcome }> {
-  const outcome = await context.a2a.call('SendMessage', request, callOptions(context), context.signal);
-  const value = expectOk(outcome, 'SendMessage through the broker');
-  ensure(isRecord(value) && isRecord(value.task), 'the broker did not answer with a task', outcome.exchange);
-  return { task: valid<Task>('Task', value.task, 'the task', outcome.exchange), outcome };
-}
-
-function openRouted(context: CheckContext, request: Record<string, unknown>) {
-  return context.a2a.open('SendStreamingMessage', request, callOptions(context), context.signal);
-}
-
-/** The decision record on a task (TaskExtensionData.decision), if valid. */
-function decisionOf(task: Task) {
-  const data = rightsizeValidator.check('TaskExtensionData', task.metadata?.[URI] ?? {});
-  return data.ok ? data.value.decision : undefined;
-}
-
-/** The Rightsize budget the probe received with the forwarded message (waits for the probe to report it). */
-async function forwardedBudget(
-  context: CheckContext,
-  seen: { wait(k: string, ms: number): Promise<unknown> },
-  nonce: string,
+  p: Behaviours,
+  behaviour: Behaviour,
+  descriptor: Record<string, unknown>,
 ) {
-  const data = await seen.wait(`received:${nonce}`, context.options.timeoutMs);
+  const { nonce, request } = routed(behaviourTag(p.tag, behaviour), descriptor);
+  const { task, outcome } = await sendRouted(context, request);
+  const data = await p.seen.wait(`received:${nonce}`, context.options.timeoutMs);
   ensure(data !== undefined, 'the probe agent never received the forwarded message');
   const budget = isRecord(data) && isRecord(data.budget) ? data.budget : undefined;
-  return { data, budget };
+  return { task, outcome, data, budget };
 }
 
 /** Registry calls and the HTTP status each must get: [body, status, what the body is]. */
@@ -204,9 +167,10 @@ export const FORWARDING_CHECKS: CheckDefinition[] = [
         ['think', 6],
         ['no-think', 1],
       ] as const) {
-        const { nonce, request } = routed(behaviourTag(p.tag, 'thinker'), { mode, ...complexity(value) });
-        const { task, outcome } = await sendRouted(context, request);
-        const { data, budget } = await forwardedBudget(context, p.seen, nonce);
+        const { task, outcome, data, budget } = await sendForBudget(context, p, 'thinker', {
+          mode,
+          ...complexity(value),
+        });
         ensure(
           budget?.mode === mode,
           `a task asking for mode "${mode}" reached the hybrid probe with extension data ${JSON.stringify(data)}; expected budget.mode "${mode}"`,
@@ -236,9 +200,7 @@ export const FORWARDING_CHECKS: CheckDefinition[] = [
       'When the chosen agent reasons, declares budgetControl: true and B_eff (the least of its maxReasoningTokens, its context room and the deadlines’ room) is finite, the forwarded message carries budget {maxReasoningTokens: ⌊B_eff⌋}; the decision reports it as reasoningBudget (Rightsize §5.3, §7.6).',
     run: async (context) => {
       const p = await behaviours(context, ['reasoner']);
-      const { nonce, request } = routed(behaviourTag(p.tag, 'reasoner'), complexity(3));
-      const { task, outcome } = await sendRouted(context, request);
-      const { data, budget } = await forwardedBudget(context, p.seen, nonce);
+      const { task, outcome, data, budget } = await sendForBudget(context, p, 'reasoner', complexity(3));
       ensure(
         budget?.maxReasoningTokens === 2000,
         `the reasoner (maxReasoningTokens 2000, budgetControl, no deadline or context window) received extension data ${JSON.stringify(data)}; expected budget.maxReasoningTokens 2000`,

@@ -6,10 +6,10 @@
  * Every descriptor names the run's probe skill tag, so agents already in the registry never take part.
  * The broker must be allowed to fetch cards from the probe host (`--webhook-host`, default 127.0.0.1).
  */
-import type { Task } from '@rightsize/sdk/a2a';
 import { formatIssues } from '@rightsize/sdk/validate';
 import { type CheckDefinition, ensure, fail } from '../model.js';
 import { FORWARDING_CHECKS } from './broker-forwarding.js';
+import { callOptions, complexity, descriptorMembers, sendRouted } from './broker-messages.js';
 import {
   brokerParams,
   dryRun,
@@ -22,7 +22,7 @@ import {
   roleOf,
   URI,
 } from './broker-probes.js';
-import { definer, expectError, expectOk, isRecord, send, valid } from './support.js';
+import { definer, expectError, isRecord, scenarioRequest, send } from './support.js';
 
 const broker = definer('broker');
 
@@ -55,8 +55,6 @@ function routingCheck(
     },
   });
 }
-
-const complexity = (value: number) => ({ complexity: { value, sigma: 0 } });
 
 export const BROKER_CHECKS: CheckDefinition[] = [
   broker({
@@ -192,13 +190,8 @@ export const BROKER_CHECKS: CheckDefinition[] = [
     run: async (context) => {
       const f = await registered(context);
       const outcome = await send(context, 'complete-task', {
-        extra: {
-          extensions: [URI],
-          metadata: {
-            [URI]: { descriptor: { domain: 'general', skill: f.tag, hardConstraints: true, ...complexity(30) } },
-          },
-        },
-        call: { extensions: [...new Set([...context.a2a.defaultExtensions, URI])] },
+        extra: descriptorMembers({ skill: f.tag, hardConstraints: true, ...complexity(30) }),
+        call: callOptions(context),
       });
       const error = expectError(context, outcome, 'UnsupportedOperationError', 'SendMessage of a task no probe can do');
       const details = Array.isArray(error.details) ? error.details : [];
@@ -219,16 +212,12 @@ export const BROKER_CHECKS: CheckDefinition[] = [
       'The broker puts TaskExtensionData {decision} under the extension URI in the task metadata; the record’s chosen agent is the one that ran the task (Rightsize §7.5).',
     run: async (context) => {
       const f = await registered(context);
-      const outcome = await send(context, 'complete-task', {
-        extra: {
-          extensions: [URI],
-          metadata: { [URI]: { descriptor: { domain: 'general', skill: f.tag, outputTokens: 64, ...complexity(1) } } },
-        },
-        call: { extensions: [...new Set([...context.a2a.defaultExtensions, URI])] },
-      });
-      const value = expectOk(outcome, 'SendMessage through the broker');
-      ensure(isRecord(value) && isRecord(value.task), 'the broker did not answer with a task', outcome.exchange);
-      const task = valid<Task>('Task', value.task, 'the task', outcome.exchange);
+      const { task, outcome } = await sendRouted(
+        context,
+        scenarioRequest(context, 'complete-task', {
+          extra: descriptorMembers({ skill: f.tag, outputTokens: 64, ...complexity(1) }),
+        }),
+      );
       const answers = (task.artifacts ?? []).flatMap((a) => a.parts.map((p) => p.text ?? ''));
       ensure(
         answers.includes('probe:small'),
