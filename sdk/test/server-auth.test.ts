@@ -8,30 +8,16 @@ import Fastify from 'fastify';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { echoCard, echoExecutor } from '../examples/echo-agent.js';
-import {
-  type AgentExecutor,
-  a2aServer,
-  apiKeys,
-  bearerJwt,
-  type ExecutionContext,
-  firstOf,
-  redactCredentials,
-} from '../src/server/index.js';
-import { send, startAgent, type TestAgent, V1 } from './support/agent-server.js';
+import { echoCard } from '../examples/echo-agent.js';
+import { type AgentExecutor, a2aServer, apiKeys, bearerJwt, firstOf, redactCredentials } from '../src/server/index.js';
+import { recordingEchoExecutor, send, startAgent, type TestAgent, V1 } from './support/agent-server.js';
 
 const ALICE = { 'x-api-key': 'alice-key' };
 const BOB = { 'x-api-key': 'bob-key' };
 
 describe('per-caller scoping with API keys', () => {
   let agent: TestAgent;
-  const seen: ExecutionContext[] = [];
-  const recording: AgentExecutor = {
-    async execute(context, events) {
-      seen.push(context);
-      return echoExecutor.execute(context, events);
-    },
-  };
+  const { executor: recording, seen } = recordingEchoExecutor();
   beforeAll(async () => {
     agent = await startAgent({
       executor: recording,

@@ -1,20 +1,12 @@
 /** A2A v1.0 conformance of the agent server (issue 9 §1): each case was a reproduced gap, over real HTTP on loopback. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { echoExecutor } from '../examples/echo-agent.js';
 import type { StreamResponse } from '../src/a2a/model/index.js';
 import { A2AClient } from '../src/client/index.js';
-import type { AgentExecutor, ExecutionContext } from '../src/server/index.js';
-import { send, sseData, startAgent, type TestAgent } from './support/agent-server.js';
+import { recordingEchoExecutor, send, sseData, startAgent, type TestAgent } from './support/agent-server.js';
 import { msg } from './support/messages.js';
 
 let agent: TestAgent;
-const seen: ExecutionContext[] = [];
-const recording: AgentExecutor = {
-  async execute(context, events) {
-    seen.push(context);
-    return echoExecutor.execute(context, events);
-  },
-};
+const { executor: recording, seen } = recordingEchoExecutor();
 beforeAll(async () => {
   agent = await startAgent({ executor: recording });
 });

@@ -3,7 +3,13 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { request } from 'undici';
 import { echoCard, echoExecutor } from '../../examples/echo-agent.js';
 import type { AgentCard } from '../../src/a2a/model/index.js';
-import { type A2AServerOptions, a2aServer, agentServerOptions } from '../../src/server/index.js';
+import {
+  type A2AServerOptions,
+  type AgentExecutor,
+  a2aServer,
+  agentServerOptions,
+  type ExecutionContext,
+} from '../../src/server/index.js';
 
 export interface RawAnswer {
   readonly status: number;
@@ -26,6 +32,18 @@ export interface TestAgent {
 }
 
 export const V1 = { 'a2a-version': '1.0' };
+
+/** The echo executor, keeping the execution context of every run in `seen` (caller, tenant, ids). */
+export function recordingEchoExecutor(): { executor: AgentExecutor; seen: ExecutionContext[] } {
+  const seen: ExecutionContext[] = [];
+  const executor: AgentExecutor = {
+    async execute(context, events) {
+      seen.push(context);
+      return echoExecutor.execute(context, events);
+    },
+  };
+  return { executor, seen };
+}
 
 export async function startAgent(
   options: Partial<A2AServerOptions> & { capabilities?: AgentCard['capabilities'] } = {},
