@@ -44,34 +44,20 @@ export const SUBSCRIPTION_CLOSES_EARLY: Faults = {
 
 export const STREAM_NEVER_CLOSES: Faults = { holdOpen: true };
 
-export const LIST_OLDEST_FIRST: Faults = {
+/** A fault that rewrites the task list of every ListTasks result (JSON-RPC). */
+const listedTasks = (rewrite: (tasks: Record<string, unknown>[]) => unknown[]): Faults => ({
   json: (incoming, a) =>
     incoming.rpcMethod === 'ListTasks' &&
     isRecord(a.body) &&
     isRecord(a.body.result) &&
     Array.isArray(a.body.result.tasks)
-      ? { ...a, body: { ...a.body, result: { ...a.body.result, tasks: [...a.body.result.tasks].reverse() } } }
+      ? { ...a, body: { ...a.body, result: { ...a.body.result, tasks: rewrite(a.body.result.tasks) } } }
       : a,
-};
+});
 
-export const LIST_ALWAYS_WITH_ARTIFACTS: Faults = {
-  json: (incoming, a) =>
-    incoming.rpcMethod === 'ListTasks' &&
-    isRecord(a.body) &&
-    isRecord(a.body.result) &&
-    Array.isArray(a.body.result.tasks)
-      ? {
-          ...a,
-          body: {
-            ...a.body,
-            result: {
-              ...a.body.result,
-              tasks: a.body.result.tasks.map((t: Record<string, unknown>) => ({ artifacts: [], ...t })),
-            },
-          },
-        }
-      : a,
-};
+export const LIST_OLDEST_FIRST: Faults = listedTasks((tasks) => [...tasks].reverse());
+
+export const LIST_ALWAYS_WITH_ARTIFACTS: Faults = listedTasks((tasks) => tasks.map((t) => ({ artifacts: [], ...t })));
 
 export const IGNORES_RETURN_IMMEDIATELY: Faults = {
   request: (incoming) => {
