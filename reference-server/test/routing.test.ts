@@ -134,6 +134,16 @@ describe('the SDK Router as the routing engine', () => {
     expect((await decisions(exploring)).size).toBe(2);
     expect(await dryRuns(exploring)).toEqual(await dryRuns(greedy));
     expect((await dryRuns(exploring)).size).toBe(1);
+    // Spec §7.5 `explored`: true exactly on the decisions whose choice came from an exploratory draw
+    const [greedyChoice] = await decisions(greedy);
+    const records = Array.from(
+      { length: 20 },
+      () => exploring.broker.routing.route({ descriptor: medium, text: 'go', inputModes: ['text/plain'] }).decision,
+    );
+    for (const r of records) expect(r.explored).toBe(r.chosen !== greedyChoice);
+    expect(new Set(records.map((r) => r.explored))).toEqual(new Set([true, false]));
+    expect((await admin(exploring.url, 'POST', '/match', { descriptor: medium })).body.explored).toBe(false);
+    expect(greedy.broker.routing.route({ descriptor: medium, text: 'go' }).decision.explored).toBe(false);
   });
 
   it('an over-claiming agent is not vindicated by its own success reports; verified failures convict it (§9.4)', async () => {

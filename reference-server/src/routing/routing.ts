@@ -143,6 +143,8 @@ function recordOf(decision: RouterDecision, declared: boolean, maxCandidates: nu
   const base = decisionRecord(decision.match, {
     decisionId: `d-${randomUUID()}`,
     ...(maxCandidates !== undefined ? { maxCandidates } : {}),
+    // Spec §7.5: an exploratory (Thompson) choice says so; a greedy one says false.
+    explored: decision.explored,
   });
   const { bestEffort: _b, chosenMode: _c, escalationModes: _e, ...rest } = base;
   const modes = modesOf(decision.plan, decision.match);
