@@ -156,6 +156,10 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
     registry,
     clients,
     log: (line, taskId) => app.log.warn({ taskId }, `start-up recovery: ${line}`),
+    onEnded: (orphan, state) =>
+      orphan.agentId
+        ? learner.recovered(orphan.task, orphan.agentId, orphan.downstreamTaskId, state)
+        : Promise.resolve(),
   });
   const { onSend, onResult, ...probeOptions } = options.probes || { budgetPerAgent: 0, ratePerMinute: 1 };
   const probes =
