@@ -252,7 +252,7 @@ function inFlightSuite(storage: () => string[]) {
       // learned): FAILED by the broker for the agent that is gone, COMPLETED for the re-attached one.
       const outcomes = async () => (await (await request(`${second?.url}/metrics`)).body.text()).split('\n');
       await expect
-        .poll(outcomes)
+        .poll(outcomes, { timeout: 20_000 })
         .toEqual(
           expect.arrayContaining([
             'rightsize_broker_outcomes_total{agent="gone",success="false",source="state"} 1',

@@ -189,7 +189,7 @@ export class ProbeScheduler {
       const card = registry.card(agentId);
       if (!agent || !card || agent.status !== 'active') continue;
       let plan = this.#plans.get(agentId);
-      const declared = JSON.stringify(agent.profile);
+      const declared = plan?.profile === agent.profile ? plan.declared : JSON.stringify(agent.profile);
       if (!plan || plan.declared !== declared) {
         // A new agent, or its declared profile changed: plan (afresh) from the declared curves.
         const sent = plan?.sent ?? 0;
