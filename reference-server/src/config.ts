@@ -43,12 +43,17 @@ Options (flag / environment variable / config-file key):
                                                      (the λ dial; default: each task's preference)
   --exploration <share>    RIGHTSIZE_EXPLORATION     Thompson exploration budget in [0, 1], or off exploration
                                                      (default off)
+  --probe-budget <n>       RIGHTSIZE_PROBE_BUDGET    known-answer probes per agent per run (spec  probes.budgetPerAgent
+                                                     §9.4; default 0 = off; the demo: 40)
+  --probe-rate <n>         RIGHTSIZE_PROBE_RATE      probes per minute across the registry        probes.ratePerMinute
+                                                     (default 6; the demo: 120)
   --log-level <level>      RIGHTSIZE_LOG_LEVEL       pino level: info, warn, error, silent…       logLevel
   --api-key <key>          (tour) the key to send tasks with
   -h, --help               show this help
 
 Admin API (registry binding, spec §7.8) under <url>/rightsize/v1: POST /agents {cardUrl}, GET /agents,
-GET|DELETE /agents/{id}, PUT /agents/{id}/load, POST /agents/{id}/check, POST /match (dry run), POST /feedback.
+GET|DELETE /agents/{id}, PUT /agents/{id}/load, POST /agents/{id}/check, POST /match (dry run), POST /feedback,
+GET /probes (probe counts).
 Metrics: <url>/metrics (Prometheus). Health: <url>/healthz.`;
 
 const FLAGS = {
@@ -67,6 +72,8 @@ const FLAGS = {
   'rate-limit': { type: 'string' },
   lambda: { type: 'string' },
   exploration: { type: 'string' },
+  'probe-budget': { type: 'string' },
+  'probe-rate': { type: 'string' },
   'log-level': { type: 'string' },
   'api-key': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -93,6 +100,14 @@ function lambdaOf(value: string | number | undefined): number | undefined {
   if (value === undefined || value === '') return undefined;
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0) throw new UsageError(`--lambda must be a number ≥ 0, not ${value}`);
+  return n;
+}
+
+/** Probes per minute: a positive number. */
+function rateOf(value: string | number | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!(Number.isFinite(n) && n > 0)) throw new UsageError(`--probe-rate must be a number > 0, not ${value}`);
   return n;
 }
 
@@ -150,6 +165,17 @@ export function loadConfig(values: Values, env: NodeJS.ProcessEnv): CliConfig {
   const publicUrl = values['public-url'] ?? env.RIGHTSIZE_PUBLIC_URL ?? fromFile.publicUrl;
   const lambda = lambdaOf(values.lambda ?? env.RIGHTSIZE_LAMBDA ?? fromFile.lambda);
   const exploration = explorationOf(values.exploration ?? env.RIGHTSIZE_EXPLORATION ?? fromFile.exploration);
+  const fileProbes = fromFile.probes || undefined;
+  const probeBudget = values['probe-budget'] ?? env.RIGHTSIZE_PROBE_BUDGET ?? fileProbes?.budgetPerAgent;
+  const probeRate = values['probe-rate'] ?? env.RIGHTSIZE_PROBE_RATE ?? fileProbes?.ratePerMinute;
+  const probes =
+    probeBudget !== undefined || probeRate !== undefined
+      ? {
+          ...fileProbes,
+          budgetPerAgent: integer('--probe-budget', probeBudget, 0),
+          ratePerMinute: rateOf(probeRate, 6),
+        }
+      : undefined;
   return {
     ...fromFile,
     port: integer('--port', values.port ?? env.RIGHTSIZE_PORT ?? fromFile.port, 8787),
@@ -176,5 +202,6 @@ export function loadConfig(values: Values, env: NodeJS.ProcessEnv): CliConfig {
     ...(publicUrl ? { publicUrl } : {}),
     ...(lambda !== undefined ? { lambda } : {}),
     ...(exploration !== undefined ? { exploration } : {}),
+    ...(probes ? { probes } : {}),
   };
 }

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { type Broker, createBroker } from './broker/broker.js';
 import { type CliConfig, HELP, loadConfig, parseCli, UsageError } from './config.js';
-import { type SimulatedAgent, serveDemoFleet } from './demo/fleet.js';
+import { AnswerKey, type SimulatedAgent, serveDemoFleet } from './demo/fleet.js';
 import { runTour } from './demo/tour.js';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -41,10 +41,17 @@ function onSignal(close: () => Promise<void>): void {
 
 async function demo(config: CliConfig): Promise<void> {
   const adminKey = config.auth?.adminKeys?.[0] ?? `demo-${randomBytes(12).toString('hex')}`;
-  const fleet: SimulatedAgent[] = await serveDemoFleet();
+  const answers = new AnswerKey();
+  const fleet: SimulatedAgent[] = await serveDemoFleet({ answers });
+  // The tour sends no feedback: the broker learns from known-answer probes (spec §9.4), a small budget per agent.
+  const probes =
+    config.probes === false
+      ? { budgetPerAgent: 0, ratePerMinute: 1 }
+      : { budgetPerAgent: 40, ratePerMinute: 120, ...config.probes };
   const { broker, url } = await start(
     {
       ...config,
+      probes: { ...probes, onSend: (_agentId, task) => answers.record(task) },
       logLevel: config.logLevel === 'info' ? 'warn' : config.logLevel,
       auth: { ...config.auth, adminKeys: [adminKey] },
     },
@@ -59,6 +66,11 @@ async function demo(config: CliConfig): Promise<void> {
   out(`  agent card  ${url}/.well-known/agent-card.json`);
   out(`  registry    ${url}/rightsize/v1/agents   (admin key for this demo run: ${adminKey})`);
   out(`  metrics     ${url}/metrics`);
+  if (probes.budgetPerAgent > 0)
+    out(
+      `  probes      ${probes.budgetPerAgent} known-answer tasks per agent at ~${probes.ratePerMinute}/min (spec §9.4): ` +
+        `${url}/rightsize/v1/probes`,
+    );
   out(`  dashboard   ${url}/dashboard/#key=${adminKey}   (open in a browser; the key stays in the page)`);
   out('\nSIMULATED demo fleet on loopback (no models behind them):');
   for (const a of fleet) out(`  ${a.spec.id.padEnd(14)} ${a.spec.description}`);

@@ -55,6 +55,16 @@ describe('rightsize-broker CLI', () => {
     expect(() => loadConfig(parseCli(['--exploration', '2']).values, {})).toThrow(/--exploration/);
   });
 
+  it('configures known-answer probes (budget per agent, rate; off by default; bad values refused)', () => {
+    expect(loadConfig(parseCli([]).values, {})).not.toHaveProperty('probes');
+    const env = { RIGHTSIZE_PROBE_BUDGET: '12' };
+    expect(loadConfig(parseCli([]).values, env).probes).toEqual({ budgetPerAgent: 12, ratePerMinute: 6 });
+    const flags = loadConfig(parseCli(['--probe-budget', '3', '--probe-rate', '30']).values, env);
+    expect(flags.probes).toEqual({ budgetPerAgent: 3, ratePerMinute: 30 });
+    expect(() => loadConfig(parseCli(['--probe-rate', '0']).values, {})).toThrow(/--probe-rate/);
+    expect(() => loadConfig(parseCli(['--probe-budget', '-1']).values, {})).toThrow(/--probe-budget/);
+  });
+
   it('refuses a config file that is not a JSON object, and malformed client keys', () => {
     const file = join(dir, 'bad.json');
     writeFileSync(file, '[1, 2]');

@@ -248,6 +248,17 @@ function inFlightSuite(storage: () => string[]) {
         'chunk 1',
         'chunk 2',
       ]);
+      // Each recovered task's end is an outcome of the agent that held it (spec §8.2; self-reported: logged, not
+      // learned): FAILED by the broker for the agent that is gone, COMPLETED for the re-attached one.
+      const outcomes = async () => (await (await request(`${second?.url}/metrics`)).body.text()).split('\n');
+      await expect
+        .poll(outcomes, { timeout: 20_000 })
+        .toEqual(
+          expect.arrayContaining([
+            'rightsize_broker_outcomes_total{agent="gone",success="false",source="state"} 1',
+            'rightsize_broker_outcomes_total{agent="stepper",success="true",source="state"} 1',
+          ]),
+        );
       await again.close();
     } finally {
       for (const run of [first, second]) if (run && alive(run.child)) await killed(run.child);

@@ -134,6 +134,16 @@ describe('the SDK Router as the routing engine', () => {
     expect((await decisions(exploring)).size).toBe(2);
     expect(await dryRuns(exploring)).toEqual(await dryRuns(greedy));
     expect((await dryRuns(exploring)).size).toBe(1);
+    // Spec §7.5 `explored`: true exactly on the decisions whose choice came from an exploratory draw
+    const [greedyChoice] = await decisions(greedy);
+    const records = Array.from(
+      { length: 20 },
+      () => exploring.broker.routing.route({ descriptor: medium, text: 'go', inputModes: ['text/plain'] }).decision,
+    );
+    for (const r of records) expect(r.explored).toBe(r.chosen !== greedyChoice);
+    expect(new Set(records.map((r) => r.explored))).toEqual(new Set([true, false]));
+    expect((await admin(exploring.url, 'POST', '/match', { descriptor: medium })).body.explored).toBe(false);
+    expect(greedy.broker.routing.route({ descriptor: medium, text: 'go' }).decision.explored).toBe(false);
   });
 
   it('an over-claiming agent is not vindicated by its own success reports; verified failures convict it (§9.4)', async () => {
@@ -332,6 +342,37 @@ describe('learning merged across replicas (the outcome log)', () => {
         // a third replica starting now reaches the same model from the snapshot and the log
         const three = await broker({ databaseUrl: database.url });
         expect(three.broker.routing.toJSON().router.learner).toEqual(m1.router.learner);
+      }, 120_000);
+
+      it('a replica learns outcomes of an identity not registered there; registering it later picks them up', async () => {
+        const db = await freshDatabase('routing_identities');
+        cleanup.push(() => db.drop());
+        const a = await cheap();
+        const one = await broker({ databaseUrl: db.url });
+        const id = (await admin(one.url, 'POST', '/agents', { cardUrl: a.cardUrl })).body.id as string;
+        const client = await connect(one.url);
+        cleanup.push(() => client.close());
+        const tasks: string[] = [];
+        for (let i = 0; i < 5; i++)
+          tasks.push(((await client.sendMessage(message(`task ${i}`, medium))).task as Task).id);
+        const feedback = async (taskId: string, i: number) =>
+          expect(
+            (await admin(one.url, 'POST', '/feedback', { taskId, success: i % 2 === 0, verified: true }, KEY)).status,
+          ).toBe(202);
+        for (const [i, taskId] of tasks.slice(0, 4).entries()) await feedback(taskId, i);
+        // deregistered: the identity's history stays, and feedback arriving now still counts
+        expect((await admin(one.url, 'DELETE', `/agents/${id}`)).status).toBe(204);
+        await feedback(tasks[4] as string, 4);
+        expect(one.broker.routing.calibration(id)[0]?.observations).toBe(5);
+        // a replica that never saw the agent registered applies the log: the outcomes wait for the identity
+        const two = await broker({ databaseUrl: db.url });
+        expect(two.broker.registry.get(id)).toBeUndefined();
+        expect(two.broker.routing.calibration(id)).toEqual([]);
+        // registered again (through the first replica): the second learns the waiting outcomes, in log order
+        await register(one.url, a);
+        await expect.poll(() => two.broker.routing.calibration(id)[0]?.observations ?? 0).toBe(5);
+        expect(two.broker.routing.calibration(id)).toEqual(one.broker.routing.calibration(id));
+        expect(two.broker.routing.toJSON().waiting).toBeUndefined();
       }, 120_000);
     },
   );

@@ -27,6 +27,7 @@ import { createGuard } from './guard.js';
 import { Learner } from './learner.js';
 import { BrokerMetrics } from './metrics.js';
 import { PendingDecisions, withFirstEventMetadata } from './pending.js';
+import { type ProbeOptions, ProbeScheduler, type ProbeSchedulerDeps } from './probes.js';
 import { Recovery } from './recovery.js';
 import { registryRoutes } from './registry-routes.js';
 import { RoutingEvents, watchTask } from './routing-events.js';
@@ -74,6 +75,11 @@ export interface BrokerOptions {
   readonly leaseTtlMs?: number;
   /** Longest silence of an agent during an attempt before it fails and the plan goes on (default 600 000 ms). */
   readonly idleTimeoutMs?: number;
+  /**
+   * Known-answer probes (spec §9.4 active verification): the broker sends registered agents task-bank tasks and learns
+   * from the verified answers without client feedback. Absent or false: off (the default; the demo turns it on).
+   */
+  readonly probes?: (ProbeOptions & Pick<ProbeSchedulerDeps, 'onSend' | 'onResult'>) | false;
 }
 
 export interface Broker {
@@ -87,6 +93,8 @@ export interface Broker {
   readonly metrics: BrokerMetrics;
   /** Decisions, attempts, escalations and task ends as they happen. */
   readonly events: RoutingEvents;
+  /** The known-answer probe scheduler, when probes are on (started by `listen`, stopped by `close`). */
+  readonly probes: ProbeScheduler | undefined;
   /** Listen and return the base URL. */
   listen(port?: number, host?: string): Promise<string>;
   close(): Promise<void>;
@@ -148,7 +156,27 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
     registry,
     clients,
     log: (line, taskId) => app.log.warn({ taskId }, `start-up recovery: ${line}`),
+    onEnded: (orphan, state) =>
+      orphan.agentId
+        ? learner.recovered(orphan.task, orphan.agentId, orphan.downstreamTaskId, state)
+        : Promise.resolve(),
   });
+  const { onSend, onResult, ...probeOptions } = options.probes || { budgetPerAgent: 0, ratePerMinute: 1 };
+  const probes =
+    options.probes && options.probes.budgetPerAgent > 0
+      ? new ProbeScheduler(
+          {
+            registry,
+            routing,
+            clients,
+            learner,
+            metrics,
+            ...(onSend ? { onSend } : {}),
+            ...(onResult ? { onResult } : {}),
+          },
+          probeOptions,
+        )
+      : undefined;
   let inflight = 0;
   const events = new RoutingEvents();
   const routingExecutor = new RoutingExecutor({
@@ -252,7 +280,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
       onError: (error, correlationId) => app.log.error({ err: error, correlationId }, 'A2A handler failed'),
     });
   });
-  await app.register(async (scope) => registryRoutes(scope, { registry, routing, learner, auth }), {
+  await app.register(async (scope) => registryRoutes(scope, { registry, routing, learner, auth, probes }), {
     prefix: '/rightsize/v1',
   });
   app.get('/metrics', async (_request, reply) =>
@@ -277,15 +305,18 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
     learner,
     metrics,
     events,
+    probes,
     async listen(port = 0, host = '127.0.0.1') {
       const address = await app.listen({ port, host });
       baseUrl ||= address;
       if (interval > 0) registry.start(interval);
       await recovery.start();
+      probes?.start();
       return baseUrl;
     },
     async close() {
       registry.stop();
+      await probes?.stop();
       await recovery.stop();
       await unlistenRegistry?.();
       await app.close();

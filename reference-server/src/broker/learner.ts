@@ -5,8 +5,8 @@
  * NOTIFY arrives, everything not yet applied at start. So every replica holds the model of the same log. Which
  * outcomes count is the routing engine's rule (spec §9.4: verified or client-confirmed, never self-reported).
  */
-import type { Message } from '@rightsize/sdk/a2a';
-import { type Feedback, type RoutingDecision, readMessageExtension } from '@rightsize/sdk/rightsize';
+import type { Message, Task, TaskState } from '@rightsize/sdk/a2a';
+import { type Feedback, type RoutingDecision, readMessageExtension, readTaskExtension } from '@rightsize/sdk/rightsize';
 import type { Database } from '../db/database.js';
 import type { BrokerStore } from '../db/store.js';
 import { type LoggedOutcome, OUTCOMES_CHANNEL, type OutcomeLog } from '../routing/outcome-log.js';
@@ -127,6 +127,38 @@ export class Learner {
       features: this.routing.features(request?.text ?? '', domain, declared),
     });
     return true;
+  }
+
+  /**
+   * A task recovered at start-up (recovery.ts) ended: the outcome of the agent that held it (spec §8.2): COMPLETED a
+   * success, FAILED or REJECTED a failure, other states none; FAILED by the broker because it could not re-attach is a
+   * failure too. Either way a terminal state, not a verification: logged as `self-reported`, never learned from
+   * (spec §9.4); the client's feedback on the task later counts as for any task. The decision gets the attempt.
+   */
+  async recovered(task: Task, agentId: string, downstreamTaskId: string | undefined, state: TaskState): Promise<void> {
+    if (state !== 'TASK_STATE_COMPLETED' && state !== 'TASK_STATE_FAILED' && state !== 'TASK_STATE_REJECTED') return;
+    const first = await this.store.firstMessage(task.id);
+    const request = first ? routeRequestOf(first) : undefined;
+    // The decision is stored when its first attempt ends; a task cut off before that has it on its first event.
+    const stored = await this.store.decisionForTask(task.id);
+    const onTask = readTaskExtension(task);
+    const decision = stored?.decision ?? (onTask?.ok ? onTask.value.decision : undefined);
+    if (!decision) return;
+    const domain = stored?.domain ?? request?.descriptor?.domain ?? 'general';
+    const attempt = { agentId, ...(downstreamTaskId ? { taskId: downstreamTaskId } : {}), state };
+    await this.observe(
+      {
+        taskId: task.id,
+        agentId,
+        domain,
+        complexity: decision.complexity.value,
+        success: state === 'TASK_STATE_COMPLETED',
+        source: 'state',
+        evidence: 'self-reported',
+        features: this.routing.features(request?.text ?? '', domain, request?.descriptor?.complexity?.value),
+      },
+      { decision: { ...decision, attempts: [...(decision.attempts ?? []), attempt] }, domain },
+    );
   }
 
   /** Feedback carried in a message's extension data (spec §8.2). */

@@ -40,8 +40,14 @@ export class BrokerMetrics {
   });
   readonly outcomes = new Counter({
     name: 'rightsize_broker_outcomes_total',
-    help: 'Outcomes observed for learning, by agent, success and source (state or feedback).',
+    help: 'Outcomes observed for learning, by agent, success and source (state, feedback or probe).',
     labelNames: ['agent', 'success', 'source'] as const,
+    registers: [this.registry],
+  });
+  readonly probes = new Counter({
+    name: 'rightsize_broker_probes_total',
+    help: 'Known-answer probes (spec §9.4) by agent and result: passed or failed (verified outcomes) or error (none).',
+    labelNames: ['agent', 'result'] as const,
     registers: [this.registry],
   });
   readonly escalations = new Counter({

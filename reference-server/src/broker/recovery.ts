@@ -25,6 +25,11 @@ export interface RecoveryOptions {
   readonly log?: (line: string, taskId: string) => void;
   /** GetTask polling interval for agents without streaming (default 1 000 ms). */
   readonly pollMs?: number;
+  /**
+   * A recovered task held by an agent ended: with the agent's own terminal state, or FAILED by the broker itself
+   * (`byBroker`: it could not re-attach). The broker records the outcome (spec §8.2) here.
+   */
+  readonly onEnded?: (orphan: OrphanTask, agentState: TaskState, byBroker: boolean) => Promise<void>;
 }
 
 const INTERRUPTED: readonly TaskState[] = ['TASK_STATE_INPUT_REQUIRED', 'TASK_STATE_AUTH_REQUIRED'];
@@ -157,6 +162,8 @@ export class Recovery {
     const text =
       relayed === state ? undefined : `the agent ended the task as ${state}${message ? `: ${textOf(message)}` : ''}`;
     const ok = await this.#append(orphan, this.#statusEvent(orphan.task, relayed, text ?? message), client);
+    if (ok && (relayed === 'TASK_STATE_COMPLETED' || relayed === 'TASK_STATE_FAILED'))
+      await this.#ended(orphan, state, false);
     return !ok || relayed !== 'TASK_STATE_WORKING';
   }
 
@@ -187,6 +194,14 @@ export class Recovery {
   async #fail(orphan: OrphanTask, why: string): Promise<void> {
     const text = `the broker restarted while this task was in flight and ${why}`;
     this.#o.log?.(`failed: ${text}`, orphan.task.id);
-    await this.#append(orphan, this.#statusEvent(orphan.task, 'TASK_STATE_FAILED', text), undefined);
+    if (await this.#append(orphan, this.#statusEvent(orphan.task, 'TASK_STATE_FAILED', text), undefined))
+      await this.#ended(orphan, 'TASK_STATE_FAILED', true);
+  }
+
+  async #ended(orphan: OrphanTask, agentState: TaskState, byBroker: boolean): Promise<void> {
+    if (!orphan.agentId) return;
+    await this.#o.onEnded?.(orphan, agentState, byBroker).catch((error) => {
+      this.#o.log?.(`recording the outcome failed: ${String(error)}`, orphan.task.id);
+    });
   }
 }

@@ -14,12 +14,15 @@ import { BrokerHttpError, badRequest } from '../http-errors.js';
 import type { Registry } from '../registry/registry.js';
 import type { RoutingEngine } from '../routing/routing.js';
 import type { Learner } from './learner.js';
+import type { ProbeScheduler } from './probes.js';
 
 export interface RegistryRoutesOptions {
   readonly registry: Registry;
   readonly routing: RoutingEngine;
   readonly learner: Learner;
   readonly auth: Authenticator;
+  /** The known-answer probe scheduler, when probes are on (GET /probes reports its counts). */
+  readonly probes?: ProbeScheduler;
 }
 
 const validator = defaultRightsizeValidator();
@@ -108,6 +111,16 @@ export async function registryRoutes(app: FastifyInstance, o: RegistryRoutesOpti
       ...(body.inputModes ? { inputModes: body.inputModes } : {}),
       ...(body.acceptedOutputModes ? { acceptedOutputModes: body.acceptedOutputModes } : {}),
     }).decision;
+  });
+  app.get('/probes', async (request) => {
+    await admin(request);
+    const probes = o.probes;
+    if (!probes) return { enabled: false };
+    return {
+      enabled: true,
+      ...probes.counts,
+      agents: Object.fromEntries(o.registry.ids().map((agentId) => [agentId, probes.sentTo(agentId)])),
+    };
   });
   app.post('/feedback', async (request, reply) => {
     const owner = await client(request);

@@ -5,6 +5,11 @@
  * probability of its TRUE curve at the task's complexity (from the descriptor the broker forwards), streams a
  * "thinking" status and its answer, reports its usage, and fails honestly (TASK_STATE_FAILED) when it did not
  * succeed, so the broker's escalation can be seen. Latencies are the declared ones shortened by `speedup`.
+ *
+ * Known-answer probes (spec §9.4): a simulated agent has no model, so to answer a task-bank task correctly when its
+ * draw says it solves it, it looks the solution up in an `AnswerKey` that the demo fills from the broker's probe
+ * scheduler (a simulation device only: the probe message itself carries nothing that marks it). When the draw says
+ * it fails, it fails, or, for a `bluffs` agent, completes with a wrong answer — which only a verifier can catch.
  */
 import type { AgentCard } from '@rightsize/sdk/a2a';
 import {
@@ -25,6 +30,28 @@ export interface SimulatedAgentSpec {
   readonly declared: CapabilityProfile;
   /** The ability the simulation really uses, per domain (may differ from the declared one). */
   readonly truth: Readonly<Record<string, number>>;
+  /** When its draw fails, complete with a wrong answer instead of failing (default false). */
+  readonly bluffs?: boolean;
+}
+
+/** The solutions of the known-answer tasks a simulated agent may be sent (bounded; each looked up once). */
+export class AnswerKey {
+  readonly #solutions = new Map<string, string>();
+  constructor(readonly maxEntries = 10_000) {}
+
+  record(task: { readonly prompt: string; readonly solution: string }): void {
+    if (this.#solutions.size >= this.maxEntries) {
+      const oldest = this.#solutions.keys().next().value;
+      if (oldest !== undefined) this.#solutions.delete(oldest);
+    }
+    this.#solutions.set(task.prompt, task.solution);
+  }
+
+  take(prompt: string): string | undefined {
+    const solution = this.#solutions.get(prompt);
+    this.#solutions.delete(prompt);
+    return solution;
+  }
 }
 
 const profile = (
@@ -134,7 +161,7 @@ export interface SimulatedAgent {
 /** Serve one simulated agent on loopback. */
 export async function serveSimulatedAgent(
   spec: SimulatedAgentSpec,
-  options: { rng?: Prng; speedup?: number } = {},
+  options: { rng?: Prng; speedup?: number; answers?: AnswerKey } = {},
 ): Promise<SimulatedAgent> {
   const rng = options.rng ?? mulberry32(1);
   const speedup = options.speedup ?? 10;
@@ -168,8 +195,11 @@ export async function serveSimulatedAgent(
           completionMs: Math.round(ttft + thinkMs + 300),
         };
         events.metadata({ [RIGHTSIZE_EXTENSION_URI]: { usage } });
-        if (rng.next() >= p) return events.fail(`(simulated) ${spec.id} could not solve this task`);
-        const text = `(simulated answer from ${spec.id}, ${domain} at complexity ${complexity})`;
+        const known = options.answers?.take(textOf(context.message));
+        const solved = rng.next() < p;
+        if (!solved && !spec.bluffs) return events.fail(`(simulated) ${spec.id} could not solve this task`);
+        const canned = `(simulated answer from ${spec.id}, ${domain} at complexity ${complexity})`;
+        const text = !solved ? '(simulated) I am sure the answer is forty-two.' : (known ?? canned);
         events.artifact({ artifactId: 'answer', parts: [{ text: text.slice(0, 20) }] });
         await sleep(10 / speedup, context.signal);
         events.artifact({ artifactId: 'answer', parts: [{ text: text.slice(20) }] }, { append: true, lastChunk: true });
@@ -181,11 +211,20 @@ export async function serveSimulatedAgent(
   return { spec, app, url, cardUrl: `${url}/.well-known/agent-card.json` };
 }
 
-export async function serveDemoFleet(options: { seed?: number; speedup?: number } = {}): Promise<SimulatedAgent[]> {
+export async function serveDemoFleet(
+  options: { seed?: number; speedup?: number; answers?: AnswerKey; fleet?: readonly SimulatedAgentSpec[] } = {},
+): Promise<SimulatedAgent[]> {
   const rng = mulberry32(options.seed ?? 1);
   return Promise.all(
-    DEMO_FLEET.map((spec) =>
-      serveSimulatedAgent(spec, { rng, ...(options.speedup !== undefined ? { speedup: options.speedup } : {}) }),
+    (options.fleet ?? DEMO_FLEET).map((spec) =>
+      serveSimulatedAgent(spec, {
+        rng,
+        ...(options.speedup !== undefined ? { speedup: options.speedup } : {}),
+        ...(options.answers ? { answers: options.answers } : {}),
+      }),
     ),
   );
 }
+
+const textOf = (message: { readonly parts: readonly { readonly text?: string }[] }) =>
+  message.parts.map((p) => p.text ?? '').join('');

@@ -15,10 +15,12 @@ export const OUTCOMES_CHANNEL = 'rightsize_outcomes';
 const APPEND_LOCK_KEY = 8_029_476_593_118;
 const SNAPSHOT = 'router';
 
+export type OutcomeSource = 'state' | 'feedback' | 'probe';
+
 export interface LoggedOutcome extends LearningOutcome {
   readonly taskId: string | undefined;
-  /** `state` (the attempt's terminal state, or a transport failure) or `feedback`. */
-  readonly source: 'state' | 'feedback';
+  /** `state` (an attempt's terminal state), `feedback` (the client's) or `probe` (a verified known-answer task). */
+  readonly source: OutcomeSource;
 }
 
 export interface LogEntry {
@@ -39,7 +41,7 @@ interface Row {
   domain: string;
   complexity: number;
   success: boolean;
-  source: 'state' | 'feedback';
+  source: OutcomeSource;
   evidence: Evidence;
   features: TaskFeatures | null;
 }

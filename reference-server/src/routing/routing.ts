@@ -81,7 +81,11 @@ export interface RoutingEngine {
   removeAgent(id: string): void;
   /** The features of a task as the model reads them (logged with its outcomes). */
   features(text: string, domain: string, declaredComplexity?: number): TaskFeatures;
-  /** Learn one logged outcome; false when it does not count (self-reported, or the agent is not registered). */
+  /**
+   * Learn one logged outcome; false when it does not count (self-reported) or waits: for an identity this engine has
+   * never seen registered (another replica's agent not loaded here yet), the outcome is kept and learned, in log
+   * order, when that identity is registered here.
+   */
   learn(outcome: LearningOutcome): boolean;
   calibration(agentId: string): CalibratedDomain[];
   /** The learned state, plain JSON, to persist. */
@@ -92,7 +96,14 @@ export interface RoutingState {
   readonly version: 2;
   readonly router: RouterState;
   readonly calibration: CalibrationState;
+  /** The last declared profile of every identity registered so far (what its outcomes are learned against). */
+  readonly profiles?: Readonly<Record<string, CapabilityProfile>>;
+  /** Counted outcomes of identities never registered here, oldest first, learned when they are. */
+  readonly waiting?: Readonly<Record<string, readonly LearningOutcome[]>>;
 }
+
+/** Most outcomes kept waiting for identities not registered here (the oldest are dropped beyond it; the log has all). */
+export const MAX_WAITING_OUTCOMES = 10_000;
 
 export interface RoutingOptions {
   /** The value of one success in the decision currency (the λ dial); absent: each descriptor's preference. */
@@ -143,6 +154,8 @@ function recordOf(decision: RouterDecision, declared: boolean, maxCandidates: nu
   const base = decisionRecord(decision.match, {
     decisionId: `d-${randomUUID()}`,
     ...(maxCandidates !== undefined ? { maxCandidates } : {}),
+    // Spec §7.5: an exploratory (Thompson) choice says so; a greedy one says false.
+    explored: decision.explored,
   });
   const { bestEffort: _b, chosenMode: _c, escalationModes: _e, ...rest } = base;
   const modes = modesOf(decision.plan, decision.match);
@@ -163,6 +176,11 @@ export class BrokerRouting implements RoutingEngine {
   readonly #routerOptions: RouterOptions;
   readonly #calibrator: Calibrator;
   readonly #declared = new Map<string, RoutableAgent>();
+  /** Every identity's declared profile, kept after deregistration (outcomes may still arrive for it). */
+  readonly #profiles = new Map<string, CapabilityProfile>();
+  /** Counted outcomes of identities not registered here yet, per identity, oldest first. */
+  readonly #waiting = new Map<string, LearningOutcome[]>();
+  #waitingCount = 0;
   /** A greedy copy of the Router for dry runs (they must not count as decisions); rebuilt after learning. */
   #explainer: Router | undefined;
 
@@ -179,6 +197,11 @@ export class BrokerRouting implements RoutingEngine {
     this.#routerOptions = routerOptions;
     this.#router = options.state ? Router.fromJSON(options.state.router, routerOptions) : new Router(routerOptions);
     this.#calibrator = options.state ? Calibrator.fromJSON(options.state.calibration) : new Calibrator();
+    for (const [id, profile] of Object.entries(options.state?.profiles ?? {})) this.#profiles.set(id, profile);
+    for (const [id, outcomes] of Object.entries(options.state?.waiting ?? {})) {
+      this.#waiting.set(id, [...outcomes]);
+      this.#waitingCount += outcomes.length;
+    }
   }
 
   route(request: RouteRequest): Route {
@@ -227,6 +250,14 @@ export class BrokerRouting implements RoutingEngine {
     this.#declared.set(agent.id, agent);
     this.#router.upsertAgent(candidateOf(agent));
     this.#explainer?.upsertAgent(candidateOf(agent));
+    this.#profiles.set(agent.id, agent.profile);
+    // Outcomes other replicas logged before this identity was registered here: learned now, in log order.
+    const waiting = this.#waiting.get(agent.id);
+    if (waiting) {
+      this.#waiting.delete(agent.id);
+      this.#waitingCount -= waiting.length;
+      for (const outcome of waiting) this.#apply(outcome, agent.profile);
+    }
   }
 
   removeAgent(id: string): void {
@@ -238,16 +269,37 @@ export class BrokerRouting implements RoutingEngine {
   }
 
   learn(outcome: LearningOutcome): boolean {
-    const agent = this.#declared.get(outcome.agentId);
     // Spec §9.4: an agent's own report of its success neither calibrates nor trains the model.
-    if (!agent || outcome.evidence === 'self-reported') return false;
+    if (outcome.evidence === 'self-reported') return false;
+    // The identity's history is learned whether or not it is registered here now (replicas, deregistration).
+    const profile = this.#declared.get(outcome.agentId)?.profile ?? this.#profiles.get(outcome.agentId);
+    if (!profile) {
+      this.#wait(outcome);
+      return false;
+    }
+    this.#apply(outcome, profile);
+    return true;
+  }
+
+  #apply(outcome: LearningOutcome, profile: CapabilityProfile): void {
     const { features, ...counted } = outcome;
-    this.#calibrator.observe(counted, agent.profile);
+    this.#calibrator.observe(counted, profile);
     if (features) {
-      this.#router.learner.observe(agent.id, agent.profile, features, outcome.success);
+      this.#router.learner.observe(outcome.agentId, profile, features, outcome.success);
       this.#explainer = undefined;
     }
-    return true;
+  }
+
+  #wait(outcome: LearningOutcome): void {
+    const list = this.#waiting.get(outcome.agentId) ?? [];
+    list.push(outcome);
+    this.#waiting.set(outcome.agentId, list);
+    if (++this.#waitingCount <= MAX_WAITING_OUTCOMES) return;
+    // Bounded: drop the oldest waiting outcome of the identity waiting longest.
+    const [id, oldest] = this.#waiting.entries().next().value as [string, LearningOutcome[]];
+    oldest.shift();
+    this.#waitingCount--;
+    if (oldest.length === 0) this.#waiting.delete(id);
   }
 
   calibration(agentId: string): CalibratedDomain[] {
@@ -255,7 +307,13 @@ export class BrokerRouting implements RoutingEngine {
   }
 
   toJSON(): RoutingState {
-    return { version: 2, router: this.#router.toJSON(), calibration: this.#calibrator.toJSON() };
+    return {
+      version: 2,
+      router: this.#router.toJSON(),
+      calibration: this.#calibrator.toJSON(),
+      ...(this.#profiles.size > 0 ? { profiles: Object.fromEntries(this.#profiles) } : {}),
+      ...(this.#waiting.size > 0 ? { waiting: Object.fromEntries(this.#waiting) } : {}),
+    };
   }
 }
 

@@ -99,6 +99,13 @@ export const RoutingDecision = Type.Object(
           'True when no agent met minSuccess within the deadlines and the closest serves the task (spec §7.7).',
       }),
     ),
+    explored: Type.Optional(
+      Type.Boolean({
+        description:
+          'True when the chosen agent came from an exploratory draw (e.g. Thompson sampling) rather than the greedy ' +
+          'objective of spec §7.3; false when the broker explores but this decision was greedy (spec §7.5).',
+      }),
+    ),
     chosenMode: Type.Optional(
       StringEnum(['no-think', 'think'] as const, 'The mode of the chosen agent, when it declares modes (spec §4.9).'),
     ),

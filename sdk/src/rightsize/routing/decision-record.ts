@@ -17,6 +17,8 @@ export interface DecisionRecordOptions {
   readonly decidedAt?: Date;
   /** Most candidates listed; the rest are counted in `candidatesOmitted` (spec §7.5: default 16). */
   readonly maxCandidates?: number;
+  /** Whether the choice was exploratory (spec §7.5 `explored`); absent: the record says nothing about it. */
+  readonly explored?: boolean;
 }
 
 const DOMAIN = 'rightsize.dev';
@@ -43,6 +45,7 @@ export function decisionRecord(result: MatchResult, options: DecisionRecordOptio
     minSuccess: result.task.minSuccess,
     escalation: [...result.escalation],
     ...(result.bestEffort ? { bestEffort: true } : {}),
+    ...(options.explored !== undefined ? { explored: options.explored } : {}),
     ...(result.chosen?.mode ? { chosenMode: result.chosen.mode } : {}),
     ...(result.escalationModes.some((m) => m !== undefined)
       ? { escalationModes: result.escalationModes.map((m) => m ?? null) }
