@@ -15,7 +15,6 @@ import {
   forwardedBudget,
   RIGHTSIZE_EXTENSION_URI,
   type RoutingDecision,
-  readCapabilityProfile,
   readTaskExtension,
   type TaskExtensionData,
   type TaskFeatures,
@@ -321,8 +320,8 @@ export class RoutingExecutor implements AgentExecutor {
       ...(a.downstreamTaskId ? { taskId: a.downstreamTaskId } : {}),
       ...(a.downstreamContextId ? { contextId: a.downstreamContextId } : {}),
     });
-    const profile = readCapabilityProfile(card);
-    const budget = a.assessment && profile?.ok ? forwardedBudget(profile.value, a.assessment) : undefined;
+    const profile = this.#o.registry.profile(a.agentId);
+    const budget = a.assessment && profile ? forwardedBudget(profile, a.assessment) : undefined;
     const outgoing = budget ? withReasoningBudget(forwarded, budget) : forwarded;
     const deadline = new AbortController();
     const remoteCancel = new AbortController();
