@@ -89,13 +89,17 @@ function batchParameter(batch: readonly QueuedAppend[]): string {
 export class OutcomeLog {
   readonly #queue: QueuedAppend[] = [];
   #appending = false;
+  /** The NOTIFY of new outcomes only matters to other replicas, which only PostgreSQL has. */
+  readonly #announce: string;
 
-  constructor(readonly db: Database) {}
+  constructor(readonly db: Database) {
+    this.#announce = db.kind === 'postgres' ? `, pg_notify('${OUTCOMES_CHANNEL}', id::text)` : '';
+  }
 
   /**
    * Append an outcome (and, when given, save the decision with its attempts so far); resolves with the outcome's id
-   * once committed, after announcing it to the other replicas. The appends submitted while a batch is being written
-   * go together into the next one: one statement, one commit (ids in submission order).
+   * once committed, after announcing it to the other replicas (PostgreSQL). The appends submitted while a batch is
+   * being written go together into the next one: one statement, one commit (ids in submission order).
    */
   append(outcome: LoggedOutcome, decision?: { decision: RoutingDecision; domain: string }): Promise<number> {
     return new Promise<number>((resolve, reject) => {
@@ -129,7 +133,8 @@ export class OutcomeLog {
 
   /**
    * One statement under a transaction-scoped advisory lock (ids in commit order across replicas): the decisions, then
-   * the outcomes in batch order (INSERT … SELECT … ORDER BY draws the ids in that order), then one NOTIFY per outcome.
+   * the outcomes in batch order (INSERT … SELECT … ORDER BY draws the ids in that order), then (PostgreSQL) one NOTIFY
+   * per outcome.
    */
   async #insert(batch: readonly QueuedAppend[]): Promise<number[]> {
     if (batch.length === 1) {
@@ -152,7 +157,7 @@ export class OutcomeLog {
            (o->>'success')::boolean, o->>'source', o->>'evidence', NULLIF(o->'features', 'null'::jsonb)
          FROM appending, input ORDER BY n RETURNING id
        )
-       SELECT id, pg_notify('${OUTCOMES_CHANNEL}', id::text) FROM saved_outcomes ORDER BY id`,
+       SELECT id${this.#announce} FROM saved_outcomes ORDER BY id`,
       [batchParameter(batch), APPEND_LOCK_KEY],
     );
     if (rows.length !== batch.length) throw new Error(`appended ${rows.length} outcomes of ${batch.length}`);
@@ -173,7 +178,7 @@ export class OutcomeLog {
          INSERT INTO outcomes (task_id, agent_id, domain, complexity, success, source, evidence, features)
          SELECT $1, $2, $3, $4, $5, $6, $7, $8::jsonb FROM appending RETURNING id
        )
-       SELECT id, pg_notify('${OUTCOMES_CHANNEL}', id::text) FROM saved_outcome`,
+       SELECT id${this.#announce} FROM saved_outcome`,
       [
         outcome.taskId ?? null,
         outcome.agentId,
