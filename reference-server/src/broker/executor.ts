@@ -15,7 +15,6 @@ import {
   forwardedBudget,
   RIGHTSIZE_EXTENSION_URI,
   type RoutingDecision,
-  readCapabilityProfile,
   readTaskExtension,
   type TaskExtensionData,
   type TaskFeatures,
@@ -321,24 +320,25 @@ export class RoutingExecutor implements AgentExecutor {
       ...(a.downstreamTaskId ? { taskId: a.downstreamTaskId } : {}),
       ...(a.downstreamContextId ? { contextId: a.downstreamContextId } : {}),
     });
-    const profile = readCapabilityProfile(card);
-    const budget = a.assessment && profile?.ok ? forwardedBudget(profile.value, a.assessment) : undefined;
+    const profile = this.#o.registry.profile(a.agentId);
+    const budget = a.assessment && profile ? forwardedBudget(profile, a.assessment) : undefined;
     const outgoing = budget ? withReasoningBudget(forwarded, budget) : forwarded;
-    const deadline = new AbortController();
-    const remoteCancel = new AbortController();
+    // One controller ends the attempt, whichever of these happened (several may): the deadline passed, another
+    // replica served a CancelTask, the agent stayed silent too long.
+    const ended = new Set<'deadline' | 'remote' | 'idle'>();
+    const stop = new AbortController();
+    const end = (why: 'deadline' | 'remote' | 'idle') => {
+      ended.add(why);
+      stop.abort();
+    };
     let watching = false;
     const timer =
       a.deadlineAt !== undefined
-        ? setTimeout(() => deadline.abort(), Math.max(0, a.deadlineAt - Date.now()))
+        ? setTimeout(() => end('deadline'), Math.max(0, a.deadlineAt - Date.now()))
         : undefined;
     const idleMs = this.#o.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
-    const idle = new AbortController();
-    let idleTimer = setTimeout(() => idle.abort(), idleMs);
-    const stillAlive = () => {
-      clearTimeout(idleTimer);
-      idleTimer = setTimeout(() => idle.abort(), idleMs);
-    };
-    const signal = AbortSignal.any([context.signal, deadline.signal, remoteCancel.signal, idle.signal]);
+    const idleTimer = setTimeout(() => end('idle'), idleMs);
+    const signal = AbortSignal.any([context.signal, stop.signal]);
     const buffered: Array<{ artifact: Artifact; append?: boolean; lastChunk?: boolean }> = [];
     const attempt: Attempt = {
       agentId: a.agentId,
@@ -426,11 +426,11 @@ export class RoutingExecutor implements AgentExecutor {
         : once(client, outgoing, signal);
       const order = new RelayOrder();
       for await (const event of stream) {
-        stillAlive();
+        idleTimer.refresh(); // the agent is alive: the idle timeout starts again
         if (!order.admit(event)) continue; // a duplicate or late update from the agent
         if (this.#o.watchRemoteCancels && relay.created && !watching) {
           watching = true;
-          void this.#watchCancel(context, remoteCancel, signal);
+          void this.#watchCancel(context, () => end('remote'), signal);
         }
         if (event.message) {
           await finish('TASK_STATE_COMPLETED', undefined, true);
@@ -503,16 +503,16 @@ export class RoutingExecutor implements AgentExecutor {
         outcome: false,
       };
     } catch (error) {
-      if (context.signal.aborted || deadline.signal.aborted || remoteCancel.signal.aborted) {
+      if (context.signal.aborted || ended.has('deadline') || ended.has('remote')) {
         await this.#cancelDownstream(client, current.downstreamTaskId);
-        if (!deadline.signal.aborted) return { kind: 'canceled' };
+        if (!ended.has('deadline')) return { kind: 'canceled' };
         await finish('ERROR', undefined, false);
         return { kind: 'deadline' };
       }
-      if (idle.signal.aborted) await this.#cancelDownstream(client, current.downstreamTaskId);
+      if (ended.has('idle')) await this.#cancelDownstream(client, current.downstreamTaskId);
       await this.#o.registry.reportFailure(a.agentId).catch(() => undefined);
       await finish('ERROR', undefined, false);
-      if (idle.signal.aborted)
+      if (ended.has('idle'))
         return {
           kind: 'failed',
           state: 'ERROR',
@@ -532,8 +532,8 @@ export class RoutingExecutor implements AgentExecutor {
     }
   }
 
-  /** Abort `cancel` when the task's log shows CANCELED (written by whichever replica served the CancelTask). */
-  async #watchCancel(context: ExecutionContext, cancel: AbortController, stop: AbortSignal): Promise<void> {
+  /** Call `cancel` when the task's log shows CANCELED (written by whichever replica served the CancelTask). */
+  async #watchCancel(context: ExecutionContext, cancel: () => void, stop: AbortSignal): Promise<void> {
     const scope = { tenant: context.tenant, owner: context.principal.id };
     try {
       // The SDK server creates the task in order after the relayed events queued before it: wait for it to exist.
@@ -542,7 +542,7 @@ export class RoutingExecutor implements AgentExecutor {
         await new Promise((resolve) => setTimeout(resolve, wait));
       }
       for await (const stored of this.#o.store.tasks.subscribe(scope, context.taskId, 0, stop)) {
-        if (stored.event.statusUpdate?.status.state === 'TASK_STATE_CANCELED') cancel.abort();
+        if (stored.event.statusUpdate?.status.state === 'TASK_STATE_CANCELED') cancel();
       }
     } catch {
       // the watch is best effort; the SDK handler also ends the run when its next append is refused

@@ -109,7 +109,9 @@ export function createGuard(o: GuardOptions) {
       return;
     }
     const configuration = op.params.configuration as { acceptedOutputModes?: string[] } | undefined;
-    const route = o.routing.route(routeRequestOf(message, configuration?.acceptedOutputModes));
+    const route = o.routing.route(
+      routeRequestOf(message as unknown as Message, configuration?.acceptedOutputModes, extension),
+    );
     if (!route.decision.chosen) {
       o.metrics?.noCapableAgent.inc();
       await o.store.saveDecision(route.decision, undefined, route.descriptor.domain);

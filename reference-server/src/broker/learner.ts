@@ -25,6 +25,8 @@ export class Learner {
   #applied: number;
   #unsaved = 0;
   #chain: Promise<void> = Promise.resolve();
+  /** Outcomes this replica appended and has not applied yet, by id: applied without reading them back. */
+  readonly #appended = new Map<number, LoggedOutcome>();
   #unlisten: (() => Promise<void>) | undefined;
 
   constructor(
@@ -44,29 +46,52 @@ export class Learner {
   /** Apply the outcomes not yet applied; with `listen`, also whenever another replica announces one. */
   async start(db: Database, listen: boolean): Promise<void> {
     await this.sync();
-    if (listen) this.#unlisten = await db.listen(OUTCOMES_CHANNEL, () => void this.sync().catch(() => undefined));
+    if (listen)
+      this.#unlisten = await db.listen(OUTCOMES_CHANNEL, (payload) => {
+        // This replica's own outcomes (applied, or about to be by `observe`) need no read; '' = notifications missed.
+        const id = Number(payload);
+        if (payload !== '' && (id <= this.#applied || this.#appended.has(id))) return;
+        void this.sync().catch(() => undefined);
+      });
   }
 
   /** Apply every outcome logged so far (serialised: concurrent calls share one pass each, in order). */
   sync(): Promise<void> {
+    return this.#queued(true);
+  }
+
+  /** `#pull` after the passes queued before it; `read`: read the log even when no own append is waiting. */
+  #queued(read: boolean): Promise<void> {
     const next = this.#chain.then(
-      () => this.#pull(),
-      () => this.#pull(),
+      () => this.#pull(read),
+      () => this.#pull(read),
     );
     this.#chain = next;
     return next;
   }
 
-  async #pull(): Promise<void> {
+  async #pull(read: boolean): Promise<void> {
+    // The next ids are this replica's own appends (the usual case): apply them as appended, without a read. A gap
+    // (another replica's outcome, or an append of ours not yet returned) is read from the log.
+    for (let next = this.#appended.get(this.#applied + 1); next; next = this.#appended.get(this.#applied + 1))
+      this.#apply(this.#applied + 1, next);
+    if (this.#appended.size === 0 && !read) return this.#saveIfDue();
     for (;;) {
       const entries = await this.log.after(this.#applied);
-      for (const { id, outcome } of entries) {
-        if (this.routing.learn(outcome)) this.#calibrated(outcome.agentId);
-        this.#applied = id;
-        this.#unsaved++;
-      }
+      for (const { id, outcome } of entries) this.#apply(id, outcome);
       if (entries.length < 500) break;
     }
+    await this.#saveIfDue();
+  }
+
+  #apply(id: number, outcome: LoggedOutcome): void {
+    this.#appended.delete(id);
+    if (this.routing.learn(outcome)) this.#calibrated(outcome.agentId);
+    this.#applied = id;
+    this.#unsaved++;
+  }
+
+  async #saveIfDue(): Promise<void> {
     if (this.#unsaved >= (this.options.snapshotEvery ?? 64)) await this.#save();
   }
 
@@ -98,8 +123,9 @@ export class Learner {
       success: String(outcome.success),
       source: outcome.source,
     });
-    await this.log.append(outcome, decision);
-    await this.sync().catch(() => undefined);
+    const id = await this.log.append(outcome, decision);
+    if (id > this.#applied) this.#appended.set(id, outcome);
+    await this.#queued(false).catch(() => undefined);
   }
 
   /**

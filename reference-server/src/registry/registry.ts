@@ -6,7 +6,12 @@
 import { createHash } from 'node:crypto';
 import type { AgentCard } from '@rightsize/sdk/a2a';
 import { AddressNotAllowedError, FetchTextError, fetchText } from '@rightsize/sdk/net';
-import { type ListAgentsResponse, type RegisteredAgent, readCapabilityProfile } from '@rightsize/sdk/rightsize';
+import {
+  type CapabilityProfile,
+  type ListAgentsResponse,
+  type RegisteredAgent,
+  readCapabilityProfile,
+} from '@rightsize/sdk/rightsize';
 import { type SigningKey, verifyAgentCard } from '@rightsize/sdk/signing';
 import { defaultA2AValidator, formatIssues } from '@rightsize/sdk/validate';
 import type { JSONWebKeySet } from 'jose';
@@ -116,6 +121,11 @@ export class Registry {
 
   card(id: string): AgentCard | undefined {
     return this.#rows.get(id)?.card;
+  }
+
+  /** The agent's capability profile as validated when its card was admitted (no per-request re-validation). */
+  profile(id: string): CapabilityProfile | undefined {
+    return this.#rows.get(id)?.record.profile;
   }
 
   ids(): string[] {

@@ -48,14 +48,126 @@ interface Row {
 
 const json = (value: unknown) => JSON.stringify(value);
 
+/** One append waiting for its batch's statement. */
+interface QueuedAppend {
+  readonly outcome: LoggedOutcome;
+  readonly decision: { decision: RoutingDecision; domain: string } | undefined;
+  readonly resolve: (id: number) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** Most outcomes in one statement: bounds the latency an append can add to the others of its batch. */
+const MAX_BATCH = 256;
+
+/**
+ * The appends of one batch as one JSON array parameter (element order = id order), each with its decision (the last
+ * one of the batch per decision id: a statement may not update one row twice, and a later save holds more attempts).
+ */
+function batchParameter(batch: readonly QueuedAppend[]): string {
+  const lastOfDecision = new Map<string, number>();
+  for (const [i, a] of batch.entries()) if (a.decision) lastOfDecision.set(a.decision.decision.decisionId, i);
+  return json(
+    batch.map(({ outcome: o, decision: d }, i) => ({
+      taskId: o.taskId ?? null,
+      agentId: o.agentId,
+      domain: o.domain,
+      complexity: o.complexity,
+      success: o.success,
+      source: o.source,
+      evidence: o.evidence,
+      features: o.features ?? null,
+      ...(d && lastOfDecision.get(d.decision.decisionId) === i
+        ? {
+            decisionId: d.decision.decisionId,
+            decisionDomain: d.domain,
+            decision: d.decision,
+            decidedAt: d.decision.decidedAt,
+          }
+        : {}),
+    })),
+  );
+}
+
 export class OutcomeLog {
-  constructor(readonly db: Database) {}
+  readonly #queue: QueuedAppend[] = [];
+  #appending = false;
+  /** The NOTIFY of new outcomes only matters to other replicas, which only PostgreSQL has. */
+  readonly #announce: string;
+
+  constructor(readonly db: Database) {
+    this.#announce = db.kind === 'postgres' ? `, pg_notify('${OUTCOMES_CHANNEL}', id::text)` : '';
+  }
 
   /**
-   * Append an outcome (and, when given, save the decision with its attempts so far) in one statement; resolves with
-   * the outcome's id once committed, after announcing it to the other replicas.
+   * Append an outcome (and, when given, save the decision with its attempts so far); resolves with the outcome's id
+   * once committed, after announcing it to the other replicas (PostgreSQL). The appends submitted while a batch is
+   * being written go together into the next one: one statement, one commit (ids in submission order).
    */
-  async append(outcome: LoggedOutcome, decision?: { decision: RoutingDecision; domain: string }): Promise<number> {
+  append(outcome: LoggedOutcome, decision?: { decision: RoutingDecision; domain: string }): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      this.#queue.push({ outcome, decision, resolve, reject });
+      // The first append of a batch waits for the end of this turn of the event loop, so that the appends of the
+      // requests handled in the same turn (e.g. after a blocking PGlite statement) join it.
+      if (!this.#appending) {
+        this.#appending = true;
+        setImmediate(() => void this.#drain());
+      }
+    });
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      while (this.#queue.length > 0) {
+        const batch = this.#queue.splice(0, MAX_BATCH);
+        try {
+          const ids = await this.#insert(batch);
+          for (const [i, a] of batch.entries()) a.resolve(ids[i] as number);
+        } catch (error) {
+          // One append's error (e.g. a NUL character) must not fail the others: each is retried alone.
+          if (batch.length === 1) (batch[0] as QueuedAppend).reject(error);
+          else for (const a of batch) await this.#insert([a]).then((ids) => a.resolve(ids[0] as number), a.reject);
+        }
+      }
+    } finally {
+      this.#appending = false;
+    }
+  }
+
+  /**
+   * One statement under a transaction-scoped advisory lock (ids in commit order across replicas): the decisions, then
+   * the outcomes in batch order (INSERT … SELECT … ORDER BY draws the ids in that order), then (PostgreSQL) one NOTIFY
+   * per outcome.
+   */
+  async #insert(batch: readonly QueuedAppend[]): Promise<number[]> {
+    if (batch.length === 1) {
+      const { outcome, decision } = batch[0] as QueuedAppend;
+      return [await this.#insertOne(outcome, decision)];
+    }
+    const rows = await this.db.query<{ id: string | number }>(
+      `WITH appending AS (SELECT pg_advisory_xact_lock($2::bigint)),
+       input AS (SELECT e.value AS o, e.n FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(value, n)),
+       saved_decisions AS (
+         INSERT INTO decisions (decision_id, task_id, domain, decision, decided_at)
+         SELECT o->>'decisionId', o->>'taskId', o->>'decisionDomain', o->'decision', (o->>'decidedAt')::timestamptz
+         FROM input WHERE o ? 'decisionId'
+         ON CONFLICT (decision_id) DO UPDATE SET task_id = COALESCE(EXCLUDED.task_id, decisions.task_id),
+           decision = EXCLUDED.decision
+         RETURNING 1
+       ), saved_outcomes AS (
+         INSERT INTO outcomes (task_id, agent_id, domain, complexity, success, source, evidence, features)
+         SELECT o->>'taskId', o->>'agentId', o->>'domain', (o->>'complexity')::double precision,
+           (o->>'success')::boolean, o->>'source', o->>'evidence', NULLIF(o->'features', 'null'::jsonb)
+         FROM appending, input ORDER BY n RETURNING id
+       )
+       SELECT id${this.#announce} FROM saved_outcomes ORDER BY id`,
+      [batchParameter(batch), APPEND_LOCK_KEY],
+    );
+    if (rows.length !== batch.length) throw new Error(`appended ${rows.length} outcomes of ${batch.length}`);
+    return rows.map((r) => Number(r.id));
+  }
+
+  /** One append alone: the single-row statement, cheaper than the batch's for one outcome. */
+  async #insertOne(outcome: LoggedOutcome, decision: { decision: RoutingDecision; domain: string } | undefined) {
     const d = decision?.decision;
     const rows = await this.db.query<{ id: string | number }>(
       `WITH appending AS (SELECT pg_advisory_xact_lock($13::bigint)), saved_decision AS (
@@ -68,7 +180,7 @@ export class OutcomeLog {
          INSERT INTO outcomes (task_id, agent_id, domain, complexity, success, source, evidence, features)
          SELECT $1, $2, $3, $4, $5, $6, $7, $8::jsonb FROM appending RETURNING id
        )
-       SELECT id, pg_notify('${OUTCOMES_CHANNEL}', id::text) FROM saved_outcome`,
+       SELECT id${this.#announce} FROM saved_outcome`,
       [
         outcome.taskId ?? null,
         outcome.agentId,

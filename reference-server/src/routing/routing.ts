@@ -130,9 +130,15 @@ export function inputModesOf(parts: readonly Part[]): string[] {
 export const textOf = (message: Message) =>
   message.parts.map((p) => ('text' in p && typeof p.text === 'string' ? p.text : '')).join('\n');
 
-/** What the matcher needs from a message: its descriptor (default domain `general`), text and modes. */
-export function routeRequestOf(message: Message, acceptedOutputModes?: readonly string[]): RouteRequest {
-  const read = readMessageExtension(message);
+/**
+ * What the matcher needs from a message: its descriptor (default domain `general`), text and modes. `read`: the
+ * message's extension data when the caller has already read (validated) it.
+ */
+export function routeRequestOf(
+  message: Message,
+  acceptedOutputModes?: readonly string[],
+  read: ReturnType<typeof readMessageExtension> = readMessageExtension(message),
+): RouteRequest {
   return {
     ...(read?.ok && read.value.descriptor ? { descriptor: read.value.descriptor } : {}),
     text: textOf(message),
