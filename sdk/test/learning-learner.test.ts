@@ -83,56 +83,6 @@ describe('OnlineIrtLearner', () => {
     }
   });
 
-  it('with a difficulty spread σ, one outcome is the exact Laplace update under the smoothed curve k/√(1 + πk²σ²/8)', () => {
-    const sigma = 1.2;
-    const k = 2 / Math.sqrt(1 + (Math.PI * 4 * sigma * sigma) / 8);
-    for (const [c, y] of [
-      [3, true],
-      [8, false],
-      [6, false],
-    ] as const) {
-      const learner = new OnlineIrtLearner(abilityOnly);
-      const p = profile(5);
-      learner.observe('a', p, learner.features('x', 'general', c), y, sigma);
-      const dlog = (a: number) => {
-        const u = logistic(k * (a - c));
-        const dl = y ? k * (1 - u) : (-PMAX * k * u * (1 - u)) / (1 - PMAX * u);
-        return -(a - 5) / 2.25 + dl;
-      };
-      let lo = -20;
-      let hi = 30;
-      for (let i = 0; i < 200; i++) {
-        const mid = (lo + hi) / 2;
-        if (dlog(mid) > 0) lo = mid;
-        else hi = mid;
-      }
-      expect(learner.curve('a', p, 'general').ability).toBeCloseTo(lo, 4);
-    }
-  });
-
-  it('noisy difficulties: learning under their spread keeps pMax nearer the truth than the plain fit', () => {
-    // True curve: a step at 6 (pMax 0.9); the learner sees each task's difficulty with N(0, 1) error, as a client's
-    // declared complexity. Predictions integrate over that error; learning must too, or it lowers pMax to fit.
-    const fit = (sigma: number) => {
-      const rng = mulberry32(3);
-      const learner = new OnlineIrtLearner({
-        ngramScale: 0,
-        priorSigmas: { prior: TINY, declared: TINY, domain: TINY, length: TINY },
-      });
-      const p = profile(6, 2, 0.9);
-      for (let t = 0; t < 1500; t++) {
-        const c = rng.next() * 12;
-        const y = rng.next() < (c < 6 ? 0.9 : 0);
-        learner.observe('a', p, learner.features('x', 'general', c + rng.normal(0, 1)), y, sigma);
-      }
-      return learner.curve('a', p, 'general').pMax;
-    };
-    const plain = fit(0);
-    const aware = fit(1);
-    expect(Math.abs(aware - 0.9)).toBeLessThan(0.05);
-    expect(Math.abs(plain - 0.9)).toBeGreaterThan(Math.abs(aware - 0.9));
-  });
-
   it('a stream of outcomes: the posterior of the ability matches brute force (small case)', () => {
     const rng = mulberry32(7);
     const trueAbility = 6.5;

@@ -2,7 +2,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { byUtility, decide } from '../src/rightsize/learning/dial.js';
 import { ThompsonExploration } from '../src/rightsize/learning/exploration.js';
-import { OnlineIrtLearner } from '../src/rightsize/learning/learner.js';
 import { Router, type RouterTask } from '../src/rightsize/learning/router.js';
 import { mulberry32 } from '../src/rightsize/math/prng.js';
 import { logistic } from '../src/rightsize/math/stats.js';
@@ -274,30 +273,6 @@ describe('Router state: pending decisions and the exploration PRNG', () => {
     expect(b.toJSON()).toEqual(a.toJSON());
     b.complete('p0');
     expect(b.observe({ taskId: 'p0', agentId: 'small', success: true })).toBe(false);
-  });
-
-  it('learns a declared complexity under its sigma (as the matcher predicts), also after a restore', () => {
-    const declaredTask = (i: number): RouterTask => ({
-      id: `s${i}`,
-      text: `question ${i}`,
-      descriptor: { domain: 'math', complexity: { value: 3 + (i % 4), sigma: 1.5 } },
-    });
-    const a = new Router({ agents, lambda: 8, exploration: false });
-    const decisions = Array.from({ length: 12 }, (_, i) => a.route(declaredTask(i)));
-    const b = restore(a, false);
-    const reference = new OnlineIrtLearner();
-    const plain = new OnlineIrtLearner();
-    for (const [i, d] of decisions.entries()) {
-      const outcome = { taskId: d.taskId, agentId: 'small', success: i % 3 === 0 };
-      a.observe(outcome);
-      b.observe(outcome);
-      const f = reference.features(`question ${i}`, 'math', 3 + (i % 4));
-      reference.observe('small', (agents[0] as MatchCandidate).profile, f, outcome.success, 1.5);
-      plain.observe('small', (agents[0] as MatchCandidate).profile, f, outcome.success);
-    }
-    expect(a.learner.toJSON()).toEqual(reference.toJSON());
-    expect(b.learner.toJSON()).toEqual(reference.toJSON());
-    expect(a.learner.toJSON()).not.toEqual(plain.toJSON());
   });
 
   it('keeps at most maxPending decisions across a restore, forgetting the oldest', () => {

@@ -299,19 +299,9 @@ export class OnlineIrtLearner implements ComplexityEstimator {
 
   /**
    * Learn one binary outcome of `agentId` on the task with these features. `profile` is the agent's declared profile
-   * (the prior, used the first time the agent or domain is seen). `difficultySigma` is the spread of the task's
-   * difficulty around c(x) that predictions integrate over (e.g. a declared complexity's sigma): the outcome is then
-   * learned under the same predictive, P = pMax · E[σ(k(a − c))] with c ~ N(c(x), σ²) (probit approximation), so the
-   * curve is not flattened twice — once by fitting noisy difficulties, again by integrating over their noise.
-   * Default 0: c(x) is taken as exact.
+   * (the prior, used the first time the agent or domain is seen).
    */
-  observe(
-    agentId: string,
-    profile: CapabilityProfile,
-    features: TaskFeatures,
-    success: boolean,
-    difficultySigma = 0,
-  ): void {
+  observe(agentId: string, profile: CapabilityProfile, features: TaskFeatures, success: boolean): void {
     const domain = domainOf(features);
     const { global, offsets } = this.#agentBeliefs(agentId, profile, domain, true);
     const namedBeliefs = features.named.map(([name]) => this.#namedBelief(name, true));
@@ -344,8 +334,7 @@ export class OnlineIrtLearner implements ComplexityEstimator {
       v[i] = this.#hashedVar[bucket] as number;
       i++;
     }
-    const spread = Number.isFinite(difficultySigma) && difficultySigma > 0 ? difficultySigma : 0;
-    const { mean, variance } = laplaceUpdate(role, x, m0, v, success ? 1 : 0, this.#iterations, spread);
+    const { mean, variance } = laplaceUpdate(role, x, m0, v, success ? 1 : 0, this.#iterations);
     i = 0;
     for (const r of [ABILITY, SLOPE, PMAX]) {
       for (const b of [global[r] as Belief, offsets[r] as Belief]) {
@@ -425,8 +414,7 @@ function domainOf(features: TaskFeatures): string {
 
 /**
  * The Laplace update of independent Gaussian beliefs (means m0, variances v) by one Bernoulli outcome y of
- * P = pMax·σ(k(a − c)/s) with a = Σ abilities, log k = Σ slopes, logit pMax = Σ pMax terms, c = Σ weight·x, and
- * s = √(1 + π k² σ_c² / 8) the probit approximation of integrating σ over c ~ N(c, σ_c²) (s = 1 when σ_c = 0).
+ * P = pMax·σ(k(a − c)) with a = Σ abilities, log k = Σ slopes, logit pMax = Σ pMax terms, c = Σ weight·x.
  * Gauss–Newton iterations for the posterior mode: linearising P at θ, the minimiser of
  * ½(θ'−m0)ᵀV⁻¹(θ'−m0) + ½w(y − P − J(θ'−θ))², w = 1/(P(1−P)), is θ' = m0 + V Jᵀ α with
  * α = w(y − P + J(θ − m0)) / (1 + w JVJᵀ) (Sherman–Morrison); its fixed point is the exact MAP (V⁻¹(θ−m0) = ∇log L).
@@ -439,9 +427,7 @@ export function laplaceUpdate(
   v: Float64Array,
   y: number,
   iterations: number,
-  difficultySigma = 0,
 ): { mean: Float64Array; variance: Float64Array } {
-  const spread = (Math.PI * difficultySigma * difficultySigma) / 8;
   const n = role.length;
   const theta = Float64Array.from(m0);
   const J = new Float64Array(n);
@@ -461,10 +447,7 @@ export function laplaceUpdate(
     }
     const k = clamp(Math.exp(kappa), MIN_SLOPE, MAX_SLOPE);
     const slopeFree = k > MIN_SLOPE && k < MAX_SLOPE ? 1 : 0;
-    // Effective slope under the difficulty's spread: k/s; d(k/s)/dκ = (k/s)/(1 + spread·k²).
-    const s2 = 1 + spread * k * k;
-    const ke = k / Math.sqrt(s2);
-    const z = ke * (a - c);
+    const z = k * (a - c);
     const u = logistic(z);
     const p = logistic(pi);
     const P = clamp(p * u, P_EPSILON, 1 - P_EPSILON);
@@ -473,12 +456,12 @@ export function laplaceUpdate(
       const r = role[i];
       J[i] =
         r === ABILITY
-          ? p * ke * du
+          ? p * k * du
           : r === SLOPE
-            ? (p * du * z * slopeFree) / s2
+            ? p * du * z * slopeFree
             : r === PMAX
               ? u * p * (1 - p)
-              : -p * ke * du * (x[i] as number);
+              : -p * k * du * (x[i] as number);
     }
     w = 1 / (P * (1 - P));
     s = 0;

@@ -120,8 +120,6 @@ export interface PendingState {
   readonly taskId: string;
   readonly features: TaskFeatures;
   readonly predictedCost: Readonly<Record<string, number>>;
-  /** The difficulty spread the decision integrated over (absent in older states: 0). */
-  readonly difficultySigma?: number;
 }
 
 export interface RouterRun {
@@ -132,8 +130,6 @@ export interface RouterRun {
 
 interface Pending {
   readonly features: TaskFeatures;
-  /** The spread of the task's difficulty the prediction integrated over (a declared complexity's sigma, else 0). */
-  readonly difficultySigma: number;
   /** Each agent's predicted cost for the task (its currency), to compare with the reported one. */
   readonly predictedCost: ReadonlyMap<string, number>;
 }
@@ -302,7 +298,7 @@ export class Router {
         a.predictions.cost.amount / declaredFactor(a.agentId),
       ]),
     );
-    this.#remember(taskId, { features, predictedCost, difficultySigma: d.complexity ? difficulty.sigma : 0 });
+    this.#remember(taskId, { features, predictedCost });
     return {
       taskId,
       chosen: plan[0],
@@ -333,7 +329,7 @@ export class Router {
     const pending = this.#pending.get(outcome.taskId);
     const agent = this.#agents.get(outcome.agentId);
     if (!pending || !agent) return false;
-    this.#learner.observe(agent.id, agent.profile, pending.features, outcome.success, pending.difficultySigma);
+    this.#learner.observe(agent.id, agent.profile, pending.features, outcome.success);
     if (outcome.cost !== undefined)
       this.#costs.record(agent.id, pending.predictedCost.get(agent.id) ?? 0, outcome.cost);
     return true;
@@ -387,7 +383,6 @@ export class Router {
           hashed: p.features.hashed.map(([b, x]) => [b, x]),
         },
         predictedCost: Object.fromEntries(p.predictedCost),
-        difficultySigma: p.difficultySigma,
       })),
     };
   }
@@ -406,14 +401,12 @@ function pendingFromState(entry: PendingState, hashSize: number): Pending & { ta
     !f.hashed.every((p) => pair(p, (k) => Number.isInteger(k) && (k as number) >= 0 && (k as number) < hashSize)) ||
     typeof entry.predictedCost !== 'object' ||
     entry.predictedCost === null ||
-    !Object.values(entry.predictedCost).every(Number.isFinite) ||
-    !(entry.difficultySigma === undefined || (Number.isFinite(entry.difficultySigma) && entry.difficultySigma >= 0))
+    !Object.values(entry.predictedCost).every(Number.isFinite)
   )
     throw new Error(`router state: bad pending decision ${String(entry?.taskId)}`);
   return {
     taskId: entry.taskId,
     features: { named: f.named.map(([k, x]) => [k, x] as const), hashed: f.hashed.map(([b, x]) => [b, x] as const) },
     predictedCost: new Map(Object.entries(entry.predictedCost)),
-    difficultySigma: entry.difficultySigma ?? 0,
   };
 }
