@@ -15,6 +15,7 @@ import { byBand, type Metrics, metricsOf } from './routing/metrics.js';
 import { paretoSvg } from './routing/report.js';
 import {
   bestSingle,
+  estimateOnlyOracle,
   hindsightOracle,
   ORACLE_DRAWS,
   objective,
@@ -97,10 +98,11 @@ const cases = CASES.map(({ workload, deadlineS }, k) => {
     tunedCascade(warmup, scored, outcomes),
     evaluated(rightsize(tasks, outcomes, declared, seed)),
     trueOracle(scored, outcomes, seed * 7919 + w),
+    estimateOnlyOracle(tasks, scored, outcomes, seed * 7919 + w),
     realisedCostOracle(scored, outcomes),
     hindsightOracle(scored, outcomes),
   ];
-  const oracle = metricsOf((runs.find((r) => r.name.startsWith('oracle')) as StrategyRun).results);
+  const oracle = metricsOf((runs.find((r) => r.name.startsWith('oracle (true model')) as StrategyRun).results);
   const strategies: StrategyReport[] = runs.map((run) => {
     const m = metricsOf(run.results);
     return {
