@@ -35,6 +35,11 @@ const VARIANTS: Record<string, Partial<RouterOptions>> = {
   default: {},
   'no exploration': { exploration: false },
   'maxEscalations 4': { policy: { maxEscalations: 4 } },
+  'slope 0.5': { learner: { priorSigmas: { logSlope: 0.5, logSlopeOffset: 0.3 } } },
+  'slope 1': { learner: { priorSigmas: { logSlope: 1, logSlopeOffset: 0.5 } } },
+  'explore 0.15': { exploration: { budget: 0.15, seed } },
+  'ability 3': { learner: { priorSigmas: { ability: 3, abilityOffset: 2 } } },
+  'declared 0.1': { learner: { priorSigmas: { declared: 0.1, prior: 0.05 } } },
 };
 const chosen = (values.variants ?? Object.keys(VARIANTS).join(',')).split(',');
 const row = (run: StrategyRun) => {

@@ -202,7 +202,7 @@ export function rightsize(
   seed: number,
   variant: Partial<RouterOptions> = {},
   trace?: (task: SimTask, decision: RouterDecision, result: TaskResult) => void,
-): StrategyRun {
+): StrategyRun & { readonly router: Router } {
   const router = new Router({
     agents: AGENT_IDS.map((id) => ({ id, profile: declared.get(id) as CapabilityProfile })),
     lambda: VALUE_OF_SUCCESS,
@@ -238,7 +238,7 @@ export function rightsize(
     trace?.(t, decision, result);
     return result;
   });
-  return { name: 'rightsize (Router)', tuned: `best-effort decisions: ${bestEffort}`, results };
+  return { name: 'rightsize (Router)', tuned: `best-effort decisions: ${bestEffort}`, results, router };
 }
 
 /** Draws per (task, agent) from which the expected-value oracle estimates its expectations (fixed beforehand). */
@@ -252,10 +252,20 @@ export const ORACLE_DRAWS = 48;
  * scored realisation (which attempt happens to be fast, cheap or correct): no router can, so this is an upper bound
  * in expectation on the objective of every non-clairvoyant strategy. The plan is then run on the scored outcomes.
  */
-export function trueOracle(tasks: readonly SimTask[], outcomes: Outcomes, seed: number): StrategyRun {
+export function trueOracle(
+  tasks: readonly SimTask[],
+  outcomes: Outcomes,
+  seed: number,
+  complexityOf?: (t: SimTask, k: number) => number,
+  name = 'oracle (true model, expected value, with escalation)',
+): StrategyRun {
   const results = tasks.map((t) => {
+    const drawn = (k: number) => (complexityOf ? { ...t, trueComplexity: complexityOf(t, k) } : t);
     const draws = new Map(
-      SIM_AGENTS.map((a) => [a.id, Array.from({ length: ORACLE_DRAWS }, (_, k) => realise(t, a, oracleSeed(seed, k)))]),
+      SIM_AGENTS.map((a) => [
+        a.id,
+        Array.from({ length: ORACLE_DRAWS }, (_, k) => realise(drawn(k), a, oracleSeed(seed, k))),
+      ]),
     );
     let best: string[] = [];
     let bestValue = 0;
@@ -290,7 +300,31 @@ export function trueOracle(tasks: readonly SimTask[], outcomes: Outcomes, seed: 
     }
     return cascade(t, best, outcomes);
   });
-  return { name: 'oracle (true model, expected value, with escalation)', results };
+  return { name, results };
+}
+
+/**
+ * A reference, not a bound on the targets: the same expected-value planner with the true agents (curves, latency,
+ * tokens, prices) but only what the Router is told of the task — each draw's complexity comes from the client's
+ * estimate (c ~ N(estimate, 1 + 0.6²), the simulator's own error model, floored at 0), or from the true complexity
+ * of another task of the workload in the same domain when the client states none. The gap between it and the oracle
+ * is what knowing the true complexity is worth; the gap between the Router and it is what learning the agents costs.
+ */
+export function estimateOnlyOracle(
+  workload: readonly SimTask[],
+  tasks: readonly SimTask[],
+  outcomes: Outcomes,
+  seed: number,
+): StrategyRun {
+  const rng = mulberry32(seed ^ 0x5bd1e995);
+  const byDomain = new Map<string, number[]>();
+  for (const t of workload) byDomain.set(t.domain, [...(byDomain.get(t.domain) ?? []), t.trueComplexity]);
+  const complexityOf = (t: SimTask) => {
+    if (t.clientEstimate) return Math.max(0, rng.normal(t.clientEstimate.value, Math.sqrt(1 + 0.6 ** 2)));
+    const pool = byDomain.get(t.domain) as number[];
+    return pool[rng.int(0, pool.length - 1)] as number;
+  };
+  return trueOracle(tasks, outcomes, seed, complexityOf, 'oracle knowing only the client’s estimate (reference)');
 }
 
 /** Seeds of the oracle's draws: never the scored outcomes' seed. */
