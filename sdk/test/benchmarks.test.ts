@@ -114,5 +114,9 @@ describe('benchmarks (smoke)', () => {
     expect(dial.perLambda[0]?.strongShare).toBe(0);
     expect(dial.perLambda.at(-1)?.strongShare).toBeGreaterThan(0);
     expect(out).toHaveProperty('dialSweep.topOfDial.perSubjectHindsight');
+    // Learned prior widths by default, with the fixed widths as a sensitivity row.
+    expect(out).toHaveProperty('settings.learner.empiricalBayes.pseudoCount', 0.5);
+    const variants = (out.dialSweep as { sensitivity: Array<{ variant: string }> }).sensitivity.map((v) => v.variant);
+    expect(variants).toContain('fixed prior widths (empirical Bayes off)');
   }, 120_000);
 });

@@ -4,7 +4,7 @@
  */
 
 import { byUtility } from '../../src/rightsize/learning/dial.js';
-import { Router, type RouterOptions } from '../../src/rightsize/learning/index.js';
+import { type LearnerOptions, Router, type RouterOptions } from '../../src/rightsize/learning/index.js';
 import type { CapabilityProfile } from '../../src/rightsize/model/profile.js';
 import type { MatchCandidate } from '../../src/rightsize/routing/match.js';
 import type { Question } from './data.js';
@@ -34,6 +34,8 @@ export interface ReplaySettings {
   readonly seed: number;
   /** Explore for every λ of this range rather than the training λ only (exploration.ts); absent: the training λ. */
   readonly lambdaRange?: readonly [number, number];
+  /** Learner options beyond n-grams (prior widths, empirical Bayes). */
+  readonly learner?: LearnerOptions;
 }
 
 export interface ReplayResult {
@@ -62,7 +64,7 @@ export function routerFor(settings: ReplaySettings, lambda: number): Router {
             ...(settings.lambdaRange ? { lambdaRange: settings.lambdaRange } : {}),
           }
         : false,
-    learner: { ngramScale: settings.ngramScale },
+    learner: { ...settings.learner, ngramScale: settings.ngramScale },
   };
   return new Router(options);
 }

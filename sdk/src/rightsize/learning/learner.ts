@@ -13,6 +13,11 @@
  * curvature has rank one), its covariance projected back to the diagonal. Cost O(active features) time; memory is
  * bounded by the hash size and `maxEntries`. This is the diagonal Laplace / assumed-density filter used for online
  * Bayesian logistic regression with Thompson sampling (Chapelle & Li 2011), extended to the IRT curve.
+ *
+ * Empirical Bayes (option `empiricalBayes`): the prior widths of the per-domain ability offsets (one width per agent)
+ * and of the domain difficulties are learned from the data instead of fixed — hierarchical shrinkage whose strength is
+ * the measured spread of the domains (`empirical-bayes.ts`). Each such belief is kept as its prior times the Gaussian
+ * message of its data, so a new width re-weights every domain's prior exactly without revisiting outcomes.
  */
 
 import { DEFAULTS } from '../math/predict.js';
@@ -20,6 +25,14 @@ import type { Prng } from '../math/prng.js';
 import { logistic, logit } from '../math/stats.js';
 import type { CapabilityProfile, DomainCeiling } from '../model/profile.js';
 import type { ComplexityEstimate, ComplexityEstimator, EstimatorInput } from '../routing/estimator.js';
+import {
+  type EmpiricalBayesOptions,
+  fitPriorVariance,
+  type GroupMember,
+  type MutableBelief,
+  messageOf,
+  withPrior,
+} from './empirical-bayes.js';
 import { type FeatureOptions, type TaskFeatures, taskFeatures } from './features.js';
 
 /** Prior standard deviations of the learner's parameters (documented defaults). */
@@ -71,16 +84,27 @@ export interface LearnerOptions extends FeatureOptions {
   readonly maxEntries?: number;
   /** Gauss–Newton iterations per update (default 6). */
   readonly iterations?: number;
+  /**
+   * Learn the prior widths of the per-domain ability offsets (per agent) and of the domain difficulties from the data
+   * (empirical Bayes); `true` for the defaults of `EmpiricalBayesOptions`. Default off: the fixed `priorSigmas`.
+   */
+  readonly empiricalBayes?: boolean | EmpiricalBayesOptions;
 }
 
 /** A Gaussian belief: mean and variance. */
-type Belief = [mean: number, variance: number];
+type Belief = MutableBelief;
 
 interface AgentBeliefs {
   /** [ability, log slope, logit pMax], agent-wide. */
   global: [Belief, Belief, Belief];
   /** The same, per-domain offsets. */
   domains: Record<string, [Belief, Belief, Belief]>;
+}
+
+/** A group of beliefs sharing one learned prior width: its variance and each member's prior mean. */
+export interface WidthState {
+  readonly variance: number;
+  readonly priorMeans: Record<string, number>;
 }
 
 export interface LearnerState {
@@ -92,7 +116,22 @@ export interface LearnerState {
   readonly named: Record<string, Belief>;
   /** Hashed weights that moved from the prior: [bucket, mean, variance]. */
   readonly hashed: Array<[number, number, number]>;
+  /**
+   * Learned prior widths (empirical Bayes), keyed `ability-offset:<agent id>` (members: domains) and
+   * `domain-difficulty` (members: `domain:<d>` weights). Absent when empirical Bayes is off.
+   */
+  readonly widths?: Record<string, WidthState>;
 }
+
+/** A group of beliefs with one learned prior variance (empirical Bayes). */
+interface WidthGroup {
+  variance: number;
+  readonly baseVariance: number;
+  readonly members: Map<string, GroupMember>;
+}
+
+const DOMAIN_GROUP = 'domain-difficulty';
+const abilityGroup = (agentId: string) => `ability-offset:${agentId}`;
 
 /** The learned curve of one agent in one domain (means), with the ability's standard deviation. */
 export interface LearnedCurve {
@@ -139,6 +178,8 @@ export class OnlineIrtLearner implements ComplexityEstimator {
   readonly #named = new Map<string, Belief>();
   readonly #hashedMean: Float64Array;
   readonly #hashedVar: Float64Array;
+  readonly #empiricalBayes: Required<EmpiricalBayesOptions> | undefined;
+  readonly #widths = new Map<string, WidthGroup>();
   #entries = 0;
   #observations = 0;
 
@@ -153,6 +194,14 @@ export class OnlineIrtLearner implements ComplexityEstimator {
     this.#ngramScale = state?.ngramScale ?? options.ngramScale ?? 0;
     this.#maxEntries = options.maxEntries ?? 100_000;
     this.#iterations = options.iterations ?? 6;
+    const eb = options.empiricalBayes;
+    this.#empiricalBayes = eb ? { every: 64, pseudoCount: 2, ...(eb === true ? {} : eb) } : undefined;
+    if (this.#empiricalBayes) {
+      const { every, pseudoCount } = this.#empiricalBayes;
+      if (!Number.isInteger(every) || every < 1) throw new RangeError('empiricalBayes.every must be an integer ≥ 1');
+      if (!(pseudoCount > 0) || !Number.isFinite(pseudoCount))
+        throw new RangeError('empiricalBayes.pseudoCount must be a positive number');
+    }
     const size = 1 << this.#hashBits;
     this.#hashedMean = new Float64Array(size);
     this.#hashedVar = new Float64Array(size).fill(this.#sigmas.ngram ** 2);
@@ -187,8 +236,41 @@ export class OnlineIrtLearner implements ComplexityEstimator {
     if (name === 'prior') return [1, s.prior ** 2];
     if (name === 'declared') return [0, s.declared ** 2];
     if (name === 'cold-start') return [0, s.coldStart ** 2];
-    if (name.startsWith('domain:')) return [0, s.domain ** 2];
+    if (name.startsWith('domain:')) return [0, this.#widthOf(DOMAIN_GROUP, s.domain ** 2)];
     return [0, s.length ** 2];
+  }
+
+  /** The prior variance of a group's members: learned under empirical Bayes, else the fixed one. */
+  #widthOf(group: string, baseVariance: number): number {
+    return this.#widths.get(group)?.variance ?? baseVariance;
+  }
+
+  /** Registers a new belief as a member of a learned-width group (empirical Bayes only). */
+  #join(group: string, baseVariance: number, member: string, belief: Belief, priorMean: number): void {
+    if (!this.#empiricalBayes) return;
+    let g = this.#widths.get(group);
+    if (!g) {
+      g = { variance: baseVariance, baseVariance, members: new Map() };
+      this.#widths.set(group, g);
+    }
+    g.members.set(member, { belief, priorMean });
+  }
+
+  /** Refits every group's prior variance and re-weights its members' priors (empirical Bayes, every n outcomes). */
+  #refitWidths(): void {
+    const eb = this.#empiricalBayes;
+    if (!eb) return;
+    for (const g of this.#widths.values()) {
+      const members = [...g.members.values()];
+      const messages = members.map((m) => messageOf(m.belief, m.priorMean, g.variance));
+      const variance = fitPriorVariance(messages, g.baseVariance, eb.pseudoCount);
+      for (const [i, m] of members.entries()) {
+        const next = withPrior(messages[i] as (typeof messages)[number], m.priorMean, variance);
+        m.belief[0] = next[0];
+        m.belief[1] = next[1];
+      }
+      g.variance = variance;
+    }
   }
 
   /** The belief of a named weight; created (if memory allows) when `create`. */
@@ -198,7 +280,10 @@ export class OnlineIrtLearner implements ComplexityEstimator {
       b = this.#namedPrior(name);
       if (create && this.#entries < this.#maxEntries) {
         this.#named.set(name, b);
-        if (name.startsWith('domain:')) this.#entries++;
+        if (name.startsWith('domain:')) {
+          this.#entries++;
+          this.#join(DOMAIN_GROUP, this.#sigmas.domain ** 2, name, b, 0);
+        }
       }
     }
     return b;
@@ -227,14 +312,16 @@ export class OnlineIrtLearner implements ComplexityEstimator {
     if (!offsets) {
       const declared = declaredCurve(profile, domain);
       const [g, k, p] = agent.global;
+      const group = abilityGroup(agentId);
       offsets = [
-        [(declared?.ability ?? g[0]) - g[0], s.abilityOffset ** 2],
+        [(declared?.ability ?? g[0]) - g[0], this.#widthOf(group, s.abilityOffset ** 2)],
         [Math.log(declared?.slope ?? DEFAULTS.slope) - k[0], s.logSlopeOffset ** 2],
         [logitPMax(declared?.pMax ?? DEFAULTS.pMax) - p[0], s.logitPMaxOffset ** 2],
       ];
       if (create && this.#entries < this.#maxEntries) {
         agent.domains[domain] = offsets;
         this.#entries++;
+        this.#join(group, s.abilityOffset ** 2, domain, offsets[ABILITY], offsets[ABILITY][0]);
       }
     }
     return { global: agent.global, offsets };
@@ -354,6 +441,7 @@ export class OnlineIrtLearner implements ComplexityEstimator {
       i++;
     }
     this.#observations++;
+    if (this.#empiricalBayes && this.#observations % this.#empiricalBayes.every === 0) this.#refitWidths();
   }
 
   toJSON(): LearnerState {
@@ -372,6 +460,19 @@ export class OnlineIrtLearner implements ComplexityEstimator {
       agents: structuredClone(this.#agents),
       named: Object.fromEntries([...this.#named].map(([k, b]) => [k, [b[0], b[1]] as Belief])),
       hashed,
+      ...(this.#widths.size > 0
+        ? {
+            widths: Object.fromEntries(
+              [...this.#widths].map(([key, g]) => [
+                key,
+                {
+                  variance: g.variance,
+                  priorMeans: Object.fromEntries([...g.members].map(([m, { priorMean }]) => [m, priorMean])),
+                },
+              ]),
+            ),
+          }
+        : {}),
     };
   }
 
@@ -403,6 +504,26 @@ export class OnlineIrtLearner implements ComplexityEstimator {
       this.#hashedVar[b] = v;
     }
     this.#observations = Number.isInteger(state.observations) ? state.observations : 0;
+    if (this.#empiricalBayes) this.#loadWidths(state.widths ?? {});
+  }
+
+  /** Rebuilds the learned-width groups; beliefs a state lists without a prior mean keep their fixed prior. */
+  #loadWidths(widths: Record<string, WidthState>): void {
+    const s = this.#sigmas;
+    for (const [key, w] of Object.entries(widths)) {
+      if (!(w?.variance > 0) || !Number.isFinite(w.variance)) throw new Error(`learner state: bad width ${key}`);
+      const agentId = key.startsWith('ability-offset:') ? key.slice('ability-offset:'.length) : undefined;
+      if (key !== DOMAIN_GROUP && agentId === undefined) throw new Error(`learner state: unknown width group ${key}`);
+      const base = agentId === undefined ? s.domain ** 2 : s.abilityOffset ** 2;
+      const group: WidthGroup = { variance: w.variance, baseVariance: base, members: new Map() };
+      for (const [member, priorMean] of Object.entries(w.priorMeans ?? {})) {
+        const belief =
+          agentId === undefined ? this.#named.get(member) : this.#agents[agentId]?.domains[member]?.[ABILITY];
+        if (!belief || !Number.isFinite(priorMean)) throw new Error(`learner state: bad width member ${key}/${member}`);
+        group.members.set(member, { belief, priorMean });
+      }
+      this.#widths.set(key, group);
+    }
   }
 }
 
