@@ -29,6 +29,9 @@ interface Running {
   readonly url: string;
 }
 
+/** Every broker child still running: killed after the file, so a failed test never leaves one behind. */
+const children = new Set<ChildProcess>();
+
 /** Start `rightsize-broker serve` and resolve with its URL once it prints it. */
 function startChild(storage: string[]): Promise<Running> {
   const child = spawn(
@@ -49,6 +52,8 @@ function startChild(storage: string[]): Promise<Running> {
     ],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DATABASE_URL: '' } },
   );
+  children.add(child);
+  child.on('exit', () => children.delete(child));
   return new Promise((resolve, reject) => {
     let out = '';
     let err = '';
@@ -278,6 +283,10 @@ function onEachStore(title: string, run: (storage: () => string[]) => void) {
     },
   );
 }
+
+afterAll(async () => {
+  for (const child of children) if (alive(child)) await killed(child);
+});
 
 onEachStore('SIGKILL and restart', suite);
 onEachStore('tasks in flight at a SIGKILL', inFlightSuite);
