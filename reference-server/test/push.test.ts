@@ -4,6 +4,8 @@
  * and authentication; a second config with other credentials gets its own.
  */
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { StreamResponse } from '@rightsize/sdk/a2a';
 import { A2AClient } from '@rightsize/sdk/client';
 import { withMessageExtension } from '@rightsize/sdk/rightsize';
@@ -113,5 +115,60 @@ describe('push notifications from the broker', () => {
     );
     expect(deliveries.filter((d) => d.path === 'a').every((d) => d.authorization === undefined)).toBe(true);
     await client.close();
+  });
+
+  it("exports the webhook sender's stats on /metrics: delivered, failed, dropped, retries, pending, suspended", async () => {
+    // A receiver that is down (503 to every attempt), on its own origin: retried, then failed and suspended.
+    let arrivals = 0;
+    const down = createServer((_request, response) => {
+      arrivals++;
+      response.writeHead(503).end();
+    });
+    await new Promise<void>((resolve) => down.listen(0, '127.0.0.1', resolve));
+    const downUrl = `http://127.0.0.1:${(down.address() as AddressInfo).port}/down`;
+    const client = await A2AClient.connect(url, {
+      allowPrivateNetworks: true,
+      auth: { apiKey: { header: 'x-api-key', value: ALICE } },
+    });
+    try {
+      const message = withMessageExtension(
+        { messageId: randomUUID(), role: 'ROLE_USER', parts: [{ text: 'to a receiver that is down' }] },
+        { descriptor: { domain: 'general', complexity: { value: 3, sigma: 0.3 } } },
+      );
+      const stream = client.sendStreamingMessage(message);
+      const taskId = ((await stream.next()).value as StreamResponse).task?.id as string;
+      await client.createPushConfig({ taskId, url: downUrl });
+      agent.release(agent.steps);
+      for await (const _ of stream) {
+        // drain: the task ends
+      }
+      const metric = (text: string, name: string) => {
+        const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+        return line === undefined ? undefined : Number(line.slice(name.length + 1));
+      };
+      const scrape = async () => (await request(`${url}/metrics`)).body.text();
+      // Deliveries run in the background: wait until none is pending.
+      await expect
+        .poll(async () => metric(await scrape(), 'rightsize_broker_push_pending{kind="now"}'), {
+          timeout: 15_000,
+          interval: 50,
+        })
+        .toBe(0);
+      const text = await scrape();
+      const delivered = metric(text, 'rightsize_broker_push_deliveries_total{result="delivered"}');
+      const failed = metric(text, 'rightsize_broker_push_deliveries_total{result="failed"}') ?? 0;
+      const dropped = metric(text, 'rightsize_broker_push_deliveries_total{result="dropped"}') ?? 0;
+      const retries = metric(text, 'rightsize_broker_push_retries_total') ?? 0;
+      expect(delivered).toBe(deliveries.length); // every delivery the good receiver answered 204 (first test)
+      expect(failed).toBeGreaterThanOrEqual(1);
+      expect(failed + dropped).toBeGreaterThanOrEqual(agent.steps + 1); // the down receiver's events: none delivered
+      expect(retries).toBe(arrivals - failed); // every attempt that reached it, less each failed delivery's first
+      expect(retries).toBeGreaterThanOrEqual(2); // 3 attempts for the first event
+      expect(metric(text, 'rightsize_broker_push_suspended_receivers')).toBe(1);
+      expect(metric(text, 'rightsize_broker_push_pending{kind="peak"}')).toBeGreaterThanOrEqual(1);
+    } finally {
+      await client.close();
+      await new Promise((resolve) => down.close(resolve));
+    }
   });
 });

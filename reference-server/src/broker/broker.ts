@@ -259,17 +259,19 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
         ...(options.maxConcurrentTasks !== undefined ? { maxConcurrentTasks: options.maxConcurrentTasks } : {}),
       }),
     );
+    // Webhooks follow the same network policy as agent cards; a failed delivery is logged without credentials.
+    const pushSender = new WebhookPushSender({
+      allowPrivateNetworks: options.allowPrivateNetworks ?? false,
+      onError: (error, target) => app.log.warn({ err: error, taskId: target.taskId }, 'push delivery failed'),
+    });
+    metrics.exportPushStats(() => pushSender.stats());
     await scope.register(a2aServer, {
       card,
       executor,
       store: withFirstEventMetadata(store.tasks, pending),
       push: {
         configs: store.pushConfigs,
-        // Webhooks follow the same network policy as agent cards; a failed delivery is logged without credentials.
-        sender: new WebhookPushSender({
-          allowPrivateNetworks: options.allowPrivateNetworks ?? false,
-          onError: (error, target) => app.log.warn({ err: error, taskId: target.taskId }, 'push delivery failed'),
-        }),
+        sender: pushSender,
       },
       authenticate: async (request) => {
         const caller = await auth.authenticate(request.headers);

@@ -2,10 +2,15 @@
  * Prometheus metrics (prom-client, one registry per broker, no global state). Labels are bounded: agent ids come
  * from the registry, never task ids, callers or message content.
  */
+import type { PushSenderStats } from '@rightsize/sdk/server';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+const DELIVERY_RESULTS = ['delivered', 'failed', 'dropped'] as const;
 
 export class BrokerMetrics {
   readonly registry = new Registry();
+  /** The webhook sender's counts, read at every scrape (`exportPushStats`). */
+  #pushStats: (() => PushSenderStats) | undefined;
   readonly routed = new Counter({
     name: 'rightsize_broker_attempts_total',
     help: 'Forwarded attempts by agent and how they ended.',
@@ -79,7 +84,57 @@ export class BrokerMetrics {
     registers: [this.registry],
   });
 
+  readonly pushDeliveries: Counter<'result'> = new Counter({
+    name: 'rightsize_broker_push_deliveries_total',
+    help: 'Webhook deliveries (one per event and webhook) by result: delivered; failed after its retries (or refused); dropped at once (pending bound reached or receiver suspended).',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+    collect: () => {
+      const stats = this.#pushStats?.();
+      if (!stats) return;
+      this.pushDeliveries.reset();
+      for (const result of DELIVERY_RESULTS) this.pushDeliveries.inc({ result }, stats[result]);
+    },
+  });
+  readonly pushRetries: Counter = new Counter({
+    name: 'rightsize_broker_push_retries_total',
+    help: 'Webhook delivery attempts after the first (retries with backoff).',
+    registers: [this.registry],
+    collect: () => {
+      const stats = this.#pushStats?.();
+      if (!stats) return;
+      this.pushRetries.reset();
+      this.pushRetries.inc(stats.retried);
+    },
+  });
+  readonly pushPending: Gauge<'kind'> = new Gauge({
+    name: 'rightsize_broker_push_pending',
+    help: 'Webhook deliveries pending now (in flight, waiting for a slot, backing off), and the most at once so far.',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+    collect: () => {
+      const stats = this.#pushStats?.();
+      if (!stats) return;
+      this.pushPending.set({ kind: 'now' }, stats.pending);
+      this.pushPending.set({ kind: 'peak' }, stats.peakPending);
+    },
+  });
+  readonly pushSuspended: Gauge = new Gauge({
+    name: 'rightsize_broker_push_suspended_receivers',
+    help: 'Webhook receivers (origins) suspended now after a delivery there finally failed.',
+    registers: [this.registry],
+    collect: () => {
+      const stats = this.#pushStats?.();
+      if (stats) this.pushSuspended.set(stats.suspended);
+    },
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Export a webhook sender's `stats()` as the `rightsize_broker_push_*` metrics (read at every scrape). */
+  exportPushStats(stats: () => PushSenderStats): void {
+    this.#pushStats = stats;
   }
 }

@@ -3,7 +3,9 @@
  * defined state instead of staying WORKING forever. While the broker runs it holds a lease (`RunLease`) and, at start
  * and at every renewal, claims the orphans of runs that are gone. For each claimed task:
  * - forwarded to an agent that is still registered: re-attach to the agent's task (GetTask, then SubscribeToTask or,
- *   for an agent without streaming, GetTask polls) and keep relaying under the broker's ids until it ends;
+ *   for an agent without streaming, GetTask polls) and keep relaying under the broker's ids until it ends. The agent's
+ *   task may end between the GetTask and the SubscribeToTask, which the agent then refuses: its final state and
+ *   artifacts are read with GetTask instead (also when a stream ends before the task does);
  * - otherwise, or when re-attaching fails: FAILED, with a message saying why.
  * Clients see the result through GetTask and SubscribeToTask (Last-Event-ID resumption included), as for any task.
  */
@@ -11,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Artifact, Message, StreamResponse, Task, TaskState, TaskStatus } from '@rightsize/sdk/a2a';
 import type { A2AClient } from '@rightsize/sdk/client';
+import { UnsupportedOperationError } from '@rightsize/sdk/errors';
 import type { OrphanTask, RunLease } from '../db/lease.js';
 import type { SqlTaskStore } from '../db/sql-task-store.js';
 import type { Registry } from '../registry/registry.js';
@@ -102,20 +105,34 @@ export class Recovery {
       if (await this.#relay(orphan, { task: snapshot }, client)) return;
       this.#o.log?.(`re-attached to ${agentId}'s task ${downstreamTaskId}`, orphan.task.id);
       if (card.capabilities.streaming) {
-        for await (const event of client.subscribeToTask(downstreamTaskId, { signal }))
-          if (await this.#relay(orphan, event, client)) return;
-        throw new Error("the agent's stream ended before its task did");
-      }
+        if (await this.#follow(orphan, client, downstreamTaskId, signal)) return;
+      } else await sleep(this.#o.pollMs ?? 1000, undefined, { signal });
+      // No stream, or it could not tell the end: read the agent's task until it ends.
       for (;;) {
-        await sleep(this.#o.pollMs ?? 1000, undefined, { signal });
         const task = await client.getTask(downstreamTaskId, { signal, timeoutMs: CALL_TIMEOUT_MS });
         if (await this.#relay(orphan, { task }, client)) return;
+        await sleep(this.#o.pollMs ?? 1000, undefined, { signal });
       }
     } catch (error) {
       if (signal.aborted) return;
       const reason = error instanceof Error ? error.message : String(error);
       await this.#fail(orphan, `re-attaching to ${agentId}'s task ${downstreamTaskId} failed (${reason})`);
     }
+  }
+
+  /**
+   * Relay the agent's task stream; true when the broker's task is done with. False when the agent refused the
+   * subscription because its task ended after the snapshot was read (A2A refuses SubscribeToTask on a task in a
+   * terminal state), or when the stream ended before the task did: the caller then reads the task with GetTask.
+   */
+  async #follow(orphan: OrphanTask, client: A2AClient, downstreamTaskId: string, signal: AbortSignal) {
+    try {
+      for await (const event of client.subscribeToTask(downstreamTaskId, { signal }))
+        if (await this.#relay(orphan, event, client)) return true;
+    } catch (error) {
+      if (!(error instanceof UnsupportedOperationError)) throw error;
+    }
+    return false;
   }
 
   /** Relay one downstream event under the broker's ids; true when the broker's task is done with (ended or interrupted). */

@@ -7,7 +7,9 @@
  * timestamp); an artifact update equal to the previous update of that artifact and not an append. An append chunk
  * equal to the previous one is kept — A2A gives chunks no sequence number, so it cannot be told apart from text
  * that repeats. Only progress states (SUBMITTED, WORKING) are dropped for being late: a terminal or interrupted
- * state is the agent's last word whatever its timestamp.
+ * state is the agent's last word whatever its timestamp. "Late" is measured against the statuses past SUBMITTED
+ * only: an agent may stamp its Task (SUBMITTED) after its first WORKING update (the SDK did, under load), and
+ * dropping that WORKING left the broker's task SUBMITTED until the agent's next event (the restart test's race).
  */
 import type { StreamResponse, TaskStatus } from '@rightsize/sdk/a2a';
 
@@ -19,6 +21,7 @@ const PROGRESS: ReadonlySet<string> = new Set(['TASK_STATE_SUBMITTED', 'TASK_STA
 export class RelayOrder {
   readonly #statuses = new Set<string>();
   readonly #artifacts = new Map<string, { last: string; closed: boolean }>();
+  /** The latest timestamp of the statuses past SUBMITTED relayed so far. */
   #latest = Number.NEGATIVE_INFINITY;
 
   /** Whether `event` is new and in order (relay it), or a duplicate or late update (drop it). */
@@ -41,7 +44,7 @@ export class RelayOrder {
       this.#statuses.add(key);
       if (this.#statuses.size > MAX_REMEMBERED) this.#statuses.delete(this.#statuses.values().next().value as string);
     }
-    if (at > this.#latest) this.#latest = at;
+    if (status.state !== 'TASK_STATE_SUBMITTED' && at > this.#latest) this.#latest = at;
     return true;
   }
 

@@ -53,8 +53,10 @@ async function faultyAgent(): Promise<{
     reply.hijack();
     reply.raw.writeHead(200, { 'content-type': 'text/event-stream' });
     const event = { task: { id: randomUUID(), contextId: randomUUID(), status: { state: 'TASK_STATE_WORKING' } } };
-    reply.raw.write(`data: ${JSON.stringify({ jsonrpc: '2.0', id, result: event })}\n\n`);
-    if (fault.kind === 'crash') setTimeout(() => reply.raw.destroy(), 20); // the agent process dies mid-stream
+    const first = `data: ${JSON.stringify({ jsonrpc: '2.0', id, result: event })}\n\n`;
+    // crash: the agent process dies mid-stream, once its first event is written (no timer)
+    if (fault.kind === 'crash') reply.raw.write(first, () => reply.raw.destroy());
+    else reply.raw.write(first);
     // hang-mid: the agent sent its task and then never sends anything again
   });
   url = await app.listen({ port: 0, host: '127.0.0.1' });

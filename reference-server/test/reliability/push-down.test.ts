@@ -87,7 +87,7 @@ describe('a push receiver that is down', () => {
     expect(b - a).toBeGreaterThanOrEqual(95); // backoff 100 ms, then 200 ms
     expect(c - b).toBeGreaterThanOrEqual(195);
     expect(failures).toHaveLength(1);
-    expect(sender.stats()).toMatchObject({ delivered: 0, failed: 1, dropped: 0, pending: 0 });
+    expect(sender.stats()).toMatchObject({ delivered: 0, failed: 1, dropped: 0, pending: 0, retried: 2, suspended: 1 });
 
     // suspended: the next events fail at once, recorded, and nothing reaches the receiver
     await sender.notify(scope, 't', event, configs);

@@ -27,6 +27,20 @@ describe('RelayOrder', () => {
     expect(order.admit(status('TASK_STATE_WORKING', 2, 'm3'))).toBe(true); // same instant, new message
   });
 
+  it("keeps the first WORKING when the agent's Task (SUBMITTED) is stamped later (the restart test's race)", () => {
+    const order = new RelayOrder();
+    const task: StreamResponse = {
+      task: {
+        id: 't',
+        contextId: 'c',
+        status: { state: 'TASK_STATE_SUBMITTED', timestamp: new Date(Date.UTC(2026, 0, 1, 0, 0, 3)).toISOString() },
+      },
+    };
+    expect(order.admit(task)).toBe(true);
+    expect(order.admit(status('TASK_STATE_WORKING', 2, 'm2'))).toBe(true);
+    expect(order.admit(status('TASK_STATE_SUBMITTED', 1))).toBe(false); // a SUBMITTED older than WORKING is late
+  });
+
   it('keeps a terminal state even when its timestamp is older (the agent clock is not trusted for the end)', () => {
     const order = new RelayOrder();
     expect(order.admit(status('TASK_STATE_WORKING', 5, 'm5'))).toBe(true);

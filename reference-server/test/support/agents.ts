@@ -57,8 +57,15 @@ export const cardFor = (id: string, profile: CapabilityProfile, url: string): Ag
     profile,
   );
 
-export async function startTestAgent(id: string, profile: CapabilityProfile, behaviour: Behaviour): Promise<TestAgent> {
+/** `prepare` is given the app before the A2A routes are added (e.g. to add a hook in front of them). */
+export async function startTestAgent(
+  id: string,
+  profile: CapabilityProfile,
+  behaviour: Behaviour,
+  prepare?: (app: FastifyInstance) => void,
+): Promise<TestAgent> {
   const app = Fastify();
+  prepare?.(app);
   let url = '';
   let permits = 0;
   let wake: (() => void) | undefined;

@@ -115,6 +115,10 @@ export interface PushSenderStats {
   readonly pending: number;
   /** The most pending at once so far. */
   readonly peakPending: number;
+  /** Attempts after the first (retries after a failed attempt), all deliveries together. */
+  readonly retried: number;
+  /** Receivers (origins) suspended now, after a delivery there finally failed. */
+  readonly suspended: number;
 }
 
 export interface PushSender {
@@ -132,7 +136,7 @@ export class WebhookPushSender implements PushSender {
   #active = 0;
   /** Origin → until when its deliveries fail at once (after a delivery there finally failed). */
   readonly #suspended = new Map<string, number>();
-  readonly #stats = { delivered: 0, failed: 0, dropped: 0, pending: 0, peakPending: 0 };
+  readonly #stats = { delivered: 0, failed: 0, dropped: 0, pending: 0, peakPending: 0, retried: 0 };
 
   constructor(options: PushSenderOptions = {}) {
     this.#o = {
@@ -173,9 +177,11 @@ export class WebhookPushSender implements PushSender {
     };
   }
 
-  /** Counts of deliveries so far, and how many are pending. */
+  /** Counts of deliveries so far, how many are pending, and how many receivers are suspended now. */
   stats(): PushSenderStats {
-    return { ...this.#stats };
+    const now = Date.now();
+    for (const [origin, until] of this.#suspended) if (until <= now) this.#suspended.delete(origin);
+    return { ...this.#stats, suspended: this.#suspended.size };
   }
 
   async notify(scope: TaskScope, taskId: string, event: StreamResponse, configs: PushConfigStore): Promise<void> {
@@ -248,6 +254,7 @@ export class WebhookPushSender implements PushSender {
       // another delivery found the receiver down meanwhile: stop here rather than queue for it again
       const suspended = this.#suspension(url.origin);
       if (suspended) return { error: new Error(suspended), receiverDown: false };
+      if (attempt > 0) this.#stats.retried++;
       try {
         if (!this.#o.allowPrivateNetworks && isNonPublicAddress(url.hostname)) {
           throw new Error(`refusing webhook on a private or loopback address: ${url.host}`);

@@ -527,6 +527,12 @@ class TaskRun implements TaskEvents {
   #created: boolean;
   #replied = false;
   #applied = 0;
+  /**
+   * When the message was taken: the new task's SUBMITTED timestamp. The task is created in the update chain, after
+   * the executor's first update was stamped; stamping it then put SUBMITTED after WORKING whenever a millisecond
+   * passed in between (under load), and a relay that drops late progress updates dropped that WORKING.
+   */
+  readonly #submittedAt = now();
 
   constructor(host: RunHost, run: Run, setup: RunSetup) {
     this.#host = host;
@@ -633,7 +639,7 @@ class TaskRun implements TaskEvents {
     const task: Task = {
       id: taskId,
       contextId,
-      status: { state: 'TASK_STATE_SUBMITTED', timestamp: now() },
+      status: { state: 'TASK_STATE_SUBMITTED', timestamp: this.#submittedAt },
       history: [userMessage],
     };
     const record = await this.#host.store.create(scope, task);
