@@ -5,7 +5,14 @@ import type { Placement } from '../src/rightsize/model/common.js';
 import type { CapabilityProfile } from '../src/rightsize/model/profile.js';
 import { CandidateIndex, MIN_ASSESSED_BEFORE_REFUSAL } from '../src/rightsize/routing/candidate-index.js';
 import { decisionRecord, noCapableAgentError } from '../src/rightsize/routing/decision-record.js';
-import { type MatchCandidate, type MatchTask, match, resolveTask } from '../src/rightsize/routing/match.js';
+import {
+  assessModes,
+  type MatchCandidate,
+  type MatchTask,
+  match,
+  rank,
+  resolveTask,
+} from '../src/rightsize/routing/match.js';
 
 const base: CapabilityProfile = {
   domains: [{ domain: 'math', ability: 8 }],
@@ -238,6 +245,55 @@ describe('matcher properties (random fleets)', () => {
       }),
       { numRuns: 150, seed: 13 },
     );
+  });
+});
+
+describe('tie rule (spec §7.3): cells of a fixed grid, a total order', () => {
+  /** P = pMax/2 exactly (ability = complexity, σ = 0); success values 3e-6 apart chain far beyond 1e-5, and the
+   * more likely an agent is to succeed the slower it is, so a tolerance would tie neighbours and order them by
+   * latency. */
+  const chainFleet = (n: number, step: number): MatchCandidate[] =>
+    Array.from({ length: n }, (_, j) => ({
+      id: `chain-${String((j * 7919) % n).padStart(4, '0')}`,
+      profile: {
+        ...base,
+        domains: [{ domain: 'math', ability: 3, pMax: 1 - 2 * step * j }],
+        latency: { ttftMs: { p50: 1000 - 3 * j, p95: 1000 - 3 * j }, outputTokensPerSecond: 100 },
+      },
+    }));
+  const chainTask: MatchTask = {
+    descriptor: {
+      domain: 'math',
+      complexity: { value: 3, sigma: 0 },
+      preference: 'quality',
+      constraints: { minSuccess: 0.4 },
+    },
+  };
+
+  it('ranks any subset in the order of the whole ranking (transitive ties)', () => {
+    const fleet = chainFleet(120, 3e-6);
+    const resolved = resolveTask(chainTask);
+    const all = fleet.flatMap((c) => assessModes(c, chainTask, resolved));
+    const order = rank(all, 'quality').ranked.map((a) => a.agentId);
+    fc.assert(
+      fc.property(fc.subarray(all, { minLength: 2 }), (subset) => {
+        const ids = new Set(subset.map((a) => a.agentId));
+        expect(rank(subset, 'quality').ranked.map((a) => a.agentId)).toEqual(order.filter((id) => ids.has(id)));
+      }),
+      { numRuns: 200, seed: 5 },
+    );
+  });
+
+  it('the index chooses what the full scan chooses where success values chain within 1e-5 (bench:match case)', () => {
+    for (const step of [1e-6, 3e-6, 7e-6]) {
+      const fleet = chainFleet(400, step);
+      const full = match(chainTask, fleet);
+      const indexed = new CandidateIndex(fleet).match(chainTask);
+      expect(indexed.chosen?.agentId).toBe(full.chosen?.agentId);
+      expect(indexed.ranked.map((a) => a.agentId)).toEqual(full.ranked.slice(0, 16).map((a) => a.agentId));
+      expect(indexed.selection).toEqual(full.selection);
+      expect(indexed.escalation).toEqual(full.escalation);
+    }
   });
 });
 

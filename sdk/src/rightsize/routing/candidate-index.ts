@@ -11,13 +11,13 @@
  *    and of the completion latency (no queue), an upper bound of the complexity its budget can reach (largest budget,
  *    context window and what the deadlines leave: P_D ≤ pMax·Φ((c_cut − μ)/σ)) and whether it provably misses a
  *    hard constraint (placement, region, the cost cap, a deadline even with no queue);
- * 4. agents are visited best first by a lower bound of the comparator's keys of spec §7.3, lexicographically: the
- *    preference's primary key (cost per success, latency, −success or the weighted score, each from the bounds above
- *    and a success upper bound refined — with a normal CDF — only when an agent reaches the top), then −success,
- *    then latency. An agent is skipped without assessment when the bounds show it cannot precede the N-th best
- *    feasible agent (N = max(topN, ESCALATION_WINDOW)): its primary key is worse beyond the tie tolerance, or it
- *    cannot beat that primary key and its success or latency is worse beyond the tolerance. The search stops when
- *    the bound at the top shows this for every agent left;
+ * 4. agents are visited best first by lower bounds of the cells of the comparator's keys of spec §7.3 (a total order:
+ *    the first N of the whole ranking are the first N of any subset holding them), lexicographically: the preference's
+ *    primary key (cost per success, latency, −success or the weighted score, each from the bounds above and a success
+ *    upper bound refined — to the success integral at the agent's best curve — the first two times an agent reaches
+ *    the top), then −success, latency and cost per success. The search stops when the bounds at the top are worse
+ *    than the keys of the N-th best feasible agent found (N = max(topN, ESCALATION_WINDOW)): every agent left is
+ *    ranked after it;
  * 5. with nothing feasible, the 8 strongest agents of the domain are assessed (padded with agents of the registry
  *    that lack the domain), and, unless constraints are hard, the best-effort agent of §7.7 is found by descending
  *    ability, skipping agents whose effective ceiling bound (capability ceiling, budget cut) cannot reach the best
@@ -49,21 +49,24 @@ import {
   assessModes,
   buildResult,
   byCloseness,
-  comparator,
+  byIdAndMode,
+  ceilingCell,
+  compareRankKeys,
   ESCALATION_WINDOW,
   escalationSteps,
-  keysEqual,
+  keyCell,
+  logCell,
   type MatchCandidate,
   type MatchPolicy,
   type MatchResult,
   type MatchTask,
-  primaryKey,
   profileForMode,
+  type RankKeys,
   type ResolvedTask,
-  rank,
+  rankKeys,
   resolveTask,
   SOFT_REASONS,
-  TIE_TOLERANCE,
+  successCell,
 } from './match.js';
 import { abilityFloor, cheapSuccessUpperBound, successUpperBound } from './success-bounds.js';
 
@@ -81,13 +84,20 @@ export interface CandidateIndexOptions {
   readonly topN?: number;
 }
 
+/** A feasible assessment with its ranking keys (spec §7.3). */
+interface Ranked {
+  readonly assessment: Assessment;
+  readonly keys: RankKeys;
+}
+
+const compareRanked = (x: Ranked, y: Ranked): number =>
+  compareRankKeys(x.keys, y.keys) || byIdAndMode(x.assessment, y.assessment);
+
 /** Spec §7.9: agents assessed at least before answering that none is capable. */
 export const MIN_ASSESSED_BEFORE_REFUSAL = 8;
 
 interface Entry {
   readonly candidate: MatchCandidate;
-  /** Registration order (the order `match()` over `values()` assesses in). */
-  readonly position: number;
   readonly ability: number;
   readonly maxSlope: number;
   readonly minSlope: number;
@@ -314,7 +324,7 @@ function placementAllowed(place: DomainTable['placement'][number], c: Constraint
 }
 
 /**
- * A binary min-heap of entry positions ordered lexicographically by three shared key arrays, built in O(n) (Floyd).
+ * A binary min-heap of entry positions ordered lexicographically by four shared key arrays, built in O(n) (Floyd).
  * Keys of an entry may only grow while it is outside the heap (it is popped, re-keyed and pushed back).
  */
 class KeyHeap {
@@ -326,6 +336,7 @@ class KeyHeap {
     readonly k1: Float64Array,
     readonly k2: Float64Array,
     readonly k3: Float64Array,
+    readonly k4: Float64Array,
     items: Int32Array,
     count: number,
   ) {
@@ -372,7 +383,10 @@ class KeyHeap {
     const x2 = this.k2[i] as number;
     const y2 = this.k2[j] as number;
     if (x2 !== y2) return x2 < y2;
-    return (this.k3[i] as number) < (this.k3[j] as number);
+    const x3 = this.k3[i] as number;
+    const y3 = this.k3[j] as number;
+    if (x3 !== y3) return x3 < y3;
+    return (this.k4[i] as number) < (this.k4[j] as number);
   }
 
   #swap(a: number, b: number): void {
@@ -417,6 +431,7 @@ class Scratch {
   k1 = new Float64Array(0);
   k2 = new Float64Array(0);
   k3 = new Float64Array(0);
+  k4 = new Float64Array(0);
   /** Success upper bound once refined (NaN before). */
   reach = new Float64Array(0);
   /** 1 once the success bound was tightened to the success integral at the entry's best curve. */
@@ -435,6 +450,7 @@ class Scratch {
     this.k1 = new Float64Array(size);
     this.k2 = new Float64Array(size);
     this.k3 = new Float64Array(size);
+    this.k4 = new Float64Array(size);
     this.reach = new Float64Array(size);
     this.tight = new Uint8Array(size);
     this.items = new Int32Array(size + 1);
@@ -512,16 +528,13 @@ export class CandidateIndex {
     let table = this.#byDomain.get(domain);
     if (!table) {
       const entries: Entry[] = [];
-      let position = 0;
       for (const candidate of this.#byId.values()) {
-        position++;
         const variants = variantsOf(candidate);
         const curves = variants.map((v) => curveFor(v, domain)).filter((c) => c !== undefined);
         if (curves.length === 0) continue;
         const slopes = curves.map((c) => c.slope ?? DEFAULTS.slope);
         entries.push({
           candidate,
-          position,
           variants,
           ability: Math.max(...curves.map((c) => c.ability)),
           maxSlope: Math.max(...slopes),
@@ -550,12 +563,11 @@ export class CandidateIndex {
     const prepare = (from: number, to: number) => this.#prepare(table, resolved, task, policy, from, to);
 
     const rejected: Assessment[] = [];
-    const sorted: Assessment[] = [];
-    const found: Array<{ position: number; assessment: Assessment }> = [];
+    // Feasible assessments in ranking order (spec §7.3: a total order, so any subset sorts the same way).
+    const sorted: Ranked[] = [];
     let assessed = 0;
     const seen = new Set<Entry>();
-    const key = primaryKey(preference);
-    const order = comparator(key, preference);
+    const keysOf = rankKeys(preference);
     const visit = (entry: Entry): readonly Assessment[] => {
       if (seen.has(entry)) return [];
       seen.add(entry);
@@ -566,15 +578,15 @@ export class CandidateIndex {
           rejected.push(a);
           continue;
         }
-        found.push({ position: entry.position, assessment: a });
+        const ranked = { assessment: a, keys: keysOf(a) };
         let lo = 0;
         let hi = sorted.length;
         while (lo < hi) {
           const mid = (lo + hi) >> 1;
-          if (order(sorted[mid] as Assessment, a) <= 0) lo = mid + 1;
+          if (compareRanked(sorted[mid] as Ranked, ranked) <= 0) lo = mid + 1;
           else hi = mid;
         }
-        sorted.splice(lo, 0, a);
+        sorted.splice(lo, 0, ranked);
       }
       return assessments;
     };
@@ -582,13 +594,9 @@ export class CandidateIndex {
     this.#search(table, b, poolSize, kind, resolved, task, policy, sorted, visit);
     if (sorted.length === 0)
       this.#assessClosest(table, b, poolSize, prepare, visit, rejected, resolved, task, policy, () => assessed++);
-    // The final order is `rank` over the agents found, in registration order, as `match()` sorts them: where ties
-    // within the tolerance chain (intransitive), the same set then gets the same order.
-    found.sort((x, y) => x.position - y.position);
-    const { ranked, tieBroken } = rank(
-      found.map((f) => f.assessment),
-      preference,
-    );
+    const ranked = sorted.map((x) => x.assessment);
+    const [first, second] = sorted;
+    const tieBroken = first !== undefined && second !== undefined && first.keys[0] === second.keys[0];
     const deadline = task.descriptor.constraints?.completionDeadlineMs;
     const escalation = escalationSteps(ranked, deadline, policy.maxEscalations ?? 2);
     return {
@@ -599,9 +607,10 @@ export class CandidateIndex {
   }
 
   /**
-   * Best-first search over the pool (the first `poolSize` entries): visits, in the lexicographic order of the key
-   * bounds, every agent that may rank among the first N feasible ones, refining an agent's success bound the first
-   * time it reaches the top. `sorted` receives the feasible assessments in ranking order.
+   * Best-first search over the pool (the first `poolSize` entries): visits, in the lexicographic order of lower
+   * bounds of the ranking keys' cells (spec §7.3), every agent that may rank among the first N feasible ones,
+   * refining an agent's bounds the first two times it reaches the top. `sorted` receives the feasible assessments in
+   * ranking order. Exact because the cells are non-decreasing in the keys: a bound of a key bounds its cell.
    */
   #search(
     t: DomainTable,
@@ -611,11 +620,11 @@ export class CandidateIndex {
     resolved: ResolvedTask,
     task: MatchTask,
     policy: MatchPolicy,
-    sorted: readonly Assessment[],
+    sorted: readonly Ranked[],
     visit: (e: Entry) => readonly Assessment[],
   ): void {
     const preference = resolved.preference;
-    const key = primaryKey(preference);
+    const cellOf = keyCell(preference);
     const r = resolved.minSuccess;
     const { value: mu, sigma } = resolved.complexity;
     const spread = Math.max(sigma, SIGMA_EPSILON);
@@ -623,11 +632,6 @@ export class CandidateIndex {
     const wc = weights.cost ?? 0;
     const wl = weights.latency ?? 0;
     const wq = weights.quality ?? 0;
-    const tol = TIE_TOLERANCE.success;
-    // Success bounds within 2·tol of the highest pMax are keyed as that pMax, so agents that may tie on success are
-    // ordered by their latency bound (quality) or success and then latency (cost: free agents all cost 0).
-    const saturated = t.maxPMax - 2 * tol;
-    const quantised = (p: number) => (p >= saturated ? t.maxPMax : p);
     /** Lower bound of the primary key of entry i when its success is at most `p`. */
     const primaryBound = (i: number, p: number): number => {
       const cost = b.cost[i] as number;
@@ -641,19 +645,23 @@ export class CandidateIndex {
         wq * Math.log(Math.max(p, 1e-12))
       );
     };
-    const tied = (x: number, y: number): boolean =>
-      kind === 'quality' ? Math.abs(x - y) <= tol : keysEqual(x, y, kind === 'weighted' ? TIE_TOLERANCE.relative : 0);
-    const worse = (x: number, y: number) => x > y && !tied(x, y);
+    /** Lower bounds of entry i's ranking-key cells when its success is at most `p`. */
     const setKeys = (i: number, p: number) => {
-      if (kind === 'quality') {
-        b.k1[i] = -quantised(p);
-        b.k2[i] = b.latency[i] as number;
-        b.k3[i] = 0;
-      } else {
-        b.k1[i] = primaryBound(i, p);
-        b.k2[i] = -quantised(p);
-        b.k3[i] = b.latency[i] as number;
+      const cost = b.cost[i] as number;
+      b.k1[i] = cellOf(primaryBound(i, p));
+      b.k2[i] = -successCell(p);
+      b.k3[i] = logCell(b.latency[i] as number);
+      b.k4[i] = logCell(cost === 0 ? 0 : p > 0 ? cost / p : Number.POSITIVE_INFINITY);
+    };
+    /** The order of entry i's key bounds against the N-th ranked agent's keys (0: every cell equal). */
+    const bounds = [b.k1, b.k2, b.k3, b.k4] as const;
+    const against = (i: number, keys: RankKeys): number => {
+      for (let k = 0; k < 4; k++) {
+        const x = (bounds[k] as Float64Array)[i] as number;
+        const y = keys[k] as number;
+        if (x !== y) return x < y ? -1 : 1;
       }
+      return 0;
     };
 
     let count = 0;
@@ -661,8 +669,8 @@ export class CandidateIndex {
       b.reach[i] = Number.NaN;
       b.tight[i] = 0;
       if (b.excluded[i] !== 0) continue;
-      // A first success bound: pMax, or one exponential when the order among equal keys depends on it.
-      const needsBound = kind === 'quality' || (kind === 'cost' && b.cost[i] === 0);
+      // A first success bound: one exponential where the order depends on it (quality; free agents), else pMax.
+      const needsBound = kind === 'quality' || b.cost[i] === 0;
       const p = needsBound
         ? cheapSuccessUpperBound(
             t.ability[i] as number,
@@ -676,46 +684,24 @@ export class CandidateIndex {
       setKeys(i, p);
       b.items[count++] = i;
     }
-    const heap = new KeyHeap(b.k1, b.k2, b.k3, b.items, count);
+    const heap = new KeyHeap(b.k1, b.k2, b.k3, b.k4, b.items, count);
     const exact = Math.max(this.#topN, ESCALATION_WINDOW);
     const constraints = task.descriptor.constraints ?? {};
     const hasDeadline =
       constraints.completionDeadlineMs !== undefined || constraints.firstResponseDeadlineMs !== undefined;
     const hasCut = hasDeadline || t.windowed;
     while (heap.size > 0) {
-      const i = heap.peek();
+      const i = heap.pop();
       const nth = sorted[exact - 1];
-      const refined = !Number.isNaN(b.reach[i] as number);
-      const upper = refined ? (b.reach[i] as number) : kind === 'quality' ? -(b.k1[i] as number) : -(b.k2[i] as number);
       if (nth) {
-        const kn = key(nth);
-        const pn = nth.predictions.success;
-        const ln = nth.predictions.completionMs;
-        const slower = (i: number) => (b.latency[i] as number) > ln && !keysEqual(b.latency[i] as number, ln);
-        // Every agent left has a primary key at least k1: all are worse beyond the tolerance.
-        if (worse(b.k1[i] as number, kn)) break;
-        // Equal keys are ordered by the success bound and then by latency: the agents left that tie on the primary
-        // key can neither succeed more (beyond the tolerance) nor finish sooner, and the rest are worse.
-        const atSaturation = -(b.k2[i] as number) === t.maxPMax && pn >= t.maxPMax - tol;
-        if (kind === 'cost' && kn === 0 && b.k1[i] === 0) {
-          if (-(b.k2[i] as number) < pn - tol || (atSaturation && slower(i))) break;
-        }
-        if (kind === 'quality' && -(b.k1[i] as number) === t.maxPMax && pn >= t.maxPMax - tol && slower(i)) break;
-        heap.pop();
-        // This agent alone: it cannot precede the N-th when its primary key cannot be better beyond the tolerance
-        // and its success is lower, or equal within the tolerance and its latency higher.
-        const lb = primaryBound(i, upper);
-        if (worse(lb, kn)) continue;
-        if (!(lb < kn && !tied(lb, kn))) {
-          if (upper < pn - tol) continue;
-          if (upper <= pn + tol && slower(i)) continue;
-        }
-      } else {
-        heap.pop();
+        // Every agent left has key bounds at least this agent's: when they are worse than the N-th's keys, no agent
+        // left can enter the first N. Equal cells leave the id to decide.
+        const order = against(i, nth.keys);
+        if (order > 0) break;
+        if (order === 0 && (t.entries[i] as Entry).candidate.id > nth.assessment.agentId) continue;
       }
-      if (!refined) {
-        const reach = this.#reach(t, b, i, mu, sigma, spread);
-        let p = reach;
+      if (Number.isNaN(b.reach[i] as number)) {
+        let p = this.#reach(t, b, i, mu, sigma, spread);
         if (hasCut && (kind === 'cost' || kind === 'weighted')) {
           // The reasoning the budget each profile would get allows: a tighter cost, and the largest cut.
           const floorOf = costFloor(t.entries[i] as Entry, task, resolved, policy);
@@ -766,7 +752,7 @@ export class CandidateIndex {
    * With nothing feasible (spec §7.7, §7.9): assess the strongest agents of the domain (padded with agents of the
    * registry that lack it) so a refusal names the closest; unless constraints are hard, find the best-effort agent —
    * the highest effective ceiling among agents short only on P — exactly, skipping agents whose ceiling bound
-   * cannot reach the best found (within the tie tolerance) or that miss a constraint best effort never relaxes.
+   * cannot reach the best found's cell (spec §7.7) or that miss a constraint best effort never relaxes.
    */
   #assessClosest(
     t: DomainTable,
@@ -808,7 +794,8 @@ export class CandidateIndex {
         ? (a.predictions.effectiveCeiling ?? Number.NEGATIVE_INFINITY)
         : Number.NEGATIVE_INFINITY;
     let best = Math.max(Number.NEGATIVE_INFINITY, ...rejected.map(ceilingOf));
-    const below = (x: number) => x < best && !keysEqual(x, best, TIE_TOLERANCE.success);
+    // Spec §7.7: ceilings compare by their cell; an agent in a lower cell than the best found cannot be closer.
+    const below = (x: number) => ceilingCell(x) < ceilingCell(best);
     const deferred: number[] = [];
     let ready = prepared; // entries past the pool get their bounds in chunks, as the search reaches them
     for (let i = 0; i < all.length; i++) {
