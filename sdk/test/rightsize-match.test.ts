@@ -367,6 +367,56 @@ describe('CandidateIndex (spec §7.9)', () => {
     );
   });
 
+  /** One change to a registry: a new or replaced profile, a new load (same profile), or a removal. */
+  const changeArb = fc.oneof(
+    fc.record({ kind: fc.constant('profile' as const), slot: fc.nat(29), profile: withModesArb }),
+    fc.record({ kind: fc.constant('load' as const), slot: fc.nat(29), load: fc.nat(8) }),
+    fc.record({ kind: fc.constant('remove' as const), slot: fc.nat(29) }),
+  );
+
+  it('stays exact under upserts, removals and profile updates (tables updated in place, not rebuilt)', () => {
+    fc.assert(
+      fc.property(
+        bigFleetArb,
+        fc.array(changeArb, { minLength: 1, maxLength: 12 }),
+        fc.array(anyTaskArb, { minLength: 1, maxLength: 3 }),
+        (initial, changes, tasks) => {
+          const fleet = new Map(initial.map((c) => [c.id, c as MatchCandidate]));
+          const index = new CandidateIndex(initial);
+          for (const task of tasks) index.match(task); // build the domain tables, so changes update them
+          for (const change of changes) {
+            const id = `agent-${change.slot}`;
+            const current = fleet.get(id);
+            if (change.kind === 'remove') {
+              fleet.delete(id);
+              index.remove(id);
+            } else {
+              const next =
+                change.kind === 'profile'
+                  ? { id, profile: change.profile }
+                  : { id, profile: current?.profile ?? base, load: change.load };
+              fleet.set(id, next);
+              index.upsert(next);
+            }
+            for (const task of tasks) {
+              const full = match(task, fleet.values());
+              const indexed = index.match(task);
+              const ids = (r: typeof full) => r.ranked.map((a) => `${a.agentId}/${a.mode ?? ''}`);
+              expect(ids(indexed)).toEqual(ids(full).slice(0, 16));
+              expect(indexed.chosen?.agentId).toBe(full.chosen?.agentId);
+              expect(indexed.bestEffort).toBe(full.bestEffort);
+              expect(indexed.selection).toEqual(full.selection);
+              expect(indexed.escalation).toEqual(full.escalation);
+              // The tables updated in place hold the bounds a fresh index computes: the search assesses the same.
+              expect(indexed.assessed).toBe(new CandidateIndex(fleet.values()).match(task).assessed);
+            }
+          }
+        },
+      ),
+      { numRuns: 120, seed: 41 },
+    );
+  });
+
   it('spec §7.9: never reports no capable agent before assessing the 8 strongest agents of the domain', () => {
     const fleet = Array.from({ length: 50 }, (_, i) => ({
       id: `a${String(i).padStart(2, '0')}`,

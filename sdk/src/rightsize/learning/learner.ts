@@ -141,6 +141,7 @@ export class OnlineIrtLearner implements ComplexityEstimator {
   readonly #hashedVar: Float64Array;
   #entries = 0;
   #observations = 0;
+  readonly #listeners = new Set<(agentId: string) => void>();
 
   constructor(options: LearnerOptions = {}, state?: LearnerState) {
     this.#sigmas = { ...DEFAULT_PRIOR_SIGMAS, ...options.priorSigmas };
@@ -167,6 +168,15 @@ export class OnlineIrtLearner implements ComplexityEstimator {
   /** Bits of the n-gram hash (features' buckets are below 2^hashBits). */
   get hashBits(): number {
     return this.#hashBits;
+  }
+
+  /**
+   * Calls `listener` with the agent's id after each outcome that changes its curves (so a cache of learned profiles,
+   * such as the Router's candidate index, stays exact); returns a function that removes the listener.
+   */
+  onAgentChange(listener: (agentId: string) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   /** Outcomes learned so far. */
@@ -354,6 +364,7 @@ export class OnlineIrtLearner implements ComplexityEstimator {
       i++;
     }
     this.#observations++;
+    for (const listener of this.#listeners) listener(agentId);
   }
 
   toJSON(): LearnerState {

@@ -118,103 +118,259 @@ function curveFor(profile: CapabilityProfile, domain: string) {
   return profile.domains.find((d) => d.domain === domain) ?? profile.domains.find((d) => d.domain === 'general');
 }
 
-/** Per-domain arrays of the bound coefficients, aligned with the ability-sorted entries. */
-interface DomainTable {
-  readonly entries: Entry[];
-  readonly ids: ReadonlySet<string>;
-  readonly costIn: Float64Array;
-  readonly costOut: Float64Array;
-  readonly costTask: Float64Array;
-  readonly costReasoning: Float64Array;
-  readonly currency: string[];
-  readonly remote: Uint8Array;
-  readonly networkRtt: Float64Array;
-  readonly overhead: Float64Array;
-  /** ttft at p50, p90, p95, p99 (spec §6.4 (1)), each the minimum over the candidate's profiles. */
-  readonly ttft: Record<Percentile, Float64Array>;
-  readonly msPerOutputToken: Float64Array;
-  /** Index into `reasoningGroups` (distinct least tokens-per-step and budget pairs), −1 if some profile never reasons. */
-  readonly reasoningGroup: Int32Array;
-  readonly reasoningGroups: ReasoningParams[];
-  readonly msPerReasoningToken: Float64Array;
-  /** The largest reasoning budget and the least tokens per step over the profiles (for the budget cut's bound). */
-  readonly maxBudget: Float64Array;
-  readonly minTokensPerStep: Float64Array;
-  /** 1 when some profile declares a soft budget cut (budgetSlope): the cut then bounds the ceiling, not P. */
-  readonly softCut: Uint8Array;
-  /** The placement and region of every profile of the candidate, when they all agree (else undefined). */
-  readonly placement: Array<{ placement: string; region: string | undefined } | undefined>;
-  /** The smallest and largest context window over the candidate's profiles (Infinity when none declares one). */
-  readonly contextWindow: Float64Array;
-  readonly maxContextWindow: Float64Array;
-  /** Slope and pMax limits over every curve of the domain (for the frontier bound). */
-  readonly minSlope: number;
-  readonly maxSlope: number;
-  readonly maxPMax: number;
-  /** Whether any profile declares a context window (which can cut the reasoning budget). */
-  readonly windowed: boolean;
-  /** Per entry: the highest ability, steepest and flattest slope and highest pMax over its profiles. */
-  readonly ability: Float64Array;
-  readonly slope: Float64Array;
-  readonly slopeBelow: Float64Array;
-  readonly pMax: Float64Array;
+/** The candidate's entry in a domain's table; undefined when none of its profiles serves the domain. */
+function entryOf(candidate: MatchCandidate, domain: string): Entry | undefined {
+  const variants = variantsOf(candidate);
+  const curves = variants.map((v) => curveFor(v, domain)).filter((c) => c !== undefined);
+  if (curves.length === 0) return undefined;
+  const slopes = curves.map((c) => c.slope ?? DEFAULTS.slope);
+  return {
+    candidate,
+    variants,
+    ability: Math.max(...curves.map((c) => c.ability)),
+    maxSlope: Math.max(...slopes),
+    minSlope: Math.min(...slopes),
+    maxPMax: Math.max(...curves.map((c) => c.pMax ?? DEFAULTS.pMax)),
+  };
 }
 
 const PERCENTILES: readonly Percentile[] = [50, 90, 95, 99];
 
-function buildTable(entries: Entry[]): DomainTable {
-  const n = entries.length;
-  const t: DomainTable = {
-    entries,
-    ids: new Set(entries.map((e) => e.candidate.id)),
-    costIn: new Float64Array(n),
-    costOut: new Float64Array(n),
-    costTask: new Float64Array(n),
-    costReasoning: new Float64Array(n),
-    currency: [],
-    remote: new Uint8Array(n),
-    networkRtt: new Float64Array(n),
-    overhead: new Float64Array(n),
-    ttft: { 50: new Float64Array(n), 90: new Float64Array(n), 95: new Float64Array(n), 99: new Float64Array(n) },
-    msPerOutputToken: new Float64Array(n),
-    reasoningGroup: new Int32Array(n),
-    reasoningGroups: [],
-    msPerReasoningToken: new Float64Array(n),
-    maxBudget: new Float64Array(n),
-    minTokensPerStep: new Float64Array(n),
-    softCut: new Uint8Array(n),
-    placement: [],
-    contextWindow: new Float64Array(n),
-    maxContextWindow: new Float64Array(n),
-    minSlope: Math.min(DEFAULTS.slope, ...entries.map((e) => e.minSlope)),
-    maxSlope: Math.max(DEFAULTS.slope, ...entries.map((e) => e.maxSlope)),
-    maxPMax: Math.max(0, ...entries.map((e) => e.maxPMax)),
-    windowed: entries.some((e) => e.variants.some((p) => p.contextWindowTokens !== undefined)),
-    ability: Float64Array.from(entries, (e) => e.ability),
-    slope: Float64Array.from(entries, (e) => e.maxSlope),
-    slopeBelow: Float64Array.from(entries, (e) => e.minSlope),
-    pMax: Float64Array.from(entries, (e) => e.maxPMax),
+type Column = Float64Array | Int32Array | Uint8Array;
+
+/**
+ * Per-domain arrays of the bound coefficients, aligned with the entries sorted by ability (descending). Updated in
+ * place when one candidate changes (`put`, `delete`): the entry moves to its new place and only the rows between
+ * its old and new places shift, so a learning update costs the distance it moves, not a rebuild.
+ */
+class DomainTable {
+  readonly entries: Entry[] = [];
+  /** The entry of each candidate in the table, by id. */
+  readonly ids = new Map<string, Entry>();
+  costIn = new Float64Array(0);
+  costOut = new Float64Array(0);
+  costTask = new Float64Array(0);
+  costReasoning = new Float64Array(0);
+  readonly currency: string[] = [];
+  remote = new Uint8Array(0);
+  networkRtt = new Float64Array(0);
+  overhead = new Float64Array(0);
+  /** ttft at p50, p90, p95, p99 (spec §6.4 (1)), each the minimum over the candidate's profiles. */
+  ttft: Record<Percentile, Float64Array> = {
+    50: new Float64Array(0),
+    90: new Float64Array(0),
+    95: new Float64Array(0),
+    99: new Float64Array(0),
   };
-  const groupIndex = new Map<string, number>();
-  entries.forEach((entry, i) => {
+  msPerOutputToken = new Float64Array(0);
+  /** Index into `reasoningGroups` (distinct least tokens-per-step and budget pairs), −1 if some profile never reasons. */
+  reasoningGroup = new Int32Array(0);
+  readonly reasoningGroups: ReasoningParams[] = [];
+  readonly #groupIndex = new Map<string, number>();
+  msPerReasoningToken = new Float64Array(0);
+  /** The largest reasoning budget and the least tokens per step over the profiles (for the budget cut's bound). */
+  maxBudget = new Float64Array(0);
+  minTokensPerStep = new Float64Array(0);
+  /** 1 when some profile declares a soft budget cut (budgetSlope): the cut then bounds the ceiling, not P. */
+  softCut = new Uint8Array(0);
+  /** The placement and region of every profile of the candidate, when they all agree (else undefined). */
+  readonly placement: Array<{ placement: string; region: string | undefined } | undefined> = [];
+  /** The smallest and largest context window over the candidate's profiles (Infinity when none declares one). */
+  contextWindow = new Float64Array(0);
+  maxContextWindow = new Float64Array(0);
+  /** Slope and pMax limits over every curve of the domain (for the frontier bound; they only widen on updates). */
+  minSlope: number = DEFAULTS.slope;
+  maxSlope: number = DEFAULTS.slope;
+  maxPMax = 0;
+  /** Whether any profile declares a context window (which can cut the reasoning budget; only set on updates). */
+  windowed = false;
+  /** Per entry: the highest ability, steepest and flattest slope and highest pMax over its profiles. */
+  ability = new Float64Array(0);
+  slope = new Float64Array(0);
+  slopeBelow = new Float64Array(0);
+  pMax = new Float64Array(0);
+
+  constructor(entries: readonly Entry[]) {
+    const sorted = [...entries].sort((a, b) => b.ability - a.ability);
+    this.#grow(sorted.length);
+    for (const entry of sorted) this.#write(this.entries.length, entry, 'append');
+  }
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  /** Add or replace the candidate's entry (undefined: the candidate no longer serves the domain). */
+  put(id: string, entry: Entry | undefined): void {
+    const previous = this.ids.get(id);
+    const from = previous ? this.indexOf(previous) : -1;
+    if (from >= 0 && entry) {
+      const to = this.#slot(entry.ability, from);
+      this.#shift(from, to);
+      this.#write(to, entry, 'overwrite');
+    } else if (from >= 0) {
+      this.#shift(from, this.entries.length - 1);
+      this.#truncate();
+      this.ids.delete(id);
+    } else if (entry) {
+      if (this.entries.length === this.ability.length) this.#grow(2 * this.entries.length + 16);
+      const to = this.#slot(entry.ability, this.entries.length);
+      this.entries.push(entry);
+      this.currency.push('');
+      this.placement.push(undefined);
+      this.#shift(this.entries.length - 1, to);
+      this.#write(to, entry, 'overwrite');
+    }
+  }
+
+  /** The row of an entry of the table (a binary search on its ability, then a scan of equal abilities). */
+  indexOf(entry: Entry): number {
+    let lo = 0;
+    let hi = this.entries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((this.ability[mid] as number) > entry.ability) lo = mid + 1;
+      else hi = mid;
+    }
+    while (lo < this.entries.length && this.entries[lo] !== entry) lo++;
+    return lo < this.entries.length ? lo : -1;
+  }
+
+  /** The typed columns (every per-entry number). */
+  #columns(): Column[] {
+    return [
+      this.costIn,
+      this.costOut,
+      this.costTask,
+      this.costReasoning,
+      this.remote,
+      this.networkRtt,
+      this.overhead,
+      this.ttft[50],
+      this.ttft[90],
+      this.ttft[95],
+      this.ttft[99],
+      this.msPerOutputToken,
+      this.reasoningGroup,
+      this.msPerReasoningToken,
+      this.maxBudget,
+      this.minTokensPerStep,
+      this.softCut,
+      this.contextWindow,
+      this.maxContextWindow,
+      this.ability,
+      this.slope,
+      this.slopeBelow,
+      this.pMax,
+    ];
+  }
+
+  #grow(capacity: number): void {
+    const length = this.entries.length;
+    const f64 = (c: Float64Array) => {
+      const next = new Float64Array(capacity);
+      next.set(c.subarray(0, length));
+      return next;
+    };
+    const u8 = (c: Uint8Array) => {
+      const next = new Uint8Array(capacity);
+      next.set(c.subarray(0, length));
+      return next;
+    };
+    this.costIn = f64(this.costIn);
+    this.costOut = f64(this.costOut);
+    this.costTask = f64(this.costTask);
+    this.costReasoning = f64(this.costReasoning);
+    this.remote = u8(this.remote);
+    this.networkRtt = f64(this.networkRtt);
+    this.overhead = f64(this.overhead);
+    this.ttft = { 50: f64(this.ttft[50]), 90: f64(this.ttft[90]), 95: f64(this.ttft[95]), 99: f64(this.ttft[99]) };
+    this.msPerOutputToken = f64(this.msPerOutputToken);
+    this.reasoningGroup = Int32Array.from({ length: capacity }, (_, i) => this.reasoningGroup[i] ?? -1);
+    this.msPerReasoningToken = f64(this.msPerReasoningToken);
+    this.maxBudget = f64(this.maxBudget);
+    this.minTokensPerStep = f64(this.minTokensPerStep);
+    this.softCut = u8(this.softCut);
+    this.contextWindow = f64(this.contextWindow);
+    this.maxContextWindow = f64(this.maxContextWindow);
+    this.ability = f64(this.ability);
+    this.slope = f64(this.slope);
+    this.slopeBelow = f64(this.slopeBelow);
+    this.pMax = f64(this.pMax);
+  }
+
+  /** Where an entry of this ability goes, the entry at `from` set aside (after equal abilities). */
+  #slot(ability: number, from: number): number {
+    let lo = 0;
+    let hi = this.entries.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const at = mid < from ? mid : mid + 1; // positions without `from`
+      if (at < this.entries.length && (this.ability[at] as number) >= ability) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /** Moves row `from` to `to`, shifting the rows between by one (the moved row's content is then rewritten). */
+  #shift(from: number, to: number): void {
+    if (from === to) return;
+    const [start, end, target] = from < to ? [from + 1, to + 1, from] : [to, from, to + 1];
+    for (const c of this.#columns()) c.copyWithin(target, start, end);
+    for (const list of [this.entries, this.currency, this.placement] as unknown[][]) {
+      const [moved] = list.splice(from, 1);
+      list.splice(to, 0, moved);
+    }
+  }
+
+  #truncate(): void {
+    this.entries.pop();
+    this.currency.pop();
+    this.placement.pop();
+  }
+
+  /** Writes the bound coefficients of `entry` at row i (appending it, or over a row already in place). */
+  #write(i: number, entry: Entry, how: 'append' | 'overwrite'): void {
     const min = (f: (p: CapabilityProfile) => number) => Math.min(...entry.variants.map(f));
     const max = (f: (p: CapabilityProfile) => number) => Math.max(...entry.variants.map(f));
-    t.costIn[i] = min((p) => p.cost.inputPerMillion ?? 0);
-    t.costOut[i] = min((p) => p.cost.outputPerMillion ?? 0);
-    t.costTask[i] = min((p) => p.cost.perTask ?? 0);
-    t.costReasoning[i] = min((p) => p.cost.reasoningPerMillion ?? 0);
     const currencies = new Set(entry.variants.map((p) => p.cost.currency));
-    t.currency.push(currencies.size === 1 ? (entry.candidate.profile.cost.currency as string) : '*');
-    t.remote[i] = entry.variants.every((p) => p.placement.placement !== 'device') ? 1 : 0;
-    t.networkRtt[i] = min((p) => p.latency.networkRttMs ?? 0);
-    t.overhead[i] = min((p) => p.latency.overheadMs ?? 0);
-    for (const q of PERCENTILES) t.ttft[q][i] = min((p) => ttftAt(p.latency.ttftMs, q));
-    t.msPerOutputToken[i] = min((p) => 1000 / p.latency.outputTokensPerSecond);
-    t.contextWindow[i] = min((p) => p.contextWindowTokens ?? Number.POSITIVE_INFINITY);
-    t.maxContextWindow[i] = max((p) => p.contextWindowTokens ?? Number.POSITIVE_INFINITY);
-    t.maxBudget[i] = max((p) => reasoningOf(p.reasoning).budget);
-    t.minTokensPerStep[i] = min((p) => reasoningOf(p.reasoning).tokensPerStep);
-    t.softCut[i] = entry.variants.some((p) => p.reasoning.budgetSlope !== undefined) ? 1 : 0;
+    const currency = currencies.size === 1 ? (entry.candidate.profile.cost.currency as string) : '*';
+    const places = new Set(entry.variants.map((p) => `${p.placement.placement}|${p.placement.region ?? ''}`));
+    const base = entry.candidate.profile.placement;
+    const placement = places.size === 1 ? { placement: base.placement, region: base.region } : undefined;
+    if (how === 'append') {
+      this.entries.push(entry);
+      this.currency.push(currency);
+      this.placement.push(placement);
+    } else {
+      this.entries[i] = entry;
+      this.currency[i] = currency;
+      this.placement[i] = placement;
+    }
+    this.ids.set(entry.candidate.id, entry);
+    this.minSlope = Math.min(this.minSlope, entry.minSlope);
+    this.maxSlope = Math.max(this.maxSlope, entry.maxSlope);
+    this.maxPMax = Math.max(this.maxPMax, entry.maxPMax);
+    this.windowed ||= entry.variants.some((p) => p.contextWindowTokens !== undefined);
+    this.ability[i] = entry.ability;
+    this.slope[i] = entry.maxSlope;
+    this.slopeBelow[i] = entry.minSlope;
+    this.pMax[i] = entry.maxPMax;
+    this.costIn[i] = min((p) => p.cost.inputPerMillion ?? 0);
+    this.costOut[i] = min((p) => p.cost.outputPerMillion ?? 0);
+    this.costTask[i] = min((p) => p.cost.perTask ?? 0);
+    this.costReasoning[i] = min((p) => p.cost.reasoningPerMillion ?? 0);
+    this.remote[i] = entry.variants.every((p) => p.placement.placement !== 'device') ? 1 : 0;
+    this.networkRtt[i] = min((p) => p.latency.networkRttMs ?? 0);
+    this.overhead[i] = min((p) => p.latency.overheadMs ?? 0);
+    for (const q of PERCENTILES) this.ttft[q][i] = min((p) => ttftAt(p.latency.ttftMs, q));
+    this.msPerOutputToken[i] = min((p) => 1000 / p.latency.outputTokensPerSecond);
+    this.contextWindow[i] = min((p) => p.contextWindowTokens ?? Number.POSITIVE_INFINITY);
+    this.maxContextWindow[i] = max((p) => p.contextWindowTokens ?? Number.POSITIVE_INFINITY);
+    this.maxBudget[i] = max((p) => reasoningOf(p.reasoning).budget);
+    this.minTokensPerStep[i] = min((p) => reasoningOf(p.reasoning).tokensPerStep);
+    this.softCut[i] = entry.variants.some((p) => p.reasoning.budgetSlope !== undefined) ? 1 : 0;
+    this.reasoningGroup[i] = -1;
     if (entry.variants.every((p) => p.reasoning.mode !== 'none')) {
       const group = {
         reasons: true,
@@ -222,23 +378,17 @@ function buildTable(entries: Entry[]): DomainTable {
         budget: min((p) => reasoningOf(p.reasoning).budget),
       };
       const key = `${group.tokensPerStep}|${group.budget}`;
-      let index = groupIndex.get(key);
+      let index = this.#groupIndex.get(key);
       if (index === undefined) {
-        index = t.reasoningGroups.push(group) - 1;
-        groupIndex.set(key, index);
+        index = this.reasoningGroups.push(group) - 1;
+        this.#groupIndex.set(key, index);
       }
-      t.reasoningGroup[i] = index;
-    } else {
-      t.reasoningGroup[i] = -1;
+      this.reasoningGroup[i] = index;
     }
-    t.msPerReasoningToken[i] = min(
+    this.msPerReasoningToken[i] = min(
       (p) => 1000 / (p.reasoning.reasoningTokensPerSecond ?? p.latency.outputTokensPerSecond),
     );
-    const places = new Set(entry.variants.map((p) => `${p.placement.placement}|${p.placement.region ?? ''}`));
-    const base = entry.candidate.profile.placement;
-    t.placement.push(places.size === 1 ? { placement: base.placement, region: base.region } : undefined);
-  });
-  return t;
+  }
 }
 
 /**
@@ -466,9 +616,9 @@ function kindOf(preference: Preference): PreferenceKind {
 }
 
 /** Index of the first entry (abilities descending) whose ability is below `floor`. */
-function countAtLeast(ability: Float64Array, floor: number): number {
+function countAtLeast(ability: Float64Array, size: number, floor: number): number {
   let lo = 0;
-  let hi = ability.length;
+  let hi = size;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
     if ((ability[mid] as number) >= floor) lo = mid + 1;
@@ -498,17 +648,26 @@ export class CandidateIndex {
     return this.#byId.get(id);
   }
 
-  /** Add or replace a candidate (e.g. after a profile or load change). */
+  /** Add or replace a candidate (e.g. after a profile or load change): the cached domain tables are updated in place. */
   upsert(candidate: MatchCandidate): void {
     const previous = this.#byId.get(candidate.id);
     this.#byId.set(candidate.id, candidate);
-    if (previous?.profile !== candidate.profile) this.#byDomain.clear();
-    else this.#replaceInPlace(candidate);
+    for (const [domain, table] of this.#byDomain) {
+      const entry = table.ids.get(candidate.id);
+      if (entry && previous?.profile === candidate.profile) {
+        // Same profile, new load or availability: the bounds are unchanged.
+        const replaced = { ...entry, candidate };
+        table.entries[table.indexOf(entry)] = replaced;
+        table.ids.set(candidate.id, replaced);
+      } else {
+        table.put(candidate.id, entryOf(candidate, domain));
+      }
+    }
   }
 
   remove(id: string): boolean {
     const removed = this.#byId.delete(id);
-    if (removed) this.#byDomain.clear();
+    if (removed) for (const table of this.#byDomain.values()) table.put(id, undefined);
     return removed;
   }
 
@@ -516,34 +675,15 @@ export class CandidateIndex {
     return this.#byId.values();
   }
 
-  /** Same profile, new load or availability: patch the cached entries rather than rebuilding them. */
-  #replaceInPlace(candidate: MatchCandidate): void {
-    for (const table of this.#byDomain.values()) {
-      const i = table.entries.findIndex((e) => e.candidate.id === candidate.id);
-      if (i >= 0) table.entries[i] = { ...(table.entries[i] as Entry), candidate };
-    }
-  }
-
   #domainTable(domain: string): DomainTable {
     let table = this.#byDomain.get(domain);
     if (!table) {
       const entries: Entry[] = [];
       for (const candidate of this.#byId.values()) {
-        const variants = variantsOf(candidate);
-        const curves = variants.map((v) => curveFor(v, domain)).filter((c) => c !== undefined);
-        if (curves.length === 0) continue;
-        const slopes = curves.map((c) => c.slope ?? DEFAULTS.slope);
-        entries.push({
-          candidate,
-          variants,
-          ability: Math.max(...curves.map((c) => c.ability)),
-          maxSlope: Math.max(...slopes),
-          minSlope: Math.min(...slopes),
-          maxPMax: Math.max(...curves.map((c) => c.pMax ?? DEFAULTS.pMax)),
-        });
+        const entry = entryOf(candidate, domain);
+        if (entry) entries.push(entry);
       }
-      entries.sort((a, b) => b.ability - a.ability);
-      table = buildTable(entries);
+      table = new DomainTable(entries);
       this.#byDomain.set(domain, table);
     }
     return table;
@@ -558,7 +698,7 @@ export class CandidateIndex {
     const preference = resolved.preference;
     const kind = kindOf(preference);
     const floor = abilityFloor(r, table.minSlope, table.maxSlope, table.maxPMax, mu, sigma);
-    const poolSize = countAtLeast(table.ability, floor);
+    const poolSize = countAtLeast(table.ability, table.size, floor);
     const b = this.#prepare(table, resolved, task, policy, 0, poolSize);
     const prepare = (from: number, to: number) => this.#prepare(table, resolved, task, policy, from, to);
 
