@@ -68,7 +68,7 @@ import {
   SOFT_REASONS,
   successCell,
 } from './match.js';
-import { abilityFloor, cheapSuccessUpperBound, successUpperBound } from './success-bounds.js';
+import { abilityFloor, cheapSuccessUpperBound, NUMERIC_TOLERANCE, successUpperBound } from './success-bounds.js';
 
 export { successUpperBound } from './success-bounds.js';
 
@@ -559,9 +559,6 @@ class KeyHeap {
   }
 }
 
-/** Spec §6.7: S and P_D are computed within 1e-6 of the exact value, so bounds from S are widened by that much. */
-const NUMERIC_TOLERANCE = 1e-6;
-
 /** Entries past the pool whose bounds the best-effort search prepares at a time. */
 const PREPARE_CHUNK = 256;
 
@@ -584,7 +581,8 @@ class Scratch {
   k4 = new Float64Array(0);
   /** Success upper bound once refined (NaN before). */
   reach = new Float64Array(0);
-  /** 1 once the success bound was tightened to the success integral at the entry's best curve. */
+  /** 1 once the success bound was tightened to the success integral at the entry's best curve, 2 once also by the
+   * latency factor. */
   tight = new Uint8Array(0);
   items = new Int32Array(0);
 
@@ -809,18 +807,18 @@ export class CandidateIndex {
       b.reach[i] = Number.NaN;
       b.tight[i] = 0;
       if (b.excluded[i] !== 0) continue;
-      // A first success bound: one exponential where the order depends on it (quality; free agents), else pMax.
-      const needsBound = kind === 'quality' || b.cost[i] === 0;
-      const p = needsBound
-        ? cheapSuccessUpperBound(
-            t.ability[i] as number,
-            t.slope[i] as number,
-            t.slopeBelow[i] as number,
-            t.pMax[i] as number,
-            mu,
-            sigma,
-          )
-        : (t.pMax[i] as number);
+      // A first success bound: one exponential (every key but latency depends on success).
+      const p =
+        kind !== 'latency'
+          ? cheapSuccessUpperBound(
+              t.ability[i] as number,
+              t.slope[i] as number,
+              t.slopeBelow[i] as number,
+              t.pMax[i] as number,
+              mu,
+              sigma,
+            )
+          : (t.pMax[i] as number);
       setKeys(i, p);
       b.items[count++] = i;
     }
@@ -829,7 +827,7 @@ export class CandidateIndex {
     const constraints = task.descriptor.constraints ?? {};
     const hasDeadline =
       constraints.completionDeadlineMs !== undefined || constraints.firstResponseDeadlineMs !== undefined;
-    const hasCut = hasDeadline || t.windowed;
+    const costCut = (hasDeadline || t.windowed) && (kind === 'cost' || kind === 'weighted');
     while (heap.size > 0) {
       const i = heap.pop();
       const nth = sorted[exact - 1];
@@ -841,34 +839,52 @@ export class CandidateIndex {
         if (order === 0 && (t.entries[i] as Entry).candidate.id > nth.assessment.agentId) continue;
       }
       if (Number.isNaN(b.reach[i] as number)) {
-        let p = this.#reach(t, b, i, mu, sigma, spread);
-        if (hasCut && (kind === 'cost' || kind === 'weighted')) {
-          // The reasoning the budget each profile would get allows: a tighter cost, and the largest cut.
-          const floorOf = costFloor(t.entries[i] as Entry, task, resolved, policy);
-          b.cost[i] = Math.max(b.cost[i] as number, floorOf.cost);
-          p = Math.min(p, (t.pMax[i] as number) * normalCdf((floorOf.cut - mu) / spread));
-        }
+        // First arrival at the top: the success bound with a normal CDF (and the budget cut's).
+        const p = this.#reach(t, b, i, mu, sigma, spread);
         if (p < r) continue; // cannot be feasible (spec §6.6: P_D is below this bound)
         b.reach[i] = p;
         setKeys(i, p);
         heap.push(i);
         continue;
       }
-      if (b.tight[i] === 0 && (sigma >= SIGMA_EPSILON || hasDeadline)) {
-        // Second arrival at the top: the success integral itself (one logistic-normal, far cheaper than an
-        // assessment) at the entry's best curve, plus the numeric tolerance of §6.7; and with deadlines the latency
-        // factor: P_D ≤ S_cut · F_L0(D') (spec §6.6 (4): F_L0(D' − T_R(c)) ≤ F_L0(D')).
+      if (b.tight[i] === 0 && (sigma >= SIGMA_EPSILON || costCut)) {
+        // Second arrival: the success integral itself (one logistic-normal, far cheaper than an assessment) at the
+        // entry's best curve, plus the numeric tolerance of §6.7; and, where a deadline or a window cuts the budget,
+        // the cost with the reasoning each profile's budget allows and the largest cut.
         b.tight[i] = 1;
         const a = t.ability[i] as number;
         const slope = a >= mu ? (t.slope[i] as number) : (t.slopeBelow[i] as number);
-        const curve =
+        const reach = b.reach[i] as number;
+        let p =
           sigma >= SIGMA_EPSILON
-            ? expectedSuccess({ ability: a, slope, pMax: t.pMax[i] as number }, resolved.complexity) + NUMERIC_TOLERANCE
-            : Number.POSITIVE_INFINITY;
-        const factor = hasDeadline ? latencyFactorBound(t.entries[i] as Entry, task, resolved, policy) : 1;
-        const p = Math.min(b.reach[i] as number, curve) * factor;
+            ? Math.min(
+                reach,
+                expectedSuccess({ ability: a, slope, pMax: t.pMax[i] as number }, resolved.complexity) +
+                  NUMERIC_TOLERANCE,
+              )
+            : reach;
+        const cost = b.cost[i] as number;
+        if (costCut) {
+          const floorOf = costFloor(t.entries[i] as Entry, task, resolved, policy);
+          b.cost[i] = Math.max(cost, floorOf.cost);
+          p = Math.min(p, (t.pMax[i] as number) * normalCdf((floorOf.cut - mu) / spread));
+        }
         if (p < r) continue;
-        if (p < (b.reach[i] as number)) {
+        if (p < reach || (b.cost[i] as number) > cost) {
+          b.reach[i] = p;
+          setKeys(i, p);
+          heap.push(i);
+          continue;
+        }
+      }
+      if ((b.tight[i] as number) < 2 && hasDeadline) {
+        // Third arrival, with deadlines: the latency factor, P_D ≤ S_cut · F_L0(D') (spec §6.6 (4):
+        // F_L0(D' − T_R(c)) ≤ F_L0(D')).
+        b.tight[i] = 2;
+        const reach = b.reach[i] as number;
+        const p = reach * latencyFactorBound(t.entries[i] as Entry, task, resolved, policy);
+        if (p < r) continue;
+        if (p < reach) {
           b.reach[i] = p;
           setKeys(i, p);
           heap.push(i);
