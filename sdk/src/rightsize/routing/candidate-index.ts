@@ -75,6 +75,9 @@ export { successUpperBound } from './success-bounds.js';
 export interface IndexedMatchResult extends MatchResult {
   /** Candidates assessed in full (the rest were pruned). */
   readonly assessed: number;
+  /** Bounds refined short of an assessment (a normal-CDF bound, a success integral, a latency factor): the search's
+   * other work, load-independent like `assessed`. */
+  readonly refined: number;
   /** Candidates registered. */
   readonly registered: number;
 }
@@ -729,7 +732,7 @@ export class CandidateIndex {
       return assessments;
     };
 
-    this.#search(table, b, poolSize, kind, resolved, task, policy, sorted, visit);
+    const refined = this.#search(table, b, poolSize, kind, resolved, task, policy, sorted, visit);
     if (sorted.length === 0)
       this.#assessClosest(table, b, poolSize, prepare, visit, rejected, resolved, task, policy, () => assessed++);
     const ranked = sorted.map((x) => x.assessment);
@@ -740,6 +743,7 @@ export class CandidateIndex {
     return {
       ...buildResult(resolved, ranked.slice(0, this.#topN), rejected.sort(byCloseness), tieBroken, escalation),
       assessed,
+      refined,
       registered: this.#byId.size,
     };
   }
@@ -748,7 +752,8 @@ export class CandidateIndex {
    * Best-first search over the pool (the first `poolSize` entries): visits, in the lexicographic order of lower
    * bounds of the ranking keys' cells (spec §7.3), every agent that may rank among the first N feasible ones,
    * refining an agent's bounds the first two times it reaches the top. `sorted` receives the feasible assessments in
-   * ranking order. Exact because the cells are non-decreasing in the keys: a bound of a key bounds its cell.
+   * ranking order. Exact because the cells are non-decreasing in the keys: a bound of a key bounds its cell. Returns
+   * the number of bounds refined.
    */
   #search(
     t: DomainTable,
@@ -760,7 +765,7 @@ export class CandidateIndex {
     policy: MatchPolicy,
     sorted: readonly Ranked[],
     visit: (e: Entry) => readonly Assessment[],
-  ): void {
+  ): number {
     const preference = resolved.preference;
     const cellOf = keyCell(preference);
     const r = resolved.minSuccess;
@@ -828,6 +833,7 @@ export class CandidateIndex {
     const hasDeadline =
       constraints.completionDeadlineMs !== undefined || constraints.firstResponseDeadlineMs !== undefined;
     const costCut = (hasDeadline || t.windowed) && (kind === 'cost' || kind === 'weighted');
+    let refined = 0;
     while (heap.size > 0) {
       const i = heap.pop();
       const nth = sorted[exact - 1];
@@ -840,6 +846,7 @@ export class CandidateIndex {
       }
       if (Number.isNaN(b.reach[i] as number)) {
         // First arrival at the top: the success bound with a normal CDF (and the budget cut's).
+        refined++;
         const p = this.#reach(t, b, i, mu, sigma, spread);
         if (p < r) continue; // cannot be feasible (spec §6.6: P_D is below this bound)
         b.reach[i] = p;
@@ -852,6 +859,7 @@ export class CandidateIndex {
         // entry's best curve, plus the numeric tolerance of §6.7; and, where a deadline or a window cuts the budget,
         // the cost with the reasoning each profile's budget allows and the largest cut.
         b.tight[i] = 1;
+        refined++;
         const a = t.ability[i] as number;
         const slope = a >= mu ? (t.slope[i] as number) : (t.slopeBelow[i] as number);
         const reach = b.reach[i] as number;
@@ -881,6 +889,7 @@ export class CandidateIndex {
         // Third arrival, with deadlines: the latency factor, P_D ≤ S_cut · F_L0(D') (spec §6.6 (4):
         // F_L0(D' − T_R(c)) ≤ F_L0(D')).
         b.tight[i] = 2;
+        refined++;
         const reach = b.reach[i] as number;
         const p = reach * latencyFactorBound(t.entries[i] as Entry, task, resolved, policy);
         if (p < r) continue;
@@ -893,6 +902,7 @@ export class CandidateIndex {
       }
       visit(t.entries[i] as Entry);
     }
+    return refined;
   }
 
   /** The success upper bound of entry i: its curves' bound, and the budget cut's pMax·Φ((c_cut − μ)/σ). */
