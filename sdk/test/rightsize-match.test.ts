@@ -5,7 +5,14 @@ import type { Placement } from '../src/rightsize/model/common.js';
 import type { CapabilityProfile } from '../src/rightsize/model/profile.js';
 import { CandidateIndex, MIN_ASSESSED_BEFORE_REFUSAL } from '../src/rightsize/routing/candidate-index.js';
 import { decisionRecord, noCapableAgentError } from '../src/rightsize/routing/decision-record.js';
-import { type MatchCandidate, type MatchTask, match, resolveTask } from '../src/rightsize/routing/match.js';
+import {
+  assessModes,
+  type MatchCandidate,
+  type MatchTask,
+  match,
+  rank,
+  resolveTask,
+} from '../src/rightsize/routing/match.js';
 
 const base: CapabilityProfile = {
   domains: [{ domain: 'math', ability: 8 }],
@@ -241,6 +248,55 @@ describe('matcher properties (random fleets)', () => {
   });
 });
 
+describe('tie rule (spec §7.3): cells of a fixed grid, a total order', () => {
+  /** P = pMax/2 exactly (ability = complexity, σ = 0); success values 3e-6 apart chain far beyond 1e-5, and the
+   * more likely an agent is to succeed the slower it is, so a tolerance would tie neighbours and order them by
+   * latency. */
+  const chainFleet = (n: number, step: number): MatchCandidate[] =>
+    Array.from({ length: n }, (_, j) => ({
+      id: `chain-${String((j * 7919) % n).padStart(4, '0')}`,
+      profile: {
+        ...base,
+        domains: [{ domain: 'math', ability: 3, pMax: 1 - 2 * step * j }],
+        latency: { ttftMs: { p50: 1000 - 3 * j, p95: 1000 - 3 * j }, outputTokensPerSecond: 100 },
+      },
+    }));
+  const chainTask: MatchTask = {
+    descriptor: {
+      domain: 'math',
+      complexity: { value: 3, sigma: 0 },
+      preference: 'quality',
+      constraints: { minSuccess: 0.4 },
+    },
+  };
+
+  it('ranks any subset in the order of the whole ranking (transitive ties)', () => {
+    const fleet = chainFleet(120, 3e-6);
+    const resolved = resolveTask(chainTask);
+    const all = fleet.flatMap((c) => assessModes(c, chainTask, resolved));
+    const order = rank(all, 'quality').ranked.map((a) => a.agentId);
+    fc.assert(
+      fc.property(fc.subarray(all, { minLength: 2 }), (subset) => {
+        const ids = new Set(subset.map((a) => a.agentId));
+        expect(rank(subset, 'quality').ranked.map((a) => a.agentId)).toEqual(order.filter((id) => ids.has(id)));
+      }),
+      { numRuns: 200, seed: 5 },
+    );
+  });
+
+  it('the index chooses what the full scan chooses where success values chain within 1e-5 (bench:match case)', () => {
+    for (const step of [1e-6, 3e-6, 7e-6]) {
+      const fleet = chainFleet(400, step);
+      const full = match(chainTask, fleet);
+      const indexed = new CandidateIndex(fleet).match(chainTask);
+      expect(indexed.chosen?.agentId).toBe(full.chosen?.agentId);
+      expect(indexed.ranked.map((a) => a.agentId)).toEqual(full.ranked.slice(0, 16).map((a) => a.agentId));
+      expect(indexed.selection).toEqual(full.selection);
+      expect(indexed.escalation).toEqual(full.escalation);
+    }
+  });
+});
+
 describe('CandidateIndex (spec §7.9)', () => {
   const bigFleetArb = fc
     .array(withModesArb, { minLength: 1, maxLength: 40 })
@@ -311,6 +367,56 @@ describe('CandidateIndex (spec §7.9)', () => {
     );
   });
 
+  /** One change to a registry: a new or replaced profile, a new load (same profile), or a removal. */
+  const changeArb = fc.oneof(
+    fc.record({ kind: fc.constant('profile' as const), slot: fc.nat(29), profile: withModesArb }),
+    fc.record({ kind: fc.constant('load' as const), slot: fc.nat(29), load: fc.nat(8) }),
+    fc.record({ kind: fc.constant('remove' as const), slot: fc.nat(29) }),
+  );
+
+  it('stays exact under upserts, removals and profile updates (tables updated in place, not rebuilt)', () => {
+    fc.assert(
+      fc.property(
+        bigFleetArb,
+        fc.array(changeArb, { minLength: 1, maxLength: 12 }),
+        fc.array(anyTaskArb, { minLength: 1, maxLength: 3 }),
+        (initial, changes, tasks) => {
+          const fleet = new Map(initial.map((c) => [c.id, c as MatchCandidate]));
+          const index = new CandidateIndex(initial);
+          for (const task of tasks) index.match(task); // build the domain tables, so changes update them
+          for (const change of changes) {
+            const id = `agent-${change.slot}`;
+            const current = fleet.get(id);
+            if (change.kind === 'remove') {
+              fleet.delete(id);
+              index.remove(id);
+            } else {
+              const next =
+                change.kind === 'profile'
+                  ? { id, profile: change.profile }
+                  : { id, profile: current?.profile ?? base, load: change.load };
+              fleet.set(id, next);
+              index.upsert(next);
+            }
+            for (const task of tasks) {
+              const full = match(task, fleet.values());
+              const indexed = index.match(task);
+              const ids = (r: typeof full) => r.ranked.map((a) => `${a.agentId}/${a.mode ?? ''}`);
+              expect(ids(indexed)).toEqual(ids(full).slice(0, 16));
+              expect(indexed.chosen?.agentId).toBe(full.chosen?.agentId);
+              expect(indexed.bestEffort).toBe(full.bestEffort);
+              expect(indexed.selection).toEqual(full.selection);
+              expect(indexed.escalation).toEqual(full.escalation);
+              // The tables updated in place hold the bounds a fresh index computes: the search assesses the same.
+              expect(indexed.assessed).toBe(new CandidateIndex(fleet.values()).match(task).assessed);
+            }
+          }
+        },
+      ),
+      { numRuns: 120, seed: 41 },
+    );
+  });
+
   it('spec §7.9: never reports no capable agent before assessing the 8 strongest agents of the domain', () => {
     const fleet = Array.from({ length: 50 }, (_, i) => ({
       id: `a${String(i).padStart(2, '0')}`,
@@ -341,12 +447,11 @@ describe('CandidateIndex (spec §7.9)', () => {
     ]);
     const error = (r: typeof result) => noCapableAgentError(decisionRecord(r, { decisionId: 'd-1' }), r).message;
     expect(error(result)).not.toContain('registry is empty');
-    expect(error(result)).toBe(error({ ...match(task, fleet), assessed: 3, registered: 3 }));
+    expect(error(result)).toBe(error({ ...match(task, fleet), assessed: 3, refined: 0, registered: 3 }));
   });
 
   it('prunes for every preference, minSuccess 0.3 and free agents: a small fraction of a large fleet', () => {
-    // Success stays below saturation here: many agents within chains of 1e-5 of P = 1 make the tie rule of §7.3
-    // intransitive, and the full scan's order then depends on the registry's.
+    // Success stays below saturation here, so the counts measure pruning rather than ties at P = 1.
     const fleet = Array.from({ length: 3000 }, (_, i) => ({
       id: `a${String(i).padStart(4, '0')}`,
       profile: {

@@ -7,7 +7,6 @@ Standard library only. It recomputes the expected value of every vector in test-
                                               inputs); hand-derived vectors (with a `derivation`) are never rewritten
 The TypeScript SDK is checked against the same file, so the two implementations check each other.
 """
-import functools
 import hashlib
 import json
 import math
@@ -271,32 +270,27 @@ def match(task, cands, policy=None):
                                              reasoningTokens=er, reasoningBudget=(math.floor(budget) if on and budget != math.inf else None),
                                              cost=amt, costPerSuccess=(amt/succ if succ > 0 else None), effectiveCeiling=ceil)))
     feas = [r for r in res if not r['reasons']]
-    # Spec 7.3: success keys equal within 1e-5 absolute, the others within 1e-4 relative.
-    def eq_rel(a, b, floor=0.0): return a == b or (math.isfinite(a) and math.isfinite(b) and abs(a-b) <= max(floor, 1e-4*max(abs(a),abs(b))))
-    def eq_p(a, b): return abs(a-b) <= 1e-5
-    if pref == 'latency': key = lambda r: r['compl']; eqk = eq_rel
-    elif pref == 'quality': key = lambda r: -r['succ']; eqk = eq_p
-    elif pref == 'cost': key = lambda r: r['cps']; eqk = eq_rel
+    # Spec 7.3: keys compared by their cell on a fixed grid (transitive ties): success ceil(1e5*P), cost per success
+    # and latency ceil(1e4*ln x), the weighted score ceil(1e4*s); then the id and mode.
+    def ceil_(x): return math.ceil(x) if math.isfinite(x) else x
+    def cell_p(p): return ceil_(p * 1e5)
+    def cell_log(x): return -math.inf if x <= 0 else (math.inf if x == math.inf else ceil_(math.log(x) * 1e4))
+    if pref == 'latency': key = lambda r: cell_log(r['compl'])
+    elif pref == 'quality': key = lambda r: -cell_p(r['succ'])
+    elif pref == 'cost': key = lambda r: cell_log(r['cps'])
     else:
         w = pref['weights']; wc,wl,wq = w.get('cost',0), w.get('latency',0), w.get('quality',0)
-        if wc+wl+wq == 0: key = lambda r: r['cps']; eqk = eq_rel
+        if wc+wl+wq == 0: key = lambda r: cell_log(r['cps'])
         else:
             lg = lambda x, f: math.log(max(x, f)) if x != math.inf else math.inf
-            key = lambda r: wc*lg(r['cps'],1e-12) + wl*lg(r['compl'],1) - wq*lg(r['succ'],1e-12)
-            eqk = lambda a, b: eq_rel(a, b, 1e-4)
-    def cmp(x,y):
-        if not eqk(key(x), key(y)): return -1 if key(x) < key(y) else 1
-        if not eq_p(x['succ'], y['succ']): return -1 if x['succ'] > y['succ'] else 1
-        for f in (lambda r: r['compl'], lambda r: r['cps']):
-            a,b = f(x), f(y)
-            if not eq_rel(a,b): return -1 if a < b else 1
-        return -1 if x['order'] < y['order'] else (1 if x['order'] > y['order'] else 0)
-    ranked = sorted(feas, key=functools.cmp_to_key(cmp))
+            key = lambda r: ceil_((wc*lg(r['cps'],1e-12) + wl*lg(r['compl'],1) - wq*lg(r['succ'],1e-12)) * 1e4)
+    def rank_key(r): return (key(r), -cell_p(r['succ']), cell_log(r['compl']), cell_log(r['cps']), r['order'])
+    ranked = sorted(feas, key=rank_key)
     sel = []
     if ranked:
         prim = {'cost':'LOWEST_COST_PER_SUCCESS','latency':'LOWEST_LATENCY','quality':'HIGHEST_SUCCESS'}.get(pref if isinstance(pref,str) else '', 'BEST_WEIGHTED_SCORE')
         sel = [prim]
-        if len(ranked) > 1 and eqk(key(ranked[0]), key(ranked[1])): sel.append('TIE_BROKEN')
+        if len(ranked) > 1 and key(ranked[0]) == key(ranked[1]): sel.append('TIE_BROKEN')
     plan = []
     if ranked:
         plan = [ranked[0]]; el = ranked[0]['compl']; dl = c.get('completionDeadlineMs')
@@ -306,15 +300,11 @@ def match(task, cands, policy=None):
             nxt = next((r for r in window if r not in plan and r['succ'] > last['succ'] and (dl is None or el + r['compl'] <= dl)), None)
             if not nxt: break
             plan.append(nxt); el += nxt['compl']
-    def closeness(x, y):
-        if len(x['reasons']) != len(y['reasons']): return len(x['reasons']) - len(y['reasons'])
-        cx = x['predictions']['effectiveCeiling']; cy = y['predictions']['effectiveCeiling']
-        cx = -math.inf if cx is None else cx; cy = -math.inf if cy is None else cy
-        if not (cx == cy or (math.isfinite(cx) and math.isfinite(cy) and abs(cx-cy) <= max(1e-5, 1e-4*max(abs(cx),abs(cy))))):
-            return -1 if cx > cy else 1
-        if not eq_p(x['succ'], y['succ']): return -1 if x['succ'] > y['succ'] else 1
-        return -1 if x['order'] < y['order'] else (1 if x['order'] > y['order'] else 0)
-    rej = sorted([r for r in res if r['reasons']], key=functools.cmp_to_key(closeness))
+    def closeness(r):
+        # Spec 7.7: fewest reasons, highest effective-ceiling cell ceil(1e5*c) (none is farthest), higher success cell, id.
+        c = r['predictions']['effectiveCeiling']
+        return (len(r['reasons']), -(-math.inf if c is None else ceil_(c * 1e5)), -cell_p(r['succ']), r['order'])
+    rej = sorted([r for r in res if r['reasons']], key=closeness)
     soft = {'CAPABILITY_CEILING', 'BUDGET_CEILING', 'FIRST_RESPONSE_DEADLINE', 'COMPLETION_DEADLINE'}
     fallback = None if ranked or d.get('hardConstraints') else next((r for r in rej if set(r['reasons']) <= soft), None)
     if fallback:

@@ -131,7 +131,8 @@ interface WidthGroup {
 }
 
 const DOMAIN_GROUP = 'domain-difficulty';
-const abilityGroup = (agentId: string) => `ability-offset:${agentId}`;
+const ABILITY_GROUP_PREFIX = 'ability-offset:';
+const abilityGroup = (agentId: string) => `${ABILITY_GROUP_PREFIX}${agentId}`;
 
 /** The learned curve of one agent in one domain (means), with the ability's standard deviation. */
 export interface LearnedCurve {
@@ -182,6 +183,7 @@ export class OnlineIrtLearner implements ComplexityEstimator {
   readonly #widths = new Map<string, WidthGroup>();
   #entries = 0;
   #observations = 0;
+  readonly #listeners = new Set<(agentId: string) => void>();
 
   constructor(options: LearnerOptions = {}, state?: LearnerState) {
     this.#sigmas = { ...DEFAULT_PRIOR_SIGMAS, ...options.priorSigmas };
@@ -216,6 +218,15 @@ export class OnlineIrtLearner implements ComplexityEstimator {
   /** Bits of the n-gram hash (features' buckets are below 2^hashBits). */
   get hashBits(): number {
     return this.#hashBits;
+  }
+
+  /**
+   * Calls `listener` with the agent's id after each outcome that changes its curves (so a cache of learned profiles,
+   * such as the Router's candidate index, stays exact); returns a function that removes the listener.
+   */
+  onAgentChange(listener: (agentId: string) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   /** Outcomes learned so far. */
@@ -257,10 +268,13 @@ export class OnlineIrtLearner implements ComplexityEstimator {
   }
 
   /** Refits every group's prior variance and re-weights its members' priors (empirical Bayes, every n outcomes). */
-  #refitWidths(): void {
+  /** Refits every width group; returns the agents whose ability offsets were re-weighted (their curves changed). */
+  #refitWidths(): string[] {
     const eb = this.#empiricalBayes;
-    if (!eb) return;
-    for (const g of this.#widths.values()) {
+    if (!eb) return [];
+    const changed: string[] = [];
+    for (const [key, g] of this.#widths) {
+      if (key.startsWith(ABILITY_GROUP_PREFIX)) changed.push(key.slice(ABILITY_GROUP_PREFIX.length));
       const members = [...g.members.values()];
       const messages = members.map((m) => messageOf(m.belief, m.priorMean, g.variance));
       const variance = fitPriorVariance(messages, g.baseVariance, eb.pseudoCount);
@@ -271,6 +285,7 @@ export class OnlineIrtLearner implements ComplexityEstimator {
       }
       g.variance = variance;
     }
+    return changed;
   }
 
   /** The belief of a named weight; created (if memory allows) when `create`. */
@@ -441,7 +456,12 @@ export class OnlineIrtLearner implements ComplexityEstimator {
       i++;
     }
     this.#observations++;
-    if (this.#empiricalBayes && this.#observations % this.#empiricalBayes.every === 0) this.#refitWidths();
+    const refit = this.#empiricalBayes && this.#observations % this.#empiricalBayes.every === 0;
+    const changed = refit ? this.#refitWidths() : [];
+    for (const listener of this.#listeners) {
+      listener(agentId);
+      for (const other of changed) if (other !== agentId) listener(other);
+    }
   }
 
   toJSON(): LearnerState {
@@ -512,7 +532,7 @@ export class OnlineIrtLearner implements ComplexityEstimator {
     const s = this.#sigmas;
     for (const [key, w] of Object.entries(widths)) {
       if (!(w?.variance > 0) || !Number.isFinite(w.variance)) throw new Error(`learner state: bad width ${key}`);
-      const agentId = key.startsWith('ability-offset:') ? key.slice('ability-offset:'.length) : undefined;
+      const agentId = key.startsWith(ABILITY_GROUP_PREFIX) ? key.slice(ABILITY_GROUP_PREFIX.length) : undefined;
       if (key !== DOMAIN_GROUP && agentId === undefined) throw new Error(`learner state: unknown width group ${key}`);
       const base = agentId === undefined ? s.domain ** 2 : s.abilityOffset ** 2;
       const group: WidthGroup = { variance: w.variance, baseVariance: base, members: new Map() };

@@ -156,6 +156,14 @@ export class Router {
   readonly #pending = new Map<string, Pending>();
   readonly #options: RouterOptions;
   readonly #maxPending: number;
+  /**
+   * One candidate index per domain (and ranking depth) over the learned profiles at the posterior means, kept
+   * exact by updating in place the agents that change (upsert, removal, a learned outcome and its price correction),
+   * before the next decision. Posterior draws (exploration) change every agent, so they get an index per decision.
+   */
+  readonly #indexes = new Map<string, { readonly domain: string; readonly index: CandidateIndex }>();
+  /** Agents whose learned profile changed since the indexes last saw them. */
+  readonly #stale = new Set<string>();
 
   constructor(options: RouterOptions = {}, state?: RouterState) {
     if (options.lambda !== undefined && !(options.lambda >= 0)) throw new RangeError('lambda must be ≥ 0');
@@ -169,6 +177,7 @@ export class Router {
       state?.exploration,
     );
     this.#costs = new CostCorrection({}, state?.costs);
+    this.#learner.onAgentChange((id) => this.#stale.add(id));
     for (const entry of state?.pending ?? []) {
       const { taskId, ...pending } = pendingFromState(entry, 2 ** this.#learner.hashBits);
       this.#remember(taskId, pending);
@@ -185,10 +194,12 @@ export class Router {
   /** Add or replace an agent (its declared profile is the learner's prior the first time it is seen). */
   upsertAgent(agent: MatchCandidate): void {
     this.#agents.set(agent.id, agent);
+    this.#stale.add(agent.id);
   }
 
   removeAgent(id: string): void {
     this.#agents.delete(id);
+    this.#stale.add(id);
   }
 
   get agents(): readonly MatchCandidate[] {
@@ -204,9 +215,43 @@ export class Router {
     return this.#exploration.share;
   }
 
+  /** The agent's profile with its learned curve for the domain and its corrected prices. */
+  #learned(agent: MatchCandidate, domain: string, curveOf: (agent: MatchCandidate) => LearnedCurve): MatchCandidate {
+    return { ...agent, profile: withCurve(this.#costs.apply(agent.id, agent.profile), domain, curveOf(agent)) };
+  }
+
+  /** The learned curve at the posterior means in the domain. */
+  #meanCurve(domain: string): (agent: MatchCandidate) => LearnedCurve {
+    return (a) => this.#learner.curve(a.id, a.profile, domain);
+  }
+
+  /** The persistent index of the greedy (posterior-mean) profiles for the domain, brought up to date. */
+  #greedyIndex(domain: string, rankAll: boolean): CandidateIndex {
+    for (const id of this.#stale) {
+      const agent = this.#agents.get(id);
+      for (const cached of this.#indexes.values()) {
+        if (agent) cached.index.upsert(this.#learned(agent, cached.domain, this.#meanCurve(cached.domain)));
+        else cached.index.remove(id);
+      }
+    }
+    this.#stale.clear();
+    const key = `${rankAll ? 'all' : 'top'}|${domain}`;
+    let cached = this.#indexes.get(key);
+    if (!cached) {
+      const candidates = [...this.#agents.values()].map((a) => this.#learned(a, domain, this.#meanCurve(domain)));
+      cached = { domain, index: new CandidateIndex(candidates, rankAll ? { topN: Number.POSITIVE_INFINITY } : {}) };
+      this.#indexes.set(key, cached);
+    }
+    return cached.index;
+  }
+
+  /**
+   * The matcher over the learned profiles: the greedy ones (posterior means, `sampled` undefined) through the
+   * persistent index, a posterior draw through an index built for the decision.
+   */
   #matchWith(
     task: RouterTask,
-    curveOf: (agent: MatchCandidate) => LearnedCurve,
+    sampled: ((agent: MatchCandidate) => LearnedCurve) | undefined,
     difficulty: { value: number; sigma: number },
     lambda: number | undefined,
     scan = false,
@@ -221,10 +266,8 @@ export class Router {
       complexity: { value: clampComplexity(difficulty.value), sigma: difficulty.sigma, source: 'estimated' },
       ...(constraints ? { constraints } : {}),
     };
-    const candidates = [...this.#agents.values()].map((agent) => ({
-      ...agent,
-      profile: withCurve(this.#costs.apply(agent.id, agent.profile), d.domain, curveOf(agent)),
-    }));
+    const curveOf = sampled ?? this.#meanCurve(d.domain);
+    const candidates = () => [...this.#agents.values()].map((agent) => this.#learned(agent, d.domain, curveOf));
     const matchTask = {
       descriptor,
       ...(task.inputModes ? { inputModes: task.inputModes } : {}),
@@ -232,10 +275,13 @@ export class Router {
     };
     // The candidate index (spec §7.9) ranks exactly what the scan ranks without assessing every agent; with λ every
     // feasible agent is ranked (utility reorders them); with none feasible, best effort needs every rejection: scan.
-    if (scan || this.#options.scanEveryAgent) return match(matchTask, candidates, this.#options.policy);
-    const index = new CandidateIndex(candidates, lambda === undefined ? {} : { topN: Number.POSITIVE_INFINITY });
+    if (scan || this.#options.scanEveryAgent) return match(matchTask, candidates(), this.#options.policy);
+    const rankAll = lambda !== undefined;
+    const index = sampled
+      ? new CandidateIndex(candidates(), rankAll ? { topN: Number.POSITIVE_INFINITY } : {})
+      : this.#greedyIndex(d.domain, rankAll);
     const indexed = index.match(matchTask, this.#options.policy);
-    return indexed.ranked.length > 0 ? indexed : match(matchTask, candidates, this.#options.policy);
+    return indexed.ranked.length > 0 ? indexed : match(matchTask, candidates(), this.#options.policy);
   }
 
   /** Decide where a task goes (no side effect but remembering it for `observe` and counting exploration). */
@@ -254,8 +300,7 @@ export class Router {
       deadlineMs: d.constraints?.completionDeadlineMs,
       maxEscalations: this.#options.policy?.maxEscalations ?? 2,
     };
-    const greedyCurve = (a: MatchCandidate) => this.#learner.curve(a.id, a.profile, d.domain);
-    let greedyMatch = this.#matchWith(task, greedyCurve, difficulty, lambda);
+    let greedyMatch = this.#matchWith(task, undefined, difficulty, lambda);
     const greedy = decide(greedyMatch, rule);
     let plan = greedy.plan;
     let bestEffort = greedy.bestEffort;
@@ -286,7 +331,7 @@ export class Router {
         plan = [first, ...greedy.plan.filter((id) => id !== first)];
         // The explored agent's predicted cost (for observe) comes from the greedy assessments: assess it too.
         const assessed = [...greedyMatch.ranked, ...greedyMatch.rejected].some((a) => a.agentId === first);
-        if (!assessed) greedyMatch = this.#matchWith(task, greedyCurve, difficulty, lambda, true);
+        if (!assessed) greedyMatch = this.#matchWith(task, undefined, difficulty, lambda, true);
       }
     }
     this.#exploration.record(explored);
@@ -330,6 +375,7 @@ export class Router {
     const agent = this.#agents.get(outcome.agentId);
     if (!pending || !agent) return false;
     this.#learner.observe(agent.id, agent.profile, pending.features, outcome.success);
+    // Learning marks the agent stale (the learner's change listener), so its corrected prices reach the index too.
     if (outcome.cost !== undefined)
       this.#costs.record(agent.id, pending.predictedCost.get(agent.id) ?? 0, outcome.cost);
     return true;

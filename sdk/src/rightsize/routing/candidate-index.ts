@@ -11,13 +11,13 @@
  *    and of the completion latency (no queue), an upper bound of the complexity its budget can reach (largest budget,
  *    context window and what the deadlines leave: P_D ≤ pMax·Φ((c_cut − μ)/σ)) and whether it provably misses a
  *    hard constraint (placement, region, the cost cap, a deadline even with no queue);
- * 4. agents are visited best first by a lower bound of the comparator's keys of spec §7.3, lexicographically: the
- *    preference's primary key (cost per success, latency, −success or the weighted score, each from the bounds above
- *    and a success upper bound refined — with a normal CDF — only when an agent reaches the top), then −success,
- *    then latency. An agent is skipped without assessment when the bounds show it cannot precede the N-th best
- *    feasible agent (N = max(topN, ESCALATION_WINDOW)): its primary key is worse beyond the tie tolerance, or it
- *    cannot beat that primary key and its success or latency is worse beyond the tolerance. The search stops when
- *    the bound at the top shows this for every agent left;
+ * 4. agents are visited best first by lower bounds of the cells of the comparator's keys of spec §7.3 (a total order:
+ *    the first N of the whole ranking are the first N of any subset holding them), lexicographically: the preference's
+ *    primary key (cost per success, latency, −success or the weighted score, each from the bounds above and a success
+ *    upper bound refined — to the success integral at the agent's best curve — the first two times an agent reaches
+ *    the top), then −success, latency and cost per success. The search stops when the bounds at the top are worse
+ *    than the keys of the N-th best feasible agent found (N = max(topN, ESCALATION_WINDOW)): every agent left is
+ *    ranked after it;
  * 5. with nothing feasible, the 8 strongest agents of the domain are assessed (padded with agents of the registry
  *    that lack the domain), and, unless constraints are hard, the best-effort agent of §7.7 is found by descending
  *    ability, skipping agents whose effective ceiling bound (capability ceiling, budget cut) cannot reach the best
@@ -49,29 +49,35 @@ import {
   assessModes,
   buildResult,
   byCloseness,
-  comparator,
+  byIdAndMode,
+  ceilingCell,
+  compareRankKeys,
   ESCALATION_WINDOW,
   escalationSteps,
-  keysEqual,
+  keyCell,
+  logCell,
   type MatchCandidate,
   type MatchPolicy,
   type MatchResult,
   type MatchTask,
-  primaryKey,
   profileForMode,
+  type RankKeys,
   type ResolvedTask,
-  rank,
+  rankKeys,
   resolveTask,
   SOFT_REASONS,
-  TIE_TOLERANCE,
+  successCell,
 } from './match.js';
-import { abilityFloor, cheapSuccessUpperBound, successUpperBound } from './success-bounds.js';
+import { abilityFloor, cheapSuccessUpperBound, NUMERIC_TOLERANCE, successUpperBound } from './success-bounds.js';
 
 export { successUpperBound } from './success-bounds.js';
 
 export interface IndexedMatchResult extends MatchResult {
   /** Candidates assessed in full (the rest were pruned). */
   readonly assessed: number;
+  /** Bounds refined short of an assessment (a normal-CDF bound, a success integral, a latency factor): the search's
+   * other work, load-independent like `assessed`. */
+  readonly refined: number;
   /** Candidates registered. */
   readonly registered: number;
 }
@@ -81,13 +87,20 @@ export interface CandidateIndexOptions {
   readonly topN?: number;
 }
 
+/** A feasible assessment with its ranking keys (spec §7.3). */
+interface Ranked {
+  readonly assessment: Assessment;
+  readonly keys: RankKeys;
+}
+
+const compareRanked = (x: Ranked, y: Ranked): number =>
+  compareRankKeys(x.keys, y.keys) || byIdAndMode(x.assessment, y.assessment);
+
 /** Spec §7.9: agents assessed at least before answering that none is capable. */
 export const MIN_ASSESSED_BEFORE_REFUSAL = 8;
 
 interface Entry {
   readonly candidate: MatchCandidate;
-  /** Registration order (the order `match()` over `values()` assesses in). */
-  readonly position: number;
   readonly ability: number;
   readonly maxSlope: number;
   readonly minSlope: number;
@@ -108,103 +121,259 @@ function curveFor(profile: CapabilityProfile, domain: string) {
   return profile.domains.find((d) => d.domain === domain) ?? profile.domains.find((d) => d.domain === 'general');
 }
 
-/** Per-domain arrays of the bound coefficients, aligned with the ability-sorted entries. */
-interface DomainTable {
-  readonly entries: Entry[];
-  readonly ids: ReadonlySet<string>;
-  readonly costIn: Float64Array;
-  readonly costOut: Float64Array;
-  readonly costTask: Float64Array;
-  readonly costReasoning: Float64Array;
-  readonly currency: string[];
-  readonly remote: Uint8Array;
-  readonly networkRtt: Float64Array;
-  readonly overhead: Float64Array;
-  /** ttft at p50, p90, p95, p99 (spec §6.4 (1)), each the minimum over the candidate's profiles. */
-  readonly ttft: Record<Percentile, Float64Array>;
-  readonly msPerOutputToken: Float64Array;
-  /** Index into `reasoningGroups` (distinct least tokens-per-step and budget pairs), −1 if some profile never reasons. */
-  readonly reasoningGroup: Int32Array;
-  readonly reasoningGroups: ReasoningParams[];
-  readonly msPerReasoningToken: Float64Array;
-  /** The largest reasoning budget and the least tokens per step over the profiles (for the budget cut's bound). */
-  readonly maxBudget: Float64Array;
-  readonly minTokensPerStep: Float64Array;
-  /** 1 when some profile declares a soft budget cut (budgetSlope): the cut then bounds the ceiling, not P. */
-  readonly softCut: Uint8Array;
-  /** The placement and region of every profile of the candidate, when they all agree (else undefined). */
-  readonly placement: Array<{ placement: string; region: string | undefined } | undefined>;
-  /** The smallest and largest context window over the candidate's profiles (Infinity when none declares one). */
-  readonly contextWindow: Float64Array;
-  readonly maxContextWindow: Float64Array;
-  /** Slope and pMax limits over every curve of the domain (for the frontier bound). */
-  readonly minSlope: number;
-  readonly maxSlope: number;
-  readonly maxPMax: number;
-  /** Whether any profile declares a context window (which can cut the reasoning budget). */
-  readonly windowed: boolean;
-  /** Per entry: the highest ability, steepest and flattest slope and highest pMax over its profiles. */
-  readonly ability: Float64Array;
-  readonly slope: Float64Array;
-  readonly slopeBelow: Float64Array;
-  readonly pMax: Float64Array;
+/** The candidate's entry in a domain's table; undefined when none of its profiles serves the domain. */
+function entryOf(candidate: MatchCandidate, domain: string): Entry | undefined {
+  const variants = variantsOf(candidate);
+  const curves = variants.map((v) => curveFor(v, domain)).filter((c) => c !== undefined);
+  if (curves.length === 0) return undefined;
+  const slopes = curves.map((c) => c.slope ?? DEFAULTS.slope);
+  return {
+    candidate,
+    variants,
+    ability: Math.max(...curves.map((c) => c.ability)),
+    maxSlope: Math.max(...slopes),
+    minSlope: Math.min(...slopes),
+    maxPMax: Math.max(...curves.map((c) => c.pMax ?? DEFAULTS.pMax)),
+  };
 }
 
 const PERCENTILES: readonly Percentile[] = [50, 90, 95, 99];
 
-function buildTable(entries: Entry[]): DomainTable {
-  const n = entries.length;
-  const t: DomainTable = {
-    entries,
-    ids: new Set(entries.map((e) => e.candidate.id)),
-    costIn: new Float64Array(n),
-    costOut: new Float64Array(n),
-    costTask: new Float64Array(n),
-    costReasoning: new Float64Array(n),
-    currency: [],
-    remote: new Uint8Array(n),
-    networkRtt: new Float64Array(n),
-    overhead: new Float64Array(n),
-    ttft: { 50: new Float64Array(n), 90: new Float64Array(n), 95: new Float64Array(n), 99: new Float64Array(n) },
-    msPerOutputToken: new Float64Array(n),
-    reasoningGroup: new Int32Array(n),
-    reasoningGroups: [],
-    msPerReasoningToken: new Float64Array(n),
-    maxBudget: new Float64Array(n),
-    minTokensPerStep: new Float64Array(n),
-    softCut: new Uint8Array(n),
-    placement: [],
-    contextWindow: new Float64Array(n),
-    maxContextWindow: new Float64Array(n),
-    minSlope: Math.min(DEFAULTS.slope, ...entries.map((e) => e.minSlope)),
-    maxSlope: Math.max(DEFAULTS.slope, ...entries.map((e) => e.maxSlope)),
-    maxPMax: Math.max(0, ...entries.map((e) => e.maxPMax)),
-    windowed: entries.some((e) => e.variants.some((p) => p.contextWindowTokens !== undefined)),
-    ability: Float64Array.from(entries, (e) => e.ability),
-    slope: Float64Array.from(entries, (e) => e.maxSlope),
-    slopeBelow: Float64Array.from(entries, (e) => e.minSlope),
-    pMax: Float64Array.from(entries, (e) => e.maxPMax),
+type Column = Float64Array | Int32Array | Uint8Array;
+
+/**
+ * Per-domain arrays of the bound coefficients, aligned with the entries sorted by ability (descending). Updated in
+ * place when one candidate changes (`put`, `delete`): the entry moves to its new place and only the rows between
+ * its old and new places shift, so a learning update costs the distance it moves, not a rebuild.
+ */
+class DomainTable {
+  readonly entries: Entry[] = [];
+  /** The entry of each candidate in the table, by id. */
+  readonly ids = new Map<string, Entry>();
+  costIn = new Float64Array(0);
+  costOut = new Float64Array(0);
+  costTask = new Float64Array(0);
+  costReasoning = new Float64Array(0);
+  readonly currency: string[] = [];
+  remote = new Uint8Array(0);
+  networkRtt = new Float64Array(0);
+  overhead = new Float64Array(0);
+  /** ttft at p50, p90, p95, p99 (spec §6.4 (1)), each the minimum over the candidate's profiles. */
+  ttft: Record<Percentile, Float64Array> = {
+    50: new Float64Array(0),
+    90: new Float64Array(0),
+    95: new Float64Array(0),
+    99: new Float64Array(0),
   };
-  const groupIndex = new Map<string, number>();
-  entries.forEach((entry, i) => {
+  msPerOutputToken = new Float64Array(0);
+  /** Index into `reasoningGroups` (distinct least tokens-per-step and budget pairs), −1 if some profile never reasons. */
+  reasoningGroup = new Int32Array(0);
+  readonly reasoningGroups: ReasoningParams[] = [];
+  readonly #groupIndex = new Map<string, number>();
+  msPerReasoningToken = new Float64Array(0);
+  /** The largest reasoning budget and the least tokens per step over the profiles (for the budget cut's bound). */
+  maxBudget = new Float64Array(0);
+  minTokensPerStep = new Float64Array(0);
+  /** 1 when some profile declares a soft budget cut (budgetSlope): the cut then bounds the ceiling, not P. */
+  softCut = new Uint8Array(0);
+  /** The placement and region of every profile of the candidate, when they all agree (else undefined). */
+  readonly placement: Array<{ placement: string; region: string | undefined } | undefined> = [];
+  /** The smallest and largest context window over the candidate's profiles (Infinity when none declares one). */
+  contextWindow = new Float64Array(0);
+  maxContextWindow = new Float64Array(0);
+  /** Slope and pMax limits over every curve of the domain (for the frontier bound; they only widen on updates). */
+  minSlope: number = DEFAULTS.slope;
+  maxSlope: number = DEFAULTS.slope;
+  maxPMax = 0;
+  /** Whether any profile declares a context window (which can cut the reasoning budget; only set on updates). */
+  windowed = false;
+  /** Per entry: the highest ability, steepest and flattest slope and highest pMax over its profiles. */
+  ability = new Float64Array(0);
+  slope = new Float64Array(0);
+  slopeBelow = new Float64Array(0);
+  pMax = new Float64Array(0);
+
+  constructor(entries: readonly Entry[]) {
+    const sorted = [...entries].sort((a, b) => b.ability - a.ability);
+    this.#grow(sorted.length);
+    for (const entry of sorted) this.#write(this.entries.length, entry, 'append');
+  }
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  /** Add or replace the candidate's entry (undefined: the candidate no longer serves the domain). */
+  put(id: string, entry: Entry | undefined): void {
+    const previous = this.ids.get(id);
+    const from = previous ? this.indexOf(previous) : -1;
+    if (from >= 0 && entry) {
+      const to = this.#slot(entry.ability, from);
+      this.#shift(from, to);
+      this.#write(to, entry, 'overwrite');
+    } else if (from >= 0) {
+      this.#shift(from, this.entries.length - 1);
+      this.#truncate();
+      this.ids.delete(id);
+    } else if (entry) {
+      if (this.entries.length === this.ability.length) this.#grow(2 * this.entries.length + 16);
+      const to = this.#slot(entry.ability, this.entries.length);
+      this.entries.push(entry);
+      this.currency.push('');
+      this.placement.push(undefined);
+      this.#shift(this.entries.length - 1, to);
+      this.#write(to, entry, 'overwrite');
+    }
+  }
+
+  /** The row of an entry of the table (a binary search on its ability, then a scan of equal abilities). */
+  indexOf(entry: Entry): number {
+    let lo = 0;
+    let hi = this.entries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((this.ability[mid] as number) > entry.ability) lo = mid + 1;
+      else hi = mid;
+    }
+    while (lo < this.entries.length && this.entries[lo] !== entry) lo++;
+    return lo < this.entries.length ? lo : -1;
+  }
+
+  /** The typed columns (every per-entry number). */
+  #columns(): Column[] {
+    return [
+      this.costIn,
+      this.costOut,
+      this.costTask,
+      this.costReasoning,
+      this.remote,
+      this.networkRtt,
+      this.overhead,
+      this.ttft[50],
+      this.ttft[90],
+      this.ttft[95],
+      this.ttft[99],
+      this.msPerOutputToken,
+      this.reasoningGroup,
+      this.msPerReasoningToken,
+      this.maxBudget,
+      this.minTokensPerStep,
+      this.softCut,
+      this.contextWindow,
+      this.maxContextWindow,
+      this.ability,
+      this.slope,
+      this.slopeBelow,
+      this.pMax,
+    ];
+  }
+
+  #grow(capacity: number): void {
+    const length = this.entries.length;
+    const f64 = (c: Float64Array) => {
+      const next = new Float64Array(capacity);
+      next.set(c.subarray(0, length));
+      return next;
+    };
+    const u8 = (c: Uint8Array) => {
+      const next = new Uint8Array(capacity);
+      next.set(c.subarray(0, length));
+      return next;
+    };
+    this.costIn = f64(this.costIn);
+    this.costOut = f64(this.costOut);
+    this.costTask = f64(this.costTask);
+    this.costReasoning = f64(this.costReasoning);
+    this.remote = u8(this.remote);
+    this.networkRtt = f64(this.networkRtt);
+    this.overhead = f64(this.overhead);
+    this.ttft = { 50: f64(this.ttft[50]), 90: f64(this.ttft[90]), 95: f64(this.ttft[95]), 99: f64(this.ttft[99]) };
+    this.msPerOutputToken = f64(this.msPerOutputToken);
+    this.reasoningGroup = Int32Array.from({ length: capacity }, (_, i) => this.reasoningGroup[i] ?? -1);
+    this.msPerReasoningToken = f64(this.msPerReasoningToken);
+    this.maxBudget = f64(this.maxBudget);
+    this.minTokensPerStep = f64(this.minTokensPerStep);
+    this.softCut = u8(this.softCut);
+    this.contextWindow = f64(this.contextWindow);
+    this.maxContextWindow = f64(this.maxContextWindow);
+    this.ability = f64(this.ability);
+    this.slope = f64(this.slope);
+    this.slopeBelow = f64(this.slopeBelow);
+    this.pMax = f64(this.pMax);
+  }
+
+  /** Where an entry of this ability goes, the entry at `from` set aside (after equal abilities). */
+  #slot(ability: number, from: number): number {
+    let lo = 0;
+    let hi = this.entries.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const at = mid < from ? mid : mid + 1; // positions without `from`
+      if (at < this.entries.length && (this.ability[at] as number) >= ability) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  /** Moves row `from` to `to`, shifting the rows between by one (the moved row's content is then rewritten). */
+  #shift(from: number, to: number): void {
+    if (from === to) return;
+    const [start, end, target] = from < to ? [from + 1, to + 1, from] : [to, from, to + 1];
+    for (const c of this.#columns()) c.copyWithin(target, start, end);
+    for (const list of [this.entries, this.currency, this.placement] as unknown[][]) {
+      const [moved] = list.splice(from, 1);
+      list.splice(to, 0, moved);
+    }
+  }
+
+  #truncate(): void {
+    this.entries.pop();
+    this.currency.pop();
+    this.placement.pop();
+  }
+
+  /** Writes the bound coefficients of `entry` at row i (appending it, or over a row already in place). */
+  #write(i: number, entry: Entry, how: 'append' | 'overwrite'): void {
     const min = (f: (p: CapabilityProfile) => number) => Math.min(...entry.variants.map(f));
     const max = (f: (p: CapabilityProfile) => number) => Math.max(...entry.variants.map(f));
-    t.costIn[i] = min((p) => p.cost.inputPerMillion ?? 0);
-    t.costOut[i] = min((p) => p.cost.outputPerMillion ?? 0);
-    t.costTask[i] = min((p) => p.cost.perTask ?? 0);
-    t.costReasoning[i] = min((p) => p.cost.reasoningPerMillion ?? 0);
     const currencies = new Set(entry.variants.map((p) => p.cost.currency));
-    t.currency.push(currencies.size === 1 ? (entry.candidate.profile.cost.currency as string) : '*');
-    t.remote[i] = entry.variants.every((p) => p.placement.placement !== 'device') ? 1 : 0;
-    t.networkRtt[i] = min((p) => p.latency.networkRttMs ?? 0);
-    t.overhead[i] = min((p) => p.latency.overheadMs ?? 0);
-    for (const q of PERCENTILES) t.ttft[q][i] = min((p) => ttftAt(p.latency.ttftMs, q));
-    t.msPerOutputToken[i] = min((p) => 1000 / p.latency.outputTokensPerSecond);
-    t.contextWindow[i] = min((p) => p.contextWindowTokens ?? Number.POSITIVE_INFINITY);
-    t.maxContextWindow[i] = max((p) => p.contextWindowTokens ?? Number.POSITIVE_INFINITY);
-    t.maxBudget[i] = max((p) => reasoningOf(p.reasoning).budget);
-    t.minTokensPerStep[i] = min((p) => reasoningOf(p.reasoning).tokensPerStep);
-    t.softCut[i] = entry.variants.some((p) => p.reasoning.budgetSlope !== undefined) ? 1 : 0;
+    const currency = currencies.size === 1 ? (entry.candidate.profile.cost.currency as string) : '*';
+    const places = new Set(entry.variants.map((p) => `${p.placement.placement}|${p.placement.region ?? ''}`));
+    const base = entry.candidate.profile.placement;
+    const placement = places.size === 1 ? { placement: base.placement, region: base.region } : undefined;
+    if (how === 'append') {
+      this.entries.push(entry);
+      this.currency.push(currency);
+      this.placement.push(placement);
+    } else {
+      this.entries[i] = entry;
+      this.currency[i] = currency;
+      this.placement[i] = placement;
+    }
+    this.ids.set(entry.candidate.id, entry);
+    this.minSlope = Math.min(this.minSlope, entry.minSlope);
+    this.maxSlope = Math.max(this.maxSlope, entry.maxSlope);
+    this.maxPMax = Math.max(this.maxPMax, entry.maxPMax);
+    this.windowed ||= entry.variants.some((p) => p.contextWindowTokens !== undefined);
+    this.ability[i] = entry.ability;
+    this.slope[i] = entry.maxSlope;
+    this.slopeBelow[i] = entry.minSlope;
+    this.pMax[i] = entry.maxPMax;
+    this.costIn[i] = min((p) => p.cost.inputPerMillion ?? 0);
+    this.costOut[i] = min((p) => p.cost.outputPerMillion ?? 0);
+    this.costTask[i] = min((p) => p.cost.perTask ?? 0);
+    this.costReasoning[i] = min((p) => p.cost.reasoningPerMillion ?? 0);
+    this.remote[i] = entry.variants.every((p) => p.placement.placement !== 'device') ? 1 : 0;
+    this.networkRtt[i] = min((p) => p.latency.networkRttMs ?? 0);
+    this.overhead[i] = min((p) => p.latency.overheadMs ?? 0);
+    for (const q of PERCENTILES) this.ttft[q][i] = min((p) => ttftAt(p.latency.ttftMs, q));
+    this.msPerOutputToken[i] = min((p) => 1000 / p.latency.outputTokensPerSecond);
+    this.contextWindow[i] = min((p) => p.contextWindowTokens ?? Number.POSITIVE_INFINITY);
+    this.maxContextWindow[i] = max((p) => p.contextWindowTokens ?? Number.POSITIVE_INFINITY);
+    this.maxBudget[i] = max((p) => reasoningOf(p.reasoning).budget);
+    this.minTokensPerStep[i] = min((p) => reasoningOf(p.reasoning).tokensPerStep);
+    this.softCut[i] = entry.variants.some((p) => p.reasoning.budgetSlope !== undefined) ? 1 : 0;
+    this.reasoningGroup[i] = -1;
     if (entry.variants.every((p) => p.reasoning.mode !== 'none')) {
       const group = {
         reasons: true,
@@ -212,23 +381,17 @@ function buildTable(entries: Entry[]): DomainTable {
         budget: min((p) => reasoningOf(p.reasoning).budget),
       };
       const key = `${group.tokensPerStep}|${group.budget}`;
-      let index = groupIndex.get(key);
+      let index = this.#groupIndex.get(key);
       if (index === undefined) {
-        index = t.reasoningGroups.push(group) - 1;
-        groupIndex.set(key, index);
+        index = this.reasoningGroups.push(group) - 1;
+        this.#groupIndex.set(key, index);
       }
-      t.reasoningGroup[i] = index;
-    } else {
-      t.reasoningGroup[i] = -1;
+      this.reasoningGroup[i] = index;
     }
-    t.msPerReasoningToken[i] = min(
+    this.msPerReasoningToken[i] = min(
       (p) => 1000 / (p.reasoning.reasoningTokensPerSecond ?? p.latency.outputTokensPerSecond),
     );
-    const places = new Set(entry.variants.map((p) => `${p.placement.placement}|${p.placement.region ?? ''}`));
-    const base = entry.candidate.profile.placement;
-    t.placement.push(places.size === 1 ? { placement: base.placement, region: base.region } : undefined);
-  });
-  return t;
+  }
 }
 
 /**
@@ -314,7 +477,7 @@ function placementAllowed(place: DomainTable['placement'][number], c: Constraint
 }
 
 /**
- * A binary min-heap of entry positions ordered lexicographically by three shared key arrays, built in O(n) (Floyd).
+ * A binary min-heap of entry positions ordered lexicographically by four shared key arrays, built in O(n) (Floyd).
  * Keys of an entry may only grow while it is outside the heap (it is popped, re-keyed and pushed back).
  */
 class KeyHeap {
@@ -326,6 +489,7 @@ class KeyHeap {
     readonly k1: Float64Array,
     readonly k2: Float64Array,
     readonly k3: Float64Array,
+    readonly k4: Float64Array,
     items: Int32Array,
     count: number,
   ) {
@@ -372,7 +536,10 @@ class KeyHeap {
     const x2 = this.k2[i] as number;
     const y2 = this.k2[j] as number;
     if (x2 !== y2) return x2 < y2;
-    return (this.k3[i] as number) < (this.k3[j] as number);
+    const x3 = this.k3[i] as number;
+    const y3 = this.k3[j] as number;
+    if (x3 !== y3) return x3 < y3;
+    return (this.k4[i] as number) < (this.k4[j] as number);
   }
 
   #swap(a: number, b: number): void {
@@ -395,9 +562,6 @@ class KeyHeap {
   }
 }
 
-/** Spec §6.7: S and P_D are computed within 1e-6 of the exact value, so bounds from S are widened by that much. */
-const NUMERIC_TOLERANCE = 1e-6;
-
 /** Entries past the pool whose bounds the best-effort search prepares at a time. */
 const PREPARE_CHUNK = 256;
 
@@ -417,9 +581,11 @@ class Scratch {
   k1 = new Float64Array(0);
   k2 = new Float64Array(0);
   k3 = new Float64Array(0);
+  k4 = new Float64Array(0);
   /** Success upper bound once refined (NaN before). */
   reach = new Float64Array(0);
-  /** 1 once the success bound was tightened to the success integral at the entry's best curve. */
+  /** 1 once the success bound was tightened to the success integral at the entry's best curve, 2 once also by the
+   * latency factor. */
   tight = new Uint8Array(0);
   items = new Int32Array(0);
 
@@ -435,6 +601,7 @@ class Scratch {
     this.k1 = new Float64Array(size);
     this.k2 = new Float64Array(size);
     this.k3 = new Float64Array(size);
+    this.k4 = new Float64Array(size);
     this.reach = new Float64Array(size);
     this.tight = new Uint8Array(size);
     this.items = new Int32Array(size + 1);
@@ -450,9 +617,9 @@ function kindOf(preference: Preference): PreferenceKind {
 }
 
 /** Index of the first entry (abilities descending) whose ability is below `floor`. */
-function countAtLeast(ability: Float64Array, floor: number): number {
+function countAtLeast(ability: Float64Array, size: number, floor: number): number {
   let lo = 0;
-  let hi = ability.length;
+  let hi = size;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
     if ((ability[mid] as number) >= floor) lo = mid + 1;
@@ -482,17 +649,26 @@ export class CandidateIndex {
     return this.#byId.get(id);
   }
 
-  /** Add or replace a candidate (e.g. after a profile or load change). */
+  /** Add or replace a candidate (e.g. after a profile or load change): the cached domain tables are updated in place. */
   upsert(candidate: MatchCandidate): void {
     const previous = this.#byId.get(candidate.id);
     this.#byId.set(candidate.id, candidate);
-    if (previous?.profile !== candidate.profile) this.#byDomain.clear();
-    else this.#replaceInPlace(candidate);
+    for (const [domain, table] of this.#byDomain) {
+      const entry = table.ids.get(candidate.id);
+      if (entry && previous?.profile === candidate.profile) {
+        // Same profile, new load or availability: the bounds are unchanged.
+        const replaced = { ...entry, candidate };
+        table.entries[table.indexOf(entry)] = replaced;
+        table.ids.set(candidate.id, replaced);
+      } else {
+        table.put(candidate.id, entryOf(candidate, domain));
+      }
+    }
   }
 
   remove(id: string): boolean {
     const removed = this.#byId.delete(id);
-    if (removed) this.#byDomain.clear();
+    if (removed) for (const table of this.#byDomain.values()) table.put(id, undefined);
     return removed;
   }
 
@@ -500,37 +676,15 @@ export class CandidateIndex {
     return this.#byId.values();
   }
 
-  /** Same profile, new load or availability: patch the cached entries rather than rebuilding them. */
-  #replaceInPlace(candidate: MatchCandidate): void {
-    for (const table of this.#byDomain.values()) {
-      const i = table.entries.findIndex((e) => e.candidate.id === candidate.id);
-      if (i >= 0) table.entries[i] = { ...(table.entries[i] as Entry), candidate };
-    }
-  }
-
   #domainTable(domain: string): DomainTable {
     let table = this.#byDomain.get(domain);
     if (!table) {
       const entries: Entry[] = [];
-      let position = 0;
       for (const candidate of this.#byId.values()) {
-        position++;
-        const variants = variantsOf(candidate);
-        const curves = variants.map((v) => curveFor(v, domain)).filter((c) => c !== undefined);
-        if (curves.length === 0) continue;
-        const slopes = curves.map((c) => c.slope ?? DEFAULTS.slope);
-        entries.push({
-          candidate,
-          position,
-          variants,
-          ability: Math.max(...curves.map((c) => c.ability)),
-          maxSlope: Math.max(...slopes),
-          minSlope: Math.min(...slopes),
-          maxPMax: Math.max(...curves.map((c) => c.pMax ?? DEFAULTS.pMax)),
-        });
+        const entry = entryOf(candidate, domain);
+        if (entry) entries.push(entry);
       }
-      entries.sort((a, b) => b.ability - a.ability);
-      table = buildTable(entries);
+      table = new DomainTable(entries);
       this.#byDomain.set(domain, table);
     }
     return table;
@@ -545,17 +699,16 @@ export class CandidateIndex {
     const preference = resolved.preference;
     const kind = kindOf(preference);
     const floor = abilityFloor(r, table.minSlope, table.maxSlope, table.maxPMax, mu, sigma);
-    const poolSize = countAtLeast(table.ability, floor);
+    const poolSize = countAtLeast(table.ability, table.size, floor);
     const b = this.#prepare(table, resolved, task, policy, 0, poolSize);
     const prepare = (from: number, to: number) => this.#prepare(table, resolved, task, policy, from, to);
 
     const rejected: Assessment[] = [];
-    const sorted: Assessment[] = [];
-    const found: Array<{ position: number; assessment: Assessment }> = [];
+    // Feasible assessments in ranking order (spec §7.3: a total order, so any subset sorts the same way).
+    const sorted: Ranked[] = [];
     let assessed = 0;
     const seen = new Set<Entry>();
-    const key = primaryKey(preference);
-    const order = comparator(key, preference);
+    const keysOf = rankKeys(preference);
     const visit = (entry: Entry): readonly Assessment[] => {
       if (seen.has(entry)) return [];
       seen.add(entry);
@@ -566,42 +719,41 @@ export class CandidateIndex {
           rejected.push(a);
           continue;
         }
-        found.push({ position: entry.position, assessment: a });
+        const ranked = { assessment: a, keys: keysOf(a) };
         let lo = 0;
         let hi = sorted.length;
         while (lo < hi) {
           const mid = (lo + hi) >> 1;
-          if (order(sorted[mid] as Assessment, a) <= 0) lo = mid + 1;
+          if (compareRanked(sorted[mid] as Ranked, ranked) <= 0) lo = mid + 1;
           else hi = mid;
         }
-        sorted.splice(lo, 0, a);
+        sorted.splice(lo, 0, ranked);
       }
       return assessments;
     };
 
-    this.#search(table, b, poolSize, kind, resolved, task, policy, sorted, visit);
+    const refined = this.#search(table, b, poolSize, kind, resolved, task, policy, sorted, visit);
     if (sorted.length === 0)
       this.#assessClosest(table, b, poolSize, prepare, visit, rejected, resolved, task, policy, () => assessed++);
-    // The final order is `rank` over the agents found, in registration order, as `match()` sorts them: where ties
-    // within the tolerance chain (intransitive), the same set then gets the same order.
-    found.sort((x, y) => x.position - y.position);
-    const { ranked, tieBroken } = rank(
-      found.map((f) => f.assessment),
-      preference,
-    );
+    const ranked = sorted.map((x) => x.assessment);
+    const [first, second] = sorted;
+    const tieBroken = first !== undefined && second !== undefined && first.keys[0] === second.keys[0];
     const deadline = task.descriptor.constraints?.completionDeadlineMs;
     const escalation = escalationSteps(ranked, deadline, policy.maxEscalations ?? 2);
     return {
       ...buildResult(resolved, ranked.slice(0, this.#topN), rejected.sort(byCloseness), tieBroken, escalation),
       assessed,
+      refined,
       registered: this.#byId.size,
     };
   }
 
   /**
-   * Best-first search over the pool (the first `poolSize` entries): visits, in the lexicographic order of the key
-   * bounds, every agent that may rank among the first N feasible ones, refining an agent's success bound the first
-   * time it reaches the top. `sorted` receives the feasible assessments in ranking order.
+   * Best-first search over the pool (the first `poolSize` entries): visits, in the lexicographic order of lower
+   * bounds of the ranking keys' cells (spec §7.3), every agent that may rank among the first N feasible ones,
+   * refining an agent's bounds the first two times it reaches the top. `sorted` receives the feasible assessments in
+   * ranking order. Exact because the cells are non-decreasing in the keys: a bound of a key bounds its cell. Returns
+   * the number of bounds refined.
    */
   #search(
     t: DomainTable,
@@ -611,11 +763,11 @@ export class CandidateIndex {
     resolved: ResolvedTask,
     task: MatchTask,
     policy: MatchPolicy,
-    sorted: readonly Assessment[],
+    sorted: readonly Ranked[],
     visit: (e: Entry) => readonly Assessment[],
-  ): void {
+  ): number {
     const preference = resolved.preference;
-    const key = primaryKey(preference);
+    const cellOf = keyCell(preference);
     const r = resolved.minSuccess;
     const { value: mu, sigma } = resolved.complexity;
     const spread = Math.max(sigma, SIGMA_EPSILON);
@@ -623,11 +775,6 @@ export class CandidateIndex {
     const wc = weights.cost ?? 0;
     const wl = weights.latency ?? 0;
     const wq = weights.quality ?? 0;
-    const tol = TIE_TOLERANCE.success;
-    // Success bounds within 2·tol of the highest pMax are keyed as that pMax, so agents that may tie on success are
-    // ordered by their latency bound (quality) or success and then latency (cost: free agents all cost 0).
-    const saturated = t.maxPMax - 2 * tol;
-    const quantised = (p: number) => (p >= saturated ? t.maxPMax : p);
     /** Lower bound of the primary key of entry i when its success is at most `p`. */
     const primaryBound = (i: number, p: number): number => {
       const cost = b.cost[i] as number;
@@ -641,19 +788,23 @@ export class CandidateIndex {
         wq * Math.log(Math.max(p, 1e-12))
       );
     };
-    const tied = (x: number, y: number): boolean =>
-      kind === 'quality' ? Math.abs(x - y) <= tol : keysEqual(x, y, kind === 'weighted' ? TIE_TOLERANCE.relative : 0);
-    const worse = (x: number, y: number) => x > y && !tied(x, y);
+    /** Lower bounds of entry i's ranking-key cells when its success is at most `p`. */
     const setKeys = (i: number, p: number) => {
-      if (kind === 'quality') {
-        b.k1[i] = -quantised(p);
-        b.k2[i] = b.latency[i] as number;
-        b.k3[i] = 0;
-      } else {
-        b.k1[i] = primaryBound(i, p);
-        b.k2[i] = -quantised(p);
-        b.k3[i] = b.latency[i] as number;
+      const cost = b.cost[i] as number;
+      b.k1[i] = cellOf(primaryBound(i, p));
+      b.k2[i] = -successCell(p);
+      b.k3[i] = logCell(b.latency[i] as number);
+      b.k4[i] = logCell(cost === 0 ? 0 : p > 0 ? cost / p : Number.POSITIVE_INFINITY);
+    };
+    /** The order of entry i's key bounds against the N-th ranked agent's keys (0: every cell equal). */
+    const bounds = [b.k1, b.k2, b.k3, b.k4] as const;
+    const against = (i: number, keys: RankKeys): number => {
+      for (let k = 0; k < 4; k++) {
+        const x = (bounds[k] as Float64Array)[i] as number;
+        const y = keys[k] as number;
+        if (x !== y) return x < y ? -1 : 1;
       }
+      return 0;
     };
 
     let count = 0;
@@ -661,88 +812,88 @@ export class CandidateIndex {
       b.reach[i] = Number.NaN;
       b.tight[i] = 0;
       if (b.excluded[i] !== 0) continue;
-      // A first success bound: pMax, or one exponential when the order among equal keys depends on it.
-      const needsBound = kind === 'quality' || (kind === 'cost' && b.cost[i] === 0);
-      const p = needsBound
-        ? cheapSuccessUpperBound(
-            t.ability[i] as number,
-            t.slope[i] as number,
-            t.slopeBelow[i] as number,
-            t.pMax[i] as number,
-            mu,
-            sigma,
-          )
-        : (t.pMax[i] as number);
+      // A first success bound: one exponential (every key but latency depends on success).
+      const p =
+        kind !== 'latency'
+          ? cheapSuccessUpperBound(
+              t.ability[i] as number,
+              t.slope[i] as number,
+              t.slopeBelow[i] as number,
+              t.pMax[i] as number,
+              mu,
+              sigma,
+            )
+          : (t.pMax[i] as number);
       setKeys(i, p);
       b.items[count++] = i;
     }
-    const heap = new KeyHeap(b.k1, b.k2, b.k3, b.items, count);
+    const heap = new KeyHeap(b.k1, b.k2, b.k3, b.k4, b.items, count);
     const exact = Math.max(this.#topN, ESCALATION_WINDOW);
     const constraints = task.descriptor.constraints ?? {};
     const hasDeadline =
       constraints.completionDeadlineMs !== undefined || constraints.firstResponseDeadlineMs !== undefined;
-    const hasCut = hasDeadline || t.windowed;
+    const costCut = (hasDeadline || t.windowed) && (kind === 'cost' || kind === 'weighted');
+    let refined = 0;
     while (heap.size > 0) {
-      const i = heap.peek();
+      const i = heap.pop();
       const nth = sorted[exact - 1];
-      const refined = !Number.isNaN(b.reach[i] as number);
-      const upper = refined ? (b.reach[i] as number) : kind === 'quality' ? -(b.k1[i] as number) : -(b.k2[i] as number);
       if (nth) {
-        const kn = key(nth);
-        const pn = nth.predictions.success;
-        const ln = nth.predictions.completionMs;
-        const slower = (i: number) => (b.latency[i] as number) > ln && !keysEqual(b.latency[i] as number, ln);
-        // Every agent left has a primary key at least k1: all are worse beyond the tolerance.
-        if (worse(b.k1[i] as number, kn)) break;
-        // Equal keys are ordered by the success bound and then by latency: the agents left that tie on the primary
-        // key can neither succeed more (beyond the tolerance) nor finish sooner, and the rest are worse.
-        const atSaturation = -(b.k2[i] as number) === t.maxPMax && pn >= t.maxPMax - tol;
-        if (kind === 'cost' && kn === 0 && b.k1[i] === 0) {
-          if (-(b.k2[i] as number) < pn - tol || (atSaturation && slower(i))) break;
-        }
-        if (kind === 'quality' && -(b.k1[i] as number) === t.maxPMax && pn >= t.maxPMax - tol && slower(i)) break;
-        heap.pop();
-        // This agent alone: it cannot precede the N-th when its primary key cannot be better beyond the tolerance
-        // and its success is lower, or equal within the tolerance and its latency higher.
-        const lb = primaryBound(i, upper);
-        if (worse(lb, kn)) continue;
-        if (!(lb < kn && !tied(lb, kn))) {
-          if (upper < pn - tol) continue;
-          if (upper <= pn + tol && slower(i)) continue;
-        }
-      } else {
-        heap.pop();
+        // Every agent left has key bounds at least this agent's: when they are worse than the N-th's keys, no agent
+        // left can enter the first N. Equal cells leave the id to decide.
+        const order = against(i, nth.keys);
+        if (order > 0) break;
+        if (order === 0 && (t.entries[i] as Entry).candidate.id > nth.assessment.agentId) continue;
       }
-      if (!refined) {
-        const reach = this.#reach(t, b, i, mu, sigma, spread);
-        let p = reach;
-        if (hasCut && (kind === 'cost' || kind === 'weighted')) {
-          // The reasoning the budget each profile would get allows: a tighter cost, and the largest cut.
-          const floorOf = costFloor(t.entries[i] as Entry, task, resolved, policy);
-          b.cost[i] = Math.max(b.cost[i] as number, floorOf.cost);
-          p = Math.min(p, (t.pMax[i] as number) * normalCdf((floorOf.cut - mu) / spread));
-        }
+      if (Number.isNaN(b.reach[i] as number)) {
+        // First arrival at the top: the success bound with a normal CDF (and the budget cut's).
+        refined++;
+        const p = this.#reach(t, b, i, mu, sigma, spread);
         if (p < r) continue; // cannot be feasible (spec §6.6: P_D is below this bound)
         b.reach[i] = p;
         setKeys(i, p);
         heap.push(i);
         continue;
       }
-      if (b.tight[i] === 0 && (sigma >= SIGMA_EPSILON || hasDeadline)) {
-        // Second arrival at the top: the success integral itself (one logistic-normal, far cheaper than an
-        // assessment) at the entry's best curve, plus the numeric tolerance of §6.7; and with deadlines the latency
-        // factor: P_D ≤ S_cut · F_L0(D') (spec §6.6 (4): F_L0(D' − T_R(c)) ≤ F_L0(D')).
+      if (b.tight[i] === 0 && (sigma >= SIGMA_EPSILON || costCut)) {
+        // Second arrival: the success integral itself (one logistic-normal, far cheaper than an assessment) at the
+        // entry's best curve, plus the numeric tolerance of §6.7; and, where a deadline or a window cuts the budget,
+        // the cost with the reasoning each profile's budget allows and the largest cut.
         b.tight[i] = 1;
+        refined++;
         const a = t.ability[i] as number;
         const slope = a >= mu ? (t.slope[i] as number) : (t.slopeBelow[i] as number);
-        const curve =
+        const reach = b.reach[i] as number;
+        let p =
           sigma >= SIGMA_EPSILON
-            ? expectedSuccess({ ability: a, slope, pMax: t.pMax[i] as number }, resolved.complexity) + NUMERIC_TOLERANCE
-            : Number.POSITIVE_INFINITY;
-        const factor = hasDeadline ? latencyFactorBound(t.entries[i] as Entry, task, resolved, policy) : 1;
-        const p = Math.min(b.reach[i] as number, curve) * factor;
+            ? Math.min(
+                reach,
+                expectedSuccess({ ability: a, slope, pMax: t.pMax[i] as number }, resolved.complexity) +
+                  NUMERIC_TOLERANCE,
+              )
+            : reach;
+        const cost = b.cost[i] as number;
+        if (costCut) {
+          const floorOf = costFloor(t.entries[i] as Entry, task, resolved, policy);
+          b.cost[i] = Math.max(cost, floorOf.cost);
+          p = Math.min(p, (t.pMax[i] as number) * normalCdf((floorOf.cut - mu) / spread));
+        }
         if (p < r) continue;
-        if (p < (b.reach[i] as number)) {
+        if (p < reach || (b.cost[i] as number) > cost) {
+          b.reach[i] = p;
+          setKeys(i, p);
+          heap.push(i);
+          continue;
+        }
+      }
+      if ((b.tight[i] as number) < 2 && hasDeadline) {
+        // Third arrival, with deadlines: the latency factor, P_D ≤ S_cut · F_L0(D') (spec §6.6 (4):
+        // F_L0(D' − T_R(c)) ≤ F_L0(D')).
+        b.tight[i] = 2;
+        refined++;
+        const reach = b.reach[i] as number;
+        const p = reach * latencyFactorBound(t.entries[i] as Entry, task, resolved, policy);
+        if (p < r) continue;
+        if (p < reach) {
           b.reach[i] = p;
           setKeys(i, p);
           heap.push(i);
@@ -751,6 +902,7 @@ export class CandidateIndex {
       }
       visit(t.entries[i] as Entry);
     }
+    return refined;
   }
 
   /** The success upper bound of entry i: its curves' bound, and the budget cut's pMax·Φ((c_cut − μ)/σ). */
@@ -766,7 +918,7 @@ export class CandidateIndex {
    * With nothing feasible (spec §7.7, §7.9): assess the strongest agents of the domain (padded with agents of the
    * registry that lack it) so a refusal names the closest; unless constraints are hard, find the best-effort agent —
    * the highest effective ceiling among agents short only on P — exactly, skipping agents whose ceiling bound
-   * cannot reach the best found (within the tie tolerance) or that miss a constraint best effort never relaxes.
+   * cannot reach the best found's cell (spec §7.7) or that miss a constraint best effort never relaxes.
    */
   #assessClosest(
     t: DomainTable,
@@ -808,7 +960,8 @@ export class CandidateIndex {
         ? (a.predictions.effectiveCeiling ?? Number.NEGATIVE_INFINITY)
         : Number.NEGATIVE_INFINITY;
     let best = Math.max(Number.NEGATIVE_INFINITY, ...rejected.map(ceilingOf));
-    const below = (x: number) => x < best && !keysEqual(x, best, TIE_TOLERANCE.success);
+    // Spec §7.7: ceilings compare by their cell; an agent in a lower cell than the best found cannot be closer.
+    const below = (x: number) => ceilingCell(x) < ceilingCell(best);
     const deferred: number[] = [];
     let ready = prepared; // entries past the pool get their bounds in chunks, as the search reaches them
     for (let i = 0; i < all.length; i++) {

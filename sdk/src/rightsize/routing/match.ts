@@ -384,21 +384,27 @@ export function assessModes(
 }
 
 /**
- * Spec §7.3: the tie tolerance, 10× the numeric tolerance implementations must meet: success probabilities are equal
- * within 1e-5 absolute; cost per success, latency and the weighted score within 1e-4 relative.
+ * Spec §7.3: the tie grid. Two keys are equal when they fall in the same cell of a fixed grid, so equality is
+ * transitive (a tolerance is not: values 0.6e-5 apart chain into unequal ends) and the ranking is a total order that
+ * does not depend on which other agents are ranked: success P in cells of 1e-5 (⌈10⁵·P⌉); cost per success and
+ * L_done in cells of 1e-4 of their natural logarithm (⌈10⁴·ln x⌉; 0 below every cell, Infinity above); the weighted
+ * score, a sum of logarithms, in cells of 1e-4 (⌈10⁴·s⌉).
  */
-export const TIE_TOLERANCE = { success: 1e-5, relative: 1e-4 } as const;
+export const TIE_GRID = { success: 1e5, logarithm: 1e4, score: 1e4 } as const;
 
-/** Spec §7.3: two keys are equal when they differ by at most `floor`-absolute or 1e-4 relative (infinities only
- * equal themselves). */
-export const keysEqual = (a: number, b: number, absolute = 0): boolean =>
-  a === b ||
-  (Number.isFinite(a) &&
-    Number.isFinite(b) &&
-    Math.abs(a - b) <= Math.max(absolute, TIE_TOLERANCE.relative * Math.max(Math.abs(a), Math.abs(b))));
+/** Spec §7.3: the success cell ⌈10⁵·P⌉. */
+export const successCell = (p: number): number => Math.ceil(p * TIE_GRID.success);
 
-/** Spec §7.3: success probabilities are equal within 1e-5 absolute. */
-export const successesEqual = (a: number, b: number): boolean => Math.abs(a - b) <= TIE_TOLERANCE.success;
+/** Spec §7.3: the cell ⌈10⁴·ln x⌉ of a cost per success or a latency (−Infinity for 0, Infinity for Infinity). */
+export const logCell = (x: number): number =>
+  x <= 0 ? Number.NEGATIVE_INFINITY : x === Number.POSITIVE_INFINITY ? x : Math.ceil(Math.log(x) * TIE_GRID.logarithm);
+
+/** Spec §7.3: the cell ⌈10⁴·s⌉ of a weighted score. */
+export const scoreCell = (s: number): number => Math.ceil(s * TIE_GRID.score);
+
+/** Spec §7.7: the cell ⌈10⁵·c⌉ of an effective ceiling (−Infinity for none). */
+export const ceilingCell = (c: number | null): number =>
+  c === null ? Number.NEGATIVE_INFINITY : Math.ceil(c * TIE_GRID.success);
 
 /** The cost per success in the decision currency; Infinity when success is 0 or the cost is not comparable. */
 export const costPerSuccess = (a: Assessment): number =>
@@ -407,56 +413,64 @@ export const costPerSuccess = (a: Assessment): number =>
 /** Floors of the weighted score's logarithms (spec §7.3): a free agent's cost, 1 ms, P = 1e-12. */
 const LOG_FLOOR = { cost: 1e-12, latency: 1, success: 1e-12 } as const;
 
+const isWeighted = (preference: Preference): preference is Exclude<Preference, string> =>
+  typeof preference !== 'string' &&
+  (preference.weights.cost ?? 0) + (preference.weights.latency ?? 0) + (preference.weights.quality ?? 0) > 0;
+
 /**
  * Spec §7.3: the primary key of the preference, lower is better. Weights combine the criteria as a weighted sum of
  * logarithms, w_c·ln(K/P) + w_l·ln(L_done) − w_q·ln(P): each agent's score depends on its own predictions only, so
  * adding or removing another agent never reorders two agents (independence of irrelevant alternatives), and the
- * units of money and time only shift every score alike. `pool` is unused (kept for compatibility).
+ * units of money and time only shift every score alike.
  */
-export function primaryKey(preference: Preference, _pool: readonly Assessment[] = []): (a: Assessment) => number {
+export function primaryKey(preference: Preference): (a: Assessment) => number {
   if (preference === 'latency') return (a) => a.predictions.completionMs;
   if (preference === 'quality') return (a) => -a.predictions.success;
-  if (preference === 'cost') return costPerSuccess;
+  if (!isWeighted(preference)) return costPerSuccess;
   const w = preference.weights;
   const wc = w.cost ?? 0;
   const wl = w.latency ?? 0;
   const wq = w.quality ?? 0;
-  if (wc + wl + wq === 0) return costPerSuccess;
   return (a) =>
     wc * Math.log(Math.max(costPerSuccess(a), LOG_FLOOR.cost)) +
     wl * Math.log(Math.max(a.predictions.completionMs, LOG_FLOOR.latency)) -
     wq * Math.log(Math.max(a.predictions.success, LOG_FLOOR.success));
 }
 
-/** Whether the primary keys of two assessments are equal under the preference's tolerance (spec §7.3). */
-export function primaryEqual(preference: Preference, key: (a: Assessment) => number, x: Assessment, y: Assessment) {
-  if (preference === 'quality') return successesEqual(x.predictions.success, y.predictions.success);
-  const weighted = typeof preference !== 'string' && keyIsWeighted(preference);
-  return keysEqual(key(x), key(y), weighted ? TIE_TOLERANCE.relative : 0);
+/** Spec §7.3: the tie-grid cell of a primary key of the preference (non-decreasing in the key). */
+export function keyCell(preference: Preference): (key: number) => number {
+  if (preference === 'quality') return (key) => -successCell(-key);
+  return isWeighted(preference) ? scoreCell : logCell;
 }
 
-const keyIsWeighted = (p: Exclude<Preference, string>) =>
-  (p.weights.cost ?? 0) + (p.weights.latency ?? 0) + (p.weights.quality ?? 0) > 0;
+/** Spec §7.3: the ranking keys of an assessment, compared lexicographically, lower first (then the agent id, mode). */
+export type RankKeys = readonly [primary: number, success: number, latency: number, costPerSuccess: number];
 
-/** Spec §7.3: orders feasible assessments by the primary key, then higher P, lower L_done, lower cost per success,
- * then the agent id. */
-export function comparator(
-  key: (a: Assessment) => number,
-  preference: Preference = 'cost',
-): (x: Assessment, y: Assessment) => number {
-  return (x, y) => {
-    if (!primaryEqual(preference, key, x, y)) return key(x) < key(y) ? -1 : 1;
-    if (!successesEqual(x.predictions.success, y.predictions.success)) {
-      return x.predictions.success > y.predictions.success ? -1 : 1;
-    }
-    if (!keysEqual(x.predictions.completionMs, y.predictions.completionMs)) {
-      return x.predictions.completionMs < y.predictions.completionMs ? -1 : 1;
-    }
-    const cx = costPerSuccess(x);
-    const cy = costPerSuccess(y);
-    if (!keysEqual(cx, cy)) return cx < cy ? -1 : 1;
-    return byIdAndMode(x, y);
-  };
+export function rankKeys(preference: Preference): (a: Assessment) => RankKeys {
+  const key = primaryKey(preference);
+  const cell = keyCell(preference);
+  return (a) => [
+    cell(key(a)),
+    -successCell(a.predictions.success),
+    logCell(a.predictions.completionMs),
+    logCell(costPerSuccess(a)),
+  ];
+}
+
+/** Lexicographic order of ranking keys (0 when every cell is equal). */
+export function compareRankKeys(x: RankKeys, y: RankKeys): number {
+  for (let i = 0; i < 4; i++) {
+    const a = x[i] as number;
+    const b = y[i] as number;
+    if (a !== b) return a < b ? -1 : 1;
+  }
+  return 0;
+}
+
+/** Spec §7.3: the total order of feasible assessments: the ranking keys' cells, then the agent id and mode. */
+export function comparator(preference: Preference = 'cost'): (x: Assessment, y: Assessment) => number {
+  const keys = rankKeys(preference);
+  return (x, y) => compareRankKeys(keys(x), keys(y)) || byIdAndMode(x, y);
 }
 
 const PRIMARY_REASON = {
@@ -470,12 +484,13 @@ export function rank(
   pool: readonly Assessment[],
   preference: Preference,
 ): { ranked: Assessment[]; tieBroken: boolean } {
-  const key = primaryKey(preference);
-  const ranked = [...pool].sort(comparator(key, preference));
-  const [first, second] = ranked;
+  const keysOf = rankKeys(preference);
+  const keyed = pool.map((assessment) => ({ assessment, keys: keysOf(assessment) }));
+  keyed.sort((x, y) => compareRankKeys(x.keys, y.keys) || byIdAndMode(x.assessment, y.assessment));
+  const [first, second] = keyed;
   return {
-    ranked,
-    tieBroken: first !== undefined && second !== undefined && primaryEqual(preference, key, first, second),
+    ranked: keyed.map((k) => k.assessment),
+    tieBroken: first !== undefined && second !== undefined && first.keys[0] === second.keys[0],
   };
 }
 
@@ -529,15 +544,17 @@ export function escalationSteps(
 
 /**
  * Spec §7.7: order infeasible candidates, closest to feasible first: fewest reasons, then the smallest distance to
- * capability μ − c_eff (highest effective ceiling; none is farthest), then higher P, then the agent id.
+ * capability μ − c_eff (highest effective ceiling cell ⌈10⁵·c⌉; none is farthest), then the higher success cell,
+ * then the agent id.
  */
 export function byCloseness(a: Assessment, b: Assessment): number {
   if (a.reasons.length !== b.reasons.length) return a.reasons.length - b.reasons.length;
-  const ca = a.predictions.effectiveCeiling ?? Number.NEGATIVE_INFINITY;
-  const cb = b.predictions.effectiveCeiling ?? Number.NEGATIVE_INFINITY;
-  if (!keysEqual(ca, cb, TIE_TOLERANCE.success)) return cb - ca;
-  if (!successesEqual(a.predictions.success, b.predictions.success))
-    return b.predictions.success - a.predictions.success;
+  const ca = ceilingCell(a.predictions.effectiveCeiling);
+  const cb = ceilingCell(b.predictions.effectiveCeiling);
+  if (ca !== cb) return ca > cb ? -1 : 1;
+  const pa = successCell(a.predictions.success);
+  const pb = successCell(b.predictions.success);
+  if (pa !== pb) return pa > pb ? -1 : 1;
   return byIdAndMode(a, b);
 }
 

@@ -11,17 +11,28 @@ import { logistic, normalCdf } from '../math/stats.js';
  * - a ≥ μ: S ≤ pMax · min(Φ((a − μ)/σ), σ_L(k(a − μ))) (steeper curves approach the step from below; the logistic is
  *   concave above its centre and the noise symmetric);
  * - a < μ: S ≤ pMax/2 (S grows with a and is 1/2 at a = μ) and S ≤ pMax · E[min(1, e^{kX})], X = a − c, which is
- *   pMax · (Φ(m/σ) + e^{km + k²σ²/2} Φ((−m − kσ²)/σ)), m = a − μ (σ_L(x) ≤ min(1, eˣ)).
+ *   pMax · (Φ(m/σ) + e^{km + k²σ²/2} Φ((−m − kσ²)/σ)), m = a − μ (σ_L(x) ≤ min(1, eˣ));
+ * - any a: S = pMax · (1 − E[σ_L(Y)]), Y = k(c − a) ~ N(−km, k²σ²), and σ_L(y) ≥ e^y/2 for y ≤ 0 and ≥ 1/2 above,
+ *   so E[σ_L(Y)] ≥ ½ e^{−km + k²σ²/2} Φ(m/σ − kσ) + ½ Φ(−m/σ): within a factor 2 of the failure share, the bound
+ *   that separates strong agents near P = 1 (plus the numeric tolerance of §6.7, as it is compared with computed P).
  */
 export function successUpperBound(a: number, k: number, pMax: number, mu: number, sigma: number): number {
   const m = a - mu;
   if (sigma < SIGMA_EPSILON) return pMax * logistic(k * m);
-  if (m >= 0) return pMax * Math.min(normalCdf(m / sigma), logistic(k * m));
+  const ks = k * sigma;
+  const tailExponent = -k * m + (ks * ks) / 2;
+  const failure =
+    0.5 * normalCdf(-m / sigma) + (tailExponent > 600 ? 0 : 0.5 * Math.exp(tailExponent) * normalCdf(m / sigma - ks));
+  const tail = pMax * (1 - failure) + NUMERIC_TOLERANCE;
+  if (m >= 0) return Math.min(tail, pMax * Math.min(normalCdf(m / sigma), logistic(k * m)));
   const exponent = k * m + (k * sigma * k * sigma) / 2;
-  if (exponent > 40) return pMax / 2;
+  if (exponent > 40) return Math.min(tail, pMax / 2);
   const below = normalCdf(m / sigma) + Math.exp(exponent) * normalCdf((-m - k * sigma * sigma) / sigma);
-  return pMax * Math.min(0.5, below);
+  return Math.min(tail, pMax * Math.min(0.5, below));
 }
+
+/** Spec §6.7: S and P_D are computed within 1e-6 of the exact value, so bounds compared with them widen by that. */
+export const NUMERIC_TOLERANCE = 1e-6;
 
 /**
  * A bound that needs one exponential and no normal CDF: pMax · σ_L(k(a − μ)) above the centre, and
