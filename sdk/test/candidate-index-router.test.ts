@@ -122,56 +122,68 @@ describe('Router over the candidate index', () => {
     fc.record({ kind: fc.constant('remove' as const), slot: fc.nat(29) }),
   );
 
-  it('keeps one index, updated in place, that stays exact as agents change and outcomes are learned (property)', () => {
-    fc.assert(
-      fc.property(fleetArb, fc.array(changeArb, { minLength: 1, maxLength: 10 }), taskArb, (agents, changes, probe) => {
-        // The same operations on a Router over the index and one that scans every agent.
-        const routers = [
-          new Router({ agents, exploration: false }),
-          new Router({ agents, exploration: false, scanEveryAgent: true }),
-        ];
-        const declared = new Map(agents.map((a) => [a.id, a]));
-        const same = (task: RouterTask) => {
-          const [indexed, scanned] = routers.map((r) => r.route(task));
-          expect(indexed?.plan).toEqual(scanned?.plan);
-          expect(indexed?.bestEffort).toBe(scanned?.bestEffort);
-          return indexed;
-        };
-        same(probe); // the index is built before the changes, so they must update it
-        for (const change of changes) {
-          const id = `agent-${'slot' in change ? change.slot : 0}`;
-          if (change.kind === 'outcome') {
-            const decision = same(change.task);
-            const agentId = decision?.chosen;
-            if (agentId === undefined) continue;
-            for (const r of routers)
-              r.observe({
-                taskId: 'task',
-                agentId,
-                success: change.success,
-                ...(change.cost ? { cost: change.cost } : {}),
-              });
-          } else if (change.kind === 'learner') {
-            const agent = declared.get(id);
-            if (!agent) continue;
-            for (const r of routers)
-              r.learner.observe(id, agent.profile, r.learner.features(change.text, 'math'), change.success);
-          } else if (change.kind === 'remove') {
-            declared.delete(id);
-            for (const r of routers) r.removeAgent(id);
-          } else {
-            const previous = declared.get(id);
-            const agent =
-              change.kind === 'upsert'
-                ? { id, profile: change.profile }
-                : { id, profile: previous?.profile ?? (agents[0] as MatchCandidate).profile, load: change.load };
-            declared.set(id, agent);
-            for (const r of routers) r.upsertAgent(agent);
-          }
-          same(probe);
-        }
-      }),
-      { numRuns: 150, seed: 43 },
-    );
-  });
+  it.each([
+    ['fixed prior widths', {}],
+    // A refit of the learned widths re-weights every agent's offsets, not only the observed agent's.
+    ['empirical-Bayes widths refit every 2 outcomes', { empiricalBayes: { every: 2 } }],
+  ] as const)(
+    'keeps one index, updated in place, that stays exact as agents change and outcomes are learned (property, %s)',
+    (_, learner) => {
+      fc.assert(
+        fc.property(
+          fleetArb,
+          fc.array(changeArb, { minLength: 1, maxLength: 10 }),
+          taskArb,
+          (agents, changes, probe) => {
+            // The same operations on a Router over the index and one that scans every agent.
+            const routers = [
+              new Router({ agents, exploration: false, learner }),
+              new Router({ agents, exploration: false, scanEveryAgent: true, learner }),
+            ];
+            const declared = new Map(agents.map((a) => [a.id, a]));
+            const same = (task: RouterTask) => {
+              const [indexed, scanned] = routers.map((r) => r.route(task));
+              expect(indexed?.plan).toEqual(scanned?.plan);
+              expect(indexed?.bestEffort).toBe(scanned?.bestEffort);
+              return indexed;
+            };
+            same(probe); // the index is built before the changes, so they must update it
+            for (const change of changes) {
+              const id = `agent-${'slot' in change ? change.slot : 0}`;
+              if (change.kind === 'outcome') {
+                const decision = same(change.task);
+                const agentId = decision?.chosen;
+                if (agentId === undefined) continue;
+                for (const r of routers)
+                  r.observe({
+                    taskId: 'task',
+                    agentId,
+                    success: change.success,
+                    ...(change.cost ? { cost: change.cost } : {}),
+                  });
+              } else if (change.kind === 'learner') {
+                const agent = declared.get(id);
+                if (!agent) continue;
+                for (const r of routers)
+                  r.learner.observe(id, agent.profile, r.learner.features(change.text, 'math'), change.success);
+              } else if (change.kind === 'remove') {
+                declared.delete(id);
+                for (const r of routers) r.removeAgent(id);
+              } else {
+                const previous = declared.get(id);
+                const agent =
+                  change.kind === 'upsert'
+                    ? { id, profile: change.profile }
+                    : { id, profile: previous?.profile ?? (agents[0] as MatchCandidate).profile, load: change.load };
+                declared.set(id, agent);
+                for (const r of routers) r.upsertAgent(agent);
+              }
+              same(probe);
+            }
+          },
+        ),
+        { numRuns: 150, seed: 43 },
+      );
+    },
+  );
 });

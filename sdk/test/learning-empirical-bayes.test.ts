@@ -179,4 +179,15 @@ describe('empirical Bayes for the per-domain prior widths', () => {
     ).toThrow(/bad width/);
     expect(() => new OnlineIrtLearner({ empiricalBayes: { every: 0 } })).toThrow(RangeError);
   });
+  it('a refit tells the change listeners of every agent whose curves it re-weighted, not only the observed one', () => {
+    const learner = new OnlineIrtLearner(offsetsOnly({ every: 8, pseudoCount: 0.5 }));
+    // Agent b's outcomes since the last refit: its curves change again at the next refit, which a's outcome runs.
+    for (let i = 0; i < 7; i++) learner.observe('b', profile, learner.features('a question', `d${i % 3}`), i % 2 === 0);
+    const before = learner.curve('b', profile, 'd0');
+    const told: string[] = [];
+    learner.onAgentChange((id) => told.push(id));
+    learner.observe('a', profile, learner.features('a question', 'd0'), true);
+    expect(learner.curve('b', profile, 'd0')).not.toEqual(before);
+    expect(told).toEqual(['a', 'b']);
+  });
 });
