@@ -90,7 +90,9 @@ describe('benchmarks (smoke)', () => {
     for (const c of cases) {
       expect(c.scored).toBe(160);
       const rate = (name: string) => c.strategies.find((s) => s.strategy.startsWith(name))?.successRate ?? Number.NaN;
-      expect(c.strategies).toHaveLength(9);
+      // 5 baselines, the Router, the oracle, the estimate-only reference, the earlier oracle and hindsight.
+      expect(c.strategies).toHaveLength(10);
+      expect(c.strategies.some((s) => s.strategy.startsWith('oracle knowing only'))).toBe(true);
       expect(rate('hindsight')).toBeGreaterThanOrEqual(rate('random'));
       for (const s of c.strategies) expect(s.firstAttemptSuccessRate).toBeLessThanOrEqual(s.successRate + 1e-9);
     }
