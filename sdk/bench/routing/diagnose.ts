@@ -3,34 +3,14 @@
  * tuned baselines, with where the Router's first attempts and escalations differ from the oracle's.
  * Usage: npx tsx sdk/bench/routing/diagnose.ts [--workload mixed] [--deadline 180] [--seed 2] [--tasks 2000]
  */
-import { parseArgs } from 'node:util';
 import type { RouterOptions } from '../../src/rightsize/learning/router.js';
-import { claimOffsets, declaredProfiles, SIM_AGENTS, trueSuccess } from './fleet.js';
+import { diagnosticCase } from './diagnostic-case.js';
+import { SIM_AGENTS, trueSuccess } from './fleet.js';
 import { metricsOf } from './metrics.js';
 import { objective, rightsize, type StrategyRun, thresholdEscalation, trueOracle, tunedCascade } from './strategies.js';
-import { generateWorkload, realiseAll, type WorkloadName } from './workload.js';
 
-const { values } = parseArgs({
-  options: {
-    workload: { type: 'string' },
-    deadline: { type: 'string' },
-    seed: { type: 'string' },
-    tasks: { type: 'string' },
-    variants: { type: 'string' },
-  },
-});
-const workload = (values.workload ?? 'mixed') as WorkloadName;
-const deadlineS = Number(values.deadline ?? 180);
-const seed = Number(values.seed ?? 2);
-const count = Number(values.tasks ?? 2000);
-const offsets = claimOffsets(seed);
-const declared = declaredProfiles(seed, offsets);
-const w = ['voice', 'mixed', 'hard'].indexOf(workload);
-const tasks = generateWorkload(workload, count, seed * 1000 + w, deadlineS * 1000);
-const outcomes = realiseAll(tasks, seed * 7919 + w);
-const cut = Math.floor(0.2 * tasks.length);
-const warmup = tasks.slice(0, cut);
-const scored = tasks.slice(cut);
+const { workload, deadlineS, seed, offsets, declared, tasks, outcomes, oracleSeed, cut, warmup, scored, variants } =
+  diagnosticCase('mixed');
 const VARIANTS: Record<string, Partial<RouterOptions>> = {
   default: {},
   'no exploration': { exploration: false },
@@ -41,7 +21,7 @@ const VARIANTS: Record<string, Partial<RouterOptions>> = {
   'ability 3': { learner: { priorSigmas: { ability: 3, abilityOffset: 2 } } },
   'declared 0.1': { learner: { priorSigmas: { declared: 0.1, prior: 0.05 } } },
 };
-const chosen = (values.variants ?? Object.keys(VARIANTS).join(',')).split(',');
+const chosen = (variants ?? Object.keys(VARIANTS).join(',')).split(',');
 const row = (run: StrategyRun) => {
   const m = metricsOf(run.results);
   return {
@@ -54,7 +34,7 @@ const row = (run: StrategyRun) => {
     tuned: run.tuned,
   };
 };
-const oracle = trueOracle(scored, outcomes, seed * 7919 + w);
+const oracle = trueOracle(scored, outcomes, oracleSeed);
 console.log(JSON.stringify({ workload, deadlineS, seed, offsets: Object.fromEntries(offsets) }));
 for (const run of [oracle, thresholdEscalation(warmup, scored, outcomes), tunedCascade(warmup, scored, outcomes)])
   console.log(JSON.stringify(row(run)));

@@ -3,35 +3,17 @@
  * the true complexity, and the Router's learned curves against the truth at the end.
  * Usage: npx tsx sdk/bench/routing/trace.ts [--workload hard] [--deadline 180] [--seed 2] [--tasks 2000]
  */
-import { parseArgs } from 'node:util';
 import type { RouterDecision } from '../../src/rightsize/learning/router.js';
 import type { CapabilityProfile } from '../../src/rightsize/model/profile.js';
-import { claimOffsets, declaredProfiles, SIM_AGENTS, trueAbility, trueSuccess } from './fleet.js';
+import { diagnosticCase } from './diagnostic-case.js';
+import { SIM_AGENTS, trueAbility, trueSuccess } from './fleet.js';
 import { estimateOnlyOracle, rightsize, type TaskResult, trueOracle } from './strategies.js';
-import { generateWorkload, realiseAll, type SimTask, type WorkloadName } from './workload.js';
+import type { SimTask } from './workload.js';
 
-const { values } = parseArgs({
-  options: {
-    workload: { type: 'string' },
-    deadline: { type: 'string' },
-    seed: { type: 'string' },
-    tasks: { type: 'string' },
-  },
-});
-const workload = (values.workload ?? 'hard') as WorkloadName;
-const deadlineS = Number(values.deadline ?? 180);
-const seed = Number(values.seed ?? 2);
-const count = Number(values.tasks ?? 2000);
-const offsets = claimOffsets(seed);
-const declared = declaredProfiles(seed, offsets);
-const w = ['voice', 'mixed', 'hard'].indexOf(workload);
-const tasks = generateWorkload(workload, count, seed * 1000 + w, deadlineS * 1000);
-const outcomes = realiseAll(tasks, seed * 7919 + w);
-const cut = Math.floor(0.2 * tasks.length);
-const scored = tasks.slice(cut);
-const oracle = trueOracle(scored, outcomes, seed * 7919 + w).results;
+const { seed, offsets, declared, tasks, outcomes, oracleSeed, cut, scored } = diagnosticCase('hard');
+const oracle = trueOracle(scored, outcomes, oracleSeed).results;
 {
-  const informed = estimateOnlyOracle(tasks, scored, outcomes, seed * 7919 + w).results;
+  const informed = estimateOnlyOracle(tasks, scored, outcomes, oracleSeed).results;
   const ok = (rs: readonly TaskResult[]) => rs.filter((r) => r.success).length / rs.length;
   const cost = (rs: readonly TaskResult[]) => rs.reduce((x, r) => x + r.cost, 0) / rs.length;
   console.log(
