@@ -68,7 +68,13 @@ import {
   SOFT_REASONS,
   successCell,
 } from './match.js';
-import { abilityFloor, cheapSuccessUpperBound, NUMERIC_TOLERANCE, successUpperBound } from './success-bounds.js';
+import {
+  abilityFloor,
+  cheapSuccessUpperBound,
+  latencyFactorUpperBound,
+  NUMERIC_TOLERANCE,
+  successUpperBound,
+} from './success-bounds.js';
 
 export { successUpperBound } from './success-bounds.js';
 
@@ -165,6 +171,8 @@ class DomainTable {
     95: new Float64Array(0),
     99: new Float64Array(0),
   };
+  /** The least growth rate of ttft in z over the profiles, ln(p95/p50)/z95 (0 when some p50 is 0; spec §6.4 (1)). */
+  ttftGrowth = new Float64Array(0);
   msPerOutputToken = new Float64Array(0);
   /** Index into `reasoningGroups` (distinct least tokens-per-step and budget pairs), −1 if some profile never reasons. */
   reasoningGroup = new Int32Array(0);
@@ -253,6 +261,7 @@ class DomainTable {
       this.ttft[90],
       this.ttft[95],
       this.ttft[99],
+      this.ttftGrowth,
       this.msPerOutputToken,
       this.reasoningGroup,
       this.msPerReasoningToken,
@@ -288,6 +297,7 @@ class DomainTable {
     this.networkRtt = f64(this.networkRtt);
     this.overhead = f64(this.overhead);
     this.ttft = { 50: f64(this.ttft[50]), 90: f64(this.ttft[90]), 95: f64(this.ttft[95]), 99: f64(this.ttft[99]) };
+    this.ttftGrowth = f64(this.ttftGrowth);
     this.msPerOutputToken = f64(this.msPerOutputToken);
     this.reasoningGroup = Int32Array.from({ length: capacity }, (_, i) => this.reasoningGroup[i] ?? -1);
     this.msPerReasoningToken = f64(this.msPerReasoningToken);
@@ -367,6 +377,9 @@ class DomainTable {
     this.networkRtt[i] = min((p) => p.latency.networkRttMs ?? 0);
     this.overhead[i] = min((p) => p.latency.overheadMs ?? 0);
     for (const q of PERCENTILES) this.ttft[q][i] = min((p) => ttftAt(p.latency.ttftMs, q));
+    this.ttftGrowth[i] = min(({ latency: { ttftMs: t } }) =>
+      t.p50 > 0 ? Math.log(Math.max(t.p95, t.p50) / t.p50) / Z_SCORES[95] : 0,
+    );
     this.msPerOutputToken[i] = min((p) => 1000 / p.latency.outputTokensPerSecond);
     this.contextWindow[i] = min((p) => p.contextWindowTokens ?? Number.POSITIVE_INFINITY);
     this.maxContextWindow[i] = max((p) => p.contextWindowTokens ?? Number.POSITIVE_INFINITY);
@@ -578,6 +591,8 @@ class Scratch {
   cut = new Float64Array(0);
   ceilingCut = new Float64Array(0);
   excluded = new Uint8Array(0);
+  /** Upper bound of the latency factor F_L0(D') (spec §6.6; 1 without deadlines): P_D ≤ S · factor. */
+  factor = new Float64Array(0);
   k1 = new Float64Array(0);
   k2 = new Float64Array(0);
   k3 = new Float64Array(0);
@@ -598,6 +613,7 @@ class Scratch {
     this.cut = new Float64Array(size);
     this.ceilingCut = new Float64Array(size);
     this.excluded = new Uint8Array(size);
+    this.factor = new Float64Array(size);
     this.k1 = new Float64Array(size);
     this.k2 = new Float64Array(size);
     this.k3 = new Float64Array(size);
@@ -812,9 +828,10 @@ export class CandidateIndex {
       b.reach[i] = Number.NaN;
       b.tight[i] = 0;
       if (b.excluded[i] !== 0) continue;
-      // A first success bound: one exponential (every key but latency depends on success).
+      // A first success bound: one exponential (every key but latency depends on success), times the latency
+      // factor's bound (spec §6.6: P_D ≤ S · F_L0(D')).
       const p =
-        kind !== 'latency'
+        (kind !== 'latency'
           ? cheapSuccessUpperBound(
               t.ability[i] as number,
               t.slope[i] as number,
@@ -823,7 +840,8 @@ export class CandidateIndex {
               mu,
               sigma,
             )
-          : (t.pMax[i] as number);
+          : (t.pMax[i] as number)) * (b.factor[i] as number);
+      if (p < r) continue; // cannot be feasible
       setKeys(i, p);
       b.items[count++] = i;
     }
@@ -848,9 +866,10 @@ export class CandidateIndex {
         // First arrival at the top: the success bound with a normal CDF (and the budget cut's).
         refined++;
         const p = this.#reach(t, b, i, mu, sigma, spread);
-        if (p < r) continue; // cannot be feasible (spec §6.6: P_D is below this bound)
+        const factor = b.factor[i] as number;
+        if (p * factor < r) continue; // cannot be feasible (spec §6.6: P_D is below this bound)
         b.reach[i] = p;
-        setKeys(i, p);
+        setKeys(i, p * factor);
         heap.push(i);
         continue;
       }
@@ -877,10 +896,11 @@ export class CandidateIndex {
           b.cost[i] = Math.max(cost, floorOf.cost);
           p = Math.min(p, (t.pMax[i] as number) * normalCdf((floorOf.cut - mu) / spread));
         }
-        if (p < r) continue;
+        const factor = b.factor[i] as number;
+        if (p * factor < r) continue;
         if (p < reach || (b.cost[i] as number) > cost) {
           b.reach[i] = p;
-          setKeys(i, p);
+          setKeys(i, p * factor);
           heap.push(i);
           continue;
         }
@@ -891,10 +911,12 @@ export class CandidateIndex {
         b.tight[i] = 2;
         refined++;
         const reach = b.reach[i] as number;
-        const p = reach * latencyFactorBound(t.entries[i] as Entry, task, resolved, policy);
+        const bound = b.factor[i] as number;
+        const factor = Math.min(bound, latencyFactorBound(t.entries[i] as Entry, task, resolved, policy));
+        const p = reach * factor;
         if (p < r) continue;
-        if (p < reach) {
-          b.reach[i] = p;
+        if (factor < bound) {
+          b.factor[i] = factor;
           setKeys(i, p);
           heap.push(i);
           continue;
@@ -1057,6 +1079,10 @@ export class CandidateIndex {
                 : ((groupTokens[group] as number) * reasoningPrice) / 1e6) +
               (t.costTask[i] as number));
       b.cost[i] = cost;
+      // P_D ≤ S · F_L0(D') (spec §6.6): the latency factor's bound, with no queue and the least parts.
+      b.factor[i] = hasDeadline
+        ? latencyFactorUpperBound(fixed + rtt, jitter, ttftMedian[i] as number, t.ttftGrowth[i] as number, deadline)
+        : 1;
       b.excluded[i] =
         cost > costLimit || (checkPlace && !placementAllowed(t.placement[i], c))
           ? EXCLUDED_HARD

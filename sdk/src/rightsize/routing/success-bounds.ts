@@ -4,7 +4,7 @@
  * with the stated ability, slope and pMax limits; none is used as a prediction.
  */
 import { SIGMA_EPSILON } from '../math/predict.js';
-import { logistic, normalCdf } from '../math/stats.js';
+import { logistic, NORMAL_RANGE, normalCdf } from '../math/stats.js';
 
 /**
  * An upper bound of S = pMax · E[σ_L(k(a − c))], c ~ N(μ, σ²) (the budget cut and the deadlines only lower it):
@@ -80,4 +80,41 @@ export function abilityFloor(target: number, kMin: number, kMax: number, pMax: n
     else lo = mid;
   }
   return lo; // every a < lo has a bound below target
+}
+
+/** Φ on a grid of step 1/256 over the normal range (§6.6 clamps z* to it): `normalCdfAbove` reads the next node up. */
+const CDF_STEPS_PER_UNIT = 256;
+const CDF_GRID = Float64Array.from({ length: 2 * NORMAL_RANGE * CDF_STEPS_PER_UNIT + 1 }, (_, k) =>
+  normalCdf(k / CDF_STEPS_PER_UNIT - NORMAL_RANGE),
+);
+
+/** An upper bound of Φ(z) without a normal CDF: Φ at the grid node at or above z (within ~0.0016 of Φ(z)). */
+export function normalCdfAbove(z: number): number {
+  if (!(z < NORMAL_RANGE)) return 1;
+  if (z < -NORMAL_RANGE) return CDF_GRID[0] as number;
+  return CDF_GRID[Math.ceil((z + NORMAL_RANGE) * CDF_STEPS_PER_UNIT)] as number;
+}
+
+/**
+ * An upper bound of the latency factor F_L0(x) = Φ(z*) of spec §6.6 (2) for every profile whose non-reasoning latency
+ * L0(z) = fixed + network mean + sd·z + ttft(z) is, for z ≥ 0, at least `offset` + `sd`·z + `p50`·e^{growth·z}
+ * (`p50` and `growth` = ln(p95/p50)/z95 the least over the profiles, `offset` and `sd` lower bounds). That lower
+ * bound is convex and increasing, so each Newton step from the right of its root stays right of it (and of every
+ * profile's z*): three steps from the first (taken at z = 0, which also lands right) bound z*. Costs three
+ * exponentials and no normal CDF.
+ */
+export function latencyFactorUpperBound(offset: number, sd: number, p50: number, growth: number, x: number): number {
+  if (x === Number.POSITIVE_INFINITY) return 1;
+  const at0 = offset + p50;
+  if (at0 > x) return 0.5 + NUMERIC_TOLERANCE; // z* < 0 for every profile
+  const slope0 = sd + growth * p50;
+  if (!(slope0 > 0)) return 1;
+  let z = (x - at0) / slope0;
+  for (let step = 0; step < 3 && z < NORMAL_RANGE; step++) {
+    const ttft = p50 * Math.exp(growth * z);
+    const next = z - (offset + sd * z + ttft - x) / (sd + growth * ttft);
+    if (!(next < z)) break;
+    z = Math.max(0, next);
+  }
+  return Math.min(1, normalCdfAbove(z) + NUMERIC_TOLERANCE);
 }
