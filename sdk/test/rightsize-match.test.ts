@@ -1,6 +1,8 @@
 /** Rules of the matcher not pinned by the published vectors, and its properties over random fleets. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { baseLatencyCdf, firstTokenDeadline, predictLatency } from '../src/rightsize/math/predict.js';
+import { Z_SCORES } from '../src/rightsize/math/stats.js';
 import type { Placement } from '../src/rightsize/model/common.js';
 import type { CapabilityProfile } from '../src/rightsize/model/profile.js';
 import { CandidateIndex, MIN_ASSESSED_BEFORE_REFUSAL } from '../src/rightsize/routing/candidate-index.js';
@@ -13,6 +15,7 @@ import {
   rank,
   resolveTask,
 } from '../src/rightsize/routing/match.js';
+import { latencyFactorUpperBound } from '../src/rightsize/routing/success-bounds.js';
 
 const base: CapabilityProfile = {
   domains: [{ domain: 'math', ability: 8 }],
@@ -448,6 +451,137 @@ describe('CandidateIndex (spec §7.9)', () => {
     const error = (r: typeof result) => noCapableAgentError(decisionRecord(r, { decisionId: 'd-1' }), r).message;
     expect(error(result)).not.toContain('registry is empty');
     expect(error(result)).toBe(error({ ...match(task, fleet), assessed: 3, refined: 0, registered: 3 }));
+  });
+
+  /** Voice-like tasks: tight first-response and completion deadlines over a jittery, lossy network. */
+  const voiceTaskArb = fc
+    .tuple(
+      anyTaskArb,
+      fc.integer({ min: 100, max: 3000 }),
+      fc.integer({ min: 0, max: 3000 }),
+      fc.integer({ min: 0, max: 200 }),
+      fc.integer({ min: 0, max: 80 }),
+      fc.constantFrom(0, 0.01, 0.1),
+      fc.integer({ min: 1, max: 400 }),
+    )
+    .map(([t, first, extra, rttMs, jitterMs, lossRate, outputTokens]) => ({
+      ...t,
+      descriptor: {
+        ...t.descriptor,
+        outputTokens,
+        complexity: { value: t.descriptor.complexity?.value ?? 0, sigma: t.descriptor.complexity?.sigma ?? 0 },
+        constraints: {
+          ...t.descriptor.constraints,
+          firstResponseDeadlineMs: first,
+          completionDeadlineMs: first + extra,
+        },
+        network: { rttMs, jitterMs, lossRate },
+      },
+    }));
+  /** Profiles with network round trips, overheads and (some) ttft p50 of 0. */
+  const voiceFleetArb = fc
+    .array(
+      fc
+        .tuple(withModesArb, fc.integer({ min: 0, max: 100 }), fc.integer({ min: 0, max: 100 }), fc.boolean())
+        .map(([p, networkRttMs, overheadMs, zeroMedian]) => ({
+          ...p,
+          latency: {
+            ...p.latency,
+            networkRttMs,
+            overheadMs,
+            ttftMs: zeroMedian ? { p50: 0, p95: p.latency.ttftMs.p95 } : p.latency.ttftMs,
+          },
+        })),
+      { minLength: 1, maxLength: 40 },
+    )
+    .map((ps) => ps.map((profile, i) => ({ id: `agent-${i}`, profile })));
+
+  it('the latency-factor bound of the first pass is at least F_L0(D′) of every profile (spec §6.6)', () => {
+    fc.assert(
+      fc.property(voiceFleetArb, voiceTaskArb, (fleet, task) => {
+        const resolved = resolveTask(task);
+        for (const { profile } of fleet) {
+          const { base } = predictLatency({
+            profile,
+            complexity: resolved.complexity,
+            percentile: resolved.percentile,
+            inputTokens: resolved.inputTokens,
+            outputTokens: resolved.outputTokens,
+            network: task.descriptor.network,
+          });
+          const deadline = firstTokenDeadline(base, task.descriptor.constraints ?? {});
+          const { p50, p95 } = profile.latency.ttftMs;
+          const growth = p50 > 0 ? Math.log(Math.max(p95, p50) / p50) / Z_SCORES[95] : 0;
+          const bound = latencyFactorUpperBound(
+            base.fixedMs + base.networkMeanMs,
+            base.networkSdMs,
+            p50,
+            growth,
+            deadline,
+          );
+          expect(bound).toBeGreaterThanOrEqual(baseLatencyCdf(base, deadline));
+        }
+      }),
+      { numRuns: 300, seed: 31 },
+    );
+  });
+
+  it('equals the full scan on voice tasks (first-response and completion deadlines, jitter, loss)', () => {
+    fc.assert(
+      fc.property(voiceFleetArb, voiceTaskArb, fc.integer({ min: 1, max: 6 }), (fleet, task, topN) => {
+        const full = match(task, fleet);
+        const indexed = new CandidateIndex(fleet, { topN }).match(task);
+        const ids = (r: typeof full) => r.ranked.map((a) => `${a.agentId}/${a.mode ?? ''}`);
+        expect(ids(indexed)).toEqual(ids(full).slice(0, topN));
+        expect(indexed.chosen?.agentId).toBe(full.chosen?.agentId);
+        expect(indexed.chosen?.mode).toBe(full.chosen?.mode);
+        expect(indexed.bestEffort).toBe(full.bestEffort);
+        expect(indexed.selection).toEqual(full.selection);
+        expect(indexed.escalation).toEqual(full.escalation);
+      }),
+      { numRuns: 400, seed: 29 },
+    );
+  });
+
+  it('rules out agents by the latency factor before refining them: a voice task under quality at complexity 0', () => {
+    // Strong cloud agents (success ≈ 1) whose time to first token misses the deadline often, and fast device agents:
+    // only the deadline's latency factor separates them.
+    const cloud = (i: number): MatchCandidate => ({
+      id: `cloud-${String(i).padStart(4, '0')}`,
+      profile: {
+        ...base,
+        domains: [{ domain: 'dialogue', ability: 9 + (i % 50) / 50 }],
+        latency: { ttftMs: { p50: 400, p95: 1200 }, outputTokensPerSecond: 100, networkRttMs: 40 },
+        placement: { placement: 'cloud', region: 'us' },
+      },
+    });
+    const device = (i: number): MatchCandidate => ({
+      id: `device-${String(i).padStart(4, '0')}`,
+      profile: {
+        ...base,
+        domains: [{ domain: 'dialogue', ability: 3 + (i % 50) / 50 }],
+        latency: { ttftMs: { p50: 60, p95: 120 }, outputTokensPerSecond: 100 },
+        placement: { placement: 'device' },
+      },
+    });
+    const fleet = [
+      ...Array.from({ length: 2000 }, (_, i) => cloud(i)),
+      ...Array.from({ length: 200 }, (_, i) => device(i)),
+    ];
+    const task: MatchTask = {
+      descriptor: {
+        domain: 'dialogue',
+        complexity: { value: 0, sigma: 0.5 },
+        outputTokens: 40,
+        preference: 'quality',
+        constraints: { firstResponseDeadlineMs: 1000, completionDeadlineMs: 2000 },
+        network: { rttMs: 60, jitterMs: 30, lossRate: 0.01 },
+      },
+    };
+    const result = new CandidateIndex(fleet).match(task);
+    expect(result.chosen?.agentId).toBe(match(task, fleet).chosen?.agentId);
+    expect(result.chosen?.agentId.startsWith('device-')).toBe(true);
+    expect(result.refined).toBeLessThan(200);
   });
 
   it('prunes for every preference, minSuccess 0.3 and free agents: a small fraction of a large fleet', () => {
