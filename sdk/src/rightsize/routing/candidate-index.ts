@@ -591,8 +591,11 @@ class Scratch {
   cut = new Float64Array(0);
   ceilingCut = new Float64Array(0);
   excluded = new Uint8Array(0);
-  /** Upper bound of the latency factor F_L0(D') (spec §6.6; 1 without deadlines): P_D ≤ S · factor. */
+  /** Upper bound of the latency factor F_L0(D') (spec §6.6; 1 until refined): P_D ≤ S · factor. */
   factor = new Float64Array(0);
+  /** Lower bound of L0's deterministic part and network mean, and upper bound of D' (for `latencyFactorUpperBound`). */
+  offset = new Float64Array(0);
+  deadline = new Float64Array(0);
   k1 = new Float64Array(0);
   k2 = new Float64Array(0);
   k3 = new Float64Array(0);
@@ -614,6 +617,8 @@ class Scratch {
     this.ceilingCut = new Float64Array(size);
     this.excluded = new Uint8Array(size);
     this.factor = new Float64Array(size);
+    this.offset = new Float64Array(size);
+    this.deadline = new Float64Array(size);
     this.k1 = new Float64Array(size);
     this.k2 = new Float64Array(size);
     this.k3 = new Float64Array(size);
@@ -823,14 +828,34 @@ export class CandidateIndex {
       return 0;
     };
 
+    const constraints = task.descriptor.constraints ?? {};
+    const hasDeadline =
+      constraints.completionDeadlineMs !== undefined || constraints.firstResponseDeadlineMs !== undefined;
+    const network = task.descriptor.network;
+    const jitterSd = (network?.jitterMs ?? 0) * (1 / (1 - (network?.lossRate ?? 0)));
+    /** With deadlines, P_D ≤ S · F_L0(D') (spec §6.6): the latency factor's bound, with no queue and the least parts
+     * (three exponentials). */
+    const factorOf = (i: number) =>
+      latencyFactorUpperBound(
+        b.offset[i] as number,
+        t.remote[i] === 1 ? jitterSd : 0,
+        t.ttft[50][i] as number,
+        t.ttftGrowth[i] as number,
+        b.deadline[i] as number,
+      );
+    // Under `quality` success is the primary key: the bound is applied in the first pass, so agents the deadline
+    // rules out never enter the heap; under the other preferences, when the search first reaches the agent.
+    const eager = hasDeadline && kind === 'quality';
     let count = 0;
     for (let i = 0; i < poolSize; i++) {
       b.reach[i] = Number.NaN;
       b.tight[i] = 0;
       if (b.excluded[i] !== 0) continue;
-      // A first success bound: one exponential (every key but latency depends on success), times the latency
-      // factor's bound (spec §6.6: P_D ≤ S · F_L0(D')).
+      // A first success bound: one exponential (every key but latency depends on success).
+      const factor = eager ? factorOf(i) : 1;
+      b.factor[i] = factor;
       const p =
+        factor *
         (kind !== 'latency'
           ? cheapSuccessUpperBound(
               t.ability[i] as number,
@@ -840,16 +865,13 @@ export class CandidateIndex {
               mu,
               sigma,
             )
-          : (t.pMax[i] as number)) * (b.factor[i] as number);
+          : (t.pMax[i] as number));
       if (p < r) continue; // cannot be feasible
       setKeys(i, p);
       b.items[count++] = i;
     }
     const heap = new KeyHeap(b.k1, b.k2, b.k3, b.k4, b.items, count);
     const exact = Math.max(this.#topN, ESCALATION_WINDOW);
-    const constraints = task.descriptor.constraints ?? {};
-    const hasDeadline =
-      constraints.completionDeadlineMs !== undefined || constraints.firstResponseDeadlineMs !== undefined;
     const costCut = (hasDeadline || t.windowed) && (kind === 'cost' || kind === 'weighted');
     let refined = 0;
     while (heap.size > 0) {
@@ -866,7 +888,9 @@ export class CandidateIndex {
         // First arrival at the top: the success bound with a normal CDF (and the budget cut's).
         refined++;
         const p = this.#reach(t, b, i, mu, sigma, spread);
-        const factor = b.factor[i] as number;
+        // Agents the deadline rules out skip the success integral.
+        const factor = hasDeadline && !eager ? factorOf(i) : (b.factor[i] as number);
+        b.factor[i] = factor;
         if (p * factor < r) continue; // cannot be feasible (spec §6.6: P_D is below this bound)
         b.reach[i] = p;
         setKeys(i, p * factor);
@@ -1079,10 +1103,9 @@ export class CandidateIndex {
                 : ((groupTokens[group] as number) * reasoningPrice) / 1e6) +
               (t.costTask[i] as number));
       b.cost[i] = cost;
-      // P_D ≤ S · F_L0(D') (spec §6.6): the latency factor's bound, with no queue and the least parts.
-      b.factor[i] = hasDeadline
-        ? latencyFactorUpperBound(fixed + rtt, jitter, ttftMedian[i] as number, t.ttftGrowth[i] as number, deadline)
-        : 1;
+      // For the latency factor's bound (spec §6.6), computed when the search first reaches the entry.
+      b.offset[i] = fixed + rtt;
+      b.deadline[i] = deadline;
       b.excluded[i] =
         cost > costLimit || (checkPlace && !placementAllowed(t.placement[i], c))
           ? EXCLUDED_HARD
