@@ -10,7 +10,9 @@
  * 3. one pass over typed arrays of the domain computes, per agent, lower bounds of the expected cost (lowest prices)
  *    and of the completion latency (no queue), an upper bound of the complexity its budget can reach (largest budget,
  *    context window and what the deadlines leave: P_D ≤ pMax·Φ((c_cut − μ)/σ)) and whether it provably misses a
- *    hard constraint (placement, region, the cost cap, a deadline even with no queue);
+ *    hard constraint (placement, region, the cost cap, a deadline even with no queue), and the inputs of a bound of
+ *    the deadline's latency factor (P_D ≤ S · F_L0(D′), `latencyFactorUpperBound`: applied in this pass under
+ *    `quality`, where success is the primary key, else when the search first reaches the agent);
  * 4. agents are visited best first by lower bounds of the cells of the comparator's keys of spec §7.3 (a total order:
  *    the first N of the whole ranking are the first N of any subset holding them), lexicographically: the preference's
  *    primary key (cost per success, latency, −success or the weighted score, each from the bounds above and a success
