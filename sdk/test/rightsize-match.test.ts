@@ -17,6 +17,20 @@ import {
 } from '../src/rightsize/routing/match.js';
 import { latencyFactorUpperBound } from '../src/rightsize/routing/success-bounds.js';
 
+/** The candidate index's top `topN` and decision equal the full scan's (§7.9: exactly the agent the full rule picks). */
+function expectIndexEqualsScan(fleet: Parameters<typeof match>[1], task: Parameters<typeof match>[0], topN: number) {
+  const full = match(task, fleet);
+  const indexed = new CandidateIndex(fleet, { topN }).match(task);
+  const ids = (r: typeof full) => r.ranked.map((a) => `${a.agentId}/${a.mode ?? ''}`);
+  expect(ids(indexed)).toEqual(ids(full).slice(0, topN));
+  expect(indexed.chosen?.agentId).toBe(full.chosen?.agentId);
+  expect(indexed.chosen?.mode).toBe(full.chosen?.mode);
+  expect(indexed.bestEffort).toBe(full.bestEffort);
+  expect(indexed.selection).toEqual(full.selection);
+  expect(indexed.escalation).toEqual(full.escalation);
+  expect(indexed.escalationModes).toEqual(full.escalationModes);
+}
+
 const base: CapabilityProfile = {
   domains: [{ domain: 'math', ability: 8 }],
   reasoning: { mode: 'none' },
@@ -355,16 +369,7 @@ describe('CandidateIndex (spec §7.9)', () => {
   it('equals the full scan with price ties, free agents, pMax < 1, placements, best effort and hard constraints', () => {
     fc.assert(
       fc.property(tiedFleetArb, constrainedTaskArb, fc.integer({ min: 1, max: 6 }), (fleet, task, topN) => {
-        const full = match(task, fleet);
-        const indexed = new CandidateIndex(fleet, { topN }).match(task);
-        const ids = (r: typeof full) => r.ranked.map((a) => `${a.agentId}/${a.mode ?? ''}`);
-        expect(ids(indexed)).toEqual(ids(full).slice(0, topN));
-        expect(indexed.chosen?.agentId).toBe(full.chosen?.agentId);
-        expect(indexed.chosen?.mode).toBe(full.chosen?.mode);
-        expect(indexed.bestEffort).toBe(full.bestEffort);
-        expect(indexed.selection).toEqual(full.selection);
-        expect(indexed.escalation).toEqual(full.escalation);
-        expect(indexed.escalationModes).toEqual(full.escalationModes);
+        expectIndexEqualsScan(fleet, task, topN);
       }),
       { numRuns: 400, seed: 23 },
     );
@@ -529,15 +534,7 @@ describe('CandidateIndex (spec §7.9)', () => {
   it('equals the full scan on voice tasks (first-response and completion deadlines, jitter, loss)', () => {
     fc.assert(
       fc.property(voiceFleetArb, voiceTaskArb, fc.integer({ min: 1, max: 6 }), (fleet, task, topN) => {
-        const full = match(task, fleet);
-        const indexed = new CandidateIndex(fleet, { topN }).match(task);
-        const ids = (r: typeof full) => r.ranked.map((a) => `${a.agentId}/${a.mode ?? ''}`);
-        expect(ids(indexed)).toEqual(ids(full).slice(0, topN));
-        expect(indexed.chosen?.agentId).toBe(full.chosen?.agentId);
-        expect(indexed.chosen?.mode).toBe(full.chosen?.mode);
-        expect(indexed.bestEffort).toBe(full.bestEffort);
-        expect(indexed.selection).toEqual(full.selection);
-        expect(indexed.escalation).toEqual(full.escalation);
+        expectIndexEqualsScan(fleet, task, topN);
       }),
       { numRuns: 400, seed: 29 },
     );
