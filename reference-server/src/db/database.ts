@@ -280,6 +280,10 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<Datab
     const size = options.poolSize ?? 10;
     const pool = new pg.Pool({ connectionString: options.url, max: size });
     pool.on('error', () => undefined);
+    // Every connection also gets a listener of its own: when the server terminates connections (a restart, 57P01),
+    // a client can emit 'error' after pg-pool's once-only listener of pool.query() has been used up, and an 'error'
+    // event with no listener kills the process. The error itself still reaches the query that was running.
+    pool.on('connect', (client) => client.on('error', () => undefined));
     await pool.query('SELECT 1');
     return new PostgresDatabase(pool, options.url, Math.max(1, Math.floor(size / 2)));
   }
