@@ -107,6 +107,30 @@ describe('OnlineIrtLearner', () => {
     expect(curve.abilitySigma / exact.sd).toBeLessThan(1.25);
   });
 
+  it('a verifier that accepts some failures: the posterior of the TRUE curve matches brute force (small case)', () => {
+    const f = 0.1;
+    const rng = mulberry32(13);
+    const trueAbility = 3;
+    const learner = new OnlineIrtLearner({ ...abilityOnly, falseSuccessRate: f });
+    const p = profile(5);
+    const seen: Array<[number, boolean]> = [];
+    for (let t = 0; t < 80; t++) {
+      const c = rng.next() * 10;
+      const y = rng.next() < f + (1 - f) * PMAX * logistic(2 * (trueAbility - c));
+      seen.push([c, y]);
+      learner.observe('a', p, learner.features('x', 'general', c), y);
+    }
+    const reported = (a: number, c: number) => f + (1 - f) * PMAX * logistic(2 * (a - c));
+    const exact = gridPosterior(5, 1.5, (a) =>
+      seen.reduce((sum, [c, y]) => sum + Math.log(y ? reported(a, c) : 1 - reported(a, c)), 0),
+    );
+    const curve = learner.curve('a', p, 'general');
+    expect(Math.abs(curve.ability - exact.mean)).toBeLessThan(0.25 * exact.sd);
+    expect(curve.abilitySigma / exact.sd).toBeGreaterThan(0.8);
+    expect(curve.abilitySigma / exact.sd).toBeLessThan(1.25);
+    expect(() => new OnlineIrtLearner({ falseSuccessRate: 0.5 })).toThrow(RangeError);
+  });
+
   it('two unknowns (ability and pMax): the posterior means match a brute-force 2-D posterior (small case)', () => {
     const options: LearnerOptions = {
       ...abilityOnly,

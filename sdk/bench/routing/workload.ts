@@ -129,6 +129,12 @@ export function generateWorkload(name: WorkloadName, count: number, seed: number
   });
 }
 
+/**
+ * The verifier's false-accept rate: it flags 90 % of wrong answers and accepts every right one. A broker knows this
+ * of its own verifier (it measures it with known-answer probes), so the Router is told it.
+ */
+export const VERIFIER_FALSE_ACCEPT = 0.1;
+
 /** One attempt of `agent` on `task`, realised with its own seeded randomness. */
 export function realise(task: SimTask, agent: SimAgent, seed: number): Realised {
   const rng = mulberry32(
@@ -162,7 +168,7 @@ export function realise(task: SimTask, agent: SimAgent, seed: number): Realised 
       reasoningTokens * (agent.cost.reasoningPerMillion ?? 0)) /
       1e6 +
     (agent.cost.perTask ?? 0);
-  const verifierAccepts = correct || rng.next() >= 0.9;
+  const verifierAccepts = correct || rng.next() >= 1 - VERIFIER_FALSE_ACCEPT;
   return { correct, firstResponseMs, completionMs, reasoningTokens, cost, verifierAccepts };
 }
 

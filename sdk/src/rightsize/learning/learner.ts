@@ -89,6 +89,13 @@ export interface LearnerOptions extends FeatureOptions {
    * (empirical Bayes); `true` for the defaults of `EmpiricalBayesOptions`. Default off: the fixed `priorSigmas`.
    */
   readonly empiricalBayes?: boolean | EmpiricalBayesOptions;
+  /**
+   * Probability that a failed attempt is reported as a success — a verifier's false-accept rate (1 − its
+   * specificity) — in [0, 0.5); default 0. The outcomes are then learned as P(reported success) = f + (1 − f) · P, so
+   * the curves stay those of TRUE success: without it an agent that never succeeds is learned at P ≈ f with a flat,
+   * low-pMax curve, and every agent's ceiling absorbs the verifier's noise.
+   */
+  readonly falseSuccessRate?: number;
 }
 
 /** A Gaussian belief: mean and variance. */
@@ -175,6 +182,7 @@ export class OnlineIrtLearner implements ComplexityEstimator {
   readonly #ngramScale: number;
   readonly #maxEntries: number;
   readonly #iterations: number;
+  readonly #falseSuccess: number;
   readonly #agents: Record<string, AgentBeliefs> = {};
   readonly #named = new Map<string, Belief>();
   readonly #hashedMean: Float64Array;
@@ -196,6 +204,9 @@ export class OnlineIrtLearner implements ComplexityEstimator {
     this.#ngramScale = state?.ngramScale ?? options.ngramScale ?? 0;
     this.#maxEntries = options.maxEntries ?? 100_000;
     this.#iterations = options.iterations ?? 6;
+    this.#falseSuccess = options.falseSuccessRate ?? 0;
+    if (!(this.#falseSuccess >= 0 && this.#falseSuccess < 0.5))
+      throw new RangeError('falseSuccessRate must be in [0, 0.5)');
     const eb = options.empiricalBayes;
     this.#empiricalBayes = eb ? { every: 64, pseudoCount: 2, ...(eb === true ? {} : eb) } : undefined;
     if (this.#empiricalBayes) {
@@ -436,7 +447,7 @@ export class OnlineIrtLearner implements ComplexityEstimator {
       v[i] = this.#hashedVar[bucket] as number;
       i++;
     }
-    const { mean, variance } = laplaceUpdate(role, x, m0, v, success ? 1 : 0, this.#iterations);
+    const { mean, variance } = laplaceUpdate(role, x, m0, v, success ? 1 : 0, this.#iterations, this.#falseSuccess);
     i = 0;
     for (const r of [ABILITY, SLOPE, PMAX]) {
       for (const b of [global[r] as Belief, offsets[r] as Belief]) {
@@ -559,7 +570,9 @@ function domainOf(features: TaskFeatures): string {
  * Gauss–Newton iterations for the posterior mode: linearising P at θ, the minimiser of
  * ½(θ'−m0)ᵀV⁻¹(θ'−m0) + ½w(y − P − J(θ'−θ))², w = 1/(P(1−P)), is θ' = m0 + V Jᵀ α with
  * α = w(y − P + J(θ − m0)) / (1 + w JVJᵀ) (Sherman–Morrison); its fixed point is the exact MAP (V⁻¹(θ−m0) = ∇log L).
- * The variances are the diagonal of the Laplace covariance (V⁻¹ + w JᵀJ)⁻¹ at the mode. Exported for tests.
+ * The variances are the diagonal of the Laplace covariance (V⁻¹ + w JᵀJ)⁻¹ at the mode. With a false-success rate f
+ * the outcome is Bernoulli(f + (1 − f) · P): the same steps with that probability, its Jacobian (1 − f) · J.
+ * Exported for tests.
  */
 export function laplaceUpdate(
   role: Uint8Array,
@@ -568,6 +581,7 @@ export function laplaceUpdate(
   v: Float64Array,
   y: number,
   iterations: number,
+  falseSuccess = 0,
 ): { mean: Float64Array; variance: Float64Array } {
   const n = role.length;
   const theta = Float64Array.from(m0);
@@ -591,18 +605,19 @@ export function laplaceUpdate(
     const z = k * (a - c);
     const u = logistic(z);
     const p = logistic(pi);
-    const P = clamp(p * u, P_EPSILON, 1 - P_EPSILON);
+    const P = clamp(falseSuccess + (1 - falseSuccess) * p * u, P_EPSILON, 1 - P_EPSILON);
     const du = u * (1 - u);
     for (let i = 0; i < n; i++) {
       const r = role[i];
       J[i] =
-        r === ABILITY
+        (1 - falseSuccess) *
+        (r === ABILITY
           ? p * k * du
           : r === SLOPE
             ? p * du * z * slopeFree
             : r === PMAX
               ? u * p * (1 - p)
-              : -p * k * du * (x[i] as number);
+              : -p * k * du * (x[i] as number));
     }
     w = 1 / (P * (1 - P));
     s = 0;
