@@ -11,6 +11,7 @@
 
 import type { RejectionReason } from '../model/decision.js';
 import { type Assessment, escalationPlan, type MatchResult } from '../routing/match.js';
+import { valuePlan } from './plan.js';
 
 /** λ · P(success) − cost, in the decision currency. */
 export const utility = (a: Assessment, lambda: number): number => lambda * a.predictions.success - a.comparableCost;
@@ -51,7 +52,9 @@ export interface RoutingChoice {
 /**
  * The Router's rule over a match result.
  * - Feasible agents exist: with λ, order them by utility; without, keep the matcher's ranking (its preference).
- *   The escalation plan is the spec's (§7.4) over that order; with λ, only steps worth their cost are kept.
+ *   The escalation plan is the spec's (§7.4) over that order; with λ, only steps worth their cost are kept. With λ
+ *   and `detection` (the probability a failed attempt is detected and escalated), the plan of the largest expected
+ *   value instead (`plan.ts`): a cheap first attempt backed by an escalation can beat the best single agent.
  * - None is feasible and constraints are soft (the default): best effort over the agents whose only failures are
  *   RELAXABLE_REASONS — by utility with λ, else highest predicted success first (then lower cost, then id) — and
  *   escalation ignores the deadline.
@@ -64,13 +67,17 @@ export function decide(
     hardConstraints: boolean;
     deadlineMs?: number | undefined;
     maxEscalations: number;
+    detection?: number | undefined;
   },
 ): RoutingChoice {
-  const { lambda } = options;
+  const { lambda, detection } = options;
   if (result.ranked.length > 0) {
     const order = lambda === undefined ? result.ranked : byUtility(result.ranked, lambda);
     return {
-      plan: worthTrying(order, escalationPlan(order, options.deadlineMs, options.maxEscalations), lambda),
+      plan:
+        lambda !== undefined && detection !== undefined
+          ? valuePlan(order, { ...options, lambda, detection })
+          : worthTrying(order, escalationPlan(order, options.deadlineMs, options.maxEscalations), lambda),
       bestEffort: false,
       order,
     };

@@ -102,6 +102,12 @@ export interface RouterOptions {
    * each agent was not chosen, as a dry run that explains itself needs (default false: the index).
    */
   readonly scanEveryAgent?: boolean;
+  /**
+   * Probability that a failed attempt is detected (a verifier's sensitivity) and so escalated. With λ and this set,
+   * the Router chooses the escalation plan of the largest expected value (`plan.ts`) instead of the best single agent
+   * by λ · P − cost followed by the spec's plan. Default undefined: the latter.
+   */
+  readonly failureDetection?: number;
 }
 
 export interface RouterState {
@@ -167,6 +173,9 @@ export class Router {
 
   constructor(options: RouterOptions = {}, state?: RouterState) {
     if (options.lambda !== undefined && !(options.lambda >= 0)) throw new RangeError('lambda must be ≥ 0');
+    const detection = options.failureDetection;
+    if (detection !== undefined && !(detection > 0 && detection <= 1))
+      throw new RangeError('failureDetection must be in (0, 1]');
     this.#options = options;
     this.#maxPending = options.maxPending ?? 10_000;
     this.#learner = state
@@ -299,6 +308,7 @@ export class Router {
       hardConstraints,
       deadlineMs: d.constraints?.completionDeadlineMs,
       maxEscalations: this.#options.policy?.maxEscalations ?? 2,
+      detection: this.#options.failureDetection,
     };
     let greedyMatch = this.#matchWith(task, undefined, difficulty, lambda);
     const greedy = decide(greedyMatch, rule);
