@@ -3,7 +3,17 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decide } from '../src/rightsize/learning/dial.js';
 import { valuePlan } from '../src/rightsize/learning/plan.js';
+import { Router } from '../src/rightsize/learning/router.js';
+import type { CapabilityProfile } from '../src/rightsize/model/profile.js';
 import type { Assessment, MatchResult } from '../src/rightsize/routing/match.js';
+
+const profile = (ability: number, perTask: number): CapabilityProfile => ({
+  domains: [{ domain: 'general', ability }],
+  reasoning: { mode: 'none' },
+  latency: { ttftMs: { p50: 250, p95: 500 }, outputTokensPerSecond: 1000 },
+  placement: { placement: 'cloud' },
+  cost: { currency: 'USD', perTask },
+});
 
 /** An assessment with only what the planner reads. */
 const assessment = (agentId: string, success: number, cost: number, completionMs = 100): Assessment =>
@@ -88,5 +98,18 @@ describe('escalation planning by expected value', () => {
         },
       ),
     );
+  });
+
+  it('the Router with failureDetection tries the free agent first and escalates to the strong one', () => {
+    const agents = [
+      { id: 'free', profile: profile(6, 0) },
+      { id: 'strong', profile: profile(9, 0.01) },
+    ];
+    const task = { id: 't', text: 'a task', descriptor: { domain: 'general', complexity: { value: 5, sigma: 0.5 } } };
+    const options = { agents, lambda: 0.1, exploration: false as const };
+    expect(new Router(options).route(task).plan[0]).toBe('strong');
+    expect(new Router({ ...options, failureDetection: 0.9 }).route(task).plan).toEqual(['free', 'strong']);
+    expect(() => new Router({ ...options, failureDetection: 0 })).toThrow(RangeError);
+    expect(() => new Router({ ...options, failureDetection: 1.5 })).toThrow(RangeError);
   });
 });
