@@ -10,7 +10,7 @@ import { mulberry32 } from '../../src/rightsize/math/prng.js';
 import type { CapabilityProfile } from '../../src/rightsize/model/profile.js';
 import { ColdStartEstimator } from '../../src/rightsize/routing/estimator.js';
 import { SIM_AGENTS, trueSuccess } from './fleet.js';
-import { inTime, type Realised, realise, type SimTask } from './workload.js';
+import { inTime, type Realised, realise, type SimTask, VERIFIER_FALSE_ACCEPT } from './workload.js';
 
 export interface TaskResult {
   readonly attempts: readonly string[];
@@ -191,7 +191,9 @@ export function tunedCascade(warmup: readonly SimTask[], tasks: readonly SimTask
 
 /**
  * Rightsize: the Router from the declared (mis-claimed) profiles, λ = VALUE_OF_SUCCESS, exploration budget 0.05,
- * escalation along its plan while the predicted completion fits the deadline. It learns online from every task
+ * plans of the largest expected value given the verifier's detection of failures (`failureDetection`, 1 − its
+ * false-accept rate: a broker knows its own verifier), escalation along its plan while the predicted completion fits
+ * the deadline. It learns online from every task
  * (warm-up included) from what a broker observes: the verifier's verdict and the reported cost of each attempt —
  * no complexity feedback.
  */
@@ -207,6 +209,7 @@ export function rightsize(
     agents: AGENT_IDS.map((id) => ({ id, profile: declared.get(id) as CapabilityProfile })),
     lambda: VALUE_OF_SUCCESS,
     exploration: { budget: 0.05, seed },
+    failureDetection: 1 - VERIFIER_FALSE_ACCEPT,
     ...variant,
   });
   let bestEffort = 0;
