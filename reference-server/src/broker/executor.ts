@@ -13,8 +13,8 @@ import {
   INTERRUPTED_TASK_STATES,
   type Message,
   type StreamResponse,
-  TERMINAL_TASK_STATES,
   type TaskState,
+  TERMINAL_TASK_STATES,
 } from '@rightsize/sdk/a2a';
 import type { A2AClient } from '@rightsize/sdk/client';
 import {
@@ -614,5 +614,4 @@ async function* answerOf(
 }
 
 /** A final or interrupted state: the agent's blocking SendMessage answers with it. */
-const settled = (state: TaskState) =>
-  TERMINAL_TASK_STATES.includes(state) || INTERRUPTED_TASK_STATES.includes(state);
+const settled = (state: TaskState) => TERMINAL_TASK_STATES.includes(state) || INTERRUPTED_TASK_STATES.includes(state);
