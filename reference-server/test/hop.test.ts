@@ -1,7 +1,8 @@
 /**
  * The broker → agent hop (issue 11): a blocking SendMessage is forwarded with the agent's SendMessage (no SSE at
  * either end) when nobody can watch the attempt's progress; a streaming request, a completion deadline (the broker
- * must be able to cancel the agent's task) and a non-blocking request still stream from the agent. Escalation
+ * must be able to cancel the agent's task), a non-blocking request and a broker whose idle timeout is shorter than a
+ * request to an agent may take (only a stream shows the agent alive) still stream from the agent. Escalation
  * after a failed unary attempt keeps one terminal state and no failed artifact. SIMULATED agents, embedded PGlite.
  */
 import { randomUUID } from 'node:crypto';
@@ -106,4 +107,18 @@ describe('the hop to the agent', () => {
     await expect.poll(() => sends().length).toBe(3);
     expect(sends()).toEqual(['SendStreamingMessage', 'SendStreamingMessage', 'SendStreamingMessage']);
   });
+
+  it('streams when the idle timeout is shorter than a request may take: only events show the agent alive', async () => {
+    const short = await createBroker({ allowPrivateNetworks: true, healthIntervalMs: 0, idleTimeoutMs: 60_000 });
+    try {
+      const shortClient = await A2AClient.connect(await short.listen(), { allowPrivateNetworks: true });
+      await short.registry.register(edge.cardUrl);
+      const task = (await shortClient.sendMessage(message('write code', code))).task as Task;
+      expect(task.status.state).toBe('TASK_STATE_COMPLETED');
+      expect(methods.edge?.filter((m) => m.startsWith('Send'))).toEqual(['SendStreamingMessage']);
+      await shortClient.close();
+    } finally {
+      await short.close();
+    }
+  }, 60_000);
 });

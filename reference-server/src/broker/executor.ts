@@ -432,9 +432,10 @@ export class RoutingExecutor implements AgentExecutor {
     };
     try {
       // The agent's SendMessage when nobody can watch the attempt's progress: the client waits for the answer only,
-      // the broker's task does not exist yet (nobody can cancel it) and no deadline needs the downstream task's id
-      // to cancel it (spec §7.4). It saves the SSE framing at both ends of the hop.
-      const unary = relay.unary && !relay.created && a.deadlineAt === undefined;
+      // the broker's task does not exist yet (nobody can cancel it), no deadline needs the downstream task's id to
+      // cancel it (spec §7.4), and the idle timeout is not shorter than the request may take (a SendMessage shows no
+      // sign of life before its answer). It saves the SSE framing at both ends of the hop.
+      const unary = relay.unary && !relay.created && a.deadlineAt === undefined && idleMs >= this.#o.clients.timeoutMs;
       const stream: AsyncIterable<StreamResponse> =
         card.capabilities.streaming && !unary
           ? client.sendStreamingMessage(outgoing, { signal })
