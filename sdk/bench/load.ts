@@ -20,15 +20,21 @@ const here = import.meta.dirname;
 const tsx = join(here, '..', '..', 'node_modules', '.bin', 'tsx');
 
 /** Start a benchmark target in a child process and wait for its URL. */
-export async function startTarget(impl: 'ours' | 'theirs' | 'bare'): Promise<Target> {
-  const child: ChildProcess = spawn(tsx, [join(here, 'server-target.ts'), '--impl', impl], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+export function startTarget(impl: 'ours' | 'theirs' | 'bare'): Promise<Target> {
+  return startProcess(join(here, 'server-target.ts'), ['--impl', impl]);
+}
+
+/**
+ * Run a TypeScript benchmark process (with tsx) that prints its base URL on its first stdout line and answers each
+ * "cpu" line on stdin with its CPU time so far (µs, user + system); wait for the URL.
+ */
+export async function startProcess(script: string, args: readonly string[]): Promise<Target> {
+  const child: ChildProcess = spawn(tsx, [script, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   const [url] = (await Promise.race([
     once(lines, 'line'),
     once(child, 'exit').then(() => {
-      throw new Error(`benchmark target ${impl} exited before listening`);
+      throw new Error(`benchmark process ${script} ${args.join(' ')} exited before listening`);
     }),
   ])) as [string];
   return {
@@ -43,6 +49,17 @@ export async function startTarget(impl: 'ours' | 'theirs' | 'bare'): Promise<Tar
       if (child.exitCode === null) await once(child, 'exit');
     },
   };
+}
+
+/** For a benchmark process: exit normally on a signal (so `node --cpu-prof` writes its profile) and answer "cpu". */
+export function serveCpuQueries(): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(0));
+  createInterface({ input: process.stdin }).on('line', (line) => {
+    if (line.trim() === 'cpu') {
+      const { user, system } = process.cpuUsage();
+      console.log(user + system);
+    }
+  });
 }
 
 export interface LoadResult {

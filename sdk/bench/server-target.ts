@@ -5,22 +5,15 @@
  * "stream: N" with N artifact chunks and anything else with a direct reply. Prints the base URL on the first line.
  * Usage: tsx bench/server-target.ts --impl ours|theirs|bare
  */
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
 import { echoCard, startEchoAgent } from '../examples/echo-agent.js';
 import { startOfficialAgent } from '../test/support/official-agent.js';
+import { serveCpuQueries } from './load.js';
 
 const { values } = parseArgs({ options: { impl: { type: 'string' } } });
-// Exit normally on a signal, so `node --cpu-prof` writes its profile.
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(0));
-// "cpu" on stdin: print this process's CPU time so far (µs, user + system), so the parent can measure CPU per request.
-createInterface({ input: process.stdin }).on('line', (line) => {
-  if (line.trim() === 'cpu') {
-    const { user, system } = process.cpuUsage();
-    console.log(user + system);
-  }
-});
+// "cpu" on stdin: this process's CPU time so far, so the parent can measure CPU per request.
+serveCpuQueries();
 if (values.impl === 'ours') {
   console.log((await startEchoAgent({ capabilities: { streaming: true } })).baseUrl);
 } else if (values.impl === 'theirs') {

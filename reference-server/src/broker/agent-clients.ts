@@ -15,6 +15,11 @@ export class AgentClients {
   readonly #clients = new Map<string, { card: AgentCard; client: A2AClient }>();
   constructor(readonly options: AgentClientsOptions = {}) {}
 
+  /** How long one request to an agent may take (default 300 000 ms). */
+  get timeoutMs(): number {
+    return this.options.timeoutMs ?? 300_000;
+  }
+
   get(agentId: string, card: AgentCard): A2AClient {
     const cached = this.#clients.get(agentId);
     if (cached?.card === card) return cached.client;
@@ -23,7 +28,7 @@ export class AgentClients {
     const client = A2AClient.fromCard(card, {
       allowPrivateNetworks: this.options.allowPrivateNetworks ?? false,
       extensions: [RIGHTSIZE_EXTENSION_URI],
-      timeoutMs: this.options.timeoutMs ?? 300_000,
+      timeoutMs: this.timeoutMs,
       retries: 0,
       ...(auth ? { auth } : {}),
     });

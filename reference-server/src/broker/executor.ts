@@ -8,7 +8,14 @@
  * Follow-ups (same task, or same context) stay with the agent that holds them.
  */
 import { randomUUID } from 'node:crypto';
-import type { Artifact, Message, StreamResponse, TaskState } from '@rightsize/sdk/a2a';
+import {
+  type Artifact,
+  INTERRUPTED_TASK_STATES,
+  type Message,
+  type StreamResponse,
+  type TaskState,
+  TERMINAL_TASK_STATES,
+} from '@rightsize/sdk/a2a';
 import type { A2AClient } from '@rightsize/sdk/client';
 import {
   type Assessment,
@@ -99,6 +106,8 @@ class Relay {
   domain: string | undefined;
   /** How many attempts the stored decision record lists. */
   storedAttempts = -1;
+  /** The client waits for the final answer only (see `PendingEntry.unary`). */
+  unary = false;
 
   /** The decision record with the attempts so far. */
   decision(): RoutingDecision | undefined {
@@ -137,6 +146,7 @@ export class RoutingExecutor implements AgentExecutor {
     const owner = context.principal.id;
     await this.#o.learner.feedbackFromMessage(context.message, owner);
     const relay = new Relay(events);
+    relay.unary = pending?.unary === true;
     if (context.task) {
       const route = await this.#o.store.route(context.taskId);
       if (!route) return events.fail('the broker has no route for this task');
@@ -421,9 +431,15 @@ export class RoutingExecutor implements AgentExecutor {
       return { kind: 'answered', state } as const;
     };
     try {
-      const stream: AsyncIterable<StreamResponse> = card.capabilities.streaming
-        ? client.sendStreamingMessage(outgoing, { signal })
-        : once(client, outgoing, signal);
+      // The agent's SendMessage when nobody can watch the attempt's progress: the client waits for the answer only,
+      // the broker's task does not exist yet (nobody can cancel it), no deadline needs the downstream task's id to
+      // cancel it (spec §7.4), and the idle timeout is not shorter than the request may take (a SendMessage shows no
+      // sign of life before its answer). It saves the SSE framing at both ends of the hop.
+      const unary = relay.unary && !relay.created && a.deadlineAt === undefined && idleMs >= this.#o.clients.timeoutMs;
+      const stream: AsyncIterable<StreamResponse> =
+        card.capabilities.streaming && !unary
+          ? client.sendStreamingMessage(outgoing, { signal })
+          : answerOf(client, outgoing, signal, card.capabilities.streaming === true);
       const order = new RelayOrder();
       for await (const event of stream) {
         idleTimer.refresh(); // the agent is alive: the idle timeout starts again
@@ -580,9 +596,23 @@ export function attemptCutoff(deadlineAt: number, nextPredictedMs: number | unde
   return cutoff > Date.now() ? cutoff : deadlineAt;
 }
 
-/** A non-streaming agent: one SendMessage, its answer as a one-event stream. */
-async function* once(client: A2AClient, message: Message, signal: AbortSignal): AsyncGenerator<StreamResponse> {
+/**
+ * One SendMessage, its answer as a stream. A task the agent answered before it settled (its own blocking limit) is
+ * followed with SubscribeToTask when the agent streams; otherwise the stream ends there (no final state).
+ */
+async function* answerOf(
+  client: A2AClient,
+  message: Message,
+  signal: AbortSignal,
+  streaming: boolean,
+): AsyncGenerator<StreamResponse> {
   const response = await client.sendMessage(message, { signal });
   if (response.message) yield { message: response.message };
-  else if (response.task) yield { task: response.task };
+  else if (response.task) {
+    yield { task: response.task };
+    if (streaming && !settled(response.task.status.state)) yield* client.subscribeToTask(response.task.id, { signal });
+  }
 }
+
+/** A final or interrupted state: the agent's blocking SendMessage answers with it. */
+const settled = (state: TaskState) => TERMINAL_TASK_STATES.includes(state) || INTERRUPTED_TASK_STATES.includes(state);

@@ -34,6 +34,8 @@ export interface GuardOptions {
 interface SendOperation {
   readonly params: Record<string, unknown>;
   readonly jsonRpcId: string | number | null | undefined;
+  /** SendMessage (the client takes one answer), not SendStreamingMessage. */
+  readonly unary: boolean;
 }
 
 /** SendMessage / SendStreamingMessage in either binding; undefined for every other request. */
@@ -44,12 +46,25 @@ function sendOperationOf(request: FastifyRequest): SendOperation | undefined {
     if (body.method !== 'SendMessage' && body.method !== 'SendStreamingMessage') return undefined;
     const id = typeof body.id === 'string' || typeof body.id === 'number' ? body.id : null;
     const params = (body.params && typeof body.params === 'object' ? body.params : {}) as Record<string, unknown>;
-    return { params, jsonRpcId: id };
+    return { params, jsonRpcId: id, unary: body.method === 'SendMessage' };
   }
   if (request.method !== 'POST') return undefined;
   const path = request.url.split('?')[0] ?? '';
-  if (path.endsWith('/message:send') || path.endsWith('/message:stream')) return { params: body, jsonRpcId: undefined };
+  if (path.endsWith('/message:send')) return { params: body, jsonRpcId: undefined, unary: true };
+  if (path.endsWith('/message:stream')) return { params: body, jsonRpcId: undefined, unary: false };
   return undefined;
+}
+
+/**
+ * Whether the client only waits for the final answer: a blocking SendMessage with no inline push config. Nobody
+ * sees the task's progress events then (the task is not even listed before its first event).
+ */
+function answerOnly(op: SendOperation): boolean {
+  if (!op.unary) return false;
+  const configuration = op.params.configuration as
+    | { returnImmediately?: unknown; taskPushNotificationConfig?: unknown }
+    | undefined;
+  return configuration?.returnImmediately !== true && configuration?.taskPushNotificationConfig === undefined;
 }
 
 /** Seconds before a refused task may be retried at the concurrency limit (spec §7.7: a transient refusal). */
@@ -104,8 +119,10 @@ export function createGuard(o: GuardOptions) {
       await send(reply, op, busyError());
       return;
     }
+    // A new task (a follow-up of an existing one may have subscribers and push configs watching its progress).
+    const unary = answerOnly(op);
     if (typeof message.contextId === 'string' && (await o.store.contextRoute(owner, message.contextId))) {
-      o.pending.put(message.messageId, {});
+      o.pending.put(message.messageId, { unary });
       return;
     }
     const configuration = op.params.configuration as { acceptedOutputModes?: string[] } | undefined;
@@ -126,6 +143,6 @@ export function createGuard(o: GuardOptions) {
       await send(reply, op, noCapableAgentError(route.decision, route.result));
       return;
     }
-    o.pending.put(message.messageId, { route });
+    o.pending.put(message.messageId, { route, unary });
   };
 }

@@ -10,6 +10,11 @@ import type { Route } from '../routing/routing.js';
 
 export interface PendingEntry {
   readonly route?: Route;
+  /**
+   * The client waits for the answer only (a blocking SendMessage without a push config): no event reaches anyone
+   * before the final one, so the broker may forward with the agent's SendMessage instead of streaming from it.
+   */
+  readonly unary?: boolean;
 }
 
 export class PendingDecisions {

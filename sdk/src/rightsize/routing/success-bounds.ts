@@ -65,19 +65,57 @@ export function frontierBound(a: number, kMin: number, kMax: number, pMax: numbe
 /**
  * The ability below which no agent of those limits reaches success `target` (by `frontierBound`): agents with a
  * lower ability cannot be feasible at minSuccess = target. −Infinity when target ≤ 0, Infinity when target > pMax.
+ *
+ * A bracketing search: within 40 units of μ (else 400), bisection down to a bracket 4 units wide, then false
+ * position (Illinois) with a bisection step after three steps in a row that did not halve the bracket. Every step
+ * keeps bound(lo) < target ≤ bound(hi) (the bound is non-decreasing in a), so the result has the contract of plain
+ * bisection (every a < lo has a bound below target; the same final width) with ~14 bound evaluations instead of ~42
+ * (random limits and targets), once per decision.
  */
 export function abilityFloor(target: number, kMin: number, kMax: number, pMax: number, mu: number, sigma: number) {
   if (!(target > 0)) return Number.NEGATIVE_INFINITY;
   if (target > pMax) return Number.POSITIVE_INFINITY;
-  // The bound reaches pMax·(1 − 1e-17) within 40 units above μ for slopes ≥ 0.25 and σ ≤ 8; go far enough both ways.
-  let lo = mu - 400;
-  let hi = mu + 400;
-  if (frontierBound(hi, kMin, kMax, pMax, mu, sigma) < target) return Number.POSITIVE_INFINITY;
-  if (frontierBound(lo, kMin, kMax, pMax, mu, sigma) >= target) return Number.NEGATIVE_INFINITY;
-  while (hi - lo > 1e-9 * Math.max(1, Math.abs(lo))) {
+  const excess = (a: number) => frontierBound(a, kMin, kMax, pMax, mu, sigma) - target;
+  // The bound reaches pMax·(1 − 1e-17) within 40 units above μ for slopes ≥ 0.25 and σ ≤ 8: try that bracket first,
+  // then one far enough both ways.
+  let lo = mu - 40;
+  let hi = mu + 40;
+  let above = excess(hi);
+  let below = excess(lo);
+  if (above < 0 || below >= 0) {
+    lo = mu - 400;
+    hi = mu + 400;
+    above = excess(hi);
+    if (above < 0) return Number.POSITIVE_INFINITY;
+    below = excess(lo);
+    if (below >= 0) return Number.NEGATIVE_INFINITY;
+  }
+  const wide = () => hi - lo > 1e-9 * Math.max(1, Math.abs(lo));
+  while (hi - lo > 4 && wide()) {
     const mid = (lo + hi) / 2;
-    if (frontierBound(mid, kMin, kMax, pMax, mu, sigma) >= target) hi = mid;
-    else lo = mid;
+    const value = excess(mid);
+    if (value >= 0) [hi, above] = [mid, value];
+    else [lo, below] = [mid, value];
+  }
+  let side = 0;
+  let stale = 0;
+  while (wide()) {
+    const width = hi - lo;
+    const secant = (lo * above - hi * below) / (above - below);
+    const mid = stale < 3 && secant > lo && secant < hi ? secant : (lo + hi) / 2;
+    const value = excess(mid);
+    if (value >= 0) {
+      hi = mid;
+      above = value;
+      if (side === 1) below /= 2; // Illinois: an end kept twice counts half, so the next step moves it
+      side = 1;
+    } else {
+      lo = mid;
+      below = value;
+      if (side === -1) above /= 2;
+      side = -1;
+    }
+    stale = hi - lo > width / 2 ? stale + 1 : 0;
   }
   return lo; // every a < lo has a bound below target
 }
