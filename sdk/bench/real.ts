@@ -528,7 +528,7 @@ function markdown(): string {
     'as 0. Restored with its λ, both models are assessed on every question (`gainScores` now refuses a missing one).',
     'On the other replay orders (`npx tsx sdk/bench/real/tune-dial-top.ts`, λ 4 / budget 0.2, empirical Bayes) the',
     'frozen gain scores 0.659, 0.649, 0.663 and 0.654 on seeds 2–5 (mean 0.656), against 0.607, 0.610, 0.635 and',
-    '0.599 with the bug (`held-out-check.ts`). The held-out split now also uses the dial’s training settings (one',
+    '0.599 with the bug (`held-out-check.ts` before the fix). The held-out split now also uses the dial’s training settings (one',
     'Router for every protocol; previously λ 8 / budget 0.1), fixed before this run.',
     '',
     '## Diagnosis: why the online Router stays below the per-subject baselines',
