@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { benefitOfDoubt, byUtility, decide, dialChoice } from '../src/rightsize/learning/dial.js';
+import { byUtility, decide, dialChoice, doubtLevel } from '../src/rightsize/learning/dial.js';
 import { ThompsonExploration } from '../src/rightsize/learning/exploration.js';
 import { Router, type RouterTask } from '../src/rightsize/learning/router.js';
 import { mulberry32 } from '../src/rightsize/math/prng.js';
-import { logistic } from '../src/rightsize/math/stats.js';
+import { logistic, normalCdf } from '../src/rightsize/math/stats.js';
 import type { CapabilityProfile } from '../src/rightsize/model/profile.js';
 import type { Assessment, MatchCandidate } from '../src/rightsize/routing/match.js';
 
@@ -109,6 +109,49 @@ describe('the λ dial', () => {
     );
   });
 
+  it('picks the priciest agent that beats every cheaper one, as the O(n²) definition does (property)', () => {
+    /** The definition, pair by pair (dial.ts): b beats a cheaper a when Φ((gain − gap/λ)/s) > ε. */
+    const beats = (b: Assessment, a: Assessment, lambda: number, spread: (id: string) => number, rho: number) => {
+      const gap = b.comparableCost - a.comparableCost;
+      if (gap <= 0) return true;
+      const gain = b.predictions.success - a.predictions.success;
+      const eps = doubtLevel(lambda, gap, rho);
+      const s = Math.hypot(spread(a.agentId), spread(b.agentId));
+      if (lambda === Number.POSITIVE_INFINITY) return gain > 0 || (eps < 0.5 && s > 0);
+      if (eps >= 0.5 || s === 0) return gain - gap / lambda > 0;
+      return normalCdf((gain - gap / lambda) / s) > eps;
+    };
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(
+            fc.double({ min: 0, max: 1, noNaN: true }),
+            fc.integer({ min: 0, max: 20 }),
+            fc.double({ min: 0, max: 0.3, noNaN: true }),
+          ),
+          { minLength: 1, maxLength: 12 },
+        ),
+        fc.constantFrom(0, 0.5, 3, 20, 200, 1e4, Number.POSITIVE_INFINITY),
+        (agents, lambda) => {
+          const pool = agents.map(([p, c], i) => assessment(`a${i}`, p, c / 10));
+          const spread = (id: string) => agents[Number(id.slice(1))]?.[2] ?? 0;
+          const order = [...pool].sort(
+            (x, y) =>
+              x.comparableCost - y.comparableCost ||
+              x.predictions.success - y.predictions.success ||
+              (x.agentId < y.agentId ? 1 : -1),
+          );
+          const expected =
+            [...order]
+              .reverse()
+              .find((b, k) => order.slice(0, order.length - 1 - k).every((a) => beats(b, a, lambda, spread, 6))) ??
+            order[0];
+          expect(dialChoice(pool, lambda, { spreadOf: spread, doubtFrom: 6 })?.agentId).toBe(expected?.agentId);
+        },
+      ),
+    );
+  });
+
   it('is the expected-utility argmax while λ ≤ ρ price gaps (and at every λ with ρ = ∞)', () => {
     fc.assert(
       fc.property(
@@ -146,11 +189,11 @@ describe('the λ dial', () => {
   });
 
   it('gives the pricier agent the benefit of the doubt only beyond ρ price gaps, growing with λ', () => {
-    expect(benefitOfDoubt(8, 1, 8)).toBe(0);
-    expect(benefitOfDoubt(16, 1, 8)).toBeCloseTo(0.674, 2); // ε = 1/4
-    expect(benefitOfDoubt(800, 1, 8)).toBeCloseTo(2.576, 2); // ε = 1/200
-    expect(benefitOfDoubt(1e9, 1, Number.POSITIVE_INFINITY)).toBe(0);
-    expect(benefitOfDoubt(Number.POSITIVE_INFINITY, 1, 8)).toBe(Number.POSITIVE_INFINITY);
+    expect(doubtLevel(8, 1, 8)).toBe(0.5);
+    expect(doubtLevel(16, 1, 8)).toBe(0.25); // z = 0.674
+    expect(doubtLevel(800, 1, 8)).toBe(0.005); // z = 2.576
+    expect(doubtLevel(1e9, 1, Number.POSITIVE_INFINITY)).toBe(0.5);
+    expect(doubtLevel(Number.POSITIVE_INFINITY, 1, 8)).toBe(0);
   });
 
   it('keeps minSuccess and maxCost as hard constraints', () => {

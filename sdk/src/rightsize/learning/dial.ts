@@ -26,7 +26,7 @@
  * cheaper curve is the higher one on tasks the features call easy; docs/real-benchmark.md, "The top of the dial").
  */
 
-import { normalQuantile } from '../math/stats.js';
+import { normalCdf } from '../math/stats.js';
 import type { RejectionReason } from '../model/decision.js';
 import { type Assessment, escalationPlan, type MatchResult } from '../routing/match.js';
 
@@ -47,11 +47,10 @@ export interface DialRule {
   readonly doubtFrom?: number | undefined;
 }
 
-/** z(λ) for a price gap: 0 while λ ≤ ρ · gap, then Φ⁻¹(1 − ½ ρ · gap / λ) (∞ at λ = ∞). */
-export function benefitOfDoubt(lambda: number, priceGap: number, doubtFrom: number): number {
-  if (!(doubtFrom < Number.POSITIVE_INFINITY) || !(lambda > doubtFrom * priceGap)) return 0;
-  if (lambda === Number.POSITIVE_INFINITY) return Number.POSITIVE_INFINITY;
-  return -normalQuantile((0.5 * doubtFrom * priceGap) / lambda);
+/** ε(λ) for a price gap: ½ while λ ≤ ρ · gap (no doubt), then ½ · ρ · gap / λ (0 at λ = ∞). z(λ) = Φ⁻¹(1 − ε). */
+export function doubtLevel(lambda: number, priceGap: number, doubtFrom: number): number {
+  if (!(doubtFrom < Number.POSITIVE_INFINITY) || !(lambda > doubtFrom * priceGap)) return 0.5;
+  return (0.5 * doubtFrom * priceGap) / lambda;
 }
 
 /** Price order: cost ascending; among equal costs the preferred one later (higher success, then lower agent id). */
@@ -60,16 +59,20 @@ const byPrice = (x: Assessment, y: Assessment): number =>
   x.predictions.success - y.predictions.success ||
   (x.agentId < y.agentId ? 1 : x.agentId > y.agentId ? -1 : 0);
 
-/** Whether the pricier (later in price order) agent b beats a at λ (the rule in this module's comment). */
+/**
+ * Whether the pricier (later in price order) agent b beats a at λ (the rule in this module's comment), in its
+ * probability form: Φ((gain − gap/λ) / s) > ε, i.e. gain + z·s > gap/λ (one normal CDF, no quantile).
+ */
 function beats(b: Assessment, a: Assessment, lambda: number, spreadOf: SpreadOf, doubtFrom: number): boolean {
   const gap = b.comparableCost - a.comparableCost;
   if (gap <= 0) return true;
   const gain = b.predictions.success - a.predictions.success;
+  const epsilon = doubtLevel(lambda, gap, doubtFrom);
   const spread = Math.hypot(spreadOf(a.agentId), spreadOf(b.agentId));
-  const z = benefitOfDoubt(lambda, gap, doubtFrom);
-  if (z === Number.POSITIVE_INFINITY) return gain > 0 || spread > 0;
-  if (lambda === Number.POSITIVE_INFINITY) return gain > 0;
-  return gain + z * spread > gap / lambda;
+  if (lambda === Number.POSITIVE_INFINITY) return gain > 0 || (epsilon < 0.5 && spread > 0);
+  const margin = gain - gap / lambda;
+  if (epsilon >= 0.5 || !(spread > 0)) return margin > 0;
+  return normalCdf(margin / spread) > epsilon;
 }
 
 /**
@@ -80,10 +83,21 @@ export function dialChoice(pool: readonly Assessment[], lambda: number, rule: Di
   const spreadOf = rule.spreadOf ?? (() => 0);
   const doubtFrom = rule.doubtFrom ?? DEFAULT_DOUBT_FROM;
   const order = [...pool].sort(byPrice);
+  // Each candidate is first checked against the cheaper agent of highest expected utility (the likeliest to beat it),
+  // so most candidates are ruled out in one comparison; worst case O(n²).
+  const value = (a: Assessment) => (lambda === Number.POSITIVE_INFINITY ? a.predictions.success : utility(a, lambda));
+  const bestBefore: number[] = [];
+  for (let j = 0, best = -1; j < order.length; j++) {
+    bestBefore.push(best);
+    if (best < 0 || value(order[j] as Assessment) > value(order[best] as Assessment)) best = j;
+  }
   for (let j = order.length - 1; j > 0; j--) {
     const b = order[j] as Assessment;
+    const first = bestBefore[j] as number;
+    if (!beats(b, order[first] as Assessment, lambda, spreadOf, doubtFrom)) continue;
     let all = true;
-    for (let i = j - 1; i >= 0 && all; i--) all = beats(b, order[i] as Assessment, lambda, spreadOf, doubtFrom);
+    for (let i = j - 1; i >= 0 && all; i--)
+      all = i === first || beats(b, order[i] as Assessment, lambda, spreadOf, doubtFrom);
     if (all) return b;
   }
   return order[0];
