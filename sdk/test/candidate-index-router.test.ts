@@ -80,6 +80,7 @@ describe('Router over the candidate index', () => {
           hardConstraints: false,
           deadlineMs: d.constraints?.completionDeadlineMs,
           maxEscalations: 2,
+          spreadOf: (id) => decision.successSpread[id] ?? 0,
         });
         expect(decision.plan).toEqual(scan.plan);
         expect(decision.bestEffort).toBe(scan.bestEffort);

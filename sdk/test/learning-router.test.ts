@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { byUtility, decide } from '../src/rightsize/learning/dial.js';
+import { byUtility, decide, dialChoice, doubtLevel } from '../src/rightsize/learning/dial.js';
 import { ThompsonExploration } from '../src/rightsize/learning/exploration.js';
 import { Router, type RouterTask } from '../src/rightsize/learning/router.js';
 import { mulberry32 } from '../src/rightsize/math/prng.js';
-import { logistic } from '../src/rightsize/math/stats.js';
+import { logistic, normalCdf } from '../src/rightsize/math/stats.js';
 import type { CapabilityProfile } from '../src/rightsize/model/profile.js';
 import type { Assessment, MatchCandidate } from '../src/rightsize/routing/match.js';
 
@@ -77,6 +77,125 @@ describe('the λ dial', () => {
     expect(new Set(shares).size).toBeGreaterThan(3);
   });
 
+  it('with success spreads, the chosen cost is non-decreasing in λ, cheapest at 0 and priciest at ∞ (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(
+            fc.double({ min: 0, max: 1, noNaN: true }),
+            fc.double({ min: 0, max: 10, noNaN: true }),
+            fc.double({ min: 0, max: 0.3, noNaN: true }),
+          ),
+          { minLength: 1, maxLength: 6 },
+        ),
+        fc.array(fc.double({ min: 0, max: 1e9, noNaN: true }), { minLength: 2, maxLength: 16 }),
+        fc.constantFrom(0.5, 2, 8, 64, Number.POSITIVE_INFINITY),
+        (agents, lambdas, doubtFrom) => {
+          const pool = agents.map(([p, c], i) => assessment(`a${i}`, p, c));
+          const spread = new Map(agents.map(([, , sd], i) => [`a${i}`, sd]));
+          const rule = { spreadOf: (id: string) => spread.get(id) ?? 0, doubtFrom };
+          const sweep = [0, ...lambdas, Number.POSITIVE_INFINITY].sort((a, b) => a - b);
+          const chosen = sweep.map((l) => dialChoice(pool, l, rule) as Assessment);
+          for (let i = 1; i < chosen.length; i++)
+            expect((chosen[i] as Assessment).comparableCost).toBeGreaterThanOrEqual(
+              (chosen[i - 1] as Assessment).comparableCost,
+            );
+          const costs = pool.map((a) => a.comparableCost);
+          expect((chosen[0] as Assessment).comparableCost).toBe(Math.min(...costs));
+          if (doubtFrom < Number.POSITIVE_INFINITY && agents.every(([, , sd]) => sd > 0))
+            expect((chosen.at(-1) as Assessment).comparableCost).toBe(Math.max(...costs));
+        },
+      ),
+    );
+  });
+
+  it('picks the priciest agent that beats every cheaper one, as the O(n²) definition does (property)', () => {
+    /** The definition, pair by pair (dial.ts): b beats a cheaper a when Φ((gain − gap/λ)/s) > ε. */
+    const beats = (b: Assessment, a: Assessment, lambda: number, spread: (id: string) => number, rho: number) => {
+      const gap = b.comparableCost - a.comparableCost;
+      if (gap <= 0) return true;
+      const gain = b.predictions.success - a.predictions.success;
+      const eps = doubtLevel(lambda, gap, rho);
+      const s = Math.hypot(spread(a.agentId), spread(b.agentId));
+      if (lambda === Number.POSITIVE_INFINITY) return gain > 0 || (eps < 0.5 && s > 0);
+      if (eps >= 0.5 || s === 0) return gain - gap / lambda > 0;
+      return normalCdf((gain - gap / lambda) / s) > eps;
+    };
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(
+            fc.double({ min: 0, max: 1, noNaN: true }),
+            fc.integer({ min: 0, max: 20 }),
+            fc.double({ min: 0, max: 0.3, noNaN: true }),
+          ),
+          { minLength: 1, maxLength: 12 },
+        ),
+        fc.constantFrom(0, 0.5, 3, 20, 200, 1e4, Number.POSITIVE_INFINITY),
+        (agents, lambda) => {
+          const pool = agents.map(([p, c], i) => assessment(`a${i}`, p, c / 10));
+          const spread = (id: string) => agents[Number(id.slice(1))]?.[2] ?? 0;
+          const order = [...pool].sort(
+            (x, y) =>
+              x.comparableCost - y.comparableCost ||
+              x.predictions.success - y.predictions.success ||
+              (x.agentId < y.agentId ? 1 : -1),
+          );
+          const expected =
+            [...order]
+              .reverse()
+              .find((b, k) => order.slice(0, order.length - 1 - k).every((a) => beats(b, a, lambda, spread, 6))) ??
+            order[0];
+          expect(dialChoice(pool, lambda, { spreadOf: spread, doubtFrom: 6 })?.agentId).toBe(expected?.agentId);
+        },
+      ),
+    );
+  });
+
+  it('is the expected-utility argmax while λ ≤ ρ price gaps (and at every λ with ρ = ∞)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(
+            fc.double({ min: 0, max: 1, noNaN: true }),
+            fc.double({ min: 0.01, max: 10, noNaN: true }),
+            fc.double({ min: 0, max: 0.3, noNaN: true }),
+          ),
+          { minLength: 1, maxLength: 6 },
+        ),
+        fc.double({ min: 0, max: 1e6, noNaN: true }),
+        (agents, lambda) => {
+          const pool = agents.map(([p, c], i) => assessment(`a${i}`, p, c));
+          const spreadOf = (id: string) => agents[Number(id.slice(1))]?.[2] ?? 0;
+          const best = byUtility(pool, lambda)[0] as Assessment;
+          const utility = (a: Assessment) => lambda * a.predictions.success - a.comparableCost;
+          const pick = dialChoice(pool, lambda, { spreadOf, doubtFrom: Number.POSITIVE_INFINITY }) as Assessment;
+          expect(utility(pick)).toBeCloseTo(utility(best), 9);
+          const costs = pool.map((a) => a.comparableCost).sort((a, b) => a - b);
+          const smallestGap = Math.min(
+            ...costs
+              .slice(1)
+              .map((c, i) => c - (costs[i] as number))
+              .filter((g) => g > 0),
+          );
+          if (lambda <= 8 * smallestGap)
+            expect(utility(dialChoice(pool, lambda, { spreadOf, doubtFrom: 8 }) as Assessment)).toBeCloseTo(
+              utility(best),
+              9,
+            );
+        },
+      ),
+    );
+  });
+
+  it('gives the pricier agent the benefit of the doubt only beyond ρ price gaps, growing with λ', () => {
+    expect(doubtLevel(8, 1, 8)).toBe(0.5);
+    expect(doubtLevel(16, 1, 8)).toBe(0.25); // z = 0.674
+    expect(doubtLevel(800, 1, 8)).toBe(0.005); // z = 2.576
+    expect(doubtLevel(1e9, 1, Number.POSITIVE_INFINITY)).toBe(0.5);
+    expect(doubtLevel(Number.POSITIVE_INFINITY, 1, 8)).toBe(0);
+  });
+
   it('keeps minSuccess and maxCost as hard constraints', () => {
     const agents = [agent('cheap', { math: 4 }, 0.05), agent('dear', { math: 9 }, 1)];
     const router = new Router({ agents, lambda: 1e6, exploration: false });
@@ -145,8 +264,10 @@ describe('exploration', () => {
   const agents = [agent('known', { math: 5 }, 0.05), agent('hidden', { math: 2 }, 1)];
   const truth: Record<string, number> = { known: 5, hidden: 9 };
 
+  // Exploration in isolation: the plain expected-utility dial (no benefit of the doubt for the pricier agent, which at
+  // λ = 20 would itself sometimes try `hidden`).
   const play = (exploration: false | { budget: number; seed: number }) => {
-    const router = new Router({ agents, lambda: 20, exploration });
+    const router = new Router({ agents, lambda: 20, exploration, doubtFrom: Number.POSITIVE_INFINITY });
     const rng = mulberry32(3);
     const chosen: string[] = [];
     for (let i = 0; i < 600; i++) {
@@ -336,6 +457,7 @@ describe('exploration for the whole dial (lambdaRange)', () => {
       agents,
       lambda: 0.5,
       exploration: { budget: 0.2, seed: 5, ...(lambdaRange ? { lambdaRange } : {}) },
+      doubtFrom: Number.POSITIVE_INFINITY, // exploration in isolation (see 'exploration' above)
     });
     const rng = mulberry32(8);
     let dear = 0;
@@ -405,12 +527,78 @@ describe('the dial over one online learner (simulated; the strong agent dominate
       for (let i = 0; i < 200; i++) {
         const d = router.route({ ...question(10_000 + i), lambda });
         router.complete(d.taskId);
-        if (byUtility([...d.match.ranked, ...d.match.rejected], lambda)[0]?.agentId === 'strong') strong++;
+        if (router.chooseAt(d, lambda) === 'strong') strong++;
       }
       return strong / 200;
     });
     expect(shares[0]).toBe(0);
     expect(shares.at(-1)).toBe(1);
     for (let i = 1; i < shares.length; i++) expect(shares[i]).toBeGreaterThanOrEqual(shares[i - 1] as number);
+  });
+});
+
+describe('the top of the dial on learned beliefs', () => {
+  const agents = [agent('cheap', { law: 5 }, 0.05), agent('mid', { law: 5 }, 0.3), agent('dear', { law: 5 }, 1)];
+  const pair = [agents[0], agents[2]] as MatchCandidate[];
+  const lawTask = (i: number, lambda?: number): RouterTask => ({
+    id: `law${i}-${lambda}`,
+    text: `question ${i % 7} on contracts`,
+    descriptor: { domain: 'law' },
+    ...(lambda !== undefined ? { lambda } : {}),
+  });
+  /** A Router that learned `n` outcomes of each agent in law with these success counts. */
+  const learned = (successes: Record<string, number>, n: number, options: { doubtFrom?: number } = {}) => {
+    const router = new Router({ agents: pair, exploration: false, lambda: 4, ...options });
+    for (let i = 0; i < n; i++)
+      for (const [id, k] of Object.entries(successes)) {
+        const d = router.route(lawTask(i));
+        router.observe({ taskId: d.taskId, agentId: id, success: i < k });
+        router.complete(d.taskId);
+      }
+    return router;
+  };
+  const choiceAt = (router: Router, lambda: number) => {
+    const d = router.route(lawTask(999, lambda));
+    router.complete(d.taskId);
+    return d.chosen;
+  };
+
+  it('on random learned states the chosen cost is non-decreasing in λ and the top is the priciest agent (property)', () => {
+    const cost: Record<string, number> = { cheap: 0.05, mid: 0.3, dear: 1 };
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom('cheap', 'mid', 'dear'), fc.nat(6), fc.boolean()), { maxLength: 60 }),
+        (outcomes) => {
+          const router = new Router({ agents, exploration: false, lambda: 4 });
+          for (const [i, [id, text, success]] of outcomes.entries()) {
+            const d = router.route(lawTask(text + 7 * i));
+            router.observe({ taskId: d.taskId, agentId: id, success });
+            router.complete(d.taskId);
+          }
+          const sweep = [0, 0.1, 0.5, 1, 2, 4, 8, 16, 64, 256, 1e3, 1e4, 1e6, 1e9, Number.POSITIVE_INFINITY];
+          const chosen = sweep.map((l) => cost[choiceAt(router, l) ?? ''] as number);
+          for (let i = 1; i < chosen.length; i++) expect(chosen[i]).toBeGreaterThanOrEqual(chosen[i - 1] as number);
+          expect(chosen[0]).toBe(0.05);
+          expect(chosen.at(-1)).toBe(1);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it('where the cheaper agent is believed better but not credibly, the top of the dial still reaches the pricier one', () => {
+    const router = learned({ cheap: 33, dear: 30 }, 40);
+    const plain = learned({ cheap: 33, dear: 30 }, 40, { doubtFrom: Number.POSITIVE_INFINITY });
+    for (const lambda of [1e3, 1e6]) {
+      expect(choiceAt(plain, lambda)).toBe('cheap'); // the expected-utility argmax: believed likelier, kept
+      expect(choiceAt(router, lambda)).toBe('dear');
+    }
+  });
+
+  it('a credibly better cheaper agent keeps the task up to a very high λ; λ = ∞ is the priciest agent', () => {
+    const pool = [assessment('cheap', 0.9, 0.05), assessment('dear', 0.3, 1)];
+    const rule = { spreadOf: (id: string) => (id === 'cheap' ? 0.02 : 0.03) };
+    for (const lambda of [10, 1e3, 1e6]) expect(dialChoice(pool, lambda, rule)?.agentId).toBe('cheap');
+    expect(dialChoice(pool, Number.POSITIVE_INFINITY, rule)?.agentId).toBe('dear');
   });
 });

@@ -37,7 +37,12 @@ for (const seed of seeds) {
     for (const [lambda, budget] of TRAINING) {
       const settings = { explorationBudget: budget, ngramScale: 0, seed, ...(learner ? { learner } : {}) };
       const trained = continueReplay(routerFor(settings, lambda), qs.slice(0, half), true).router;
-      const frozen = Router.fromJSON(trained.toJSON(), { agents: [AGENTS.weak, AGENTS.strong], exploration: false });
+      // Restored with its λ: without one the candidate index assesses only the model it ranks (gainScores refuses that).
+      const frozen = Router.fromJSON(trained.toJSON(), {
+        agents: [AGENTS.weak, AGENTS.strong],
+        exploration: false,
+        lambda,
+      });
       row[`${name}, λ ${lambda}, budget ${budget}`] = Number(
         apgr(scoreCurve(second, gainScores(frozen, second)), weak, strong).toFixed(4),
       );

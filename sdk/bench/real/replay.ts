@@ -3,8 +3,13 @@
  * fixed shuffled order, sees only the chosen model's real outcome, and learns from it.
  */
 
-import { byUtility } from '../../src/rightsize/learning/dial.js';
-import { type LearnerOptions, Router, type RouterOptions } from '../../src/rightsize/learning/index.js';
+import {
+  dialChoice,
+  type LearnerOptions,
+  Router,
+  type RouterDecision,
+  type RouterOptions,
+} from '../../src/rightsize/learning/index.js';
 import type { CapabilityProfile } from '../../src/rightsize/model/profile.js';
 import type { MatchCandidate } from '../../src/rightsize/routing/match.js';
 import type { Question } from './data.js';
@@ -36,6 +41,8 @@ export interface ReplaySettings {
   readonly lambdaRange?: readonly [number, number];
   /** Learner options beyond n-grams (prior widths, empirical Bayes). */
   readonly learner?: LearnerOptions;
+  /** The dial's benefit-of-the-doubt ratio ρ (dial.ts); absent: the Router's default; Infinity: off. */
+  readonly doubtFrom?: number;
 }
 
 export interface ReplayResult {
@@ -65,6 +72,7 @@ export function routerFor(settings: ReplaySettings, lambda: number): Router {
           }
         : false,
     learner: { ...settings.learner, ngramScale: settings.ngramScale },
+    ...(settings.doubtFrom !== undefined ? { doubtFrom: settings.doubtFrom } : {}),
   };
   return new Router(options);
 }
@@ -89,9 +97,8 @@ export function continueReplay(
   let explored = 0;
   for (const [i, q] of qs.entries()) {
     const decision = router.route(taskOf(q, String(i)));
-    const assessed = [...decision.match.ranked, ...decision.match.rejected];
     for (const [j, lambda] of dial.entries())
-      dialChoices[j]?.push(byUtility(assessed, lambda)[0]?.agentId === AGENTS.strong.id);
+      dialChoices[j]?.push(router.chooseAt(decision, lambda) === AGENTS.strong.id);
     const isStrong = decision.chosen === AGENTS.strong.id;
     const ok = isStrong ? q.strong : q.weak;
     if (decision.explored) explored++;
@@ -103,13 +110,47 @@ export function continueReplay(
   return { strong, correct, explored, router, dial: dialChoices };
 }
 
-/** The frozen router's score per question: P(strong succeeds) − P(weak succeeds) at the posterior means. */
+/** The frozen router's score per question: P(strong succeeds) − P(weak succeeds) at the posterior means. The router
+ * must assess both agents (restore it with its λ: without one, the candidate index assesses only what it ranks). */
 export function gainScores(router: Router, qs: readonly Question[]): number[] {
   return qs.map((q, i) => {
     const decision = router.route(taskOf(q, `held-out-${i}`));
     router.complete(decision.taskId);
     const all = [...decision.match.ranked, ...decision.match.rejected];
-    const p = (id: string) => all.find((a) => a.agentId === id)?.predictions.success ?? 0;
+    const p = (id: string) => {
+      const a = all.find((x) => x.agentId === id);
+      if (!a) throw new Error(`gainScores: ${id} was not assessed (route with a λ)`);
+      return a.predictions.success;
+    };
     return p(AGENTS.strong.id) - p(AGENTS.weak.id);
+  });
+}
+
+/** Whether the dial with ratio ρ = `doubtFrom` picks the strong model at λ over the beliefs of `decision`. */
+export const strongAt = (decision: RouterDecision, lambda: number, doubtFrom?: number): boolean =>
+  dialChoice([...decision.match.ranked], lambda, {
+    spreadOf: (id) => decision.successSpread[id] ?? 0,
+    doubtFrom,
+  })?.agentId === AGENTS.strong.id;
+
+/**
+ * The frozen router's score per question by its dial: −log of the smallest λ at which the dial picks the strong model
+ * (bisection on log λ, exact to 0.1 %; monotone by construction, so it is well defined); −∞ when it never does. Ranking
+ * by it traces the curve of the dial itself at every setting, as `gainScores` traces the expected-utility rule.
+ */
+export function switchScores(router: Router, qs: readonly Question[], doubtFrom?: number): number[] {
+  return qs.map((q, i) => {
+    const decision = router.route(taskOf(q, `held-out-${i}`));
+    router.complete(decision.taskId);
+    let lo = Math.log(1e-3);
+    let hi = Math.log(1e12);
+    if (!strongAt(decision, Math.exp(hi), doubtFrom)) return Number.NEGATIVE_INFINITY;
+    if (strongAt(decision, Math.exp(lo), doubtFrom)) return -lo;
+    while (hi - lo > 1e-3) {
+      const mid = (lo + hi) / 2;
+      if (strongAt(decision, Math.exp(mid), doubtFrom)) hi = mid;
+      else lo = mid;
+    }
+    return -hi;
   });
 }

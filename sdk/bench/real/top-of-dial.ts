@@ -1,5 +1,6 @@
 /**
- * Why the top of the dial stays below a GPT-4 share of 1 (docs/real-benchmark.md, "The top of the dial"): trains the
+ * Why the top of the dial stayed below a GPT-4 share of 1 under the pure expected-utility rule (ρ = ∞; dial.ts now gives the
+ * pricier agent the benefit of the doubt at high λ; docs/real-benchmark.md, "The top of the dial"): trains the
  * dial's Router (λ 4, budget 0.2) on one replay order, then, on its evaluation split, counts the questions where
  * GPT-4 is not believed more likely right and how many of them lie in subjects where GPT-4's learned ability is
  * lower; the rest come from the learned slopes (the curves cross). Prints one JSON object.

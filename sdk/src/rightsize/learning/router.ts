@@ -12,12 +12,13 @@
  *   toJSON()      persist  — versioned JSON state (`Router.fromJSON`).
  */
 import { randomUUID } from 'node:crypto';
+import { logistic } from '../math/stats.js';
 import type { TaskDescriptor } from '../model/descriptor.js';
 import type { CapabilityProfile } from '../model/profile.js';
 import { CandidateIndex } from '../routing/candidate-index.js';
-import { type MatchCandidate, type MatchPolicy, type MatchResult, match } from '../routing/match.js';
+import { type Assessment, type MatchCandidate, type MatchPolicy, type MatchResult, match } from '../routing/match.js';
 import { CostCorrection, type CostCorrectionState } from './cost.js';
-import { decide } from './dial.js';
+import { type DialRule, decide, dialChoice, type SpreadOf } from './dial.js';
 import { type ExplorationOptions, type ExplorationState, ThompsonExploration } from './exploration.js';
 import type { TaskFeatures } from './features.js';
 import {
@@ -55,6 +56,11 @@ export interface RouterDecision {
   readonly lambda: number | undefined;
   /** The learned difficulty of the task, on the complexity scale. */
   readonly difficulty: { readonly value: number; readonly sigma: number };
+  /**
+   * Per assessed agent, the posterior standard deviation of its predicted success (delta method over its learned
+   * ability in the task's domain): the spread the λ dial's benefit of the doubt uses (dial.ts).
+   */
+  readonly successSpread: Readonly<Record<string, number>>;
   /** The matcher's result over the learned profiles at the posterior means (the candidate index's: the ranked agents
    * and those it assessed; every candidate when none is feasible or an exploration picked an unassessed agent). */
   readonly match: MatchResult;
@@ -86,8 +92,16 @@ export type DispatchHook = (attempt: DispatchAttempt, signal: AbortSignal | unde
 
 export interface RouterOptions {
   readonly agents?: Iterable<MatchCandidate>;
-  /** The value of one success in the decision currency (the λ dial); undefined: the descriptor's preference. */
+  /**
+   * The value of one success in the decision currency (the λ dial, dial.ts); undefined: the descriptor's preference.
+   * Infinity: cost is no object (the priciest feasible agent whose success is uncertain at all).
+   */
   readonly lambda?: number;
+  /**
+   * The λ / price-gap ratio from which the dial gives a pricier agent the benefit of the doubt (dial.ts; default
+   * DEFAULT_DOUBT_FROM); Infinity keeps the pure expected-utility argmax at every λ (whose top may stay below 1).
+   */
+  readonly doubtFrom?: number;
   /** Refuse tasks no agent meets (default false: best effort, marked in the decision). */
   readonly hardConstraints?: boolean;
   /** Thompson sampling (default on, budget 0.1); false turns it off. */
@@ -176,6 +190,7 @@ export class Router {
     const detection = options.failureDetection;
     if (detection !== undefined && !(detection > 0 && detection <= 1))
       throw new RangeError('failureDetection must be in (0, 1]');
+    if (options.doubtFrom !== undefined && !(options.doubtFrom > 0)) throw new RangeError('doubtFrom must be > 0');
     this.#options = options;
     this.#maxPending = options.maxPending ?? 10_000;
     this.#learner = state
@@ -293,6 +308,40 @@ export class Router {
     return indexed.ranked.length > 0 ? indexed : match(matchTask, candidates(), this.#options.policy);
   }
 
+  /**
+   * The posterior standard deviation of each agent's success on the task (delta method over the learned ability of
+   * its domain curve at the task's difficulty: dP/dability = pMax · k · u(1 − u), u = σ(k(ability − c))). The
+   * difficulty's own uncertainty is shared by every agent and left out (it mostly cancels in their difference).
+   */
+  #spreadOf(domain: string, difficulty: number): SpreadOf {
+    const c = clampComplexity(difficulty);
+    const spreads = new Map<string, number>();
+    return (id) => {
+      let sd = spreads.get(id);
+      if (sd === undefined) {
+        const agent = this.#agents.get(id);
+        const curve = agent ? this.#learner.curve(id, agent.profile, domain) : undefined;
+        const u = curve ? logistic(curve.slope * (curve.ability - c)) : 0;
+        sd = curve ? curve.pMax * curve.slope * u * (1 - u) * curve.abilitySigma : 0;
+        spreads.set(id, sd);
+      }
+      return sd;
+    };
+  }
+
+  /**
+   * The agent this Router's dial would choose at `lambda` over the same beliefs as `decision` (its greedy assessments
+   * and success spreads): reads the dial at every setting without routing again.
+   */
+  chooseAt(decision: RouterDecision, lambda: number): string | undefined {
+    const pool: Assessment[] =
+      decision.match.ranked.length > 0 ? [...decision.match.ranked] : [...decision.match.rejected];
+    return dialChoice(pool, lambda, {
+      spreadOf: (id) => decision.successSpread[id] ?? 0,
+      doubtFrom: this.#options.doubtFrom,
+    })?.agentId;
+  }
+
   /** Decide where a task goes (no side effect but remembering it for `observe` and counting exploration). */
   route(task: RouterTask): RouterDecision {
     const d = task.descriptor;
@@ -303,12 +352,15 @@ export class Router {
     const learned = this.#learner.difficulty(features);
     // A declared complexity keeps the client's own uncertainty; the learner only shifts its value.
     const difficulty = d.complexity ? { value: learned.value, sigma: d.complexity.sigma ?? 0 } : learned;
-    const rule = {
+    const spreadOf = this.#spreadOf(d.domain, difficulty.value);
+    const rule: Parameters<typeof decide>[1] & DialRule = {
       lambda,
       hardConstraints,
       deadlineMs: d.constraints?.completionDeadlineMs,
       maxEscalations: this.#options.policy?.maxEscalations ?? 2,
       detection: this.#options.failureDetection,
+      spreadOf,
+      doubtFrom: this.#options.doubtFrom,
     };
     let greedyMatch = this.#matchWith(task, undefined, difficulty, lambda);
     const greedy = decide(greedyMatch, rule);
@@ -354,6 +406,7 @@ export class Router {
       ]),
     );
     this.#remember(taskId, { features, predictedCost });
+    const successSpread = Object.fromEntries([...predictedCost.keys()].map((id) => [id, spreadOf(id)]));
     return {
       taskId,
       chosen: plan[0],
@@ -362,6 +415,7 @@ export class Router {
       explored,
       lambda,
       difficulty,
+      successSpread,
       match: greedyMatch,
     };
   }
