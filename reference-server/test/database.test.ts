@@ -137,6 +137,19 @@ describe('Database on PGlite (in memory)', () => {
       calls.mockClear();
       await db.transaction(async () => 'nothing written');
       expect(calls).toHaveBeenCalledTimes(0);
+      // Writes of requests handled in one turn of the event loop (here: three I/O-like callbacks) share one group:
+      // BEGIN with the first statement, the two others, one COMMIT (each alone: 6 calls).
+      const commits = vi.spyOn(pglite, 'execProtocol');
+      const written = await new Promise<unknown[]>((resolve) => {
+        const writes = [3, 4, 5].map(
+          (id) =>
+            new Promise((done) => setImmediate(() => void db.write((tx) => tx.query(upsert, [id, 'g'])).then(done))),
+        );
+        void Promise.all(writes).then(resolve);
+      });
+      expect(written).toHaveLength(3);
+      expect(commits.mock.calls.filter(([m]) => Buffer.from(m).includes('COMMIT'))).toHaveLength(1);
+      commits.mockRestore();
       // More distinct statements than the backend keeps prepared: the rest are parsed at each run.
       for (let i = 0; i < 300; i++) expect(await db.query(`SELECT $1::int + ${i} AS x`, [1])).toEqual([{ x: 1 + i }]);
     } finally {

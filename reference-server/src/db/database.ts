@@ -81,7 +81,10 @@ const MAX_GROUP = 256;
 /**
  * Group commit: writes queue while `lanes` groups are committing; each free lane takes the queued writes as one
  * transaction. When the group's transaction fails, each of its writes is retried alone, so one write's error (e.g. a
- * unique violation) never fails another.
+ * unique violation) never fails another. With `gather`, a lane first lets the current turn of the event loop finish,
+ * so the writes of every request handled in it join the group: on PGlite a group runs without ever yielding to I/O
+ * (its statements execute synchronously in the WASM backend), so otherwise no write could join it and every write
+ * would pay its own BEGIN and COMMIT.
  */
 class WriteGroups {
   readonly #queue: QueuedWrite[] = [];
@@ -90,6 +93,7 @@ class WriteGroups {
   constructor(
     readonly transaction: <T>(work: (tx: Sql) => Promise<T>) => Promise<T>,
     readonly lanes: number,
+    readonly gather: boolean,
   ) {}
 
   write<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
@@ -102,7 +106,11 @@ class WriteGroups {
   async #drain(): Promise<void> {
     this.#busy++;
     try {
-      while (this.#queue.length > 0) await this.#commit(this.#queue.splice(0, MAX_GROUP));
+      while (this.#queue.length > 0) {
+        if (this.gather) await new Promise((resolve) => setImmediate(resolve));
+        const group = this.#queue.splice(0, MAX_GROUP);
+        if (group.length > 0) await this.#commit(group);
+      }
     } finally {
       this.#busy--;
     }
@@ -128,7 +136,7 @@ class WriteGroups {
 class PgliteDatabase implements Database {
   readonly kind = 'pglite';
   /** PGlite runs one statement at a time: one group commits while the next one gathers. */
-  readonly #groups = new WriteGroups((work) => this.transaction(work), 1);
+  readonly #groups = new WriteGroups((work) => this.transaction(work), 1, true);
   readonly #wire: PgliteWire;
   constructor(readonly db: PGlite) {
     this.#wire = new PgliteWire(db);
@@ -196,7 +204,7 @@ class PostgresDatabase implements Database {
     readonly url: string,
     lanes: number,
   ) {
-    this.#groups = new WriteGroups((work) => this.transaction(work), lanes);
+    this.#groups = new WriteGroups((work) => this.transaction(work), lanes, false);
   }
 
   async query<R>(text: string, params: readonly unknown[] = []): Promise<R[]> {
