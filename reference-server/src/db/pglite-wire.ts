@@ -3,8 +3,8 @@
  * (Parse, Describe, Bind, Describe, Execute, Sync, each through the protocol parser) and parses and plans the text
  * every time; here a statement with parameters is parsed once as a named prepared statement, and each run is one
  * message buffer (Bind, Describe, Execute, Sync). Measured on the broker's outcome append (a four-part CTE): about a
- * third of the CPU of `query()`. Parameters are sent as text and typed by the server, as `pg` sends them (objects as JSON, arrays as array
- * literals).
+ * third of the CPU of `query()`. Parameters are sent as text and typed by the server, as `pg` sends them (objects as
+ * JSON, arrays as array literals).
  */
 import { type PGlite, parse, protocol, type Results } from '@electric-sql/pglite';
 
@@ -14,7 +14,7 @@ const { serialize } = protocol;
 const MAX_PREPARED = 256;
 
 /** A parameter as the text PostgreSQL parses by the parameter's type (null stays SQL NULL). */
-export function wireValue(value: unknown): string | null {
+function wireValue(value: unknown): string | null {
   if (value === null || value === undefined) return null;
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'bigint') return String(value);
