@@ -5,6 +5,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { InvalidParamsError } from '@rightsize/sdk/errors';
 import pg from 'pg';
+import { PgliteWire } from './pglite-wire.js';
 
 /**
  * PostgreSQL cannot store U+0000 in text (22021) or jsonb (22P05): such input is the caller's error
@@ -22,6 +23,14 @@ async function translating<T>(work: () => Promise<T>): Promise<T> {
     return await work();
   } catch (error) {
     throw translated(error);
+  }
+}
+
+/** A COMMIT that rolled back (a statement had failed): the transaction's writes are not stored. */
+export class CommitRolledBackError extends Error {
+  readonly code = '25P02';
+  constructor() {
+    super('the transaction was rolled back instead of committed: one of its statements failed');
   }
 }
 
@@ -72,7 +81,10 @@ const MAX_GROUP = 256;
 /**
  * Group commit: writes queue while `lanes` groups are committing; each free lane takes the queued writes as one
  * transaction. When the group's transaction fails, each of its writes is retried alone, so one write's error (e.g. a
- * unique violation) never fails another.
+ * unique violation) never fails another. With `gather`, a lane first lets the current turn of the event loop finish,
+ * so the writes of every request handled in it join the group: on PGlite a group runs without ever yielding to I/O
+ * (its statements execute synchronously in the WASM backend), so otherwise no write could join it and every write
+ * would pay its own BEGIN and COMMIT.
  */
 class WriteGroups {
   readonly #queue: QueuedWrite[] = [];
@@ -81,6 +93,7 @@ class WriteGroups {
   constructor(
     readonly transaction: <T>(work: (tx: Sql) => Promise<T>) => Promise<T>,
     readonly lanes: number,
+    readonly gather: boolean,
   ) {}
 
   write<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
@@ -93,7 +106,11 @@ class WriteGroups {
   async #drain(): Promise<void> {
     this.#busy++;
     try {
-      while (this.#queue.length > 0) await this.#commit(this.#queue.splice(0, MAX_GROUP));
+      while (this.#queue.length > 0) {
+        if (this.gather) await new Promise((resolve) => setImmediate(resolve));
+        const group = this.#queue.splice(0, MAX_GROUP);
+        if (group.length > 0) await this.#commit(group);
+      }
     } finally {
       this.#busy--;
     }
@@ -119,25 +136,49 @@ class WriteGroups {
 class PgliteDatabase implements Database {
   readonly kind = 'pglite';
   /** PGlite runs one statement at a time: one group commits while the next one gathers. */
-  readonly #groups = new WriteGroups((work) => this.transaction(work), 1);
-  constructor(readonly db: PGlite) {}
+  readonly #groups = new WriteGroups((work) => this.transaction(work), 1, true);
+  readonly #wire: PgliteWire;
+  constructor(readonly db: PGlite) {
+    this.#wire = new PgliteWire(db);
+  }
 
   write<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
     return this.#groups.write(work);
   }
 
-  async query<R>(text: string, params: readonly unknown[] = []): Promise<R[]> {
-    return translating(async () => (await this.db.query<R>(text, params as unknown[])).rows);
+  /** One statement in its own (implicit) transaction, under PGlite's locks as its own `query()` takes them. */
+  query<R>(text: string, params: readonly unknown[] = []): Promise<R[]> {
+    return translating(() =>
+      this.db._runExclusiveTransaction(() => this.db.runExclusive(() => this.#wire.run<R>(text, params, false, false))),
+    );
   }
 
+  /**
+   * BEGIN travels with the transaction's first statement (a transaction without statements costs nothing), COMMIT
+   * in a call of its own; a COMMIT that rolled back (a statement failed and `work` went on) is an error.
+   */
   transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
     return translating(() =>
-      this.db.transaction((tx) =>
-        work({
-          query: async <R>(text: string, params: readonly unknown[] = []) =>
-            (await tx.query<R>(text, params as unknown[])).rows,
-        }),
-      ),
+      this.db._runExclusiveTransaction(async () => {
+        let begun = false;
+        const tx: Sql = {
+          query: <R>(text: string, params: readonly unknown[] = []) =>
+            this.db.runExclusive(() => {
+              const begin = !begun;
+              begun = true;
+              return this.#wire.run<R>(text, params, begin, true);
+            }),
+        };
+        try {
+          const result = await work(tx);
+          if (begun && (await this.db.runExclusive(() => this.#wire.command('COMMIT', true))) === 'ROLLBACK')
+            throw new CommitRolledBackError();
+          return result;
+        } catch (error) {
+          if (begun) await this.db.runExclusive(() => this.#wire.command('ROLLBACK', true)).catch(() => undefined);
+          throw error;
+        }
+      }),
     );
   }
 
@@ -163,7 +204,7 @@ class PostgresDatabase implements Database {
     readonly url: string,
     lanes: number,
   ) {
-    this.#groups = new WriteGroups((work) => this.transaction(work), lanes);
+    this.#groups = new WriteGroups((work) => this.transaction(work), lanes, false);
   }
 
   async query<R>(text: string, params: readonly unknown[] = []): Promise<R[]> {
@@ -206,7 +247,8 @@ class PostgresDatabase implements Database {
         query: async <R>(text: string, params: readonly unknown[] = []) =>
           (await client.query(this.#prepared(text, params))).rows as R[],
       });
-      await client.query('COMMIT');
+      // A failed statement whose error `work` swallowed leaves the transaction aborted: COMMIT then rolls back.
+      if ((await client.query('COMMIT')).command === 'ROLLBACK') throw new CommitRolledBackError();
       return result;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
