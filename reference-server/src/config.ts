@@ -43,8 +43,8 @@ Options (flag / environment variable / config-file key):
                                                      (the λ dial; default: each task's preference)
   --exploration <share>    RIGHTSIZE_EXPLORATION     Thompson exploration budget in [0, 1], or off exploration
                                                      (default off)
-  --probe-budget <n>       RIGHTSIZE_PROBE_BUDGET    known-answer probes per agent per run (spec  probes.budgetPerAgent
-                                                     §9.4; default 0 = off; the demo: 40)
+  --probe-budget <n>       RIGHTSIZE_PROBE_BUDGET    known-answer probes per agent per day, all   probes.budgetPerAgent
+                                                     replicas together (spec §9.4; default 0 = off; the demo: 40)
   --probe-rate <n>         RIGHTSIZE_PROBE_RATE      probes per minute across the registry        probes.ratePerMinute
                                                      (default 6; the demo: 120)
   --log-level <level>      RIGHTSIZE_LOG_LEVEL       pino level: info, warn, error, silent…       logLevel
