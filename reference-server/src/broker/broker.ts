@@ -300,6 +300,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
       routing,
       auth,
       events,
+      probes,
       ...(typeof options.dashboard === 'object' ? options.dashboard : {}),
     });
   app.get('/healthz', async () => ({ status: 'ok', agents: registry.size, store: db.kind }));
