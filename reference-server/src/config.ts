@@ -205,3 +205,24 @@ export function loadConfig(values: Values, env: NodeJS.ProcessEnv): CliConfig {
     ...(probes ? { probes } : {}),
   };
 }
+
+/**
+ * What `serve` tells an operator about a configuration that runs but is probably not what they meant: no admin
+ * credential (the admin API and the dashboard refuse every call, so no agent can be registered) and an in-memory
+ * store (nothing survives a restart). Empty when neither applies.
+ */
+export function serveNotes(config: CliConfig): string[] {
+  const notes: string[] = [];
+  const auth = config.auth ?? {};
+  if (!auth.adminKeys?.length && !auth.jwt?.secret && !auth.jwt?.jwksUrl)
+    notes.push(
+      'no admin credential is configured: the admin API and the dashboard refuse every call, so no agent can be ' +
+        'registered; start with --admin-key <key> (or RIGHTSIZE_ADMIN_KEYS, or a JWT secret)',
+    );
+  if (!config.databaseUrl && !config.dataDir)
+    notes.push(
+      'the store is in memory: registered agents, tasks and what the broker learned are lost when it stops; ' +
+        'use --data-dir <dir> (embedded) or --database-url <url> (PostgreSQL)',
+    );
+  return notes;
+}

@@ -2,7 +2,7 @@
 /** `rightsize-broker`: serve, demo (simulated fleet + tour) and tour. */
 import { randomBytes } from 'node:crypto';
 import { type Broker, createBroker } from './broker/broker.js';
-import { type CliConfig, HELP, loadConfig, parseCli, UsageError } from './config.js';
+import { type CliConfig, HELP, loadConfig, parseCli, serveNotes, UsageError } from './config.js';
 import { AnswerKey, type SimulatedAgent, serveDemoFleet } from './demo/fleet.js';
 import { runTour } from './demo/tour.js';
 
@@ -114,6 +114,9 @@ async function main(argv: string[]): Promise<number> {
   onSignal(() => broker.close());
   out(`Rightsize broker at ${url}  [store: ${broker.db.kind}, ${broker.registry.size} agents]`);
   out(`  dashboard   ${url}/dashboard/  (sign in with an admin key or JWT)`);
+  out(`  register    curl -X POST -H 'x-api-key: <admin key>' -H 'content-type: application/json' \\
+              -d '{"cardUrl": "https://agent.example/.well-known/agent-card.json"}' ${url}/rightsize/v1/agents`);
+  for (const note of serveNotes(config)) out(`  note: ${note}`);
   return -1;
 }
 
