@@ -222,23 +222,28 @@ export class ProbeScheduler {
     }
   }
 
-  /** The next probe: a random registered, available agent whose shared budget grants one, its next planned task. */
+  /**
+   * The next probe: a random registered, available agent whose shared budget grants one, its next planned task. The
+   * budget is asked first: planning (generating the task bank's tasks) costs CPU and is done only for a granted probe.
+   */
   async #next(): Promise<{ agentId: string; card: AgentCard; probe: Probe } | undefined> {
     const { registry, budget } = this.#deps;
     const now = Date.now();
-    const eligible: Array<{ agentId: string; card: AgentCard; plan: AgentPlan }> = [];
+    const eligible: Array<{ agentId: string; card: AgentCard; profile: CapabilityProfile }> = [];
     for (const agentId of registry.ids()) {
       const agent = registry.get(agentId);
       const card = registry.card(agentId);
       if (!agent || !card || agent.status !== 'active' || (this.#spentUntil.get(agentId) ?? 0) > now) continue;
-      const plan = this.#planOf(agentId, agent.profile);
-      if (plan.queue.length > 0) eligible.push({ agentId, card, plan });
+      eligible.push({ agentId, card, profile: agent.profile });
     }
     while (eligible.length > 0) {
       const i = this.#rng.int(0, eligible.length - 1);
       const pick = eligible[i] as (typeof eligible)[number];
-      if (await budget.claim(pick.agentId))
-        return { agentId: pick.agentId, card: pick.card, probe: pick.plan.queue.shift() as Probe };
+      if (await budget.claim(pick.agentId)) {
+        // A profile that yields no probes (no domain of the task bank) spends the slot and sends nothing.
+        const probe = this.#planOf(pick.agentId, pick.profile).queue.shift();
+        return probe ? { agentId: pick.agentId, card: pick.card, probe } : undefined;
+      }
       this.#spentUntil.set(pick.agentId, Date.now() + Math.min(SPENT_RECHECK_MS, budget.windowMs));
       this.#deps.onSpent?.(pick.agentId);
       eligible.splice(i, 1);

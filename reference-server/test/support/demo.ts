@@ -23,6 +23,7 @@ export async function startBroker(
     dataDir?: string;
     port?: number;
     register?: boolean;
+    /** Known-answer probes; the fleet is then registered before the broker listens (and the probes start). */
     probes?: BrokerOptions['probes'];
   },
 ): Promise<{ broker: Broker; url: string }> {
@@ -34,8 +35,12 @@ export async function startBroker(
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     ...(options.probes ? { probes: options.probes } : {}),
   });
+  const register = async () => {
+    if (options.register !== false) for (const agent of fleet) await broker.registry.register(agent.cardUrl);
+  };
+  if (options.probes) await register();
   const url = await broker.listen(options.port ?? 0, '127.0.0.1');
-  if (options.register !== false) for (const agent of fleet) await broker.registry.register(agent.cardUrl);
+  if (!options.probes) await register();
   return { broker, url };
 }
 
