@@ -43,8 +43,8 @@ Options (flag / environment variable / config-file key):
                                                      (the λ dial; default: each task's preference)
   --exploration <share>    RIGHTSIZE_EXPLORATION     Thompson exploration budget in [0, 1], or off exploration
                                                      (default off)
-  --probe-budget <n>       RIGHTSIZE_PROBE_BUDGET    known-answer probes per agent per run (spec  probes.budgetPerAgent
-                                                     §9.4; default 0 = off; the demo: 40)
+  --probe-budget <n>       RIGHTSIZE_PROBE_BUDGET    known-answer probes per agent per day, all   probes.budgetPerAgent
+                                                     replicas together (spec §9.4; default 0 = off; the demo: 40)
   --probe-rate <n>         RIGHTSIZE_PROBE_RATE      probes per minute across the registry        probes.ratePerMinute
                                                      (default 6; the demo: 120)
   --log-level <level>      RIGHTSIZE_LOG_LEVEL       pino level: info, warn, error, silent…       logLevel
@@ -204,4 +204,25 @@ export function loadConfig(values: Values, env: NodeJS.ProcessEnv): CliConfig {
     ...(exploration !== undefined ? { exploration } : {}),
     ...(probes ? { probes } : {}),
   };
+}
+
+/**
+ * What `serve` tells an operator about a configuration that runs but is probably not what they meant: no admin
+ * credential (the admin API and the dashboard refuse every call, so no agent can be registered) and an in-memory
+ * store (nothing survives a restart). Empty when neither applies.
+ */
+export function serveNotes(config: CliConfig): string[] {
+  const notes: string[] = [];
+  const auth = config.auth ?? {};
+  if (!auth.adminKeys?.length && !auth.jwt?.secret && !auth.jwt?.jwksUrl)
+    notes.push(
+      'no admin credential is configured: the admin API and the dashboard refuse every call, so no agent can be ' +
+        'registered; start with --admin-key <key> (or RIGHTSIZE_ADMIN_KEYS, or a JWT secret)',
+    );
+  if (!config.databaseUrl && !config.dataDir)
+    notes.push(
+      'the store is in memory: registered agents, tasks and what the broker learned are lost when it stops; ' +
+        'use --data-dir <dir> (embedded) or --database-url <url> (PostgreSQL)',
+    );
+  return notes;
 }

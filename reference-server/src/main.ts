@@ -2,11 +2,13 @@
 /** `rightsize-broker`: serve, demo (simulated fleet + tour) and tour. */
 import { randomBytes } from 'node:crypto';
 import { type Broker, createBroker } from './broker/broker.js';
-import { type CliConfig, HELP, loadConfig, parseCli, UsageError } from './config.js';
+import { type CliConfig, HELP, loadConfig, parseCli, serveNotes, UsageError } from './config.js';
 import { AnswerKey, type SimulatedAgent, serveDemoFleet } from './demo/fleet.js';
 import { runTour } from './demo/tour.js';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
+/** The demo's simulated agents answer this many times faster than the latencies they declare. */
+const DEMO_SPEEDUP = 10;
 
 async function start(config: CliConfig, allowPrivate: boolean): Promise<{ broker: Broker; url: string }> {
   const broker = await createBroker({
@@ -42,7 +44,7 @@ function onSignal(close: () => Promise<void>): void {
 async function demo(config: CliConfig): Promise<void> {
   const adminKey = config.auth?.adminKeys?.[0] ?? `demo-${randomBytes(12).toString('hex')}`;
   const answers = new AnswerKey();
-  const fleet: SimulatedAgent[] = await serveDemoFleet({ answers });
+  const fleet: SimulatedAgent[] = await serveDemoFleet({ answers, speedup: DEMO_SPEEDUP });
   // The tour sends no feedback: the broker learns from known-answer probes (spec §9.4), a small budget per agent.
   const probes =
     config.probes === false
@@ -68,11 +70,14 @@ async function demo(config: CliConfig): Promise<void> {
   out(`  metrics     ${url}/metrics`);
   if (probes.budgetPerAgent > 0)
     out(
-      `  probes      ${probes.budgetPerAgent} known-answer tasks per agent at ~${probes.ratePerMinute}/min (spec §9.4): ` +
+      `  probes      ${probes.budgetPerAgent} known-answer tasks per agent per day at ~${probes.ratePerMinute}/min (spec §9.4): ` +
         `${url}/rightsize/v1/probes`,
     );
   out(`  dashboard   ${url}/dashboard/#key=${adminKey}   (open in a browser; the key stays in the page)`);
-  out('\nSIMULATED demo fleet on loopback (no models behind them):');
+  out(
+    `\nSIMULATED demo fleet on loopback (no models behind them; they answer ${DEMO_SPEEDUP}× faster than the latencies ` +
+      'they declare, which the predictions below use):',
+  );
   for (const a of fleet) out(`  ${a.spec.id.padEnd(14)} ${a.spec.description}`);
   out('\nThe tour — tasks of different complexity, sent through the broker with the A2A client:\n');
   await runTour(url, { say: out, adminKey });
@@ -109,6 +114,9 @@ async function main(argv: string[]): Promise<number> {
   onSignal(() => broker.close());
   out(`Rightsize broker at ${url}  [store: ${broker.db.kind}, ${broker.registry.size} agents]`);
   out(`  dashboard   ${url}/dashboard/  (sign in with an admin key or JWT)`);
+  out(`  register    curl -X POST -H 'x-api-key: <admin key>' -H 'content-type: application/json' \\
+              -d '{"cardUrl": "https://agent.example/.well-known/agent-card.json"}' ${url}/rightsize/v1/agents`);
+  for (const note of serveNotes(config)) out(`  note: ${note}`);
   return -1;
 }
 

@@ -7,9 +7,9 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captureLog } from '../../sdk/test/support/log-capture.js';
 import { type Broker, createBroker } from '../src/index.js';
 import { redactQuery } from '../src/log-redaction.js';
-import { captureLog } from './support/log-capture.js';
 
 const SECRET = 'jwt-shared-secret-for-tests-0123456789abcdef';
 const ISSUER = 'https://issuer.test';

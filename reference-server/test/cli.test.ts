@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadConfig, parseCli, UsageError } from '../src/config.js';
+import { loadConfig, parseCli, serveNotes, UsageError } from '../src/config.js';
 
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const run = promisify(execFile);
@@ -70,5 +70,16 @@ describe('rightsize-broker CLI', () => {
     writeFileSync(file, '[1, 2]');
     expect(() => loadConfig(parseCli(['--config', file]).values, {})).toThrow(UsageError);
     expect(() => loadConfig(parseCli(['--client-key', 'nokey']).values, {})).toThrow(/name=key/);
+  });
+
+  it('serve warns about no admin credential and an in-memory store, and only then', () => {
+    const bare = serveNotes(loadConfig(parseCli([]).values, {}));
+    expect(bare).toHaveLength(2);
+    expect(bare[0]).toMatch(/no admin credential.*--admin-key/);
+    expect(bare[1]).toMatch(/in memory.*--data-dir.*--database-url/);
+    const configured = loadConfig(parseCli(['--admin-key', 'k', '--data-dir', dir]).values, {});
+    expect(serveNotes(configured)).toEqual([]);
+    const jwtAndPostgres = { RIGHTSIZE_JWT_SECRET: 's'.repeat(32), DATABASE_URL: 'postgres://db.example/broker' };
+    expect(serveNotes(loadConfig(parseCli([]).values, jwtAndPostgres))).toEqual([]);
   });
 });

@@ -1,11 +1,11 @@
 /**
  * The dashboard's view model (pure, shared with the browser): tasks folded from feed entries without duplicates,
- * "why not" texts, outcomes beside the fixed policies, latency percentiles per tier.
+ * "why not" texts, outcomes beside the fixed policies, latency percentiles per tier, probe counts.
  */
 import type { CandidateAssessment, RoutingDecision } from '@rightsize/sdk/rightsize';
 import { describe, expect, it } from 'vitest';
 import type { FeedEntry } from '../src/dashboard/protocol.js';
-import { latencyByTier, outcomes, percentile, TaskBook, whyNot } from '../src/dashboard/view-model.js';
+import { latencyByTier, outcomes, percentile, probeSummary, TaskBook, whyNot } from '../src/dashboard/view-model.js';
 
 const predictions = (success: number, cost: number, completionMs: number, firstResponseMs = completionMs / 2) => ({
   success,
@@ -138,5 +138,16 @@ describe('dashboard view model', () => {
     const tiers = latencyByTier(book.list(), (id) => id);
     expect(tiers.map((t) => t.tier)).toEqual(['edge', 'cloud']);
     expect(tiers[1]).toMatchObject({ attempts: 1, p50: 900 });
+  });
+
+  it("sums up an agent's probes: this broker's results, then the shared budget of the window", () => {
+    const day = 24 * 3_600_000;
+    const probes = { sent: 12, passed: 9, failed: 2, errors: 1, windowUsed: 30, budgetPerAgent: 40, windowMs: day };
+    expect(probeSummary(probes)).toBe(
+      '12 sent by this broker: 9 passed, 2 failed, 1 error; budget 30 of 40 per day used (all replicas)',
+    );
+    expect(probeSummary({ ...probes, errors: 0, windowMs: 6 * 3_600_000 })).toMatch(/0 errors; .* per 6 h used/);
+    expect(probeSummary({ ...probes, windowMs: 2 * day })).toMatch(/per 2 days used/);
+    expect(probeSummary(null)).toBe('off');
   });
 });

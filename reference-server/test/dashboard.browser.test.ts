@@ -212,7 +212,7 @@ describe.runIf(available)('dashboard in a browser (headless Chromium)', () => {
     expect(await math.locator('.bins li').first().textContent()).toMatch(/complexity 7–8: \d+\/\d+ succeeded/);
     const device = page.locator('article[data-agent="device-fast"]');
     expect(await device.locator('.badge-tier').textContent()).toBe('device');
-    expect(await device.locator('.facts').textContent()).toMatch(/Prices.*\/task/);
+    expect(await device.locator('.facts').textContent()).toMatch(/Prices.*\/task.*Probesoff/);
     expect(await page.locator('article[data-agent="cloud-thinker"] .badge-mode').textContent()).toBe('thinking');
     await shot('fleet');
   }, 120_000);

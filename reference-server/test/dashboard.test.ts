@@ -235,5 +235,45 @@ describe('dashboard: the fleet', () => {
     expect(dialogue?.learned).not.toBeNull();
     const edge = body.agents.find((a) => a.id === 'edge-hybrid');
     expect(edge?.domains.find((d) => d.domain === 'math')?.budgetCeiling).toBeGreaterThan(7);
+    // this broker sends no known-answer probes
+    expect(body.agents.map((a) => a.probes)).toEqual([null, null, null, null]);
   });
+
+  it("shows each agent's known-answer probe counts and the window's budget spent, from the probe scheduler", async () => {
+    const budget = 2;
+    let ended = 0;
+    let allEnded: () => void = () => undefined;
+    const done = new Promise<void>((resolve) => {
+      allEnded = resolve;
+    });
+    const probing = await startBroker(fleet, {
+      assetsDir,
+      probes: {
+        budgetPerAgent: budget,
+        ratePerMinute: 60_000,
+        onResult: () => {
+          if (++ended === budget * fleet.length) allEnded();
+        },
+      },
+    });
+    try {
+      await done;
+      const response = await request(`${probing.url}/dashboard/api/fleet`, { headers: { 'x-api-key': ADMIN_KEY } });
+      const body = (await response.body.json()) as FleetResponse;
+      expect(body.agents).toHaveLength(fleet.length);
+      for (const agent of body.agents) {
+        const p = agent.probes;
+        expect([agent.id, p?.sent, p?.windowUsed, p?.budgetPerAgent]).toEqual([agent.id, budget, budget, budget]);
+        expect([agent.id, (p?.passed ?? 0) + (p?.failed ?? 0) + (p?.errors ?? 0)]).toEqual([agent.id, budget]);
+        expect(agent.probes).toEqual({
+          ...probing.broker.probes?.countsOf(agent.id),
+          windowUsed: budget,
+          budgetPerAgent: budget,
+          windowMs: 86_400_000,
+        });
+      }
+    } finally {
+      await probing.broker.close();
+    }
+  }, 120_000);
 });

@@ -4,8 +4,8 @@
  */
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captureLog } from '../../sdk/test/support/log-capture.js';
 import { type Broker, createBroker } from '../src/index.js';
-import { captureLog } from './support/log-capture.js';
 
 const SECRET = 'super-secret-admin-key-0123456789';
 let broker: Broker;

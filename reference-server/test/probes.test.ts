@@ -113,7 +113,7 @@ describe('known-answer probes (spec §9.4)', () => {
     // exactly the budget, every probe answered, and only verified probe outcomes in the learning log
     const probes = probed.broker.probes;
     expect(probes?.counts).toMatchObject({ sent: 2 * budget, errors: 0 });
-    expect(probes?.sentTo(claimer)).toBe(budget);
+    expect(probes?.countsOf(claimer).sent).toBe(budget);
     const logged = await probed.broker.db.query<{ source: string; evidence: string; n: string | number }>(
       'SELECT source, evidence, count(*) AS n FROM outcomes GROUP BY source, evidence',
     );
@@ -144,7 +144,18 @@ describe('known-answer probes (spec §9.4)', () => {
       new RegExp(`rightsize_broker_probes_total\\{agent="${claimer}",result="failed"\\} \\d`),
     );
     const counts = JSON.parse((await get(probed.url, '/rightsize/v1/probes')).text);
-    expect(counts).toMatchObject({ enabled: true, sent: 2 * budget, agents: { [claimer]: budget, [honest]: budget } });
+    expect(counts).toMatchObject({
+      enabled: true,
+      sent: 2 * budget,
+      budgetPerAgent: budget,
+      agents: {
+        [claimer]: { sent: budget, errors: 0, windowUsed: budget },
+        [honest]: { sent: budget, errors: 0, windowUsed: budget },
+      },
+    });
+    const claimerCounts = counts.agents[claimer];
+    expect(claimerCounts.passed + claimerCounts.failed).toBe(budget);
+    expect(claimerCounts.failed).toBeGreaterThan(0);
     expect(JSON.parse((await get(control.url, '/rightsize/v1/probes')).text)).toEqual({ enabled: false });
   });
 

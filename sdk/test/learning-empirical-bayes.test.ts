@@ -10,6 +10,7 @@ import { type LearnerOptions, OnlineIrtLearner } from '../src/rightsize/learning
 import { mulberry32, type Prng } from '../src/rightsize/math/prng.js';
 import { logistic } from '../src/rightsize/math/stats.js';
 import type { CapabilityProfile } from '../src/rightsize/model/profile.js';
+import { pinnedPriorSigmas } from './support/prior-sigmas.js';
 
 const profile: CapabilityProfile = {
   domains: [{ domain: 'general', ability: 5, slope: 2, pMax: 1 }],
@@ -44,21 +45,9 @@ function messages(rng: Prng, n: number, spread: number): Message[] {
 }
 
 /** Only the per-domain ability offsets are uncertain: one agent, many domains. */
-const TINY = 1e-4;
 const offsetsOnly = (empiricalBayes: LearnerOptions['empiricalBayes']): LearnerOptions => ({
   ngramScale: 0,
-  priorSigmas: {
-    ability: TINY,
-    abilityOffset: 1.5,
-    logSlope: TINY,
-    logSlopeOffset: TINY,
-    logitPMax: TINY,
-    logitPMaxOffset: TINY,
-    prior: TINY,
-    declared: TINY,
-    domain: TINY,
-    length: TINY,
-  },
+  priorSigmas: pinnedPriorSigmas({ abilityOffset: 1.5 }),
   ...(empiricalBayes ? { empiricalBayes } : {}),
 });
 

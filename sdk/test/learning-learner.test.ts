@@ -3,6 +3,7 @@ import { type LearnerOptions, OnlineIrtLearner } from '../src/rightsize/learning
 import { mulberry32 } from '../src/rightsize/math/prng.js';
 import { logistic } from '../src/rightsize/math/stats.js';
 import type { CapabilityProfile } from '../src/rightsize/model/profile.js';
+import { pinnedPriorSigmas } from './support/prior-sigmas.js';
 
 const profile = (ability: number, slope = 2, pMax = 1): CapabilityProfile => ({
   domains: [{ domain: 'general', ability, slope, pMax }],
@@ -12,25 +13,10 @@ const profile = (ability: number, slope = 2, pMax = 1): CapabilityProfile => ({
   cost: { currency: 'USD', perTask: 1 },
 });
 
-const TINY = 1e-4;
 /** A declared pMax of 1 enters the prior as logit(0.98) (pMax is learned in logit space). */
 const PMAX = 0.98;
 /** Only the agent-wide ability is uncertain: the brute-force posterior is one-dimensional. */
-const abilityOnly: LearnerOptions = {
-  ngramScale: 0,
-  priorSigmas: {
-    ability: 1.5,
-    abilityOffset: TINY,
-    logSlope: TINY,
-    logSlopeOffset: TINY,
-    logitPMax: TINY,
-    logitPMaxOffset: TINY,
-    prior: TINY,
-    declared: TINY,
-    domain: TINY,
-    length: TINY,
-  },
-};
+const abilityOnly: LearnerOptions = { ngramScale: 0, priorSigmas: pinnedPriorSigmas({ ability: 1.5 }) };
 
 /** Posterior mean and sd of a on a grid: prior N(mu, s²) times Π P(y | a). */
 function gridPosterior(mu: number, s: number, loglik: (a: number) => number) {

@@ -3,7 +3,6 @@
  * built-in bearer-JWT and API-key authenticators, per-caller scoping of every operation, the authenticated extended
  * card, and executor errors that never reach clients.
  */
-import { Writable } from 'node:stream';
 import Fastify from 'fastify';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { request } from 'undici';
@@ -11,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { echoCard } from '../examples/echo-agent.js';
 import { type AgentExecutor, a2aServer, apiKeys, bearerJwt, firstOf, redactCredentials } from '../src/server/index.js';
 import { recordingEchoExecutor, send, startAgent, type TestAgent, V1 } from './support/agent-server.js';
+import { captureLog } from './support/log-capture.js';
 
 const ALICE = { 'x-api-key': 'alice-key' };
 const BOB = { 'x-api-key': 'bob-key' };
@@ -159,19 +159,13 @@ describe('bearer JWT (jose): signature, issuer, audience, expiry and algorithms 
 
 describe('executor errors never reach clients', () => {
   it('answers a generic message with a correlation id, and logs the detail with credentials redacted', async () => {
-    const lines: string[] = [];
-    const logs = new Writable({
-      write(chunk, _encoding, callback) {
-        lines.push(String(chunk));
-        callback();
-      },
-    });
+    const logs = captureLog();
     const failing: AgentExecutor = {
       async execute() {
         throw new Error('cannot reach postgres://app:s3cret@db.internal:5432/tasks?password=s3cret (Bearer abc.def)');
       },
     };
-    const app = Fastify({ logger: { level: 'error', stream: logs } });
+    const app = Fastify({ logger: { level: 'error', stream: logs.stream } });
     let base = '';
     await app.register(a2aServer, { card: () => echoCard(base), executor: failing });
     base = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -189,7 +183,7 @@ describe('executor errors never reach clients', () => {
       const message = task.status.message.parts[0].text as string;
       const correlationId = /correlation id ([0-9a-f-]{36})/.exec(message)?.[1];
       expect(correlationId).toBeTruthy();
-      const logged = lines.join('');
+      const logged = logs.text();
       expect(logged).toContain(correlationId);
       expect(logged).toContain('db.internal');
       expect(logged).not.toContain('s3cret');

@@ -27,6 +27,7 @@ import { createGuard } from './guard.js';
 import { Learner } from './learner.js';
 import { BrokerMetrics } from './metrics.js';
 import { PendingDecisions, withFirstEventMetadata } from './pending.js';
+import { ProbeBudget } from './probe-budget.js';
 import { type ProbeOptions, ProbeScheduler, type ProbeSchedulerDeps } from './probes.js';
 import { Recovery } from './recovery.js';
 import { registryRoutes } from './registry-routes.js';
@@ -79,7 +80,7 @@ export interface BrokerOptions {
    * Known-answer probes (spec §9.4 active verification): the broker sends registered agents task-bank tasks and learns
    * from the verified answers without client feedback. Absent or false: off (the default; the demo turns it on).
    */
-  readonly probes?: (ProbeOptions & Pick<ProbeSchedulerDeps, 'onSend' | 'onResult'>) | false;
+  readonly probes?: (ProbeOptions & Pick<ProbeSchedulerDeps, 'onSend' | 'onResult' | 'onSpent'>) | false;
 }
 
 export interface Broker {
@@ -161,7 +162,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
         ? learner.recovered(orphan.task, orphan.agentId, orphan.downstreamTaskId, state)
         : Promise.resolve(),
   });
-  const { onSend, onResult, ...probeOptions } = options.probes || { budgetPerAgent: 0, ratePerMinute: 1 };
+  const { onSend, onResult, onSpent, ...probeOptions } = options.probes || { budgetPerAgent: 0, ratePerMinute: 1 };
   const probes =
     options.probes && options.probes.budgetPerAgent > 0
       ? new ProbeScheduler(
@@ -170,9 +171,14 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
             routing,
             clients,
             learner,
+            budget: new ProbeBudget(db, {
+              perAgent: probeOptions.budgetPerAgent,
+              ...(probeOptions.windowMs !== undefined ? { windowMs: probeOptions.windowMs } : {}),
+            }),
             metrics,
             ...(onSend ? { onSend } : {}),
             ...(onResult ? { onResult } : {}),
+            ...(onSpent ? { onSpent } : {}),
           },
           probeOptions,
         )
@@ -294,6 +300,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
       routing,
       auth,
       events,
+      probes,
       ...(typeof options.dashboard === 'object' ? options.dashboard : {}),
     });
   app.get('/healthz', async () => ({ status: 'ok', agents: registry.size, store: db.kind }));

@@ -10,8 +10,9 @@
  * for such a task, nothing marking it as a probe; the domains' plans are interleaved with `mixProbes`, and probes go
  * out at exponentially distributed intervals, so their positions in the traffic are random. Probes are sent straight
  * to the agent with the broker's downstream client: they are never broker tasks, so they appear in no client's task
- * list. Bounded: at most `budgetPerAgent` probes per agent per broker run, `maxInFlight` at once, each cut off after
- * `timeoutMs`; stopped (in-flight probes aborted) by `stop` or the signal given to `start`.
+ * list. Bounded: at most `budgetPerAgent` probes per agent per window (`ProbeBudget`: claimed in the store, so shared
+ * by every replica and kept across restarts), `maxInFlight` at once, each cut off after `timeoutMs`; stopped
+ * (in-flight probes aborted) by `stop` or the signal given to `start`.
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -36,11 +37,14 @@ import type { RoutingEngine } from '../routing/routing.js';
 import type { AgentClients } from './agent-clients.js';
 import type { Learner } from './learner.js';
 import type { BrokerMetrics } from './metrics.js';
+import type { ProbeBudget } from './probe-budget.js';
 
 export interface ProbeOptions {
-  /** Most probes sent to one agent in this broker run (0: none). */
+  /** Most probes sent to one agent per window by all replicas on the store together (0: none). */
   readonly budgetPerAgent: number;
-  /** Mean probes per minute across the registry (exponential gaps: random positions in the traffic). */
+  /** The budget's window (default one day). */
+  readonly windowMs?: number;
+  /** Mean probes per minute across the registry, per replica (exponential gaps: random positions in the traffic). */
   readonly ratePerMinute: number;
   /** Probes at once (default 2). */
   readonly maxInFlight?: number;
@@ -67,11 +71,15 @@ export interface ProbeSchedulerDeps {
   readonly routing: RoutingEngine;
   readonly clients: AgentClients;
   readonly learner: Learner;
+  /** The shared budget each probe is claimed from before it is sent. */
+  readonly budget: ProbeBudget;
   readonly metrics?: BrokerMetrics;
   /** Each probe as it is sent (the demo's simulated agents take their answer key from it); never logged. */
   readonly onSend?: (agentId: string, task: TaskInstance) => void;
   /** Each probe as it ends. */
   readonly onResult?: (report: ProbeReport) => void;
+  /** Each time the store refuses an agent's probe: its budget for the current window is spent (by any replica). */
+  readonly onSpent?: (agentId: string) => void;
 }
 
 export interface ProbeCounts {
@@ -81,13 +89,30 @@ export interface ProbeCounts {
   readonly errors: number;
 }
 
+/** One agent's probes: this broker's counts since it started, and the shared budget spent in the current window. */
+export interface AgentProbeStats extends ProbeCounts {
+  /** Probes claimed in the current window by every replica on the store. */
+  readonly windowUsed: number;
+}
+
+export interface ProbeStats extends ProbeCounts {
+  readonly budgetPerAgent: number;
+  readonly windowMs: number;
+  readonly agents: Readonly<Record<string, AgentProbeStats>>;
+}
+
 interface AgentPlan {
   readonly profile: CapabilityProfile;
   /** The declared profile the plan was made from, as JSON (a changed profile is planned afresh). */
   readonly declared: string;
   readonly queue: Probe[];
-  sent: number;
 }
+
+type MutableCounts = { -readonly [K in keyof ProbeCounts]: number };
+
+const NO_PROBES: ProbeCounts = { sent: 0, passed: 0, failed: 0, errors: 0 };
+/** An agent whose window's budget is spent is asked again after this long (or the window, when shorter). */
+const SPENT_RECHECK_MS = 60_000;
 
 const TEXT_ONLY = ['text/plain'];
 
@@ -117,7 +142,10 @@ export class ProbeScheduler {
   readonly #control = new AbortController();
   #inFlight = 0;
   #loop: Promise<void> | undefined;
-  #counts = { sent: 0, passed: 0, failed: 0, errors: 0 };
+  readonly #counts: MutableCounts = { ...NO_PROBES };
+  readonly #agentCounts = new Map<string, MutableCounts>();
+  /** Agents whose budget the store refused, until when this broker does not ask again. */
+  readonly #spentUntil = new Map<string, number>();
   readonly #running = new Set<Promise<void>>();
   #wake: (() => void) | undefined;
 
@@ -133,9 +161,22 @@ export class ProbeScheduler {
     return { ...this.#counts };
   }
 
-  /** Probes sent to one agent so far in this run. */
-  sentTo(agentId: string): number {
-    return this.#plans.get(agentId)?.sent ?? 0;
+  /** This broker's probes to one agent since it started. */
+  countsOf(agentId: string): ProbeCounts {
+    return { ...(this.#agentCounts.get(agentId) ?? NO_PROBES) };
+  }
+
+  /** The totals, and per agent this broker's counts and the window's shared budget spent. */
+  async stats(agentIds: readonly string[]): Promise<ProbeStats> {
+    const used = await this.#deps.budget.used();
+    const agents: Record<string, AgentProbeStats> = {};
+    for (const agentId of agentIds) agents[agentId] = { ...this.countsOf(agentId), windowUsed: used.get(agentId) ?? 0 };
+    return {
+      ...this.counts,
+      budgetPerAgent: this.#deps.budget.perAgent,
+      windowMs: this.#deps.budget.windowMs,
+      agents,
+    };
   }
 
   /** Start sending; `signal` (e.g. the broker's shutdown) stops it like `stop`. */
@@ -167,8 +208,9 @@ export class ProbeScheduler {
         });
         continue;
       }
-      const next = this.#next();
-      if (!next) continue;
+      // A store that cannot be reached now sends no probe this round (the next round asks again).
+      const next = await this.#next().catch(() => undefined);
+      if (!next || signal.aborted) continue;
       this.#inFlight++;
       const running: Promise<void> = this.#send(next.agentId, next.card, next.probe, signal).finally(() => {
         this.#inFlight--;
@@ -180,37 +222,53 @@ export class ProbeScheduler {
     }
   }
 
-  /** The next probe: a random registered, available agent with budget left, its next planned task. */
-  #next(): { agentId: string; card: AgentCard; probe: Probe } | undefined {
-    const { registry } = this.#deps;
-    const eligible: Array<{ agentId: string; card: AgentCard; plan: AgentPlan }> = [];
+  /**
+   * The next probe: a random registered, available agent whose shared budget grants one, its next planned task. The
+   * budget is asked first: planning (generating the task bank's tasks) costs CPU and is done only for a granted probe.
+   */
+  async #next(): Promise<{ agentId: string; card: AgentCard; probe: Probe } | undefined> {
+    const { registry, budget } = this.#deps;
+    const now = Date.now();
+    const eligible: Array<{ agentId: string; card: AgentCard; profile: CapabilityProfile }> = [];
     for (const agentId of registry.ids()) {
       const agent = registry.get(agentId);
       const card = registry.card(agentId);
-      if (!agent || !card || agent.status !== 'active') continue;
-      let plan = this.#plans.get(agentId);
-      const declared = plan?.profile === agent.profile ? plan.declared : JSON.stringify(agent.profile);
-      if (!plan || plan.declared !== declared) {
-        // A new agent, or its declared profile changed: plan (afresh) from the declared curves.
-        const sent = plan?.sent ?? 0;
-        const left = Math.max(0, this.#options.budgetPerAgent - sent);
-        const queue = agentProbes(agent.profile, left, this.#options.perOffset);
-        plan = { profile: agent.profile, declared, queue, sent };
-        this.#plans.set(agentId, plan);
-      }
-      if (plan.queue.length > 0 && plan.sent < this.#options.budgetPerAgent) eligible.push({ agentId, card, plan });
+      if (!agent || !card || agent.status !== 'active' || (this.#spentUntil.get(agentId) ?? 0) > now) continue;
+      eligible.push({ agentId, card, profile: agent.profile });
     }
-    if (eligible.length === 0) return undefined;
-    const pick = eligible[this.#rng.int(0, eligible.length - 1)] as (typeof eligible)[number];
-    const probe = pick.plan.queue.shift() as Probe;
-    pick.plan.sent++;
-    return { agentId: pick.agentId, card: pick.card, probe };
+    while (eligible.length > 0) {
+      const i = this.#rng.int(0, eligible.length - 1);
+      const pick = eligible[i] as (typeof eligible)[number];
+      if (await budget.claim(pick.agentId)) {
+        // A profile that yields no probes (no domain of the task bank) spends the slot and sends nothing.
+        const probe = this.#planOf(pick.agentId, pick.profile).queue.shift();
+        return probe ? { agentId: pick.agentId, card: pick.card, probe } : undefined;
+      }
+      this.#spentUntil.set(pick.agentId, Date.now() + Math.min(SPENT_RECHECK_MS, budget.windowMs));
+      this.#deps.onSpent?.(pick.agentId);
+      eligible.splice(i, 1);
+    }
+    return undefined;
+  }
+
+  /** The agent's plan: planned (afresh) from its declared curves when new, changed or used up. */
+  #planOf(agentId: string, profile: CapabilityProfile): AgentPlan {
+    const plan = this.#plans.get(agentId);
+    const declared = plan?.profile === profile ? plan.declared : JSON.stringify(profile);
+    if (plan && plan.declared === declared && plan.queue.length > 0) return plan;
+    const queue = agentProbes(profile, this.#options.budgetPerAgent, this.#options.perOffset);
+    const fresh = { profile, declared, queue };
+    this.#plans.set(agentId, fresh);
+    return fresh;
   }
 
   async #send(agentId: string, card: AgentCard, probe: Probe, stop: AbortSignal): Promise<void> {
     const { routing, clients, learner, metrics } = this.#deps;
     const { task, descriptor } = probe;
+    const counts = this.#agentCounts.get(agentId) ?? { ...NO_PROBES };
+    this.#agentCounts.set(agentId, counts);
     this.#counts.sent++;
+    counts.sent++;
     this.#deps.onSend?.(agentId, task);
     const request = { descriptor, text: task.prompt, inputModes: TEXT_ONLY };
     // The reasoning budget the broker would forward to this agent for such a task (spec §5.3), as for any task.
@@ -242,8 +300,9 @@ export class ProbeScheduler {
     } catch {
       // no answer (timeout, transport, stopped): no outcome
     }
-    if (result === 'error') this.#counts.errors++;
-    else this.#counts[result]++;
+    const counter = result === 'error' ? 'errors' : result;
+    this.#counts[counter]++;
+    counts[counter]++;
     if (!stop.aborted || result !== 'error') {
       metrics?.probes.inc({ agent: agentId, result });
       this.#deps.onResult?.({ agentId, domain: task.domain, complexity: task.complexity, result });

@@ -116,11 +116,7 @@ export async function registryRoutes(app: FastifyInstance, o: RegistryRoutesOpti
     await admin(request);
     const probes = o.probes;
     if (!probes) return { enabled: false };
-    return {
-      enabled: true,
-      ...probes.counts,
-      agents: Object.fromEntries(o.registry.ids().map((agentId) => [agentId, probes.sentTo(agentId)])),
-    };
+    return { enabled: true, ...(await probes.stats(o.registry.ids())) };
   });
   app.post('/feedback', async (request, reply) => {
     const owner = await client(request);

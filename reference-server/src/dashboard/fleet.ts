@@ -1,7 +1,8 @@
 /**
  * The fleet view's data: every registered agent with its health, load and declared profile, and per domain the
  * declared success curve, the learned one (the calibrated ability on the declared slope and pMax) and the observed
- * outcomes binned by complexity, with the calibration verdict (spec §9.3–§9.4) and its evidence.
+ * outcomes binned by complexity, with the calibration verdict (spec §9.3–§9.4) and its evidence, and the agent's
+ * known-answer probe counts when the broker probes.
  */
 import {
   budgetCeiling,
@@ -12,9 +13,10 @@ import {
   type DomainCeiling,
   reasoningOf,
 } from '@rightsize/sdk/rightsize';
+import type { ProbeScheduler, ProbeStats } from '../broker/probes.js';
 import type { BrokerStore } from '../db/store.js';
 import type { RoutingEngine } from '../routing/routing.js';
-import type { CurvePoint, FleetAgent, FleetDomain, FleetResponse, OutcomeBin } from './protocol.js';
+import type { CurvePoint, FleetAgent, FleetDomain, FleetProbes, FleetResponse, OutcomeBin } from './protocol.js';
 
 const STEP = 0.25;
 
@@ -73,8 +75,19 @@ function domainView(
   };
 }
 
-export async function fleetView(o: { store: BrokerStore; routing: RoutingEngine }): Promise<FleetResponse> {
+function agentProbes(stats: ProbeStats | undefined, agentId: string): FleetProbes | null {
+  const agent = stats?.agents[agentId];
+  if (!stats || !agent) return null;
+  return { ...agent, budgetPerAgent: stats.budgetPerAgent, windowMs: stats.windowMs };
+}
+
+export async function fleetView(o: {
+  store: BrokerStore;
+  routing: RoutingEngine;
+  probes?: ProbeScheduler | undefined;
+}): Promise<FleetResponse> {
   const [rows, bins] = await Promise.all([o.store.agents(), outcomeBins(o.store)]);
+  const probes = await o.probes?.stats(rows.map((row) => row.record.id));
   const agents: FleetAgent[] = rows.map((row) => {
     const profile = row.record.profile;
     const calibration = o.routing.calibration(row.record.id);
@@ -89,6 +102,7 @@ export async function fleetView(o: { store: BrokerStore; routing: RoutingEngine 
       signatureVerified: row.record.signatureVerified,
       reportedLoad: row.inflight,
       profile,
+      probes: agentProbes(probes, row.record.id),
       domains: [...names].map((domain) =>
         domainView(
           profile,

@@ -13,6 +13,7 @@ import { type CandidateAssessment, defaultRightsizeValidator, type TaskDescripto
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { Authenticator } from '../auth.js';
+import type { ProbeScheduler } from '../broker/probes.js';
 import type { RoutingEvent, RoutingEvents } from '../broker/routing-events.js';
 import type { BrokerStore } from '../db/store.js';
 import { BrokerHttpError, badRequest } from '../http-errors.js';
@@ -26,6 +27,8 @@ export interface DashboardOptions {
   readonly routing: RoutingEngine;
   readonly auth: Authenticator;
   readonly events: RoutingEvents;
+  /** The known-answer probe scheduler, when probes are on (the fleet shows its counts). */
+  readonly probes?: ProbeScheduler | undefined;
   /** The built front end (default: reference-server/dist/public/dashboard). */
   readonly assetsDir?: string;
   /** Feed entries kept in the store (default 5000). */

@@ -64,6 +64,18 @@ export interface FleetDomain {
   readonly bins: readonly OutcomeBin[];
 }
 
+/** An agent's known-answer probes (spec §9.4): this broker's counts, and the window's budget spent by all replicas. */
+export interface FleetProbes {
+  readonly sent: number;
+  readonly passed: number;
+  readonly failed: number;
+  /** No answer in time or a transport error: no outcome. */
+  readonly errors: number;
+  readonly windowUsed: number;
+  readonly budgetPerAgent: number;
+  readonly windowMs: number;
+}
+
 export interface FleetAgent {
   readonly id: string;
   readonly name: string;
@@ -75,6 +87,8 @@ export interface FleetAgent {
   /** In-flight tasks the agent last reported (LoadReport). */
   readonly reportedLoad: number;
   readonly profile: CapabilityProfile;
+  /** Null when the broker sends no probes. */
+  readonly probes: FleetProbes | null;
   readonly domains: readonly FleetDomain[];
 }
 

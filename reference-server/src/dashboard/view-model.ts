@@ -1,11 +1,11 @@
 /**
  * What the dashboard shows, computed from the feed: tasks folded from their events (idempotent by sequence number,
  * so a resumed feed never shows a task twice), why each candidate was not chosen, and the outcomes of the routed
- * tasks beside two fixed policies for the same tasks. Pure functions, no DOM: the browser bundles this module and
+ * tasks beside two fixed policies for the same tasks, an agent's probe counts. Pure functions, no DOM: the browser bundles this module and
  * the tests import it.
  */
 import type { CandidateAssessment, Predictions, RoutingDecision, TaskDescriptor } from '@rightsize/sdk/rightsize';
-import type { FeedEntry } from './protocol.js';
+import type { FeedEntry, FleetProbes } from './protocol.js';
 
 export interface AttemptRow {
   readonly agentId: string;
@@ -361,4 +361,21 @@ export function inflightByAgent(rows: readonly TaskRow[]): Map<string, number> {
   const load = new Map<string, number>();
   for (const row of rows) if (!row.finished && row.agent) load.set(row.agent, (load.get(row.agent) ?? 0) + 1);
   return load;
+}
+
+/** A window length in words: whole days, else whole hours, else minutes. */
+function windowText(ms: number): string {
+  const hour = 3_600_000;
+  if (ms % (24 * hour) === 0) return ms === 24 * hour ? 'day' : `${ms / (24 * hour)} days`;
+  if (ms % hour === 0) return ms === hour ? 'hour' : `${ms / hour} h`;
+  return `${Math.round(ms / 60_000)} min`;
+}
+
+/** An agent's known-answer probes in one line: this broker's results, then the window's shared budget. */
+export function probeSummary(probes: FleetProbes | null): string {
+  if (!probes) return 'off';
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const results = `${probes.passed} passed, ${probes.failed} failed, ${plural(probes.errors, 'error')}`;
+  const budget = `budget ${probes.windowUsed} of ${probes.budgetPerAgent} per ${windowText(probes.windowMs)} used (all replicas)`;
+  return `${probes.sent} sent by this broker: ${results}; ${budget}`;
 }

@@ -131,6 +131,18 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    name: 'known-answer probe budget per agent and window, shared by every replica (spec 9.4)',
+    sql: `
+      CREATE TABLE probe_budget (
+        agent_id text NOT NULL,
+        window_start bigint NOT NULL,
+        sent integer NOT NULL,
+        PRIMARY KEY (agent_id, window_start)
+      );
+    `,
+  },
 ];
 
 /** An arbitrary constant key for pg_advisory_xact_lock: "rightsize" in ASCII, truncated to int8. */

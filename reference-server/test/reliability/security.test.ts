@@ -16,10 +16,10 @@ import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { echoCard, echoExecutor } from '../../../sdk/examples/echo-agent.js';
+import { captureLog } from '../../../sdk/test/support/log-capture.js';
 import { type Broker, type BrokerOptions, createBroker } from '../../src/index.js';
 import { Registry } from '../../src/registry/registry.js';
 import { profileOf, startTestAgent, type TestAgent } from '../support/agents.js';
-import { captureLog } from '../support/log-capture.js';
 import { type FreshDatabase, freshDatabase, POSTGRES_SKIP_REASON, TEST_DATABASE_URL } from '../support/postgres.js';
 import { openSse, type RawSseEvent } from '../support/sse.js';
 

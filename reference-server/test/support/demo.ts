@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Message, StreamResponse } from '@rightsize/sdk/a2a';
 import { A2AClient } from '@rightsize/sdk/client';
 import { type TaskDescriptor, withMessageExtension } from '@rightsize/sdk/rightsize';
-import { type Broker, createBroker } from '../../src/broker/broker.js';
+import { type Broker, type BrokerOptions, createBroker } from '../../src/broker/broker.js';
 import { type SimulatedAgent, serveDemoFleet } from '../../src/demo/fleet.js';
 
 export const ADMIN_KEY = 'dashboard-admin-key';
@@ -18,7 +18,14 @@ export async function startFleet(): Promise<SimulatedAgent[]> {
 
 export async function startBroker(
   fleet: readonly SimulatedAgent[],
-  options: { assetsDir: string; dataDir?: string; port?: number; register?: boolean },
+  options: {
+    assetsDir: string;
+    dataDir?: string;
+    port?: number;
+    register?: boolean;
+    /** Known-answer probes; the fleet is then registered before the broker listens (and the probes start). */
+    probes?: BrokerOptions['probes'];
+  },
 ): Promise<{ broker: Broker; url: string }> {
   const broker = await createBroker({
     allowPrivateNetworks: true,
@@ -26,9 +33,14 @@ export async function startBroker(
     auth: { adminKeys: [ADMIN_KEY], clientKeys: { [CLIENT_KEY]: 'client' } },
     dashboard: { assetsDir: options.assetsDir },
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    ...(options.probes ? { probes: options.probes } : {}),
   });
+  const register = async () => {
+    if (options.register !== false) for (const agent of fleet) await broker.registry.register(agent.cardUrl);
+  };
+  if (options.probes) await register();
   const url = await broker.listen(options.port ?? 0, '127.0.0.1');
-  if (options.register !== false) for (const agent of fleet) await broker.registry.register(agent.cardUrl);
+  if (!options.probes) await register();
   return { broker, url };
 }
 

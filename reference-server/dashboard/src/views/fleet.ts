@@ -1,5 +1,6 @@
-/** The fleet: each agent's tier, modes, health, load and prices; per domain its curves and calibration verdict. */
+/** The fleet: each agent's tier, modes, health, load, prices and known-answer probes; per domain its curves and calibration verdict. */
 import type { FleetAgent, FleetDomain, FleetResponse } from '../../../src/dashboard/protocol.js';
+import { probeSummary } from '../../../src/dashboard/view-model.js';
 import { type Chart, COLORS, type Data, lineChart } from '../charts.js';
 import { badge, fmt, h } from '../dom.js';
 
@@ -100,6 +101,7 @@ function agentView(agent: FleetAgent, inflight: number, charts: Chart[]): HTMLEl
     ['Health', `${agent.status}${agent.failures ? `, ${agent.failures} failed checks` : ''}`],
     ['Load', `${inflight} in flight through the broker; ${agent.reportedLoad} reported`],
     ['Prices', prices(agent)],
+    ['Probes', probeSummary(agent.probes)],
     [
       'Latency',
       `first token p50 ${fmt.ms(p.latency.ttftMs.p50)}, p95 ${fmt.ms(p.latency.ttftMs.p95)}; ${p.latency.outputTokensPerSecond} tokens/s`,

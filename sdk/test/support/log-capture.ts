@@ -1,4 +1,4 @@
-/** A log destination for tests that read what a broker logged. */
+/** A log destination for tests that read what a server (an agent, the broker) logged. */
 import { Writable } from 'node:stream';
 
 /** A Writable (a pino logger's `stream`) that keeps every chunk written to it; `text()` is the log so far. */
