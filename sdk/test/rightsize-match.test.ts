@@ -1,7 +1,7 @@
 /** Rules of the matcher not pinned by the published vectors, and its properties over random fleets. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { baseLatencyCdf, firstTokenDeadline, predictLatency } from '../src/rightsize/math/predict.js';
+import { baseLatencyCdf, expectedSuccess, firstTokenDeadline, predictLatency } from '../src/rightsize/math/predict.js';
 import { Z_SCORES } from '../src/rightsize/math/stats.js';
 import type { Placement } from '../src/rightsize/model/common.js';
 import type { CapabilityProfile } from '../src/rightsize/model/profile.js';
@@ -15,7 +15,7 @@ import {
   rank,
   resolveTask,
 } from '../src/rightsize/routing/match.js';
-import { latencyFactorUpperBound } from '../src/rightsize/routing/success-bounds.js';
+import { latencyFactorUpperBound, truncatedSuccessUpperBound } from '../src/rightsize/routing/success-bounds.js';
 
 /** The candidate index's top `topN` and decision equal the full scan's (§7.9: exactly the agent the full rule picks). */
 function expectIndexEqualsScan(fleet: Parameters<typeof match>[1], task: Parameters<typeof match>[0], topN: number) {
@@ -529,6 +529,77 @@ describe('CandidateIndex (spec §7.9)', () => {
       }),
       { numRuns: 300, seed: 31 },
     );
+  });
+
+  it('the truncated success bound is at least S_cut of every curve under its limits and every smaller cut', () => {
+    const curveArb = fc.record({
+      a: fc.double({ min: 0, max: 14, noNaN: true }),
+      kBelow: fc.double({ min: 0.25, max: 4, noNaN: true }),
+      kAbove: fc.double({ min: 0.25, max: 4, noNaN: true }),
+      pMax: fc.double({ min: 0.5, max: 1, noNaN: true }),
+      mu: fc.double({ min: 0, max: 14, noNaN: true }),
+      sigma: fc.constantFrom(0, 0.3, 1, 2.5),
+      cut: fc.double({ min: -2, max: 16, noNaN: true }),
+      // The member curve and cut, as shares of the limits.
+      drop: fc.double({ min: 0, max: 4, noNaN: true }),
+      slopeShare: fc.double({ min: 0, max: 1, noNaN: true }),
+      pShare: fc.double({ min: 0.5, max: 1, noNaN: true }),
+      cutDrop: fc.double({ min: 0, max: 3, noNaN: true }),
+    });
+    fc.assert(
+      fc.property(curveArb, (x) => {
+        const kBelow = Math.min(x.kBelow, x.kAbove);
+        const kAbove = Math.max(x.kBelow, x.kAbove);
+        const complexity = { value: x.mu, sigma: x.sigma };
+        const member = {
+          ability: x.a - x.drop,
+          slope: kBelow + x.slopeShare * (kAbove - kBelow),
+          pMax: x.pMax * x.pShare,
+        };
+        const bound = truncatedSuccessUpperBound(x.a, kAbove, kBelow, x.pMax, complexity, x.cut);
+        expect(bound).toBeGreaterThanOrEqual(expectedSuccess(member, complexity, x.cut - x.cutDrop));
+      }),
+      { numRuns: 2000, seed: 37 },
+    );
+  });
+
+  it('assesses little more than the ranking needs when a deadline cuts the reasoning of hard tasks (cost)', () => {
+    // Thinking cloud agents on a hard task with a 120 s completion deadline: the reasoning the deadline leaves sets
+    // both the cost and the success; only a success bound truncated at the budget cut separates them.
+    const fleet = Array.from({ length: 1500 }, (_, i) => ({
+      id: `c${String(i).padStart(4, '0')}`,
+      profile: {
+        ...base,
+        domains: [{ domain: 'math', ability: 7.5 + ((i * 7919) % 300) / 100 }],
+        reasoning: {
+          mode: 'thinking' as const,
+          maxReasoningTokens: 32000 * (1 + (i % 4)),
+          reasoningTokensPerSecond: 100 + ((i * 31) % 100),
+        },
+        cost: { currency: 'USD', outputPerMillion: 7.5 + ((i * 13) % 150) / 10, reasoningPerMillion: 15 },
+      },
+    }));
+    const index = new CandidateIndex(fleet);
+    for (const preference of ['cost', { weights: { cost: 1, latency: 1, quality: 1 } }] as const) {
+      for (const [value, sigma] of [
+        [8.35, 1.05],
+        [7.65, 1.15],
+        [8, 0.98],
+      ] as const) {
+        const task: MatchTask = {
+          descriptor: {
+            domain: 'math',
+            complexity: { value, sigma },
+            outputTokens: 300,
+            preference,
+            constraints: { completionDeadlineMs: 120000 },
+          },
+        };
+        const result = index.match(task);
+        expect(result.chosen?.agentId).toBe(match(task, fleet).chosen?.agentId);
+        expect(result.assessed, `${JSON.stringify(preference)} at ${value}`).toBeLessThanOrEqual(24);
+      }
+    }
   });
 
   it('equals the full scan on voice tasks (first-response and completion deadlines, jitter, loss)', () => {

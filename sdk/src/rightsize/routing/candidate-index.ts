@@ -32,7 +32,6 @@ import {
   DEFAULTS,
   deadlineBudget,
   expectedReasoningTokens,
-  expectedSuccess,
   firstTokenDeadline,
   predictCost,
   predictLatency,
@@ -74,8 +73,8 @@ import {
   abilityFloor,
   cheapSuccessUpperBound,
   latencyFactorUpperBound,
-  NUMERIC_TOLERANCE,
   successUpperBound,
+  truncatedSuccessUpperBound,
 } from './success-bounds.js';
 
 export { successUpperBound } from './success-bounds.js';
@@ -901,27 +900,32 @@ export class CandidateIndex {
       }
       if (b.tight[i] === 0 && (sigma >= SIGMA_EPSILON || costCut)) {
         // Second arrival: the success integral itself (one logistic-normal, far cheaper than an assessment) at the
-        // entry's best curve, plus the numeric tolerance of §6.7; and, where a deadline or a window cuts the budget,
-        // the cost with the reasoning each profile's budget allows and the largest cut.
+        // entry's best curve, up to the largest budget cut, plus the numeric tolerance of §6.7; and, where a deadline
+        // or a window cuts the budget, the cost with the reasoning each profile's budget allows and the largest cut.
         b.tight[i] = 1;
         refined++;
-        const a = t.ability[i] as number;
-        const slope = a >= mu ? (t.slope[i] as number) : (t.slopeBelow[i] as number);
-        const reach = b.reach[i] as number;
-        let p =
-          sigma >= SIGMA_EPSILON
-            ? Math.min(
-                reach,
-                expectedSuccess({ ability: a, slope, pMax: t.pMax[i] as number }, resolved.complexity) +
-                  NUMERIC_TOLERANCE,
-              )
-            : reach;
         const cost = b.cost[i] as number;
+        let cut = b.cut[i] as number;
         if (costCut) {
           const floorOf = costFloor(t.entries[i] as Entry, task, resolved, policy);
           b.cost[i] = Math.max(cost, floorOf.cost);
-          p = Math.min(p, (t.pMax[i] as number) * normalCdf((floorOf.cut - mu) / spread));
+          cut = Math.min(cut, floorOf.cut);
         }
+        const reach = b.reach[i] as number;
+        const p =
+          sigma >= SIGMA_EPSILON
+            ? Math.min(
+                reach,
+                truncatedSuccessUpperBound(
+                  t.ability[i] as number,
+                  t.slope[i] as number,
+                  t.slopeBelow[i] as number,
+                  t.pMax[i] as number,
+                  resolved.complexity,
+                  cut,
+                ),
+              )
+            : Math.min(reach, (t.pMax[i] as number) * normalCdf((cut - mu) / spread));
         const factor = b.factor[i] as number;
         if (p * factor < r) continue;
         if (p < reach || (b.cost[i] as number) > cost) {
