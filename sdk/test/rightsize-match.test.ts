@@ -563,6 +563,171 @@ describe('CandidateIndex (spec §7.9)', () => {
     );
   });
 
+  /** Thinking agents whose cost is mostly reasoning, cut by deadlines, context windows and queues (load ≥ capacity). */
+  const reasoningFleetArb = fc
+    .array(
+      fc
+        .record({
+          ability: fc.double({ min: 2, max: 14, noNaN: true }),
+          budget: fc.integer({ min: 100, max: 60000 }),
+          rate: fc.integer({ min: 20, max: 400 }),
+          p50: fc.integer({ min: 0, max: 800 }),
+          spreadOfTtft: fc.integer({ min: 1, max: 4 }),
+          overheadMs: fc.integer({ min: 0, max: 300 }),
+          networkRttMs: fc.integer({ min: 0, max: 100 }),
+          inputTokensPerSecond: fc.option(fc.integer({ min: 500, max: 20000 }), { nil: undefined }),
+          placement: fc.constantFrom<Placement>('device', 'edge', 'cloud'),
+          window: fc.option(fc.integer({ min: 500, max: 40000 }), { nil: undefined }),
+          capacity: fc.integer({ min: 1, max: 3 }),
+          load: fc.nat(5),
+          output: fc.double({ min: 0, max: 2, noNaN: true }),
+          reasoningPrice: fc.double({ min: 1, max: 60, noNaN: true }),
+          modes: fc.boolean(),
+          skill: fc.boolean(),
+        })
+        .map((x) => ({
+          profile: {
+            domains: [{ domain: 'general', ability: x.ability }],
+            reasoning: { mode: 'thinking' as const, maxReasoningTokens: x.budget, reasoningTokensPerSecond: x.rate },
+            latency: {
+              ttftMs: { p50: x.p50, p95: Math.max(1, x.p50) * x.spreadOfTtft },
+              outputTokensPerSecond: 50 + (x.rate % 100),
+              overheadMs: x.overheadMs,
+              networkRttMs: x.networkRttMs,
+              ...(x.inputTokensPerSecond ? { inputTokensPerSecond: x.inputTokensPerSecond } : {}),
+            },
+            placement: { placement: x.placement, region: 'eu' },
+            cost: { currency: 'USD', outputPerMillion: x.output, reasoningPerMillion: x.reasoningPrice },
+            capacity: { maxConcurrentTasks: x.capacity, meanServiceMs: 500 },
+            ...(x.window ? { contextWindowTokens: x.window } : {}),
+            // A skill whose override is slower in every part of L0 and in reasoning (variants that all reason).
+            ...(x.skill
+              ? {
+                  skills: {
+                    slow: {
+                      latency: {
+                        ttftMs: { p50: 3 * x.p50, p95: 9 * Math.max(1, x.p50) },
+                        outputTokensPerSecond: 30,
+                        overheadMs: 2 * x.overheadMs + 50,
+                        networkRttMs: x.networkRttMs + 30,
+                        inputTokensPerSecond: 400,
+                      },
+                      reasoning: {
+                        mode: 'thinking' as const,
+                        maxReasoningTokens: x.budget,
+                        reasoningTokensPerSecond: Math.max(10, x.rate / 3),
+                      },
+                    },
+                  },
+                }
+              : {}),
+            ...(x.modes
+              ? {
+                  modes: {
+                    // Slower in every part of L0 and in reasoning, so the bounds must take each part's worst profile.
+                    think: {
+                      latency: {
+                        ttftMs: { p50: 2 * x.p50, p95: 8 * Math.max(1, x.p50) },
+                        outputTokensPerSecond: 40,
+                        overheadMs: 2 * x.overheadMs + 50,
+                        networkRttMs: x.networkRttMs + 30,
+                        inputTokensPerSecond: 400,
+                      },
+                      reasoning: {
+                        mode: 'thinking' as const,
+                        maxReasoningTokens: x.budget,
+                        reasoningTokensPerSecond: Math.max(10, x.rate / 3),
+                      },
+                    },
+                    'no-think': { reasoning: { mode: 'none' as const } },
+                  },
+                }
+              : {}),
+          } as CapabilityProfile,
+          load: x.load,
+          skills: x.skill ? [{ id: 'slow', tags: ['slow'] }] : [],
+        })),
+      { minLength: 1, maxLength: 40 },
+    )
+    .map((ps) => ps.map((p, i) => ({ id: `agent-${i}`, ...p })));
+  const reasoningTaskArb = fc
+    .record({
+      value: fc.double({ min: 2, max: 12, noNaN: true }),
+      sigma: fc.double({ min: 0, max: 2, noNaN: true }),
+      first: fc.option(fc.integer({ min: 300, max: 8000 }), { nil: undefined }),
+      completion: fc.integer({ min: 1000, max: 120000 }),
+      inputTokens: fc.integer({ min: 0, max: 20000 }),
+      outputTokens: fc.integer({ min: 10, max: 400 }),
+      percentile: fc.constantFrom(50 as const, 90 as const, 99 as const),
+      preference: fc.constantFrom('cost' as const, { weights: { cost: 1, latency: 0.5, quality: 1 } }),
+      minSuccess: fc.double({ min: 0.05, max: 0.9, noNaN: true }),
+      network: fc.record({ rttMs: fc.nat(200), jitterMs: fc.nat(80), lossRate: fc.constantFrom(0, 0.05) }),
+      skill: fc.boolean(),
+    })
+    .map(
+      (t): MatchTask => ({
+        descriptor: {
+          domain: 'general',
+          complexity: { value: t.value, sigma: t.sigma },
+          inputTokens: t.inputTokens,
+          outputTokens: t.outputTokens,
+          ...(t.skill ? { skill: 'slow' } : {}),
+          preference: t.preference,
+          network: t.network,
+          constraints: {
+            minSuccess: t.minSuccess,
+            latencyPercentile: t.percentile,
+            completionDeadlineMs: t.completion,
+            ...(t.first ? { firstResponseDeadlineMs: t.first } : {}),
+          },
+        },
+      }),
+    );
+
+  it('equals the full scan where reasoning cut by deadlines, windows and queues sets the cost (cost bound)', () => {
+    fc.assert(
+      fc.property(reasoningFleetArb, reasoningTaskArb, fc.integer({ min: 1, max: 6 }), (fleet, task, topN) => {
+        expectIndexEqualsScan(fleet, task, topN);
+      }),
+      { numRuns: 400, seed: 43 },
+    );
+  });
+
+  /** Every assessment of every agent respects the first pass's bounds (cost and latency below, success above). */
+  function expectFirstPassBoundsHold(fleet: readonly MatchCandidate[], task: MatchTask) {
+    const bounds = new CandidateIndex(fleet).firstPassBounds(task);
+    const resolved = resolveTask(task);
+    for (const candidate of fleet) {
+      const bound = bounds.get(candidate.id);
+      if (!bound) continue; // without the domain
+      for (const a of assessModes(candidate, task, resolved)) {
+        const where = `${candidate.id}/${a.mode ?? ''}`;
+        expect(bound.cost, where).toBeLessThanOrEqual(a.comparableCost * (1 + 1e-9));
+        expect(bound.completionMs, where).toBeLessThanOrEqual(a.predictions.completionMs * (1 + 1e-9));
+        expect(bound.success, where).toBeGreaterThanOrEqual(a.predictions.success);
+        if (bound.excluded) expect(a.feasible, where).toBe(false);
+      }
+    }
+  }
+
+  it('first-pass bounds hold for every assessment: reasoning cut by deadlines, windows and queues', () => {
+    fc.assert(
+      fc.property(reasoningFleetArb, reasoningTaskArb, (fleet, task) => expectFirstPassBoundsHold(fleet, task)),
+      { numRuns: 400, seed: 47 },
+    );
+  });
+
+  it('first-pass bounds hold for every assessment: voice tasks, modes, price ties and placements', () => {
+    fc.assert(
+      fc.property(voiceFleetArb, voiceTaskArb, (fleet, task) => expectFirstPassBoundsHold(fleet, task)),
+      { numRuns: 300, seed: 53 },
+    );
+    fc.assert(
+      fc.property(tiedFleetArb, constrainedTaskArb, (fleet, task) => expectFirstPassBoundsHold(fleet, task)),
+      { numRuns: 300, seed: 59 },
+    );
+  });
+
   it('assesses little more than the ranking needs when a deadline cuts the reasoning of hard tasks (cost)', () => {
     // Thinking cloud agents on a hard task with a 120 s completion deadline: the reasoning the deadline leaves sets
     // both the cost and the success; only a success bound truncated at the budget cut separates them.
