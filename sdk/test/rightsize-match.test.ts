@@ -15,7 +15,11 @@ import {
   rank,
   resolveTask,
 } from '../src/rightsize/routing/match.js';
-import { latencyFactorUpperBound, truncatedSuccessUpperBound } from '../src/rightsize/routing/success-bounds.js';
+import {
+  cheapTailSuccessUpperBound,
+  latencyFactorUpperBound,
+  truncatedSuccessUpperBound,
+} from '../src/rightsize/routing/success-bounds.js';
 
 /** The candidate index's top `topN` and decision equal the full scan's (§7.9: exactly the agent the full rule picks). */
 function expectIndexEqualsScan(fleet: Parameters<typeof match>[1], task: Parameters<typeof match>[0], topN: number) {
@@ -528,6 +532,24 @@ describe('CandidateIndex (spec §7.9)', () => {
         }
       }),
       { numRuns: 300, seed: 31 },
+    );
+  });
+
+  it('the first pass σ-aware tail bound is at least the success integral (strong agents near P = 1)', () => {
+    const arb = fc.record({
+      a: fc.double({ min: 0, max: 20, noNaN: true }),
+      above: fc.double({ min: 0, max: 10, noNaN: true }),
+      k: fc.double({ min: 0.25, max: 4, noNaN: true }),
+      pMax: fc.double({ min: 0.5, max: 1, noNaN: true }),
+      sigma: fc.constantFrom(0, 1e-7, 0.2, 0.7, 1.4, 3),
+    });
+    fc.assert(
+      fc.property(arb, (x) => {
+        const mu = Math.max(0, x.a - x.above);
+        const exact = expectedSuccess({ ability: x.a, slope: x.k, pMax: x.pMax }, { value: mu, sigma: x.sigma });
+        expect(cheapTailSuccessUpperBound(x.a, x.k, x.pMax, mu, x.sigma)).toBeGreaterThanOrEqual(exact);
+      }),
+      { numRuns: 3000, seed: 61 },
     );
   });
 

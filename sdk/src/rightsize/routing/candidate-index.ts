@@ -72,6 +72,7 @@ import {
 import {
   abilityFloor,
   cheapSuccessUpperBound,
+  cheapTailSuccessUpperBound,
   latencyFactorUpperBound,
   NUMERIC_TOLERANCE,
   normalCdfAbove,
@@ -554,16 +555,20 @@ function latencyFactorBound(entry: Entry, task: MatchTask, resolved: ResolvedTas
 }
 
 /**
- * The first pass's success bound of row i: the cheap bound of its curves (one exponential; only pMax when `curve` is
- * false) and the budget cut's pMax·Φ((c_cut − μ)/σ) read from a grid above Φ (spec §6.6 (3): no task past the cut
- * succeeds), plus the numeric tolerance of §6.7.
+ * The first pass's success bound of row i: the cheap bounds of its curves (σ-blind, and above the centre the
+ * σ-aware tail bound; one exponential each; only pMax when `curve` is false) and the budget cut's
+ * pMax·Φ((c_cut − μ)/σ) read from a grid above Φ (spec §6.6 (3): no task past the cut succeeds), plus the numeric
+ * tolerance of §6.7.
  */
 function firstSuccessBound(t: DomainTable, b: Scratch, i: number, curve: boolean, mu: number, sigma: number): number {
   const pMax = t.pMax[i] as number;
   const cut = b.cut[i] as number;
-  const slopes = [t.slope[i] as number, t.slopeBelow[i] as number] as const;
+  const a = t.ability[i] as number;
+  const k = t.slope[i] as number;
   const bound = Math.min(
-    curve ? cheapSuccessUpperBound(t.ability[i] as number, slopes[0], slopes[1], pMax, mu, sigma) : pMax,
+    curve ? cheapSuccessUpperBound(a, k, t.slopeBelow[i] as number, pMax, mu, sigma) : pMax,
+    // Above the centre, where S nears pMax, the σ-aware tail bound (one more exponential).
+    curve && a >= mu ? cheapTailSuccessUpperBound(a, k, pMax, mu, sigma) : pMax,
     cut === Number.POSITIVE_INFINITY ? pMax : pMax * normalCdfAbove((cut - mu) / Math.max(sigma, SIGMA_EPSILON)),
   );
   // Computed success is within the numeric tolerance of the exact value (spec §6.7): at a = μ the cheap bound is

@@ -119,6 +119,29 @@ export function normalCdfAbove(z: number): number {
   return CDF_GRID[Math.ceil((z + NORMAL_RANGE) * CDF_STEPS_PER_UNIT)] as number;
 }
 
+/** A lower bound of Φ(z) without a normal CDF: Φ at the grid node at or below z (0 below the range). */
+export function normalCdfBelow(z: number): number {
+  if (!(z >= -NORMAL_RANGE)) return 0;
+  if (z >= NORMAL_RANGE) return CDF_GRID[CDF_GRID.length - 1] as number;
+  return CDF_GRID[Math.floor((z + NORMAL_RANGE) * CDF_STEPS_PER_UNIT)] as number;
+}
+
+/**
+ * The tail bound of `successUpperBound` with Φ read from the grid below it (one exponential, no normal CDF):
+ * S ≤ pMax·(1 − ½ e^{−km + k²σ²/2} Φ(m/σ − kσ) − ½ Φ(−m/σ)), m = a − μ. It sees the complexity's spread, so it
+ * separates strong agents near P = 1 (where `cheapSuccessUpperBound`, σ-blind above the centre, does not).
+ */
+export function cheapTailSuccessUpperBound(a: number, k: number, pMax: number, mu: number, sigma: number): number {
+  if (sigma < SIGMA_EPSILON) return pMax;
+  const m = a - mu;
+  const ks = k * sigma;
+  const tailExponent = -k * m + (ks * ks) / 2;
+  const failure =
+    0.5 * normalCdfBelow(-m / sigma) +
+    (tailExponent > 600 ? 0 : 0.5 * Math.exp(tailExponent) * normalCdfBelow(m / sigma - ks));
+  return pMax * (1 - failure) + NUMERIC_TOLERANCE;
+}
+
 /**
  * An upper bound of the latency factor F_L0(x) = Φ(z*) of spec §6.6 (2) for every profile whose non-reasoning latency
  * L0(z) = fixed + network mean + sd·z + ttft(z) is, for z ≥ 0, at least `offset` + `sd`·z + `p50`·e^{growth·z}
