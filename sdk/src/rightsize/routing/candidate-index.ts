@@ -556,19 +556,26 @@ function latencyFactorBound(entry: Entry, task: MatchTask, resolved: ResolvedTas
 
 /**
  * The first pass's success bound of row i: the cheap bounds of its curves (σ-blind, and above the centre the
- * σ-aware tail bound; one exponential each; only pMax when `curve` is false) and the budget cut's
+ * σ-aware tail bound; one exponential each; as `curve` asks: none gives pMax) and the budget cut's
  * pMax·Φ((c_cut − μ)/σ) read from a grid above Φ (spec §6.6 (3): no task past the cut succeeds), plus the numeric
  * tolerance of §6.7.
  */
-function firstSuccessBound(t: DomainTable, b: Scratch, i: number, curve: boolean, mu: number, sigma: number): number {
+function firstSuccessBound(
+  t: DomainTable,
+  b: Scratch,
+  i: number,
+  curve: 'none' | 'cheap' | 'tail',
+  mu: number,
+  sigma: number,
+): number {
   const pMax = t.pMax[i] as number;
   const cut = b.cut[i] as number;
   const a = t.ability[i] as number;
   const k = t.slope[i] as number;
   const bound = Math.min(
-    curve ? cheapSuccessUpperBound(a, k, t.slopeBelow[i] as number, pMax, mu, sigma) : pMax,
+    curve !== 'none' ? cheapSuccessUpperBound(a, k, t.slopeBelow[i] as number, pMax, mu, sigma) : pMax,
     // Above the centre, where S nears pMax, the σ-aware tail bound (one more exponential).
-    curve && a >= mu ? cheapTailSuccessUpperBound(a, k, pMax, mu, sigma) : pMax,
+    curve === 'tail' && a >= mu ? cheapTailSuccessUpperBound(a, k, pMax, mu, sigma) : pMax,
     cut === Number.POSITIVE_INFINITY ? pMax : pMax * normalCdfAbove((cut - mu) / Math.max(sigma, SIGMA_EPSILON)),
   );
   // Computed success is within the numeric tolerance of the exact value (spec §6.7): at a = μ the cheap bound is
@@ -861,7 +868,7 @@ export class CandidateIndex {
       bounds.set((t.entries[i] as Entry).candidate.id, {
         cost: b.cost[i] as number,
         completionMs: b.latency[i] as number,
-        success: firstSuccessBound(t, b, i, true, mu, sigma),
+        success: firstSuccessBound(t, b, i, 'tail', mu, sigma),
         excluded: b.excluded[i] !== 0,
       });
     }
@@ -1012,7 +1019,10 @@ export class CandidateIndex {
       // pMax·Φ((c_cut − μ)/σ) read from a grid above Φ (spec §6.6 (3): no task past the cut succeeds).
       const factor = eager ? factorOf(i) : 1;
       b.factor[i] = factor;
-      const p = factor * firstSuccessBound(t, b, i, kind !== 'latency', mu, sigma);
+      // Under `quality` success is the primary key: near P = 1 the σ-aware tail bound keeps thousands of strong
+      // agents out of the heap; elsewhere it changes keys too little to pay for its exponential.
+      const curve = kind === 'latency' ? 'none' : kind === 'quality' ? 'tail' : 'cheap';
+      const p = factor * firstSuccessBound(t, b, i, curve, mu, sigma);
       if (p < r) continue; // cannot be feasible
       setKeys(i, p);
       b.items[count++] = i;
