@@ -866,6 +866,21 @@ describe('CandidateIndex (spec §7.9)', () => {
     }
   });
 
+  it('ends the search by agent id among agents that all saturate at success 1 (quality): no bound above 1', () => {
+    // Every agent's success rounds to 1 (the top tie cell) with equal latency and cost: the 16 lowest ids are the
+    // ranking, and every other agent's first bound (capped at 1) ties with the 16th, so the id order ends the search.
+    const fleet = Array.from({ length: 2000 }, (_, i) => ({
+      id: `s${String(i).padStart(4, '0')}`,
+      profile: { ...base, domains: [{ domain: 'math', ability: 14 + (i % 50) / 100 }] },
+    }));
+    const task: MatchTask = {
+      descriptor: { domain: 'math', complexity: { value: 1, sigma: 0.5 }, preference: 'quality' },
+    };
+    const result = new CandidateIndex(fleet).match(task);
+    expect(result.chosen?.agentId).toBe(match(task, fleet).chosen?.agentId);
+    expect(result.refined).toBeLessThan(200);
+  });
+
   it('prunes: an easy task over a large fleet assesses a small fraction of it', () => {
     const fleet = Array.from({ length: 2000 }, (_, i) => ({
       id: `a${String(i).padStart(4, '0')}`,

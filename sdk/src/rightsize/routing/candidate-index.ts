@@ -7,19 +7,22 @@
  *    their profiles (skill overrides and modes included) declares for it;
  * 2. agents whose ability cannot reach minSuccess — by an upper bound of the success integral that holds for any
  *    minSuccess (`abilityFloor`, success-bounds.ts) — are never assessed;
- * 3. one pass over typed arrays of the domain computes, per agent, lower bounds of the expected cost (lowest prices)
- *    and of the completion latency (no queue), an upper bound of the complexity its budget can reach (largest budget,
- *    context window and what the deadlines leave: P_D ≤ pMax·Φ((c_cut − μ)/σ)) and whether it provably misses a
- *    hard constraint (placement, region, the cost cap, a deadline even with no queue), and the inputs of a bound of
- *    the deadline's latency factor (P_D ≤ S · F_L0(D′), `latencyFactorUpperBound`: applied in this pass under
- *    `quality`, where success is the primary key, else when the search first reaches the agent);
+ * 3. one pass over typed arrays of the domain computes, per agent, lower bounds of the expected cost (lowest prices,
+ *    and the reasoning of the least budget any profile gets: its budget, the context window left and what the
+ *    deadlines leave with each part of L0 at its slowest profile, none when its load queues it) and of the completion
+ *    latency (no queue), an upper bound of the complexity its budget can reach (largest budget, context window and
+ *    what the deadlines leave: P_D ≤ pMax·Φ((c_cut − μ)/σ), read from a grid above Φ) and whether it provably misses
+ *    a hard constraint (placement, region, the cost cap, a deadline even with no queue), a first success bound (one
+ *    exponential; under `quality` also the σ-aware tail bound) and the inputs of a bound of the deadline's latency
+ *    factor (P_D ≤ S · F_L0(D′), `latencyFactorUpperBound`: applied in this pass under `quality`, where success is
+ *    the primary key, else when the search first reaches the agent); `firstPassBounds` reports them;
  * 4. agents are visited best first by lower bounds of the cells of the comparator's keys of spec §7.3 (a total order:
  *    the first N of the whole ranking are the first N of any subset holding them), lexicographically: the preference's
  *    primary key (cost per success, latency, −success or the weighted score, each from the bounds above and a success
- *    upper bound refined — to the success integral at the agent's best curve — the first two times an agent reaches
- *    the top), then −success, latency and cost per success. The search stops when the bounds at the top are worse
- *    than the keys of the N-th best feasible agent found (N = max(topN, ESCALATION_WINDOW)): every agent left is
- *    ranked after it;
+ *    upper bound refined — to a normal-CDF bound, then to the success integral at the agent's best curve truncated
+ *    at its largest budget cut — the first two times an agent reaches the top), then −success, latency and cost per
+ *    success. The search stops when the bounds at the top are worse than the keys of the N-th best feasible agent
+ *    found (N = max(topN, ESCALATION_WINDOW)): every agent left is ranked after it;
  * 5. with nothing feasible, the 8 strongest agents of the domain are assessed (padded with agents of the registry
  *    that lack the domain), and, unless constraints are hard, the best-effort agent of §7.7 is found by descending
  *    ability, skipping agents whose effective ceiling bound (capability ceiling, budget cut) cannot reach the best
@@ -579,8 +582,9 @@ function firstSuccessBound(
     cut === Number.POSITIVE_INFINITY ? pMax : pMax * normalCdfAbove((cut - mu) / Math.max(sigma, SIGMA_EPSILON)),
   );
   // Computed success is within the numeric tolerance of the exact value (spec §6.7): at a = μ the cheap bound is
-  // exactly pMax/2 while the integral may come out a rounding above it, one success cell higher.
-  return bound + NUMERIC_TOLERANCE;
+  // exactly pMax/2 while the integral may come out a rounding above it, one success cell higher. Success is at most
+  // 1: past it the bound's cell would beat every agent's and the id order could no longer end the search.
+  return Math.min(1, bound + NUMERIC_TOLERANCE);
 }
 
 /** Budget grid steps per doubling for `ReasoningFloor` (a budget is rounded down by at most 2^(1/8) ≈ 9 %). */
@@ -1213,6 +1217,10 @@ export class CandidateIndex {
     // Deadlines and context windows cut the reasoning budget (spec §6.6): the cost bound counts the reasoning of a
     // lower bound of the budget every profile gets.
     const reasoningFloor = new ReasoningFloor(t.reasoningGroups, resolved.complexity);
+    // Only the cost and weighted keys and a cost cap need a tight cost bound; else (a tie-break key) the reasoning
+    // is counted only where nothing cuts the budget (one expectation per reasoning group).
+    const kind = kindOf(resolved.preference);
+    const costMatters = kind === 'cost' || kind === 'weighted' || c.maxCost !== undefined;
     const z = Z_SCORES[resolved.percentile];
     // The complexity quantile of the latency prediction (spec §6.1: a sigma below 1e-6 counts as 0 there too).
     const sigmaUsed = resolved.complexity.sigma < SIGMA_EPSILON ? 0 : resolved.complexity.sigma;
@@ -1248,6 +1256,7 @@ export class CandidateIndex {
     };
     for (let i = from; i < to; i++) {
       const group = t.reasoningGroup[i] as number;
+      const unbounded = !hasDeadline && (t.contextWindow[i] as number) === Number.POSITIVE_INFINITY;
       const remote = t.remote[i] === 1;
       const fixed = brokerLeg + (t.overhead[i] as number) + (remote ? transferIn : 0);
       const rtt = remote ? (rttMs + (t.networkRtt[i] as number)) * lossFactor : 0;
@@ -1257,7 +1266,9 @@ export class CandidateIndex {
       const rate = rateOf(t.currency[i] as string);
       const reasoningPrice = t.costReasoning[i] as number;
       let reasoningTokens = 0;
-      if (group >= 0 && reasoningPrice > 0 && rate !== undefined) {
+      if (group >= 0 && reasoningPrice > 0 && rate !== undefined && !costMatters) {
+        reasoningTokens = unbounded ? reasoningFloor.tokens(group, Number.POSITIVE_INFINITY) : 0;
+      } else if (group >= 0 && reasoningPrice > 0 && rate !== undefined) {
         // The least budget any profile gets: its budget, the context window left and what the deadlines leave with
         // the slowest parts of L0 (spec §6.6 (3)); none when the load may queue the candidate.
         let budget = Math.max(0, (t.contextWindow[i] as number) - tokens);
