@@ -890,7 +890,8 @@ export class CandidateIndex {
     const floor = abilityFloor(r, table.minSlope, table.maxSlope, table.maxPMax, mu, sigma);
     const poolSize = countAtLeast(table.ability, table.size, floor);
     const b = this.#prepare(table, resolved, task, policy, 0, poolSize);
-    const prepare = (from: number, to: number) => this.#prepare(table, resolved, task, policy, from, to);
+    // The best-effort search (nothing feasible) ranks by ceilings, not cost: only a cost cap needs the tight bound.
+    const prepare = (from: number, to: number) => this.#prepare(table, resolved, task, policy, from, to, 'cap');
 
     const rejected: Assessment[] = [];
     // Feasible assessments in ranking order (spec §7.3: a total order, so any subset sorts the same way).
@@ -1195,9 +1196,9 @@ export class CandidateIndex {
   /**
    * One pass over the domain's entries: marks those that certainly miss a hard constraint (placement, region, the
    * cost cap at their lowest prices; or a deadline even without queueing), and writes for the others lower bounds of
-   * the expected cost (lowest prices; no reasoning when a deadline or a context window may cut the budget) and of the
-   * completion latency (no queue), and upper bounds of the budget cut's complexity (largest budget, window and what
-   * the deadlines leave at the latency percentile).
+   * the expected cost (lowest prices, and the reasoning of the least budget any profile gets where the cost keys
+   * (`costUse` 'keys') or a cost cap need it) and of the completion latency (no queue), and upper bounds of the budget
+   * cut's complexity (largest budget, window and what the deadlines leave at the latency percentile).
    */
   #prepare(
     t: DomainTable,
@@ -1206,6 +1207,7 @@ export class CandidateIndex {
     policy: MatchPolicy,
     from: number,
     to: number,
+    costUse: 'keys' | 'cap' = 'keys',
   ): Scratch {
     const b = this.#scratch;
     b.ensure(t.entries.length);
@@ -1220,7 +1222,7 @@ export class CandidateIndex {
     // Only the cost and weighted keys and a cost cap need a tight cost bound; else (a tie-break key) the reasoning
     // is counted only where nothing cuts the budget (one expectation per reasoning group).
     const kind = kindOf(resolved.preference);
-    const costMatters = kind === 'cost' || kind === 'weighted' || c.maxCost !== undefined;
+    const costMatters = c.maxCost !== undefined || (costUse === 'keys' && (kind === 'cost' || kind === 'weighted'));
     const z = Z_SCORES[resolved.percentile];
     // The complexity quantile of the latency prediction (spec §6.1: a sigma below 1e-6 counts as 0 there too).
     const sigmaUsed = resolved.complexity.sigma < SIGMA_EPSILON ? 0 : resolved.complexity.sigma;
