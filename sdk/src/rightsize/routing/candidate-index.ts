@@ -589,6 +589,11 @@ function firstSuccessBound(
 
 /** Budget grid steps per doubling for `ReasoningFloor` (a budget is rounded down by at most 2^(1/8) ≈ 9 %). */
 const BUDGET_STEPS_PER_DOUBLING = 8;
+/** The budget grid's nodes 2^(k/8), k = 0 … 512 (budgets up to 2^64 tokens). */
+const BUDGET_NODES = Float64Array.from(
+  { length: BUDGET_STEPS_PER_DOUBLING * 64 + 1 },
+  (_, k) => 2 ** (k / BUDGET_STEPS_PER_DOUBLING),
+);
 
 /**
  * Lower bounds of the expected reasoning tokens E[min(t·2^c, B)] of a reasoning group (least tokens per step, least
@@ -603,7 +608,7 @@ class ReasoningFloor {
     readonly groups: readonly ReasoningParams[],
     readonly complexity: ResolvedTask['complexity'],
   ) {
-    this.#memo = groups.map(() => new Float64Array(BUDGET_STEPS_PER_DOUBLING * 64 + 2).fill(Number.NaN));
+    this.#memo = groups.map(() => new Float64Array(BUDGET_NODES.length + 1).fill(Number.NaN));
   }
 
   tokens(group: number, budget: number): number {
@@ -616,11 +621,10 @@ class ReasoningFloor {
     }
     if (!(budget >= 1)) return 0;
     let k = Math.floor(BUDGET_STEPS_PER_DOUBLING * Math.log2(budget));
-    if (2 ** (k / BUDGET_STEPS_PER_DOUBLING) > budget) k--;
     if (k >= last) return 0; // beyond the grid (budgets past 2^64 tokens): no bound
+    if ((BUDGET_NODES[k] as number) > budget) k--;
     if (Number.isNaN(memo[k] as number)) {
-      const node = 2 ** (k / BUDGET_STEPS_PER_DOUBLING);
-      memo[k] = expectedReasoningTokens({ ...g, budget: node }, this.complexity) * (1 - 1e-9);
+      memo[k] = expectedReasoningTokens({ ...g, budget: BUDGET_NODES[k] as number }, this.complexity) * (1 - 1e-9);
     }
     return memo[k] as number;
   }
