@@ -35,6 +35,7 @@ describe('benchmarks (smoke)', () => {
         disagreements: number;
         assessedPerDecision: { mean: number; max: number };
         indexed: { decisions: number };
+        indexedCpu: { decisions: number };
         ratios: Record<string, number>;
       }>;
     }>;
@@ -43,6 +44,7 @@ describe('benchmarks (smoke)', () => {
       expect(r.cases.map((c) => c.case)).toEqual(expect.arrayContaining(['quality', 'weighted', 'best-effort']));
       for (const c of r.cases) {
         expect(c.indexed.decisions).toBeGreaterThan(0);
+        expect(c.indexedCpu.decisions).toBe(c.indexed.decisions);
         // Saturated success (many agents within chains of 1e-5) makes the tie rule of §7.3 intransitive: the scan's
         // order then depends on registry order, and that case reports its disagreements rather than asserting none.
         if (c.case !== 'price-ties-quality') expect(c.disagreements).toBe(0);

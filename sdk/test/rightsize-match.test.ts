@@ -1,7 +1,7 @@
 /** Rules of the matcher not pinned by the published vectors, and its properties over random fleets. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { baseLatencyCdf, firstTokenDeadline, predictLatency } from '../src/rightsize/math/predict.js';
+import { baseLatencyCdf, expectedSuccess, firstTokenDeadline, predictLatency } from '../src/rightsize/math/predict.js';
 import { Z_SCORES } from '../src/rightsize/math/stats.js';
 import type { Placement } from '../src/rightsize/model/common.js';
 import type { CapabilityProfile } from '../src/rightsize/model/profile.js';
@@ -15,7 +15,11 @@ import {
   rank,
   resolveTask,
 } from '../src/rightsize/routing/match.js';
-import { latencyFactorUpperBound } from '../src/rightsize/routing/success-bounds.js';
+import {
+  cheapTailSuccessUpperBound,
+  latencyFactorUpperBound,
+  truncatedSuccessUpperBound,
+} from '../src/rightsize/routing/success-bounds.js';
 
 /** The candidate index's top `topN` and decision equal the full scan's (§7.9: exactly the agent the full rule picks). */
 function expectIndexEqualsScan(fleet: Parameters<typeof match>[1], task: Parameters<typeof match>[0], topN: number) {
@@ -531,6 +535,260 @@ describe('CandidateIndex (spec §7.9)', () => {
     );
   });
 
+  it('the first pass σ-aware tail bound is at least the success integral (strong agents near P = 1)', () => {
+    const arb = fc.record({
+      a: fc.double({ min: 0, max: 20, noNaN: true }),
+      above: fc.double({ min: 0, max: 10, noNaN: true }),
+      k: fc.double({ min: 0.25, max: 4, noNaN: true }),
+      pMax: fc.double({ min: 0.5, max: 1, noNaN: true }),
+      sigma: fc.constantFrom(0, 1e-7, 0.2, 0.7, 1.4, 3),
+    });
+    fc.assert(
+      fc.property(arb, (x) => {
+        const mu = Math.max(0, x.a - x.above);
+        const exact = expectedSuccess({ ability: x.a, slope: x.k, pMax: x.pMax }, { value: mu, sigma: x.sigma });
+        expect(cheapTailSuccessUpperBound(x.a, x.k, x.pMax, mu, x.sigma)).toBeGreaterThanOrEqual(exact);
+      }),
+      { numRuns: 3000, seed: 61 },
+    );
+  });
+
+  it('the truncated success bound is at least S_cut of every curve under its limits and every smaller cut', () => {
+    const curveArb = fc.record({
+      a: fc.double({ min: 0, max: 14, noNaN: true }),
+      kBelow: fc.double({ min: 0.25, max: 4, noNaN: true }),
+      kAbove: fc.double({ min: 0.25, max: 4, noNaN: true }),
+      pMax: fc.double({ min: 0.5, max: 1, noNaN: true }),
+      mu: fc.double({ min: 0, max: 14, noNaN: true }),
+      sigma: fc.constantFrom(0, 0.3, 1, 2.5),
+      cut: fc.double({ min: -2, max: 16, noNaN: true }),
+      // The member curve and cut, as shares of the limits.
+      drop: fc.double({ min: 0, max: 4, noNaN: true }),
+      slopeShare: fc.double({ min: 0, max: 1, noNaN: true }),
+      pShare: fc.double({ min: 0.5, max: 1, noNaN: true }),
+      cutDrop: fc.double({ min: 0, max: 3, noNaN: true }),
+    });
+    fc.assert(
+      fc.property(curveArb, (x) => {
+        const kBelow = Math.min(x.kBelow, x.kAbove);
+        const kAbove = Math.max(x.kBelow, x.kAbove);
+        const complexity = { value: x.mu, sigma: x.sigma };
+        const member = {
+          ability: x.a - x.drop,
+          slope: kBelow + x.slopeShare * (kAbove - kBelow),
+          pMax: x.pMax * x.pShare,
+        };
+        const bound = truncatedSuccessUpperBound(x.a, kAbove, kBelow, x.pMax, complexity, x.cut);
+        expect(bound).toBeGreaterThanOrEqual(expectedSuccess(member, complexity, x.cut - x.cutDrop));
+      }),
+      { numRuns: 2000, seed: 37 },
+    );
+  });
+
+  /** Thinking agents whose cost is mostly reasoning, cut by deadlines, context windows and queues (load ≥ capacity). */
+  const reasoningFleetArb = fc
+    .array(
+      fc
+        .record({
+          ability: fc.double({ min: 2, max: 14, noNaN: true }),
+          budget: fc.integer({ min: 100, max: 60000 }),
+          rate: fc.integer({ min: 20, max: 400 }),
+          p50: fc.integer({ min: 0, max: 800 }),
+          spreadOfTtft: fc.integer({ min: 1, max: 4 }),
+          overheadMs: fc.integer({ min: 0, max: 300 }),
+          networkRttMs: fc.integer({ min: 0, max: 100 }),
+          inputTokensPerSecond: fc.option(fc.integer({ min: 500, max: 20000 }), { nil: undefined }),
+          placement: fc.constantFrom<Placement>('device', 'edge', 'cloud'),
+          window: fc.option(fc.integer({ min: 500, max: 40000 }), { nil: undefined }),
+          capacity: fc.integer({ min: 1, max: 3 }),
+          load: fc.nat(5),
+          output: fc.double({ min: 0, max: 2, noNaN: true }),
+          reasoningPrice: fc.double({ min: 1, max: 60, noNaN: true }),
+          modes: fc.boolean(),
+          skill: fc.boolean(),
+        })
+        .map((x) => ({
+          profile: {
+            domains: [{ domain: 'general', ability: x.ability }],
+            reasoning: { mode: 'thinking' as const, maxReasoningTokens: x.budget, reasoningTokensPerSecond: x.rate },
+            latency: {
+              ttftMs: { p50: x.p50, p95: Math.max(1, x.p50) * x.spreadOfTtft },
+              outputTokensPerSecond: 50 + (x.rate % 100),
+              overheadMs: x.overheadMs,
+              networkRttMs: x.networkRttMs,
+              ...(x.inputTokensPerSecond ? { inputTokensPerSecond: x.inputTokensPerSecond } : {}),
+            },
+            placement: { placement: x.placement, region: 'eu' },
+            cost: { currency: 'USD', outputPerMillion: x.output, reasoningPerMillion: x.reasoningPrice },
+            capacity: { maxConcurrentTasks: x.capacity, meanServiceMs: 500 },
+            ...(x.window ? { contextWindowTokens: x.window } : {}),
+            // A skill whose override is slower in every part of L0 and in reasoning (variants that all reason).
+            ...(x.skill
+              ? {
+                  skills: {
+                    slow: {
+                      latency: {
+                        ttftMs: { p50: 3 * x.p50, p95: 9 * Math.max(1, x.p50) },
+                        outputTokensPerSecond: 30,
+                        overheadMs: 2 * x.overheadMs + 50,
+                        networkRttMs: x.networkRttMs + 30,
+                        inputTokensPerSecond: 400,
+                      },
+                      reasoning: {
+                        mode: 'thinking' as const,
+                        maxReasoningTokens: x.budget,
+                        reasoningTokensPerSecond: Math.max(10, x.rate / 3),
+                      },
+                    },
+                  },
+                }
+              : {}),
+            ...(x.modes
+              ? {
+                  modes: {
+                    // Slower in every part of L0 and in reasoning, so the bounds must take each part's worst profile.
+                    think: {
+                      latency: {
+                        ttftMs: { p50: 2 * x.p50, p95: 8 * Math.max(1, x.p50) },
+                        outputTokensPerSecond: 40,
+                        overheadMs: 2 * x.overheadMs + 50,
+                        networkRttMs: x.networkRttMs + 30,
+                        inputTokensPerSecond: 400,
+                      },
+                      reasoning: {
+                        mode: 'thinking' as const,
+                        maxReasoningTokens: x.budget,
+                        reasoningTokensPerSecond: Math.max(10, x.rate / 3),
+                      },
+                    },
+                    'no-think': { reasoning: { mode: 'none' as const } },
+                  },
+                }
+              : {}),
+          } as CapabilityProfile,
+          load: x.load,
+          skills: x.skill ? [{ id: 'slow', tags: ['slow'] }] : [],
+        })),
+      { minLength: 1, maxLength: 40 },
+    )
+    .map((ps) => ps.map((p, i) => ({ id: `agent-${i}`, ...p })));
+  const reasoningTaskArb = fc
+    .record({
+      value: fc.double({ min: 2, max: 12, noNaN: true }),
+      sigma: fc.double({ min: 0, max: 2, noNaN: true }),
+      first: fc.option(fc.integer({ min: 300, max: 8000 }), { nil: undefined }),
+      completion: fc.integer({ min: 1000, max: 120000 }),
+      inputTokens: fc.integer({ min: 0, max: 20000 }),
+      outputTokens: fc.integer({ min: 10, max: 400 }),
+      percentile: fc.constantFrom(50 as const, 90 as const, 99 as const),
+      preference: fc.constantFrom('cost' as const, { weights: { cost: 1, latency: 0.5, quality: 1 } }),
+      minSuccess: fc.double({ min: 0.05, max: 0.9, noNaN: true }),
+      network: fc.record({ rttMs: fc.nat(200), jitterMs: fc.nat(80), lossRate: fc.constantFrom(0, 0.05) }),
+      skill: fc.boolean(),
+    })
+    .map(
+      (t): MatchTask => ({
+        descriptor: {
+          domain: 'general',
+          complexity: { value: t.value, sigma: t.sigma },
+          inputTokens: t.inputTokens,
+          outputTokens: t.outputTokens,
+          ...(t.skill ? { skill: 'slow' } : {}),
+          preference: t.preference,
+          network: t.network,
+          constraints: {
+            minSuccess: t.minSuccess,
+            latencyPercentile: t.percentile,
+            completionDeadlineMs: t.completion,
+            ...(t.first ? { firstResponseDeadlineMs: t.first } : {}),
+          },
+        },
+      }),
+    );
+
+  it('equals the full scan where reasoning cut by deadlines, windows and queues sets the cost (cost bound)', () => {
+    fc.assert(
+      fc.property(reasoningFleetArb, reasoningTaskArb, fc.integer({ min: 1, max: 6 }), (fleet, task, topN) => {
+        expectIndexEqualsScan(fleet, task, topN);
+      }),
+      { numRuns: 400, seed: 43 },
+    );
+  });
+
+  /** Every assessment of every agent respects the first pass's bounds (cost and latency below, success above). */
+  function expectFirstPassBoundsHold(fleet: readonly MatchCandidate[], task: MatchTask) {
+    const bounds = new CandidateIndex(fleet).firstPassBounds(task);
+    const resolved = resolveTask(task);
+    for (const candidate of fleet) {
+      const bound = bounds.get(candidate.id);
+      if (!bound) continue; // without the domain
+      for (const a of assessModes(candidate, task, resolved)) {
+        const where = `${candidate.id}/${a.mode ?? ''}`;
+        expect(bound.cost, where).toBeLessThanOrEqual(a.comparableCost * (1 + 1e-9));
+        expect(bound.completionMs, where).toBeLessThanOrEqual(a.predictions.completionMs * (1 + 1e-9));
+        expect(bound.success, where).toBeGreaterThanOrEqual(a.predictions.success);
+        if (bound.excluded) expect(a.feasible, where).toBe(false);
+      }
+    }
+  }
+
+  it('first-pass bounds hold for every assessment: reasoning cut by deadlines, windows and queues', () => {
+    fc.assert(
+      fc.property(reasoningFleetArb, reasoningTaskArb, (fleet, task) => expectFirstPassBoundsHold(fleet, task)),
+      { numRuns: 400, seed: 47 },
+    );
+  });
+
+  it('first-pass bounds hold for every assessment: voice tasks, modes, price ties and placements', () => {
+    fc.assert(
+      fc.property(voiceFleetArb, voiceTaskArb, (fleet, task) => expectFirstPassBoundsHold(fleet, task)),
+      { numRuns: 300, seed: 53 },
+    );
+    fc.assert(
+      fc.property(tiedFleetArb, constrainedTaskArb, (fleet, task) => expectFirstPassBoundsHold(fleet, task)),
+      { numRuns: 300, seed: 59 },
+    );
+  });
+
+  it('assesses little more than the ranking needs when a deadline cuts the reasoning of hard tasks (cost)', () => {
+    // Thinking cloud agents on a hard task with a 120 s completion deadline: the reasoning the deadline leaves sets
+    // both the cost and the success; only a success bound truncated at the budget cut separates them.
+    const fleet = Array.from({ length: 1500 }, (_, i) => ({
+      id: `c${String(i).padStart(4, '0')}`,
+      profile: {
+        ...base,
+        domains: [{ domain: 'math', ability: 7.5 + ((i * 7919) % 300) / 100 }],
+        reasoning: {
+          mode: 'thinking' as const,
+          maxReasoningTokens: 32000 * (1 + (i % 4)),
+          reasoningTokensPerSecond: 100 + ((i * 31) % 100),
+        },
+        cost: { currency: 'USD', outputPerMillion: 7.5 + ((i * 13) % 150) / 10, reasoningPerMillion: 15 },
+      },
+    }));
+    const index = new CandidateIndex(fleet);
+    for (const preference of ['cost', { weights: { cost: 1, latency: 1, quality: 1 } }] as const) {
+      for (const [value, sigma] of [
+        [8.35, 1.05],
+        [7.65, 1.15],
+        [8, 0.98],
+      ] as const) {
+        const task: MatchTask = {
+          descriptor: {
+            domain: 'math',
+            complexity: { value, sigma },
+            outputTokens: 300,
+            preference,
+            constraints: { completionDeadlineMs: 120000 },
+          },
+        };
+        const result = index.match(task);
+        expect(result.chosen?.agentId).toBe(match(task, fleet).chosen?.agentId);
+        expect(result.assessed, `${JSON.stringify(preference)} at ${value}`).toBeLessThanOrEqual(24);
+      }
+    }
+  });
+
   it('equals the full scan on voice tasks (first-response and completion deadlines, jitter, loss)', () => {
     fc.assert(
       fc.property(voiceFleetArb, voiceTaskArb, fc.integer({ min: 1, max: 6 }), (fleet, task, topN) => {
@@ -606,6 +864,21 @@ describe('CandidateIndex (spec §7.9)', () => {
         expect(result.assessed, `${JSON.stringify(preference)} at ${minSuccess}`).toBeLessThan(300);
       }
     }
+  });
+
+  it('ends the search by agent id among agents that all saturate at success 1 (quality): no bound above 1', () => {
+    // Every agent's success rounds to 1 (the top tie cell) with equal latency and cost: the 16 lowest ids are the
+    // ranking, and every other agent's first bound (capped at 1) ties with the 16th, so the id order ends the search.
+    const fleet = Array.from({ length: 2000 }, (_, i) => ({
+      id: `s${String(i).padStart(4, '0')}`,
+      profile: { ...base, domains: [{ domain: 'math', ability: 14 + (i % 50) / 100 }] },
+    }));
+    const task: MatchTask = {
+      descriptor: { domain: 'math', complexity: { value: 1, sigma: 0.5 }, preference: 'quality' },
+    };
+    const result = new CandidateIndex(fleet).match(task);
+    expect(result.chosen?.agentId).toBe(match(task, fleet).chosen?.agentId);
+    expect(result.refined).toBeLessThan(200);
   });
 
   it('prunes: an easy task over a large fleet assesses a small fraction of it', () => {

@@ -7,19 +7,22 @@
  *    their profiles (skill overrides and modes included) declares for it;
  * 2. agents whose ability cannot reach minSuccess — by an upper bound of the success integral that holds for any
  *    minSuccess (`abilityFloor`, success-bounds.ts) — are never assessed;
- * 3. one pass over typed arrays of the domain computes, per agent, lower bounds of the expected cost (lowest prices)
- *    and of the completion latency (no queue), an upper bound of the complexity its budget can reach (largest budget,
- *    context window and what the deadlines leave: P_D ≤ pMax·Φ((c_cut − μ)/σ)) and whether it provably misses a
- *    hard constraint (placement, region, the cost cap, a deadline even with no queue), and the inputs of a bound of
- *    the deadline's latency factor (P_D ≤ S · F_L0(D′), `latencyFactorUpperBound`: applied in this pass under
- *    `quality`, where success is the primary key, else when the search first reaches the agent);
+ * 3. one pass over typed arrays of the domain computes, per agent, lower bounds of the expected cost (lowest prices,
+ *    and the reasoning of the least budget any profile gets: its budget, the context window left and what the
+ *    deadlines leave with each part of L0 at its slowest profile, none when its load queues it) and of the completion
+ *    latency (no queue), an upper bound of the complexity its budget can reach (largest budget, context window and
+ *    what the deadlines leave: P_D ≤ pMax·Φ((c_cut − μ)/σ), read from a grid above Φ) and whether it provably misses
+ *    a hard constraint (placement, region, the cost cap, a deadline even with no queue), a first success bound (one
+ *    exponential; under `quality` also the σ-aware tail bound) and the inputs of a bound of the deadline's latency
+ *    factor (P_D ≤ S · F_L0(D′), `latencyFactorUpperBound`: applied in this pass under `quality`, where success is
+ *    the primary key, else when the search first reaches the agent); `firstPassBounds` reports them;
  * 4. agents are visited best first by lower bounds of the cells of the comparator's keys of spec §7.3 (a total order:
  *    the first N of the whole ranking are the first N of any subset holding them), lexicographically: the preference's
  *    primary key (cost per success, latency, −success or the weighted score, each from the bounds above and a success
- *    upper bound refined — to the success integral at the agent's best curve — the first two times an agent reaches
- *    the top), then −success, latency and cost per success. The search stops when the bounds at the top are worse
- *    than the keys of the N-th best feasible agent found (N = max(topN, ESCALATION_WINDOW)): every agent left is
- *    ranked after it;
+ *    upper bound refined — to a normal-CDF bound, then to the success integral at the agent's best curve truncated
+ *    at its largest budget cut — the first two times an agent reaches the top), then −success, latency and cost per
+ *    success. The search stops when the bounds at the top are worse than the keys of the N-th best feasible agent
+ *    found (N = max(topN, ESCALATION_WINDOW)): every agent left is ranked after it;
  * 5. with nothing feasible, the 8 strongest agents of the domain are assessed (padded with agents of the registry
  *    that lack the domain), and, unless constraints are hard, the best-effort agent of §7.7 is found by descending
  *    ability, skipping agents whose effective ceiling bound (capability ceiling, budget cut) cannot reach the best
@@ -32,7 +35,6 @@ import {
   DEFAULTS,
   deadlineBudget,
   expectedReasoningTokens,
-  expectedSuccess,
   firstTokenDeadline,
   predictCost,
   predictLatency,
@@ -73,9 +75,12 @@ import {
 import {
   abilityFloor,
   cheapSuccessUpperBound,
+  cheapTailSuccessUpperBound,
   latencyFactorUpperBound,
   NUMERIC_TOLERANCE,
+  normalCdfAbove,
   successUpperBound,
+  truncatedSuccessUpperBound,
 } from './success-bounds.js';
 
 export { successUpperBound } from './success-bounds.js';
@@ -88,6 +93,14 @@ export interface IndexedMatchResult extends MatchResult {
   readonly refined: number;
   /** Candidates registered. */
   readonly registered: number;
+}
+
+/** What `CandidateIndex.firstPassBounds` reports for one agent. */
+export interface FirstPassBounds {
+  readonly cost: number;
+  readonly completionMs: number;
+  readonly success: number;
+  readonly excluded: boolean;
 }
 
 export interface CandidateIndexOptions {
@@ -176,6 +189,22 @@ class DomainTable {
   /** The least growth rate of ttft in z over the profiles, ln(p95/p50)/z95 (0 when some p50 is 0; spec §6.4 (1)). */
   ttftGrowth = new Float64Array(0);
   msPerOutputToken = new Float64Array(0);
+  /** Upper bounds over the profiles of the parts of L0 and of the generation time (for a lower bound of the reasoning
+   * budget the deadlines leave, spec §6.6 (3)): overhead, network round trip, ttft per percentile, time per input,
+   * output and reasoning token; whether any profile is remote; whether the candidate's load makes any profile queue. */
+  overheadMax = new Float64Array(0);
+  networkRttMax = new Float64Array(0);
+  ttftMax: Record<Percentile, Float64Array> = {
+    50: new Float64Array(0),
+    90: new Float64Array(0),
+    95: new Float64Array(0),
+    99: new Float64Array(0),
+  };
+  msPerInputTokenMax = new Float64Array(0);
+  msPerOutputTokenMax = new Float64Array(0);
+  msPerReasoningTokenMax = new Float64Array(0);
+  remoteAny = new Uint8Array(0);
+  queued = new Uint8Array(0);
   /** Index into `reasoningGroups` (distinct least tokens-per-step and budget pairs), −1 if some profile never reasons. */
   reasoningGroup = new Int32Array(0);
   readonly reasoningGroups: ReasoningParams[] = [];
@@ -265,6 +294,17 @@ class DomainTable {
       this.ttft[99],
       this.ttftGrowth,
       this.msPerOutputToken,
+      this.overheadMax,
+      this.networkRttMax,
+      this.ttftMax[50],
+      this.ttftMax[90],
+      this.ttftMax[95],
+      this.ttftMax[99],
+      this.msPerInputTokenMax,
+      this.msPerOutputTokenMax,
+      this.msPerReasoningTokenMax,
+      this.remoteAny,
+      this.queued,
       this.reasoningGroup,
       this.msPerReasoningToken,
       this.maxBudget,
@@ -301,6 +341,19 @@ class DomainTable {
     this.ttft = { 50: f64(this.ttft[50]), 90: f64(this.ttft[90]), 95: f64(this.ttft[95]), 99: f64(this.ttft[99]) };
     this.ttftGrowth = f64(this.ttftGrowth);
     this.msPerOutputToken = f64(this.msPerOutputToken);
+    this.overheadMax = f64(this.overheadMax);
+    this.networkRttMax = f64(this.networkRttMax);
+    this.ttftMax = {
+      50: f64(this.ttftMax[50]),
+      90: f64(this.ttftMax[90]),
+      95: f64(this.ttftMax[95]),
+      99: f64(this.ttftMax[99]),
+    };
+    this.msPerInputTokenMax = f64(this.msPerInputTokenMax);
+    this.msPerOutputTokenMax = f64(this.msPerOutputTokenMax);
+    this.msPerReasoningTokenMax = f64(this.msPerReasoningTokenMax);
+    this.remoteAny = u8(this.remoteAny);
+    this.queued = u8(this.queued);
     this.reasoningGroup = Int32Array.from({ length: capacity }, (_, i) => this.reasoningGroup[i] ?? -1);
     this.msPerReasoningToken = f64(this.msPerReasoningToken);
     this.maxBudget = f64(this.maxBudget);
@@ -312,6 +365,14 @@ class DomainTable {
     this.slope = f64(this.slope);
     this.slopeBelow = f64(this.slopeBelow);
     this.pMax = f64(this.pMax);
+  }
+
+  /** Marks row i queued when the candidate's load reaches the capacity of any of its profiles (spec §6.4 (3)). */
+  setLoad(i: number, entry: Entry): void {
+    const load = entry.candidate.load ?? 0;
+    this.queued[i] = entry.variants.some((p) => load >= (p.capacity?.maxConcurrentTasks ?? Number.POSITIVE_INFINITY))
+      ? 1
+      : 0;
   }
 
   /** Where an entry of this ability goes, the entry at `from` set aside (after equal abilities). */
@@ -383,6 +444,18 @@ class DomainTable {
       t.p50 > 0 ? Math.log(Math.max(t.p95, t.p50) / t.p50) / Z_SCORES[95] : 0,
     );
     this.msPerOutputToken[i] = min((p) => 1000 / p.latency.outputTokensPerSecond);
+    this.overheadMax[i] = max((p) => p.latency.overheadMs ?? 0);
+    this.networkRttMax[i] = max((p) => p.latency.networkRttMs ?? 0);
+    for (const q of PERCENTILES) this.ttftMax[q][i] = max((p) => ttftAt(p.latency.ttftMs, q));
+    this.msPerInputTokenMax[i] = max((p) =>
+      p.latency.inputTokensPerSecond ? 1000 / p.latency.inputTokensPerSecond : 0,
+    );
+    this.msPerOutputTokenMax[i] = max((p) => 1000 / p.latency.outputTokensPerSecond);
+    this.msPerReasoningTokenMax[i] = max(
+      (p) => 1000 / (p.reasoning.reasoningTokensPerSecond ?? p.latency.outputTokensPerSecond),
+    );
+    this.remoteAny[i] = entry.variants.some((p) => p.placement.placement !== 'device') ? 1 : 0;
+    this.setLoad(i, entry);
     this.contextWindow[i] = min((p) => p.contextWindowTokens ?? Number.POSITIVE_INFINITY);
     this.maxContextWindow[i] = max((p) => p.contextWindowTokens ?? Number.POSITIVE_INFINITY);
     this.maxBudget[i] = max((p) => reasoningOf(p.reasoning).budget);
@@ -482,6 +555,79 @@ function latencyFactorBound(entry: Entry, task: MatchTask, resolved: ResolvedTas
     factor = Math.max(factor, baseLatencyCdf(base, firstTokenDeadline(base, c)));
   }
   return factor;
+}
+
+/**
+ * The first pass's success bound of row i: the cheap bounds of its curves (σ-blind, and above the centre the
+ * σ-aware tail bound; one exponential each; as `curve` asks: none gives pMax) and the budget cut's
+ * pMax·Φ((c_cut − μ)/σ) read from a grid above Φ (spec §6.6 (3): no task past the cut succeeds), plus the numeric
+ * tolerance of §6.7.
+ */
+function firstSuccessBound(
+  t: DomainTable,
+  b: Scratch,
+  i: number,
+  curve: 'none' | 'cheap' | 'tail',
+  mu: number,
+  sigma: number,
+): number {
+  const pMax = t.pMax[i] as number;
+  const cut = b.cut[i] as number;
+  const a = t.ability[i] as number;
+  const k = t.slope[i] as number;
+  const bound = Math.min(
+    curve !== 'none' ? cheapSuccessUpperBound(a, k, t.slopeBelow[i] as number, pMax, mu, sigma) : pMax,
+    // Above the centre, where S nears pMax, the σ-aware tail bound (one more exponential).
+    curve === 'tail' && a >= mu ? cheapTailSuccessUpperBound(a, k, pMax, mu, sigma) : pMax,
+    cut === Number.POSITIVE_INFINITY ? pMax : pMax * normalCdfAbove((cut - mu) / Math.max(sigma, SIGMA_EPSILON)),
+  );
+  // Computed success is within the numeric tolerance of the exact value (spec §6.7): at a = μ the cheap bound is
+  // exactly pMax/2 while the integral may come out a rounding above it, one success cell higher. Success is at most
+  // 1: past it the bound's cell would beat every agent's and the id order could no longer end the search.
+  return Math.min(1, bound + NUMERIC_TOLERANCE);
+}
+
+/** Budget grid steps per doubling for `ReasoningFloor` (a budget is rounded down by at most 2^(1/8) ≈ 9 %). */
+const BUDGET_STEPS_PER_DOUBLING = 8;
+/** The budget grid's nodes 2^(k/8), k = 0 … 512 (budgets up to 2^64 tokens). */
+const BUDGET_NODES = Float64Array.from(
+  { length: BUDGET_STEPS_PER_DOUBLING * 64 + 1 },
+  (_, k) => 2 ** (k / BUDGET_STEPS_PER_DOUBLING),
+);
+
+/**
+ * Lower bounds of the expected reasoning tokens E[min(t·2^c, B)] of a reasoning group (least tokens per step, least
+ * budget) for one decision's complexity, at a budget B at most the group's (spec §6.1): E grows with B, so its value
+ * at the grid node 2^(k/8) ≤ B bounds it; values are memoised per group and node (a few normal CDFs per decision),
+ * and shaded by 1e-9 so rounding can never lift a bound above the assessed value.
+ */
+class ReasoningFloor {
+  readonly #memo: Float64Array[];
+
+  constructor(
+    readonly groups: readonly ReasoningParams[],
+    readonly complexity: ResolvedTask['complexity'],
+  ) {
+    this.#memo = groups.map(() => new Float64Array(BUDGET_NODES.length + 1).fill(Number.NaN));
+  }
+
+  tokens(group: number, budget: number): number {
+    const g = this.groups[group] as ReasoningParams;
+    const memo = this.#memo[group] as Float64Array;
+    const last = memo.length - 1;
+    if (budget >= g.budget) {
+      if (Number.isNaN(memo[last] as number)) memo[last] = expectedReasoningTokens(g, this.complexity) * (1 - 1e-9);
+      return memo[last] as number;
+    }
+    if (!(budget >= 1)) return 0;
+    let k = Math.floor(BUDGET_STEPS_PER_DOUBLING * Math.log2(budget));
+    if (k >= last) return 0; // beyond the grid (budgets past 2^64 tokens): no bound
+    if ((BUDGET_NODES[k] as number) > budget) k--;
+    if (Number.isNaN(memo[k] as number)) {
+      memo[k] = expectedReasoningTokens({ ...g, budget: BUDGET_NODES[k] as number }, this.complexity) * (1 - 1e-9);
+    }
+    return memo[k] as number;
+  }
 }
 
 /** Whether a candidate whose profiles all share `place` meets the placement and region constraints (unknown: yes). */
@@ -681,8 +827,10 @@ export class CandidateIndex {
       if (entry && previous?.profile === candidate.profile) {
         // Same profile, new load or availability: the bounds are unchanged.
         const replaced = { ...entry, candidate };
-        table.entries[table.indexOf(entry)] = replaced;
+        const row = table.indexOf(entry);
+        table.entries[row] = replaced;
         table.ids.set(candidate.id, replaced);
+        table.setLoad(row, replaced);
       } else {
         table.put(candidate.id, entryOf(candidate, domain));
       }
@@ -713,6 +861,28 @@ export class CandidateIndex {
     return table;
   }
 
+  /**
+   * The bounds the index's first pass computes for every agent of the task's domain (spec §7.9), for diagnostics and
+   * tests of what it prunes: lower bounds of the expected cost (decision currency) and of the completion latency, an
+   * upper bound of the success probability (deadline factor aside), and whether it rules the agent out unassessed.
+   */
+  firstPassBounds(task: MatchTask, policy: MatchPolicy = {}): Map<string, FirstPassBounds> {
+    const resolved = resolveTask(task, policy);
+    const t = this.#domainTable(task.descriptor.domain);
+    const b = this.#prepare(t, resolved, task, policy, 0, t.size);
+    const { value: mu, sigma } = resolved.complexity;
+    const bounds = new Map<string, FirstPassBounds>();
+    for (let i = 0; i < t.size; i++) {
+      bounds.set((t.entries[i] as Entry).candidate.id, {
+        cost: b.cost[i] as number,
+        completionMs: b.latency[i] as number,
+        success: firstSuccessBound(t, b, i, 'tail', mu, sigma),
+        excluded: b.excluded[i] !== 0,
+      });
+    }
+    return bounds;
+  }
+
   /** Spec §7 over the indexed candidates; see the module comment for what is pruned and why it is exact. */
   match(task: MatchTask, policy: MatchPolicy = {}): IndexedMatchResult {
     const resolved = resolveTask(task, policy);
@@ -724,7 +894,8 @@ export class CandidateIndex {
     const floor = abilityFloor(r, table.minSlope, table.maxSlope, table.maxPMax, mu, sigma);
     const poolSize = countAtLeast(table.ability, table.size, floor);
     const b = this.#prepare(table, resolved, task, policy, 0, poolSize);
-    const prepare = (from: number, to: number) => this.#prepare(table, resolved, task, policy, from, to);
+    // The best-effort search (nothing feasible) ranks by ceilings, not cost: only a cost cap needs the tight bound.
+    const prepare = (from: number, to: number) => this.#prepare(table, resolved, task, policy, from, to, 'cap');
 
     const rejected: Assessment[] = [];
     // Feasible assessments in ranking order (spec §7.3: a total order, so any subset sorts the same way).
@@ -853,21 +1024,14 @@ export class CandidateIndex {
       b.reach[i] = Number.NaN;
       b.tight[i] = 0;
       if (b.excluded[i] !== 0) continue;
-      // A first success bound: one exponential (every key but latency depends on success).
+      // A first success bound: one exponential (every key but latency depends on success), and the budget cut's
+      // pMax·Φ((c_cut − μ)/σ) read from a grid above Φ (spec §6.6 (3): no task past the cut succeeds).
       const factor = eager ? factorOf(i) : 1;
       b.factor[i] = factor;
-      const p =
-        factor *
-        (kind !== 'latency'
-          ? cheapSuccessUpperBound(
-              t.ability[i] as number,
-              t.slope[i] as number,
-              t.slopeBelow[i] as number,
-              t.pMax[i] as number,
-              mu,
-              sigma,
-            )
-          : (t.pMax[i] as number));
+      // Under `quality` success is the primary key: near P = 1 the σ-aware tail bound keeps thousands of strong
+      // agents out of the heap; elsewhere it changes keys too little to pay for its exponential.
+      const curve = kind === 'latency' ? 'none' : kind === 'quality' ? 'tail' : 'cheap';
+      const p = factor * firstSuccessBound(t, b, i, curve, mu, sigma);
       if (p < r) continue; // cannot be feasible
       setKeys(i, p);
       b.items[count++] = i;
@@ -901,27 +1065,32 @@ export class CandidateIndex {
       }
       if (b.tight[i] === 0 && (sigma >= SIGMA_EPSILON || costCut)) {
         // Second arrival: the success integral itself (one logistic-normal, far cheaper than an assessment) at the
-        // entry's best curve, plus the numeric tolerance of §6.7; and, where a deadline or a window cuts the budget,
-        // the cost with the reasoning each profile's budget allows and the largest cut.
+        // entry's best curve, up to the largest budget cut, plus the numeric tolerance of §6.7; and, where a deadline
+        // or a window cuts the budget, the cost with the reasoning each profile's budget allows and the largest cut.
         b.tight[i] = 1;
         refined++;
-        const a = t.ability[i] as number;
-        const slope = a >= mu ? (t.slope[i] as number) : (t.slopeBelow[i] as number);
-        const reach = b.reach[i] as number;
-        let p =
-          sigma >= SIGMA_EPSILON
-            ? Math.min(
-                reach,
-                expectedSuccess({ ability: a, slope, pMax: t.pMax[i] as number }, resolved.complexity) +
-                  NUMERIC_TOLERANCE,
-              )
-            : reach;
         const cost = b.cost[i] as number;
+        let cut = b.cut[i] as number;
         if (costCut) {
           const floorOf = costFloor(t.entries[i] as Entry, task, resolved, policy);
           b.cost[i] = Math.max(cost, floorOf.cost);
-          p = Math.min(p, (t.pMax[i] as number) * normalCdf((floorOf.cut - mu) / spread));
+          cut = Math.min(cut, floorOf.cut);
         }
+        const reach = b.reach[i] as number;
+        const p =
+          sigma >= SIGMA_EPSILON
+            ? Math.min(
+                reach,
+                truncatedSuccessUpperBound(
+                  t.ability[i] as number,
+                  t.slope[i] as number,
+                  t.slopeBelow[i] as number,
+                  t.pMax[i] as number,
+                  resolved.complexity,
+                  cut,
+                ),
+              )
+            : Math.min(reach, (t.pMax[i] as number) * normalCdf((cut - mu) / spread));
         const factor = b.factor[i] as number;
         if (p * factor < r) continue;
         if (p < reach || (b.cost[i] as number) > cost) {
@@ -1031,9 +1200,9 @@ export class CandidateIndex {
   /**
    * One pass over the domain's entries: marks those that certainly miss a hard constraint (placement, region, the
    * cost cap at their lowest prices; or a deadline even without queueing), and writes for the others lower bounds of
-   * the expected cost (lowest prices; no reasoning when a deadline or a context window may cut the budget) and of the
-   * completion latency (no queue), and upper bounds of the budget cut's complexity (largest budget, window and what
-   * the deadlines leave at the latency percentile).
+   * the expected cost (lowest prices, and the reasoning of the least budget any profile gets where the cost keys
+   * (`costUse` 'keys') or a cost cap need it) and of the completion latency (no queue), and upper bounds of the budget
+   * cut's complexity (largest budget, window and what the deadlines leave at the latency percentile).
    */
   #prepare(
     t: DomainTable,
@@ -1042,6 +1211,7 @@ export class CandidateIndex {
     policy: MatchPolicy,
     from: number,
     to: number,
+    costUse: 'keys' | 'cap' = 'keys',
   ): Scratch {
     const b = this.#scratch;
     b.ensure(t.entries.length);
@@ -1050,12 +1220,17 @@ export class CandidateIndex {
     const input = resolved.inputTokens / 1e6;
     const output = resolved.outputTokens / 1e6;
     const hasDeadline = c.completionDeadlineMs !== undefined || c.firstResponseDeadlineMs !== undefined;
-    // Deadlines and context windows cut the reasoning budget (spec §6.6), so the cost bound then counts no reasoning.
-    const groupTokens = t.reasoningGroups.map((g) =>
-      hasDeadline ? 0 : expectedReasoningTokens(g, resolved.complexity),
-    );
+    // Deadlines and context windows cut the reasoning budget (spec §6.6): the cost bound counts the reasoning of a
+    // lower bound of the budget every profile gets.
+    const reasoningFloor = new ReasoningFloor(t.reasoningGroups, resolved.complexity);
+    // Only the cost and weighted keys and a cost cap need a tight cost bound; else (a tie-break key) the reasoning
+    // is counted only where nothing cuts the budget (one expectation per reasoning group).
+    const kind = kindOf(resolved.preference);
+    const costMatters = c.maxCost !== undefined || (costUse === 'keys' && (kind === 'cost' || kind === 'weighted'));
     const z = Z_SCORES[resolved.percentile];
-    const cq = resolved.complexity.value + z * resolved.complexity.sigma;
+    // The complexity quantile of the latency prediction (spec §6.1: a sigma below 1e-6 counts as 0 there too).
+    const sigmaUsed = resolved.complexity.sigma < SIGMA_EPSILON ? 0 : resolved.complexity.sigma;
+    const cq = resolved.complexity.value + z * sigmaUsed;
     const groupTokensAtQ = t.reasoningGroups.map((g) => reasoningTokensAt(g, cq));
     const net = task.descriptor.network;
     const lossFactor = 1 / (1 - (net?.lossRate ?? 0));
@@ -1068,6 +1243,7 @@ export class CandidateIndex {
     const brokerLeg = policy.brokerLegMs ?? 0;
     const ttft = t.ttft[resolved.percentile];
     const ttftMedian = t.ttft[50];
+    const ttftMost = t.ttftMax[resolved.percentile];
     const firstLimit = c.firstResponseDeadlineMs ?? Number.POSITIVE_INFINITY;
     const completionLimit = c.completionDeadlineMs ?? Number.POSITIVE_INFINITY;
     const tokens = resolved.inputTokens + resolved.outputTokens;
@@ -1086,6 +1262,7 @@ export class CandidateIndex {
     };
     for (let i = from; i < to; i++) {
       const group = t.reasoningGroup[i] as number;
+      const unbounded = !hasDeadline && (t.contextWindow[i] as number) === Number.POSITIVE_INFINITY;
       const remote = t.remote[i] === 1;
       const fixed = brokerLeg + (t.overhead[i] as number) + (remote ? transferIn : 0);
       const rtt = remote ? (rttMs + (t.networkRtt[i] as number)) * lossFactor : 0;
@@ -1094,15 +1271,36 @@ export class CandidateIndex {
       const deadline = Math.min(firstLimit, completionLimit - after);
       const rate = rateOf(t.currency[i] as string);
       const reasoningPrice = t.costReasoning[i] as number;
+      let reasoningTokens = 0;
+      if (group >= 0 && reasoningPrice > 0 && rate !== undefined && !costMatters) {
+        reasoningTokens = unbounded ? reasoningFloor.tokens(group, Number.POSITIVE_INFINITY) : 0;
+      } else if (group >= 0 && reasoningPrice > 0 && rate !== undefined) {
+        // The least budget any profile gets: its budget, the context window left and what the deadlines leave with
+        // the slowest parts of L0 (spec §6.6 (3)); none when the load may queue the candidate.
+        let budget = Math.max(0, (t.contextWindow[i] as number) - tokens);
+        if (hasDeadline) {
+          const remoteAny = t.remoteAny[i] === 1;
+          const afterMost =
+            resolved.outputTokens * (t.msPerOutputTokenMax[i] as number) + (remoteAny ? transferOut : 0);
+          const baseMost =
+            brokerLeg +
+            (t.overheadMax[i] as number) +
+            resolved.inputTokens * (t.msPerInputTokenMax[i] as number) +
+            (remoteAny ? transferIn + (rttMs + (t.networkRttMax[i] as number) + jitterMs * z) * lossFactor : 0) +
+            (ttftMost[i] as number);
+          const left = Math.min(firstLimit, completionLimit - afterMost) - baseMost;
+          budget =
+            t.queued[i] === 1 ? 0 : Math.min(budget, Math.max(0, left) / (t.msPerReasoningTokenMax[i] as number));
+        }
+        reasoningTokens = reasoningFloor.tokens(group, budget);
+      }
       const cost =
         rate === undefined
           ? Number.POSITIVE_INFINITY
           : rate *
             (input * (t.costIn[i] as number) +
               output * (t.costOut[i] as number) +
-              (group < 0 || reasoningPrice === 0 || Number.isFinite(t.contextWindow[i] as number)
-                ? 0
-                : ((groupTokens[group] as number) * reasoningPrice) / 1e6) +
+              (reasoningTokens * reasoningPrice) / 1e6 +
               (t.costTask[i] as number));
       b.cost[i] = cost;
       // For the latency factor's bound (spec §6.6), computed when the search first reaches the entry.

@@ -3,8 +3,9 @@
  * to skip agents without assessing them. Every bound here is a true upper bound of the exact value for any curve
  * with the stated ability, slope and pMax limits; none is used as a prediction.
  */
-import { SIGMA_EPSILON } from '../math/predict.js';
+import { expectedSuccess, SIGMA_EPSILON } from '../math/predict.js';
 import { logistic, NORMAL_RANGE, normalCdf } from '../math/stats.js';
+import type { Complexity } from '../model/common.js';
 
 /**
  * An upper bound of S = pMax · E[σ_L(k(a − c))], c ~ N(μ, σ²) (the budget cut and the deadlines only lower it):
@@ -29,6 +30,29 @@ export function successUpperBound(a: number, k: number, pMax: number, mu: number
   if (exponent > 40) return Math.min(tail, pMax / 2);
   const below = normalCdf(m / sigma) + Math.exp(exponent) * normalCdf((-m - k * sigma * sigma) / sigma);
   return Math.min(tail, pMax * Math.min(0.5, below));
+}
+
+/**
+ * An upper bound of the success integral truncated at a budget cut, S_cut = pMax·E[σ_L(k(a − c))·1[c ≤ cut]],
+ * c ~ N(μ, σ²), for every curve with ability ≤ a, pMax ≤ `pMax` and slope in [kBelow, kAbove], and every cut ≤ `cut`
+ * (plus the numeric tolerance of §6.7). The integrand grows with a, pMax and the cut pointwise. In the slope,
+ * ∂S_cut/∂k = pMax·E[(a − c)·σ_L'(k(a − c))·1[c ≤ cut]]: when a ≥ μ the untruncated expectation is ≥ 0 and the cut
+ * only drops terms with c > cut (negative ones when cut ≥ a; when cut < a only positive terms remain), so the
+ * steepest slope bounds it. Below the centre the sign depends on the cut (with cut < a steeper is better): unless the
+ * slopes agree, the untruncated integral at the flattest slope is used (S falls with k there).
+ */
+export function truncatedSuccessUpperBound(
+  a: number,
+  kAbove: number,
+  kBelow: number,
+  pMax: number,
+  complexity: Complexity,
+  cut: number,
+): number {
+  const above = a >= complexity.value;
+  const slope = above ? kAbove : kBelow;
+  const upper = above || kAbove === kBelow ? cut : Number.POSITIVE_INFINITY;
+  return expectedSuccess({ ability: a, slope, pMax }, complexity, upper) + NUMERIC_TOLERANCE;
 }
 
 /** Spec §6.7: S and P_D are computed within 1e-6 of the exact value, so bounds compared with them widen by that. */
@@ -131,6 +155,29 @@ export function normalCdfAbove(z: number): number {
   if (!(z < NORMAL_RANGE)) return 1;
   if (z < -NORMAL_RANGE) return CDF_GRID[0] as number;
   return CDF_GRID[Math.ceil((z + NORMAL_RANGE) * CDF_STEPS_PER_UNIT)] as number;
+}
+
+/** A lower bound of Φ(z) without a normal CDF: Φ at the grid node at or below z (0 below the range). */
+export function normalCdfBelow(z: number): number {
+  if (!(z >= -NORMAL_RANGE)) return 0;
+  if (z >= NORMAL_RANGE) return CDF_GRID[CDF_GRID.length - 1] as number;
+  return CDF_GRID[Math.floor((z + NORMAL_RANGE) * CDF_STEPS_PER_UNIT)] as number;
+}
+
+/**
+ * The tail bound of `successUpperBound` with Φ read from the grid below it (one exponential, no normal CDF):
+ * S ≤ pMax·(1 − ½ e^{−km + k²σ²/2} Φ(m/σ − kσ) − ½ Φ(−m/σ)), m = a − μ. It sees the complexity's spread, so it
+ * separates strong agents near P = 1 (where `cheapSuccessUpperBound`, σ-blind above the centre, does not).
+ */
+export function cheapTailSuccessUpperBound(a: number, k: number, pMax: number, mu: number, sigma: number): number {
+  if (sigma < SIGMA_EPSILON) return pMax;
+  const m = a - mu;
+  const ks = k * sigma;
+  const tailExponent = -k * m + (ks * ks) / 2;
+  const failure =
+    0.5 * normalCdfBelow(-m / sigma) +
+    (tailExponent > 600 ? 0 : 0.5 * Math.exp(tailExponent) * normalCdfBelow(m / sigma - ks));
+  return pMax * (1 - failure) + NUMERIC_TOLERANCE;
 }
 
 /**
