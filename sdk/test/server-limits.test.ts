@@ -179,6 +179,13 @@ describe('SSE backpressure', () => {
     };
     const store = new InMemoryTaskStore();
     const agent = await startAgent({ executor: flood, store, maxQueuedEvents: 64, streamStallTimeoutMs: 300 });
+    // A write that waited for 'drain' must leave no listener behind (its 'close' and 'error' listeners stayed on the
+    // response until the stall timeout: MaxListenersExceededWarning once 11 drains came within it).
+    const leaks: string[] = [];
+    const onWarning = (warning: Error) => {
+      if (warning.name === 'MaxListenersExceededWarning') leaks.push(warning.message);
+    };
+    process.on('warning', onWarning);
     try {
       const socket = connect((agent.app.server.address() as AddressInfo).port, '127.0.0.1');
       await once(socket, 'connect');
@@ -204,7 +211,10 @@ describe('SSE backpressure', () => {
       socket.resume();
       await once(socket, 'close');
       expect(received).toBeLessThan(24 * 1024 * 1024);
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on a later tick
+      expect(leaks).toEqual([]);
     } finally {
+      process.off('warning', onWarning);
       await agent.close();
     }
   });

@@ -218,11 +218,16 @@ async function sendSse(
     if (closed) return;
     const id = event?.seq !== undefined ? `id: ${event.seq}\n` : '';
     if (raw.write(`${id}data: ${JSON.stringify(wrap(event, error))}\n\n`)) return;
-    const stalled = AbortSignal.timeout(stallMs);
+    // One signal ends both waits: the stall timeout, or the first of 'drain' and 'close' (the loser's listeners would
+    // otherwise stay on the response until the timeout, one pair per write that waited).
+    const settled = new AbortController();
+    const signal = AbortSignal.any([settled.signal, AbortSignal.timeout(stallMs)]);
     try {
-      await Promise.race([once(raw, 'drain', { signal: stalled }), once(raw, 'close', { signal: stalled })]);
+      await Promise.race([once(raw, 'drain', { signal }), once(raw, 'close', { signal })]);
     } catch {
       drop(); // the client stopped reading
+    } finally {
+      settled.abort();
     }
   };
   try {
