@@ -1,6 +1,7 @@
 /** Loads the RouteLLM MMLU replay (../shared/data/routellm-mmlu): real per-question correctness of two models. */
 import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { mulberry32 } from '../../src/rightsize/math/prng.js';
 
 export interface Question {
@@ -84,4 +85,27 @@ export function shuffled<T>(items: readonly T[], seed: number): T[] {
     [out[i], out[j]] = [out[j] as T, out[i] as T];
   }
   return out;
+}
+
+/** The replay data beside the repository (../shared/data/routellm-mmlu). */
+export const DEFAULT_DATA_DIR = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  '..',
+  '..',
+  'shared',
+  'data',
+  'routellm-mmlu',
+);
+
+/** A tuning script's replay orders (`--seeds`, default 2–5; never the scored seed 1) and questions (`--data`). */
+export async function tuningInputs(values: {
+  seeds?: string | undefined;
+  data?: string | undefined;
+}): Promise<{ seeds: number[]; all: Question[] }> {
+  const seeds = (values.seeds ?? '2,3,4,5').split(',').map(Number);
+  if (seeds.some((s) => !Number.isInteger(s) || s === 1))
+    throw new Error('--seeds: integers other than the scored seed 1');
+  return { seeds, all: await loadQuestions(values.data ?? DEFAULT_DATA_DIR) };
 }

@@ -4,20 +4,14 @@
  * bench:real's held-out training setting (λ 8, budget 0.1) and the dial's (λ 4, budget 0.2). Prints one line of JSON
  * per replay order. Usage: npx tsx sdk/bench/real/held-out-check.ts [--seeds 2,3,4,5] [--data dir]
  */
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Router } from '../../src/rightsize/learning/router.js';
 import { apgr, scoreCurve } from './curves.js';
-import { loadQuestions, shuffled } from './data.js';
+import { shuffled, tuningInputs } from './data.js';
 import { AGENTS, continueReplay, gainScores, routerFor } from './replay.js';
 
 const { values } = parseArgs({ options: { seeds: { type: 'string' }, data: { type: 'string' } } });
-const seeds = (values.seeds ?? '2,3,4,5').split(',').map(Number);
-if (seeds.some((s) => !Number.isInteger(s) || s === 1))
-  throw new Error('--seeds: integers other than the scored seed 1');
-const here = dirname(fileURLToPath(import.meta.url));
-const all = await loadQuestions(values.data ?? join(here, '..', '..', '..', '..', 'shared', 'data', 'routellm-mmlu'));
+const { seeds, all } = await tuningInputs(values);
 const LEARNERS = [
   ['fixed widths', undefined],
   ['empirical Bayes', { empiricalBayes: { pseudoCount: 0.5 } }],

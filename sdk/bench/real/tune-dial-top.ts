@@ -7,20 +7,14 @@
  * half, λ restored) ranked by the learned gain and by the dial's switch point. Prints one JSON line per order.
  * Usage: npx tsx sdk/bench/real/tune-dial-top.ts [--seeds 2,3,4,5] [--data dir]
  */
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Router } from '../../src/rightsize/learning/router.js';
 import { apgr, type CurvePoint, scoreCurve } from './curves.js';
-import { loadQuestions, type Question, shuffled } from './data.js';
+import { type Question, shuffled, tuningInputs } from './data.js';
 import { AGENTS, gainScores, routerFor, strongAt, switchScores, taskOf } from './replay.js';
 
 const { values } = parseArgs({ options: { seeds: { type: 'string' }, data: { type: 'string' } } });
-const seeds = (values.seeds ?? '2,3,4,5').split(',').map(Number);
-if (seeds.some((s) => !Number.isInteger(s) || s === 1))
-  throw new Error('--seeds: integers other than the scored seed 1');
-const here = dirname(fileURLToPath(import.meta.url));
-const all = await loadQuestions(values.data ?? join(here, '..', '..', '..', '..', 'shared', 'data', 'routellm-mmlu'));
+const { seeds, all } = await tuningInputs(values);
 const LAMBDAS = [0, 1, 1.5, 2, 3, 4, 6, 8, 12, 16, 24, 32, 64, 128, 1000, 1000000];
 const RHOS = [Number.POSITIVE_INFINITY, 4.5, 6, 8, 12, 16, 32, 64];
 const TRAIN_LAMBDA = 4;

@@ -7,22 +7,16 @@
  * widths, and widths learned by empirical Bayes (learner.ts) — then the training λ and budget again with the best.
  * Usage: npx tsx sdk/bench/real/tune.ts [--round 2|3] [--seeds 2,3,4,5] [--data dir]
  */
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { LearnerOptions } from '../../src/rightsize/learning/index.js';
-import { loadQuestions, shuffled } from './data.js';
+import { shuffled, tuningInputs } from './data.js';
 import { dialApgr, dialSweep } from './dial-sweep.js';
 import type { ReplaySettings } from './replay.js';
 
 const { values } = parseArgs({
   options: { seeds: { type: 'string' }, data: { type: 'string' }, round: { type: 'string' } },
 });
-const seeds = (values.seeds ?? '2,3,4,5').split(',').map(Number);
-if (seeds.some((s) => !Number.isInteger(s) || s === 1))
-  throw new Error('--seeds: integers other than the scored seed 1');
-const here = dirname(fileURLToPath(import.meta.url));
-const all = await loadQuestions(values.data ?? join(here, '..', '..', '..', '..', 'shared', 'data', 'routellm-mmlu'));
+const { seeds, all } = await tuningInputs(values);
 const LAMBDAS = [0, 1, 1.5, 2, 3, 4, 6, 8, 12, 16, 24, 32, 64, 128, 1000, 1000000];
 
 interface Candidate {
