@@ -8,14 +8,7 @@
  * Follow-ups (same task, or same context) stay with the agent that holds them.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  type Artifact,
-  INTERRUPTED_TASK_STATES,
-  type Message,
-  type StreamResponse,
-  type TaskState,
-  TERMINAL_TASK_STATES,
-} from '@rightsize/sdk/a2a';
+import type { Artifact, Message, StreamResponse, TaskState } from '@rightsize/sdk/a2a';
 import type { A2AClient } from '@rightsize/sdk/client';
 import {
   type Assessment,
@@ -29,7 +22,7 @@ import {
   withoutNetwork,
   withReasoningBudget,
 } from '@rightsize/sdk/rightsize';
-import type { AgentExecutor, ExecutionContext, TaskEvents } from '@rightsize/sdk/server';
+import { type AgentExecutor, type ExecutionContext, isSettled, type TaskEvents } from '@rightsize/sdk/server';
 import type { BrokerStore, TaskRoute } from '../db/store.js';
 import type { Registry } from '../registry/registry.js';
 import { type Route, type RoutingEngine, routeRequestOf, textOf } from '../routing/routing.js';
@@ -610,9 +603,7 @@ async function* answerOf(
   if (response.message) yield { message: response.message };
   else if (response.task) {
     yield { task: response.task };
-    if (streaming && !settled(response.task.status.state)) yield* client.subscribeToTask(response.task.id, { signal });
+    if (streaming && !isSettled(response.task.status.state))
+      yield* client.subscribeToTask(response.task.id, { signal });
   }
 }
-
-/** A final or interrupted state: the agent's blocking SendMessage answers with it. */
-const settled = (state: TaskState) => TERMINAL_TASK_STATES.includes(state) || INTERRUPTED_TASK_STATES.includes(state);

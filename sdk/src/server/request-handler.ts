@@ -38,6 +38,7 @@ import type { PushConfigStore, PushSender, StoredPushConfig } from './push.js';
 import {
   EventsExpiredError,
   InvalidPageTokenError,
+  isSettled,
   isTerminal,
   StoreFullError,
   type TaskChange,
@@ -85,7 +86,6 @@ export interface SequencedEvent {
   readonly seq?: number;
 }
 
-const isFinal = (s: TaskState) => isTerminal(s) || INTERRUPTED_TASK_STATES.includes(s);
 const now = () => new Date().toISOString();
 const scopeOf = (call: CallContext): TaskScope => ({ tenant: call.tenant, owner: call.principal.id });
 const runKey = (scope: TaskScope, id: string) => `${scope.tenant}\u0000${scope.owner}\u0000${id}`;
@@ -158,7 +158,7 @@ export class RequestHandler {
         if (event.message) return { message: event.message };
         if (returnImmediately) break;
         const state = stateOf(event);
-        if (state && isFinal(state)) break;
+        if (state && isSettled(state)) break;
       }
     } finally {
       this.#waiting.delete(deadline);
@@ -666,7 +666,7 @@ class TaskRun implements TaskEvents {
           return;
         }
         if (change.event) this.#host.delivered(scope, taskId, run, { event: change.event, seq: result.seq });
-        if (isFinal(result.state)) this.#host.finish(scope, taskId, run);
+        if (isSettled(result.state)) this.#host.finish(scope, taskId, run);
       })
       .catch((error) => this.#host.failRun(scope, taskId, run, error));
   }

@@ -13,7 +13,7 @@
  *   append may require the current state to be one of a set (e.g. resuming an interrupted task).
  */
 import type { Artifact, Message, StreamResponse, Task, TaskState } from '../a2a/model/index.js';
-import { TERMINAL_TASK_STATES } from '../a2a/model/index.js';
+import { INTERRUPTED_TASK_STATES, TERMINAL_TASK_STATES } from '../a2a/model/index.js';
 import { EventChannel } from './event-channel.js';
 
 /** Who a store operation acts for: `tenant` ('' when none) and `owner` (the authenticated Principal's id). */
@@ -114,6 +114,9 @@ export class StoreFullError extends Error {
 }
 
 export const isTerminal = (state: TaskState) => TERMINAL_TASK_STATES.includes(state);
+
+/** A final or interrupted state: where a blocking SendMessage stops waiting and answers. */
+export const isSettled = (state: TaskState) => isTerminal(state) || INTERRUPTED_TASK_STATES.includes(state);
 
 /** The task's history, created when absent. */
 function historyOf(task: Task): Message[] {
