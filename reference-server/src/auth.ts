@@ -1,7 +1,8 @@
 /**
  * Who is calling: API keys (`x-api-key`, or `Authorization: Bearer <key>`) and JWTs (`Authorization: Bearer <jwt>`,
  * verified with jose against a shared secret or a JWKS URL). Keys are compared as SHA-256 digests in constant time
- * and never logged. Admins manage the registry; clients send tasks and see only their own.
+ * and never logged. Admins manage the registry; clients send tasks and see only their own. `/metrics` takes an admin
+ * credential or the dedicated metrics token (a scraper's credential that opens nothing else).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createRemoteJWKSet, type JWTVerifyGetKey, jwtVerify } from 'jose';
@@ -21,7 +22,12 @@ export interface AuthConfig {
     /** A token whose `scope` contains this may use the admin API (default `rightsize:admin`). */
     readonly adminScope?: string;
   };
+  /** A bearer token that may read `/metrics` and nothing else (a Prometheus scraper's credential). */
+  readonly metricsToken?: string;
 }
+
+/** May these headers read `/metrics`: yes, no credential (or a wrong one), or a credential without the right. */
+export type MetricsAccess = 'granted' | 'unauthenticated' | 'forbidden';
 
 export interface Caller {
   /** The caller's id: its tasks belong to it (the SDK server's Principal id). */
@@ -32,15 +38,30 @@ export interface Caller {
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
+type Headers = Readonly<Record<string, string | string[] | undefined>>;
+
+/** The credential the headers present (`x-api-key`, else the bearer token) and the bearer token alone. */
+function presented(headers: Headers): { key: string | undefined; bearer: string | undefined } {
+  const apiKey = headers['x-api-key'];
+  const authorization = headers.authorization;
+  const bearer =
+    typeof authorization === 'string' && /^bearer\s+/i.test(authorization)
+      ? authorization.replace(/^bearer\s+/i, '').trim()
+      : undefined;
+  return { key: typeof apiKey === 'string' ? apiKey : bearer, bearer };
+}
+
 export class Authenticator {
   readonly #admin: Buffer[];
   readonly #clients: Array<{ key: Buffer; name: string }>;
   readonly #jwtKey: Uint8Array | JWTVerifyGetKey | undefined;
+  readonly #metrics: Buffer | undefined;
   readonly #config: AuthConfig;
 
   constructor(config: AuthConfig = {}) {
     this.#config = config;
     this.#admin = (config.adminKeys ?? []).map(digest);
+    this.#metrics = config.metricsToken ? digest(config.metricsToken) : undefined;
     this.#clients = Object.entries(config.clientKeys ?? {}).map(([key, name]) => ({ key: digest(key), name }));
     this.#jwtKey = config.jwt?.secret
       ? new TextEncoder().encode(config.jwt.secret)
@@ -55,14 +76,8 @@ export class Authenticator {
   }
 
   /** The principal for these headers, or undefined when they carry no valid credential. */
-  async authenticate(headers: Readonly<Record<string, string | string[] | undefined>>): Promise<Caller | undefined> {
-    const apiKey = headers['x-api-key'];
-    const authorization = headers.authorization;
-    const bearer =
-      typeof authorization === 'string' && /^bearer\s+/i.test(authorization)
-        ? authorization.replace(/^bearer\s+/i, '').trim()
-        : undefined;
-    const key = typeof apiKey === 'string' ? apiKey : bearer;
+  async authenticate(headers: Headers): Promise<Caller | undefined> {
+    const { key, bearer } = presented(headers);
     if (!key) return undefined;
     const d = digest(key);
     if (this.#admin.some((k) => timingSafeEqual(k, d))) return { id: 'admin', scheme: 'api-key', admin: true };
@@ -70,6 +85,15 @@ export class Authenticator {
     if (client) return { id: client.name, scheme: 'api-key', admin: false };
     if (bearer && this.#jwtKey && bearer.split('.').length === 3) return this.#verifyJwt(bearer);
     return undefined;
+  }
+
+  /** `/metrics` is open to the metrics token and to admin credentials; a client credential is forbidden. */
+  async metricsAccess(headers: Headers): Promise<MetricsAccess> {
+    const { key } = presented(headers);
+    if (key && this.#metrics && timingSafeEqual(this.#metrics, digest(key))) return 'granted';
+    const caller = await this.authenticate(headers);
+    if (!caller) return 'unauthenticated';
+    return caller.admin ? 'granted' : 'forbidden';
   }
 
   async #verifyJwt(token: string): Promise<Caller | undefined> {

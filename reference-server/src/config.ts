@@ -35,6 +35,10 @@ Options (flag / environment variable / config-file key):
   --admin-key <key>        RIGHTSIZE_ADMIN_KEYS      admin API key (env: comma-separated)           auth.adminKeys
   --client-key <name=key>  RIGHTSIZE_CLIENT_KEYS     client API key (env: name=key,…)               auth.clientKeys
   --jwt-secret <secret>    RIGHTSIZE_JWT_SECRET      accept HS256 JWTs (scope rightsize:admin = admin) auth.jwt.secret
+  --metrics-token <token>  RIGHTSIZE_METRICS_TOKEN   bearer token that may read /metrics (admin     auth.metricsToken
+                                                     credentials may too; nothing else may)
+  --public-metrics         RIGHTSIZE_PUBLIC_METRICS=1 serve /metrics without a credential        publicMetrics
+                                                     (default: 401 without one)
   --allow-private          RIGHTSIZE_ALLOW_PRIVATE=1 accept loopback/private agent URLs           allowPrivateNetworks
   --require-signed-cards   RIGHTSIZE_REQUIRE_SIGNED_CARDS=1 refuse unsigned cards (default: accept) requireSignedCards
   --max-concurrent <n>     RIGHTSIZE_MAX_CONCURRENT  tasks forwarded at once (default 1000)       maxConcurrentTasks
@@ -54,7 +58,8 @@ Options (flag / environment variable / config-file key):
 Admin API (registry binding, spec §7.8) under <url>/rightsize/v1: POST /agents {cardUrl}, GET /agents,
 GET|DELETE /agents/{id}, PUT /agents/{id}/load, POST /agents/{id}/check, POST /match (dry run), POST /feedback,
 GET /probes (probe counts).
-Metrics: <url>/metrics (Prometheus). Health: <url>/healthz.`;
+Metrics: <url>/metrics (Prometheus; send an admin key or the metrics token, e.g.
+curl -H 'authorization: Bearer <token>' <url>/metrics). Health: <url>/healthz.`;
 
 const FLAGS = {
   config: { type: 'string' },
@@ -66,6 +71,8 @@ const FLAGS = {
   'admin-key': { type: 'string', multiple: true },
   'client-key': { type: 'string', multiple: true },
   'jwt-secret': { type: 'string' },
+  'metrics-token': { type: 'string' },
+  'public-metrics': { type: 'boolean' },
   'allow-private': { type: 'boolean' },
   'require-signed-cards': { type: 'boolean' },
   'max-concurrent': { type: 'string' },
@@ -154,11 +161,13 @@ export function loadConfig(values: Values, env: NodeJS.ProcessEnv): CliConfig {
   const adminKeys = values['admin-key'] ?? (env.RIGHTSIZE_ADMIN_KEYS ? split(env.RIGHTSIZE_ADMIN_KEYS) : undefined);
   const clientKeys = values['client-key'] ?? (env.RIGHTSIZE_CLIENT_KEYS ? split(env.RIGHTSIZE_CLIENT_KEYS) : undefined);
   const jwtSecret = values['jwt-secret'] ?? env.RIGHTSIZE_JWT_SECRET;
+  const metricsToken = values['metrics-token'] ?? env.RIGHTSIZE_METRICS_TOKEN;
   const auth = {
     ...fromFile.auth,
     ...(adminKeys ? { adminKeys } : {}),
     ...(clientKeys ? { clientKeys: pairs(clientKeys) } : {}),
     ...(jwtSecret ? { jwt: { ...fromFile.auth?.jwt, secret: jwtSecret } } : {}),
+    ...(metricsToken ? { metricsToken } : {}),
   };
   const databaseUrl = values['database-url'] ?? env.DATABASE_URL ?? fromFile.databaseUrl;
   const dataDir = values['data-dir'] ?? env.RIGHTSIZE_DATA_DIR ?? fromFile.dataDir;
@@ -183,6 +192,8 @@ export function loadConfig(values: Values, env: NodeJS.ProcessEnv): CliConfig {
     logLevel: values['log-level'] ?? env.RIGHTSIZE_LOG_LEVEL ?? fromFile.logLevel ?? 'info',
     allowPrivateNetworks:
       values['allow-private'] ?? (env.RIGHTSIZE_ALLOW_PRIVATE === '1' || fromFile.allowPrivateNetworks === true),
+    publicMetrics:
+      values['public-metrics'] ?? (env.RIGHTSIZE_PUBLIC_METRICS === '1' || fromFile.publicMetrics === true),
     requireSignedCards:
       values['require-signed-cards'] ??
       (env.RIGHTSIZE_REQUIRE_SIGNED_CARDS === '1' || fromFile.requireSignedCards === true),
@@ -208,8 +219,8 @@ export function loadConfig(values: Values, env: NodeJS.ProcessEnv): CliConfig {
 
 /**
  * What `serve` tells an operator about a configuration that runs but is probably not what they meant: no admin
- * credential (the admin API and the dashboard refuse every call, so no agent can be registered) and an in-memory
- * store (nothing survives a restart). Empty when neither applies.
+ * credential (the admin API and the dashboard refuse every call, so no agent can be registered), no credential that
+ * may read /metrics, and an in-memory store (nothing survives a restart). Empty when none applies.
  */
 export function serveNotes(config: CliConfig): string[] {
   const notes: string[] = [];
@@ -218,6 +229,11 @@ export function serveNotes(config: CliConfig): string[] {
     notes.push(
       'no admin credential is configured: the admin API and the dashboard refuse every call, so no agent can be ' +
         'registered; start with --admin-key <key> (or RIGHTSIZE_ADMIN_KEYS, or a JWT secret)',
+    );
+  if (!config.publicMetrics && !auth.metricsToken && !auth.adminKeys?.length && !auth.jwt?.secret && !auth.jwt?.jwksUrl)
+    notes.push(
+      'no metrics token or admin credential is configured: /metrics refuses every scrape; start with ' +
+        '--metrics-token <token> (or RIGHTSIZE_METRICS_TOKEN), or --public-metrics to serve it to anyone',
     );
   if (!config.databaseUrl && !config.dataDir)
     notes.push(

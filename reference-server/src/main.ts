@@ -31,6 +31,16 @@ async function start(config: CliConfig, allowPrivate: boolean): Promise<{ broker
   return { broker, url };
 }
 
+/**
+ * How to scrape /metrics: plain when it is public, else a curl with the header it needs: the demo's admin key (the demo
+ * prints it anyway), or a placeholder for the configured metrics token or admin key, which are never printed.
+ */
+function metricsCommand(config: CliConfig, url: string, demoAdminKey?: string): string {
+  if (config.publicMetrics) return `curl -s ${url}/metrics   (public)`;
+  const secret = demoAdminKey ?? (config.auth?.metricsToken ? '<metrics token>' : '<metrics token or admin key>');
+  return `curl -s -H 'authorization: Bearer ${secret}' ${url}/metrics`;
+}
+
 function onSignal(close: () => Promise<void>): void {
   let closing = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const)
@@ -67,7 +77,7 @@ async function demo(config: CliConfig): Promise<void> {
   out(`Rightsize broker (A2A v1.0 agent, broker role) at ${url}  [store: ${broker.db.kind}]`);
   out(`  agent card  ${url}/.well-known/agent-card.json`);
   out(`  registry    ${url}/rightsize/v1/agents   (admin key for this demo run: ${adminKey})`);
-  out(`  metrics     ${url}/metrics`);
+  out(`  metrics     ${metricsCommand(config, url, adminKey)}`);
   if (probes.budgetPerAgent > 0)
     out(
       `  probes      ${probes.budgetPerAgent} known-answer tasks per agent per day at ~${probes.ratePerMinute}/min (spec §9.4): ` +
@@ -116,6 +126,7 @@ async function main(argv: string[]): Promise<number> {
   out(`  dashboard   ${url}/dashboard/  (sign in with an admin key or JWT)`);
   out(`  register    curl -X POST -H 'x-api-key: <admin key>' -H 'content-type: application/json' \\
               -d '{"cardUrl": "https://agent.example/.well-known/agent-card.json"}' ${url}/rightsize/v1/agents`);
+  out(`  metrics     ${metricsCommand(config, url)}`);
   for (const note of serveNotes(config)) out(`  note: ${note}`);
   return -1;
 }

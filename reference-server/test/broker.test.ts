@@ -410,7 +410,7 @@ describe('routing and forwarding (A2A surface)', () => {
   });
 
   it('serves /metrics with routed attempts by agent and outcome', async () => {
-    const response = await request(`${url}/metrics`);
+    const response = await request(`${url}/metrics`, { headers: { 'x-api-key': ADMIN } });
     const text = await response.body.text();
     expect(text).toMatch(/rightsize_broker_attempts_total\{agent="device",outcome="completed"\} \d+/);
     expect(text).toMatch(/rightsize_broker_escalations_total\{from="edge",to="thinker"\} 1/);

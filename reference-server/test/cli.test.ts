@@ -65,6 +65,23 @@ describe('rightsize-broker CLI', () => {
     expect(() => loadConfig(parseCli(['--probe-budget', '-1']).values, {})).toThrow(/--probe-budget/);
   });
 
+  it('configures /metrics: a metrics token (flag over environment over file, never a note), or public', () => {
+    expect(loadConfig(parseCli([]).values, {})).toMatchObject({ publicMetrics: false });
+    expect(loadConfig(parseCli([]).values, {}).auth).not.toHaveProperty('metricsToken');
+    const file = join(dir, 'metrics.json');
+    writeFileSync(file, JSON.stringify({ auth: { metricsToken: 'from-file' }, publicMetrics: true }));
+    const fromFile = loadConfig(parseCli(['--config', file]).values, {});
+    expect(fromFile).toMatchObject({ publicMetrics: true, auth: { metricsToken: 'from-file' } });
+    const env = { RIGHTSIZE_METRICS_TOKEN: 'from-env', RIGHTSIZE_PUBLIC_METRICS: '1' };
+    expect(loadConfig(parseCli(['--config', file]).values, env).auth?.metricsToken).toBe('from-env');
+    const flags = loadConfig(parseCli(['--metrics-token', 'from-flag', '--public-metrics']).values, env);
+    expect(flags).toMatchObject({ publicMetrics: true, auth: { metricsToken: 'from-flag' } });
+    const tokenOnly = serveNotes(loadConfig(parseCli(['--metrics-token', 'from-flag']).values, {}));
+    expect(tokenOnly.join('\n')).not.toMatch(/\/metrics/);
+    expect(tokenOnly.join('\n')).not.toContain('from-flag');
+    expect(serveNotes(loadConfig(parseCli(['--public-metrics']).values, {})).join('\n')).not.toMatch(/\/metrics/);
+  });
+
   it('refuses a config file that is not a JSON object, and malformed client keys', () => {
     const file = join(dir, 'bad.json');
     writeFileSync(file, '[1, 2]');
@@ -74,9 +91,10 @@ describe('rightsize-broker CLI', () => {
 
   it('serve warns about no admin credential and an in-memory store, and only then', () => {
     const bare = serveNotes(loadConfig(parseCli([]).values, {}));
-    expect(bare).toHaveLength(2);
+    expect(bare).toHaveLength(3);
     expect(bare[0]).toMatch(/no admin credential.*--admin-key/);
-    expect(bare[1]).toMatch(/in memory.*--data-dir.*--database-url/);
+    expect(bare[1]).toMatch(/\/metrics refuses every scrape.*--metrics-token.*--public-metrics/);
+    expect(bare[2]).toMatch(/in memory.*--data-dir.*--database-url/);
     const configured = loadConfig(parseCli(['--admin-key', 'k', '--data-dir', dir]).values, {});
     expect(serveNotes(configured)).toEqual([]);
     const jwtAndPostgres = { RIGHTSIZE_JWT_SECRET: 's'.repeat(32), DATABASE_URL: 'postgres://db.example/broker' };

@@ -146,7 +146,7 @@ describe('push notifications from the broker', () => {
         const line = text.split('\n').find((l) => l.startsWith(`${name} `));
         return line === undefined ? undefined : Number(line.slice(name.length + 1));
       };
-      const scrape = async () => (await request(`${url}/metrics`)).body.text();
+      const scrape = async () => (await request(`${url}/metrics`, { headers: { 'x-api-key': ADMIN } })).body.text();
       // Deliveries run in the background: wait until none is pending.
       await expect
         .poll(async () => metric(await scrape(), 'rightsize_broker_push_pending{kind="now"}'), {

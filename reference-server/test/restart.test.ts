@@ -255,7 +255,8 @@ function inFlightSuite(storage: () => string[]) {
       ]);
       // Each recovered task's end is an outcome of the agent that held it (spec §8.2; self-reported: logged, not
       // learned): FAILED by the broker for the agent that is gone, COMPLETED for the re-attached one.
-      const outcomes = async () => (await (await request(`${second?.url}/metrics`)).body.text()).split('\n');
+      const outcomes = async () =>
+        (await (await request(`${second?.url}/metrics`, { headers: { 'x-api-key': ADMIN } })).body.text()).split('\n');
       await expect
         .poll(outcomes, { timeout: 20_000 })
         .toEqual(

@@ -53,6 +53,11 @@ export interface BrokerOptions {
   /** Longest time to receive a whole request (default 30 s): slow clients cannot hold connections. */
   readonly requestTimeoutMs?: number;
   readonly maxConcurrentTasks?: number;
+  /**
+   * Serve `/metrics` to anyone (default false: it takes an admin credential or `auth.metricsToken`, and answers 401
+   * with `WWW-Authenticate: Bearer` otherwise, since it names agents and their probe and routing counts).
+   */
+  readonly publicMetrics?: boolean;
   /** Requests per minute per caller (credential, else address) on the A2A and registry endpoints; 0 = no limit. */
   readonly rateLimitPerMinute?: number;
   readonly maxEscalations?: number;
@@ -291,9 +296,18 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
   await app.register(async (scope) => registryRoutes(scope, { registry, routing, learner, auth, probes }), {
     prefix: '/rightsize/v1',
   });
-  app.get('/metrics', async (_request, reply) =>
-    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
-  );
+  app.get('/metrics', async (request, reply) => {
+    const access = options.publicMetrics ? 'granted' : await auth.metricsAccess(request.headers);
+    if (access !== 'granted') {
+      const error =
+        access === 'unauthenticated'
+          ? new BrokerHttpError('unauthenticated', 'an admin credential or the metrics token is required')
+          : new BrokerHttpError('forbidden', 'this credential may not read /metrics');
+      if (access === 'unauthenticated') reply.header('www-authenticate', 'Bearer realm="metrics"');
+      return reply.code(error.httpStatus).type('application/json').send(error.toHttpBody());
+    }
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
   if (options.dashboard)
     await app.register(dashboard, {
       store,
