@@ -585,6 +585,28 @@ describe('CandidateIndex (spec §7.9)', () => {
     );
   });
 
+  /**
+   * A skill or mode override slower than the agent in every part of L0 and in reasoning, so the bounds must take each
+   * part's worst profile: time to first token `ttft`× (p95 `p95`× the p50 floor), a slower output rate.
+   */
+  const slowerOverride = (
+    x: { p50: number; overheadMs: number; networkRttMs: number; budget: number; rate: number },
+    by: { ttft: number; p95: number; outputTokensPerSecond: number },
+  ) => ({
+    latency: {
+      ttftMs: { p50: by.ttft * x.p50, p95: by.p95 * Math.max(1, x.p50) },
+      outputTokensPerSecond: by.outputTokensPerSecond,
+      overheadMs: 2 * x.overheadMs + 50,
+      networkRttMs: x.networkRttMs + 30,
+      inputTokensPerSecond: 400,
+    },
+    reasoning: {
+      mode: 'thinking' as const,
+      maxReasoningTokens: x.budget,
+      reasoningTokensPerSecond: Math.max(10, x.rate / 3),
+    },
+  });
+
   /** Thinking agents whose cost is mostly reasoning, cut by deadlines, context windows and queues (load ≥ capacity). */
   const reasoningFleetArb = fc
     .array(
@@ -622,45 +644,12 @@ describe('CandidateIndex (spec §7.9)', () => {
             cost: { currency: 'USD', outputPerMillion: x.output, reasoningPerMillion: x.reasoningPrice },
             capacity: { maxConcurrentTasks: x.capacity, meanServiceMs: 500 },
             ...(x.window ? { contextWindowTokens: x.window } : {}),
-            // A skill whose override is slower in every part of L0 and in reasoning (variants that all reason).
-            ...(x.skill
-              ? {
-                  skills: {
-                    slow: {
-                      latency: {
-                        ttftMs: { p50: 3 * x.p50, p95: 9 * Math.max(1, x.p50) },
-                        outputTokensPerSecond: 30,
-                        overheadMs: 2 * x.overheadMs + 50,
-                        networkRttMs: x.networkRttMs + 30,
-                        inputTokensPerSecond: 400,
-                      },
-                      reasoning: {
-                        mode: 'thinking' as const,
-                        maxReasoningTokens: x.budget,
-                        reasoningTokensPerSecond: Math.max(10, x.rate / 3),
-                      },
-                    },
-                  },
-                }
-              : {}),
+            // A skill and a mode whose overrides are slower (variants that all reason, apart from no-think).
+            ...(x.skill ? { skills: { slow: slowerOverride(x, { ttft: 3, p95: 9, outputTokensPerSecond: 30 }) } } : {}),
             ...(x.modes
               ? {
                   modes: {
-                    // Slower in every part of L0 and in reasoning, so the bounds must take each part's worst profile.
-                    think: {
-                      latency: {
-                        ttftMs: { p50: 2 * x.p50, p95: 8 * Math.max(1, x.p50) },
-                        outputTokensPerSecond: 40,
-                        overheadMs: 2 * x.overheadMs + 50,
-                        networkRttMs: x.networkRttMs + 30,
-                        inputTokensPerSecond: 400,
-                      },
-                      reasoning: {
-                        mode: 'thinking' as const,
-                        maxReasoningTokens: x.budget,
-                        reasoningTokensPerSecond: Math.max(10, x.rate / 3),
-                      },
-                    },
+                    think: slowerOverride(x, { ttft: 2, p95: 8, outputTokensPerSecond: 40 }),
                     'no-think': { reasoning: { mode: 'none' as const } },
                   },
                 }
