@@ -16,11 +16,11 @@ const WRONG = 'routes-wrong-key';
 
 /** Routes that need no admin credential, by design (method and path as the route table prints them). */
 const NOT_ADMIN = new Set([
-  // public: the card, liveness, Prometheus, the dashboard's page (it holds no data; its feed authenticates the
-  // socket's first message, tested in dashboard.test.ts)
+  // public: the card, liveness, the dashboard's page (it holds no data; its feed authenticates the socket's first
+  // message, tested in dashboard.test.ts). /metrics is not listed: it takes an admin credential (or the metrics
+  // token, metrics-access.test.ts) like every admin route.
   'GET /.well-known/agent-card.json',
   'GET /healthz',
-  'GET /metrics',
   'GET /dashboard',
   'GET /dashboard/*',
   'GET /dashboard/feed',
@@ -81,6 +81,7 @@ describe('admin routes refuse callers without an admin credential', () => {
     expect(admin.map((r) => `${r.method} ${r.path}`)).toEqual(
       expect.arrayContaining([
         'GET /rightsize/v1/probes',
+        'GET /metrics',
         'GET /rightsize/v1/agents',
         'POST /rightsize/v1/match',
         'GET /dashboard/api/fleet',

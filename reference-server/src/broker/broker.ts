@@ -303,7 +303,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
         access === 'unauthenticated'
           ? new BrokerHttpError('unauthenticated', 'an admin credential or the metrics token is required')
           : new BrokerHttpError('forbidden', 'this credential may not read /metrics');
-      if (access === 'unauthenticated') reply.header('www-authenticate', 'Bearer realm="metrics"');
+      if (access === 'unauthenticated') reply.header('www-authenticate', 'Bearer');
       return reply.code(error.httpStatus).type('application/json').send(error.toHttpBody());
     }
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
