@@ -34,6 +34,8 @@ const variantsOf = (seed: number): Record<string, Partial<RouterOptions>> => ({
   'verifier model': { learner: verifier },
   'explore 0.1': { exploration: { budget: 0.1, seed } },
   'explore 0.2': { exploration: { budget: 0.2, seed } },
+  'anchored difficulty': { learner: { priorSigmas: { prior: 0.05, domain: 0.3 } } },
+  'anchored difficulty + verifier model': { learner: { ...verifier, priorSigmas: { prior: 0.05, domain: 0.3 } } },
 });
 
 const seeds = (values.seeds ?? '2,3,4,5,6,7').split(',').map(Number);

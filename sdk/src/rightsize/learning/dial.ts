@@ -30,6 +30,7 @@ import { normalCdf } from '../math/stats.js';
 import type { RejectionReason } from '../model/decision.js';
 import { type Assessment, escalationPlan, type MatchResult } from '../routing/match.js';
 import { valuePlan } from './plan.js';
+import { utility } from './utility.js';
 
 /**
  * The λ / price-gap ratio ρ from which a pricier agent gets the benefit of the doubt (z(λ) > 0); fixed on replay
@@ -109,9 +110,6 @@ export function dialOrder(pool: readonly Assessment[], lambda: number, rule: Dia
   const chosen = dialChoice(pool, lambda, rule);
   return chosen ? [chosen, ...byUtility(pool, lambda).filter((a) => a !== chosen)] : [];
 }
-
-/** λ · P(success) − cost, in the decision currency. */
-export const utility = (a: Assessment, lambda: number): number => lambda * a.predictions.success - a.comparableCost;
 
 /** Orders assessments by utility (highest first); ties: lower cost, then higher success, then agent id. */
 export function byUtility(pool: readonly Assessment[], lambda: number): Assessment[] {

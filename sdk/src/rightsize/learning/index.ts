@@ -7,3 +7,4 @@ export * from './features.js';
 export * from './learner.js';
 export * from './plan.js';
 export * from './router.js';
+export * from './utility.js';

@@ -12,6 +12,7 @@
  * follows at most `maxEscalations` escalations: O(PLAN_WINDOW^(maxEscalations + 1)) with the defaults' 8³.
  */
 import type { Assessment } from '../routing/match.js';
+import { utility } from './utility.js';
 
 /** Candidates (by λ · P − cost) the plan search considers at each step. */
 export const PLAN_WINDOW = 8;
@@ -23,8 +24,6 @@ export interface PlanOptions {
   readonly deadlineMs?: number | undefined;
   readonly maxEscalations: number;
 }
-
-const gain = (a: Assessment, lambda: number) => lambda * a.predictions.success - a.comparableCost;
 
 /**
  * The plan with the largest expected value among `order` (assessments already ordered by λ · P − cost, best first);
@@ -42,11 +41,11 @@ export function valuePlan(order: readonly Assessment[], options: PlanOptions): s
     let best = { value: 0, plan: [] as string[] };
     if (left <= 0) return best;
     for (const a of window) {
-      if (used.has(a.agentId) || gain(a, lambda) <= 0) continue;
+      if (used.has(a.agentId) || utility(a, lambda) <= 0) continue;
       const done = elapsed + a.predictions.completionMs;
       if (deadlineMs !== undefined && done > deadlineMs) continue;
       const next = continuation(done, new Set([...used, a.agentId]), left - 1);
-      const value = gain(a, lambda) + (1 - a.predictions.success) * detection * next.value;
+      const value = utility(a, lambda) + (1 - a.predictions.success) * detection * next.value;
       if (value > best.value) best = { value, plan: [a.agentId, ...next.plan] };
     }
     return best;
@@ -54,7 +53,7 @@ export function valuePlan(order: readonly Assessment[], options: PlanOptions): s
   let best: { value: number; plan: string[] } = { value: Number.NEGATIVE_INFINITY, plan: [] };
   for (const a of window) {
     const next = continuation(a.predictions.completionMs, new Set([a.agentId]), maxEscalations);
-    const value = gain(a, lambda) + (1 - a.predictions.success) * detection * next.value;
+    const value = utility(a, lambda) + (1 - a.predictions.success) * detection * next.value;
     if (value > best.value) best = { value, plan: [a.agentId, ...next.plan] };
   }
   return best.plan;
