@@ -7,22 +7,32 @@
  *    their profiles (skill overrides and modes included) declares for it;
  * 2. agents whose ability cannot reach minSuccess — by an upper bound of the success integral that holds for any
  *    minSuccess (`abilityFloor`, success-bounds.ts) — are never assessed;
- * 3. one pass over typed arrays of the domain computes, per agent, lower bounds of the expected cost (lowest prices,
+ * 3. the first pass runs over blocks, not agents (in domains of at least `blocks.from` agents, default 256): agents
+ *    are grouped by class (every profile remote or not, reasoning or not, currency) and, within a class, in ability
+ *    order, 16 at a time; a block table holds, per block, the most favourable value of every column below (least
+ *    prices and times, largest ability, pMax, budget and window, …; `COLUMN_EXTREMES`), so the same arithmetic on a
+ *    block's row bounds every agent of the block. Blocks enter the search like agents (their success bound tightened
+ *    once to the truncated success integral at their best curve); a block that reaches the top is opened: its
+ *    agents get their own bounds (`blockBounds` reports a block's). Then, per agent of an opened block,
+ *    typed arrays of the domain give lower bounds of the expected cost (lowest prices,
  *    and the reasoning of the least budget any profile gets: its budget, the context window left and what the
  *    deadlines leave with each part of L0 at its slowest profile, none when its load queues it) and of the completion
  *    latency (no queue), an upper bound of the complexity its budget can reach (largest budget, context window and
  *    what the deadlines leave: P_D ≤ pMax·Φ((c_cut − μ)/σ), read from a grid above Φ) and whether it provably misses
  *    a hard constraint (placement, region, the cost cap, a deadline even with no queue), a first success bound (one
- *    exponential; under `quality` also the σ-aware tail bound) and the inputs of a bound of the deadline's latency
- *    factor (P_D ≤ S · F_L0(D′), `latencyFactorUpperBound`: applied in this pass under `quality`, where success is
- *    the primary key, else when the search first reaches the agent); `firstPassBounds` reports them;
+ *    exponential and the σ-aware tail bound) and the inputs of a bound of the deadline's latency factor
+ *    (P_D ≤ S · F_L0(D′), `latencyFactorUpperBound`: applied in this pass under `quality`, where success is the
+ *    primary key, else when the search first reaches the agent; for an agent that never reasons, whose P_D is S times
+ *    this very factor, the bound converges to within 1e-9, so agents whose P_D tie to a cell are told apart by the
+ *    next keys unassessed); `firstPassBounds` reports them;
  * 4. agents are visited best first by lower bounds of the cells of the comparator's keys of spec §7.3 (a total order:
  *    the first N of the whole ranking are the first N of any subset holding them), lexicographically: the preference's
  *    primary key (cost per success, latency, −success or the weighted score, each from the bounds above and a success
  *    upper bound refined — to a normal-CDF bound, then to the success integral at the agent's best curve truncated
  *    at its largest budget cut — the first two times an agent reaches the top), then −success, latency and cost per
  *    success. The search stops when the bounds at the top are worse than the keys of the N-th best feasible agent
- *    found (N = max(topN, ESCALATION_WINDOW)): every agent left is ranked after it;
+ *    found (N = max(topN, ESCALATION_WINDOW)): every agent left is ranked after it (on equal cells, the agent's id,
+ *    a block's least id, decides);
  * 5. with nothing feasible, the 8 strongest agents of the domain are assessed (padded with agents of the registry
  *    that lack the domain), and, unless constraints are hard, the best-effort agent of §7.7 is found by descending
  *    ability, skipping agents whose effective ceiling bound (capability ceiling, budget cut) cannot reach the best
@@ -824,18 +834,21 @@ const BUDGET_NODES = Float64Array.from(
  * and shaded by 1e-9 so rounding can never lift a bound above the assessed value.
  */
 class ReasoningFloor {
-  readonly #memo: Float64Array[];
+  /** Per group, allocated when first used (a decision reads few groups). */
+  readonly #memo: Array<Float64Array | undefined> = [];
 
   constructor(
     readonly groups: readonly ReasoningParams[],
     readonly complexity: ResolvedTask['complexity'],
-  ) {
-    this.#memo = groups.map(() => new Float64Array(BUDGET_NODES.length + 1).fill(Number.NaN));
-  }
+  ) {}
 
   tokens(group: number, budget: number): number {
     const g = this.groups[group] as ReasoningParams;
-    const memo = this.#memo[group] as Float64Array;
+    let memo = this.#memo[group];
+    if (!memo) {
+      memo = new Float64Array(BUDGET_NODES.length + 1).fill(Number.NaN);
+      this.#memo[group] = memo;
+    }
     const last = memo.length - 1;
     if (budget >= g.budget) {
       if (Number.isNaN(memo[last] as number)) memo[last] = expectedReasoningTokens(g, this.complexity) * (1 - 1e-9);
@@ -1173,7 +1186,7 @@ export class CandidateIndex {
     const b = this.#scratch;
     b.ensure(table.size + (blocks ? table.blockStart.length : 0));
     // The best-effort search (nothing feasible) ranks by ceilings, not cost: only a cost cap needs the tight bound.
-    const prepare = this.#prepare(table, resolved, task, policy, 'cap');
+    const prepare = (from: number, to: number) => this.#prepare(table, resolved, task, policy, 'cap')(from, to);
 
     const rejected: Assessment[] = [];
     // Feasible assessments in ranking order (spec §7.3: a total order, so any subset sorts the same way).
