@@ -819,6 +819,45 @@ describe('CandidateIndex (spec §7.9)', () => {
     property(reasoningFleetArb, reasoningTaskArb, 73);
   });
 
+  it('with blocks, stays exact under upserts, load changes and removals (blocks patched in place, then rebuilt)', () => {
+    fc.assert(
+      fc.property(
+        bigFleetArb,
+        fc.array(changeArb, { minLength: 1, maxLength: 25 }),
+        anyTaskArb,
+        smallBlocksArb,
+        (initial, changes, task, blocks) => {
+          const fleet = new Map(initial.map((c) => [c.id, c as MatchCandidate]));
+          const index = new CandidateIndex(initial, { blocks });
+          index.match(task); // build the domain table and its blocks, so changes patch them
+          for (const change of changes) {
+            const id = `agent-${change.slot}`;
+            if (change.kind === 'remove') {
+              fleet.delete(id);
+              index.remove(id);
+            } else {
+              const current = fleet.get(id);
+              const next =
+                change.kind === 'profile'
+                  ? { id, profile: change.profile }
+                  : { id, profile: current?.profile ?? base, load: change.load };
+              fleet.set(id, next);
+              index.upsert(next);
+            }
+            const full = match(task, fleet.values());
+            const indexed = index.match(task);
+            const ids = (r: typeof full) => r.ranked.map((a) => `${a.agentId}/${a.mode ?? ''}`);
+            expect(ids(indexed)).toEqual(ids(full).slice(0, 16));
+            expect(indexed.chosen?.agentId).toBe(full.chosen?.agentId);
+            expect(indexed.selection).toEqual(full.selection);
+            expect(indexed.escalation).toEqual(full.escalation);
+          }
+        },
+      ),
+      { numRuns: 100, seed: 97 },
+    );
+  });
+
   /** Every assessment of every agent of a block respects the block's bounds (cost and latency below, success above). */
   function expectBlockBoundsHold(fleet: readonly MatchCandidate[], task: MatchTask, rows: number) {
     const byId = new Map(fleet.map((c) => [c.id, c]));

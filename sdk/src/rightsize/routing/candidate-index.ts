@@ -186,6 +186,12 @@ const PERCENTILES: readonly Percentile[] = [50, 90, 95, 99];
 
 type Column = Float64Array | Int32Array | Uint8Array;
 
+/** 1 when the candidate's load reaches the capacity of any of its profiles (spec §6.4 (3): it may queue). */
+const queuedOf = (entry: Entry): number => {
+  const load = entry.candidate.load ?? 0;
+  return entry.variants.some((p) => load >= (p.capacity?.maxConcurrentTasks ?? Number.POSITIVE_INFINITY)) ? 1 : 0;
+};
+
 /** Default rows per block of a domain's block table (`DomainTable.blocks`). */
 export const BLOCK_ROWS = 16;
 
@@ -319,9 +325,13 @@ class DomainTable {
    * row changed since it was built. */
   #blocks: DomainTable | undefined;
   #blocksStale = true;
-  /** Rows of each block, blocks ordered by their first (strongest) row; see `blocks`. */
+  /** Rows of each block (block j: blockMembers[blockStart[j] … blockStart[j + 1])), the block of each row and the
+   * least (strongest) row of each block; see `blocks`. */
   blockMembers = new Int32Array(0);
   blockStart = new Int32Array(1);
+  blockOf = new Int32Array(0);
+  blockFirst = new Int32Array(0);
+  #patches = 0;
   /** The least agent id of each block (a block whose keys tie with the N-th's is skipped when it is above its id). */
   blockLeastId: string[] = [];
 
@@ -343,6 +353,7 @@ class DomainTable {
       const to = this.#slot(entry.ability, from);
       this.#shift(from, to);
       this.#write(to, entry, 'overwrite');
+      this.#moved(from, to);
     } else if (from >= 0) {
       this.#shift(from, this.entries.length - 1);
       this.#truncate();
@@ -355,6 +366,7 @@ class DomainTable {
       this.placement.push(undefined);
       this.#shift(this.entries.length - 1, to);
       this.#write(to, entry, 'overwrite');
+      this.#touch();
     }
   }
 
@@ -371,9 +383,52 @@ class DomainTable {
     return lo < this.entries.length ? lo : -1;
   }
 
-  /** Marks a row changed: the blocks are built again before the next decision. */
+  /** Marks the blocks stale (a row added or removed): they are built again before the next decision. */
   #touch(): void {
     this.#blocksStale = true;
+  }
+
+  /**
+   * Row i changed in place (a new load, or its new content after a move): its block is summarised again. Blocks
+   * patched this way keep their rows, so a row whose class or ability changed may sit in a block of other rows —
+   * still exact, as the block's extremes cover it, only looser: after as many patches as there are blocks they are
+   * built again.
+   */
+  #patch(i: number): void {
+    const blocks = this.#blocks;
+    if (!blocks || this.#blocksStale) return;
+    const j = this.blockOf[i] as number;
+    blocks.#summarise(this, this.blockMembers.subarray(this.blockStart[j], this.blockStart[j + 1]), j);
+    if (++this.#patches > this.blockStart.length) this.#blocksStale = true;
+  }
+
+  /** Row `from` moved to `to` (the rows between shifted by one): the blocks follow their rows (O(rows) integers). */
+  #moved(from: number, to: number): void {
+    if (!this.#blocks || this.#blocksStale) return;
+    const members = this.blockMembers;
+    const [lo, hi, step] = from < to ? [from + 1, to, -1] : [to, from - 1, 1];
+    for (let k = 0; k < members.length; k++) {
+      const m = members[k] as number;
+      members[k] = m === from ? to : m >= lo && m <= hi ? m + step : m;
+    }
+    this.#index();
+    this.#patch(to);
+  }
+
+  /** The block of each row and the least (strongest) row of each block, from the members. */
+  #index(): void {
+    const count = this.blockStart.length - 1;
+    this.blockOf = new Int32Array(this.size);
+    this.blockFirst = new Int32Array(count);
+    for (let j = 0; j < count; j++) {
+      let first = Number.POSITIVE_INFINITY;
+      for (let k = this.blockStart[j] as number; k < (this.blockStart[j + 1] as number); k++) {
+        const m = this.blockMembers[k] as number;
+        this.blockOf[m] = j;
+        first = Math.min(first, m);
+      }
+      this.blockFirst[j] = first;
+    }
   }
 
   /**
@@ -419,13 +474,15 @@ class DomainTable {
       this.blockStart[j + 1] = at;
       blocks.#summarise(this, rows, j);
     });
+    this.#index();
     this.#blocks = blocks;
     this.#blocksStale = false;
+    this.#patches = 0;
     return blocks;
   }
 
   /** Row j of a block table: the most favourable value of every column over the source's rows. */
-  #summarise(source: DomainTable, rows: readonly number[], j: number): void {
+  #summarise(source: DomainTable, rows: ArrayLike<number> & Iterable<number>, j: number): void {
     const columns = this.#columns();
     const sourceColumns = source.#columns();
     const first = rows[0] as number;
@@ -457,16 +514,16 @@ class DomainTable {
     this.reasoningGroup[j] = reasons ? this.#groupOf(tokensPerStep, budget) : -1;
     const currency = source.currency[first] as string;
     const place = source.placement[first];
-    const sameCurrency = rows.every((i) => source.currency[i] === currency);
-    const samePlace =
-      place !== undefined &&
-      rows.every((i) => {
-        const other = source.placement[i];
-        return other !== undefined && other.placement === place.placement && other.region === place.region;
-      });
+    let sameCurrency = true;
+    let samePlace = place !== undefined;
+    for (const i of rows) {
+      sameCurrency &&= source.currency[i] === currency;
+      const other = source.placement[i];
+      samePlace &&= other !== undefined && other.placement === place?.placement && other.region === place.region;
+    }
     // '*' converts at rate 0 (a cost bound of 0); an unknown placement is allowed.
-    this.currency.push(sameCurrency ? currency : '*');
-    this.placement.push(samePlace ? place : undefined);
+    this.currency[j] = sameCurrency ? currency : '*';
+    this.placement[j] = samePlace ? place : undefined;
   }
 
   /** The index of the reasoning group (least tokens per step, least budget), added when new. */
@@ -575,11 +632,8 @@ class DomainTable {
 
   /** Marks row i queued when the candidate's load reaches the capacity of any of its profiles (spec §6.4 (3)). */
   setLoad(i: number, entry: Entry): void {
-    this.#touch();
-    const load = entry.candidate.load ?? 0;
-    this.queued[i] = entry.variants.some((p) => load >= (p.capacity?.maxConcurrentTasks ?? Number.POSITIVE_INFINITY))
-      ? 1
-      : 0;
+    this.queued[i] = queuedOf(entry);
+    this.#patch(i);
   }
 
   /** Where an entry of this ability goes, the entry at `from` set aside (after equal abilities). */
@@ -598,7 +652,6 @@ class DomainTable {
   /** Moves row `from` to `to`, shifting the rows between by one (the moved row's content is then rewritten). */
   #shift(from: number, to: number): void {
     if (from === to) return;
-    this.#touch();
     const [start, end, target] = from < to ? [from + 1, to + 1, from] : [to, from, to + 1];
     for (const c of this.#columns()) c.copyWithin(target, start, end);
     for (const list of [this.entries, this.currency, this.placement] as unknown[][]) {
@@ -623,7 +676,6 @@ class DomainTable {
     const places = new Set(entry.variants.map((p) => `${p.placement.placement}|${p.placement.region ?? ''}`));
     const base = entry.candidate.profile.placement;
     const placement = places.size === 1 ? { placement: base.placement, region: base.region } : undefined;
-    this.#touch();
     if (how === 'append') {
       this.entries.push(entry);
       this.currency.push(currency);
@@ -667,7 +719,7 @@ class DomainTable {
     this.remoteAny[i] = entry.variants.some((p) => p.placement.placement !== 'device') ? 1 : 0;
     this.reasonsAny[i] = entry.variants.some((p) => p.reasoning.mode !== 'none') ? 1 : 0;
     this.msPerInputToken[i] = min((p) => (p.latency.inputTokensPerSecond ? 1000 / p.latency.inputTokensPerSecond : 0));
-    this.setLoad(i, entry);
+    this.queued[i] = queuedOf(entry); // a moved row's block is patched once the blocks follow the move
     this.contextWindow[i] = min((p) => p.contextWindowTokens ?? Number.POSITIVE_INFINITY);
     this.maxContextWindow[i] = max((p) => p.contextWindowTokens ?? Number.POSITIVE_INFINITY);
     this.maxBudget[i] = max((p) => reasoningOf(p.reasoning).budget);
@@ -1332,12 +1384,14 @@ export class CandidateIndex {
     let count = 0;
     let prepared = 0;
     if (blocks) {
-      // Blocks are ordered by their strongest row: those with a row in the pool come first.
-      let blockCount = 0;
-      while (blockCount < starts.length - 1 && (members[starts[blockCount] as number] as number) < poolSize)
-        blockCount++;
-      this.#prepare(blocks, resolved, task, policy)(0, blockCount, n);
-      for (let j = 0; j < blockCount; j++) if (admit(j, blocks, n + j, true)) b.items[count++] = n + j;
+      // Blocks with a row in the pool (their strongest row is) enter the search.
+      const blockCount = starts.length - 1;
+      const prepareBlocks = this.#prepare(blocks, resolved, task, policy);
+      for (let j = 0; j < blockCount; j++) {
+        if ((t.blockFirst[j] as number) >= poolSize) continue;
+        prepareBlocks(j, j + 1, n);
+        if (admit(j, blocks, n + j, true)) b.items[count++] = n + j;
+      }
     } else {
       prepareRows(0, poolSize);
       prepared = poolSize;
