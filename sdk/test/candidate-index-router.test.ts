@@ -187,4 +187,44 @@ describe('Router over the candidate index', () => {
       );
     },
   );
+
+  it('serves best effort at scale from the index, not a scan: the likeliest relaxable agent, as the scan picks it', () => {
+    // 2 000 agents, none able to meet minSuccess 0.9: without λ the Router serves the relaxable agent of highest
+    // predicted success. Some are over the task's cost cap (never relaxed); agents come in pairs of equal ability.
+    const agents = Array.from(
+      { length: 2000 },
+      (_, i): MatchCandidate => ({
+        id: `a${String(i).padStart(4, '0')}`,
+        profile: {
+          domains: [{ domain: 'math', ability: 3 + (i % 1000) / 200 }],
+          reasoning: { mode: 'none' },
+          latency: { ttftMs: { p50: 100 + (i % 7) * 50, p95: 400 }, outputTokensPerSecond: 100 },
+          placement: { placement: 'cloud' },
+          cost: { currency: 'USD', outputPerMillion: i % 11 === 0 ? 5000 : 1 + (i % 3) },
+        },
+      }),
+    );
+    const indexed = new Router({ agents, exploration: false });
+    const scanned = new Router({ agents, exploration: false, scanEveryAgent: true });
+    for (const [value, sigma] of [
+      [8, 0.5],
+      [9, 1],
+      [7, 0],
+    ] as const) {
+      const task: RouterTask = {
+        text: 'simulated hard task',
+        descriptor: {
+          domain: 'math',
+          complexity: { value, sigma },
+          constraints: { minSuccess: 0.9, maxCost: { amount: 0.1, currency: 'USD' } },
+        },
+      };
+      const fast = indexed.route(task);
+      const full = scanned.route(task);
+      expect(fast.bestEffort).toBe(true);
+      expect(fast.plan).toEqual(full.plan);
+      // Assessed: the index's closest agents and the top success cell, not every agent.
+      expect(fast.match.rejected.length).toBeLessThan(200);
+    }
+  });
 });

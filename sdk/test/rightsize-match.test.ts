@@ -5,7 +5,11 @@ import { baseLatencyCdf, expectedSuccess, firstTokenDeadline, predictLatency } f
 import { Z_SCORES } from '../src/rightsize/math/stats.js';
 import type { Placement } from '../src/rightsize/model/common.js';
 import type { CapabilityProfile } from '../src/rightsize/model/profile.js';
-import { CandidateIndex, MIN_ASSESSED_BEFORE_REFUSAL } from '../src/rightsize/routing/candidate-index.js';
+import {
+  CandidateIndex,
+  type CandidateIndexOptions,
+  MIN_ASSESSED_BEFORE_REFUSAL,
+} from '../src/rightsize/routing/candidate-index.js';
 import { decisionRecord, noCapableAgentError } from '../src/rightsize/routing/decision-record.js';
 import {
   assessModes,
@@ -22,9 +26,14 @@ import {
 } from '../src/rightsize/routing/success-bounds.js';
 
 /** The candidate index's top `topN` and decision equal the full scan's (§7.9: exactly the agent the full rule picks). */
-function expectIndexEqualsScan(fleet: Parameters<typeof match>[1], task: Parameters<typeof match>[0], topN: number) {
+function expectIndexEqualsScan(
+  fleet: Parameters<typeof match>[1],
+  task: Parameters<typeof match>[0],
+  topN: number,
+  blocks?: CandidateIndexOptions['blocks'],
+) {
   const full = match(task, fleet);
-  const indexed = new CandidateIndex(fleet, { topN }).match(task);
+  const indexed = new CandidateIndex(fleet, { topN, ...(blocks ? { blocks } : {}) }).match(task);
   const ids = (r: typeof full) => r.ranked.map((a) => `${a.agentId}/${a.mode ?? ''}`);
   expect(ids(indexed)).toEqual(ids(full).slice(0, topN));
   expect(indexed.chosen?.agentId).toBe(full.chosen?.agentId);
@@ -459,7 +468,7 @@ describe('CandidateIndex (spec §7.9)', () => {
     ]);
     const error = (r: typeof result) => noCapableAgentError(decisionRecord(r, { decisionId: 'd-1' }), r).message;
     expect(error(result)).not.toContain('registry is empty');
-    expect(error(result)).toBe(error({ ...match(task, fleet), assessed: 3, refined: 0, registered: 3 }));
+    expect(error(result)).toBe(error({ ...match(task, fleet), assessed: 3, refined: 0, prepared: 0, registered: 3 }));
   });
 
   /** Voice-like tasks: tight first-response and completion deadlines over a jittery, lossy network. */
@@ -775,6 +784,185 @@ describe('CandidateIndex (spec §7.9)', () => {
         expect(result.chosen?.agentId).toBe(match(task, fleet).chosen?.agentId);
         expect(result.assessed, `${JSON.stringify(preference)} at ${value}`).toBeLessThanOrEqual(24);
       }
+    }
+  });
+
+  /** Blocks of 1–5 agents used at any fleet size, so the random fleets exercise every block bound. */
+  const smallBlocksArb = fc.integer({ min: 1, max: 5 }).map((rows) => ({ rows, from: 0 }));
+
+  it('with blocks (first pass over blocks of agents) equals the full scan: random, tied, voice and reasoning fleets', () => {
+    const property = <F extends MatchCandidate[], T extends MatchTask>(
+      fleetArb: fc.Arbitrary<F>,
+      taskArb: fc.Arbitrary<T>,
+      seed: number,
+    ) =>
+      fc.assert(
+        fc.property(fleetArb, taskArb, fc.integer({ min: 1, max: 6 }), smallBlocksArb, (fleet, task, topN, blocks) =>
+          expectIndexEqualsScan(fleet, task, topN, blocks),
+        ),
+        { numRuns: 250, seed },
+      );
+    property(bigFleetArb, anyTaskArb, 61);
+    property(tiedFleetArb, constrainedTaskArb, 67);
+    property(voiceFleetArb, voiceTaskArb, 71);
+    property(reasoningFleetArb, reasoningTaskArb, 73);
+  });
+
+  it('with blocks, stays exact under upserts, load changes and removals (blocks patched in place, then rebuilt)', () => {
+    fc.assert(
+      fc.property(
+        bigFleetArb,
+        fc.array(changeArb, { minLength: 1, maxLength: 25 }),
+        anyTaskArb,
+        smallBlocksArb,
+        (initial, changes, task, blocks) => {
+          const fleet = new Map(initial.map((c) => [c.id, c as MatchCandidate]));
+          const index = new CandidateIndex(initial, { blocks });
+          index.match(task); // build the domain table and its blocks, so changes patch them
+          for (const change of changes) {
+            const id = `agent-${change.slot}`;
+            if (change.kind === 'remove') {
+              fleet.delete(id);
+              index.remove(id);
+            } else {
+              const current = fleet.get(id);
+              const next =
+                change.kind === 'profile'
+                  ? { id, profile: change.profile }
+                  : { id, profile: current?.profile ?? base, load: change.load };
+              fleet.set(id, next);
+              index.upsert(next);
+            }
+            const full = match(task, fleet.values());
+            const indexed = index.match(task);
+            const ids = (r: typeof full) => r.ranked.map((a) => `${a.agentId}/${a.mode ?? ''}`);
+            expect(ids(indexed)).toEqual(ids(full).slice(0, 16));
+            expect(indexed.chosen?.agentId).toBe(full.chosen?.agentId);
+            expect(indexed.selection).toEqual(full.selection);
+            expect(indexed.escalation).toEqual(full.escalation);
+          }
+        },
+      ),
+      { numRuns: 100, seed: 97 },
+    );
+  });
+
+  /** Every assessment of every agent of a block respects the block's bounds (cost and latency below, success above). */
+  function expectBlockBoundsHold(fleet: readonly MatchCandidate[], task: MatchTask, rows: number) {
+    const byId = new Map(fleet.map((c) => [c.id, c]));
+    const resolved = resolveTask(task);
+    for (const block of new CandidateIndex(fleet, { blocks: { rows } }).blockBounds(task)) {
+      for (const id of block.agents) {
+        for (const a of assessModes(byId.get(id) as MatchCandidate, task, resolved)) {
+          const where = `${id}/${a.mode ?? ''} in [${block.agents.join()}]`;
+          expect(block.cost, where).toBeLessThanOrEqual(a.comparableCost * (1 + 1e-9));
+          expect(block.completionMs, where).toBeLessThanOrEqual(a.predictions.completionMs * (1 + 1e-9));
+          expect(block.success, where).toBeGreaterThanOrEqual(a.predictions.success);
+          if (block.excluded) expect(a.feasible, where).toBe(false);
+        }
+      }
+    }
+  }
+
+  it('block bounds hold for every agent of the block: voice, tied, constrained and reasoning fleets', () => {
+    const rowsArb = fc.integer({ min: 1, max: 6 });
+    fc.assert(fc.property(voiceFleetArb, voiceTaskArb, rowsArb, expectBlockBoundsHold), { numRuns: 250, seed: 79 });
+    fc.assert(fc.property(tiedFleetArb, constrainedTaskArb, rowsArb, expectBlockBoundsHold), {
+      numRuns: 250,
+      seed: 83,
+    });
+    fc.assert(fc.property(reasoningFleetArb, reasoningTaskArb, rowsArb, expectBlockBoundsHold), {
+      numRuns: 250,
+      seed: 89,
+    });
+  });
+
+  it('the first pass touches blocks, then the agents of the blocks that can still rank: every preference', () => {
+    // 3 000 agents of three kinds (on-device and free, edge, thinking cloud), abilities interleaved: the blocks group
+    // agents of a kind, so their bounds are close to their agents'.
+    const kinds = [
+      { placement: { placement: 'device' as const }, reasoning: { mode: 'none' as const }, price: 0, at: 2 },
+      {
+        placement: { placement: 'edge' as const, region: 'eu' },
+        reasoning: { mode: 'none' as const },
+        price: 1,
+        at: 5,
+      },
+      {
+        placement: { placement: 'cloud' as const, region: 'us' },
+        reasoning: { mode: 'thinking' as const, maxReasoningTokens: 64000, reasoningTokensPerSecond: 150 },
+        price: 15,
+        at: 9,
+      },
+    ];
+    const fleet = Array.from({ length: 3000 }, (_, i) => {
+      const kind = kinds[i % 3] as (typeof kinds)[number];
+      return {
+        id: `a${String(i).padStart(4, '0')}`,
+        profile: {
+          ...base,
+          domains: [{ domain: 'math', ability: kind.at + ((i * 7919) % 300) / 100 - 1.5 }],
+          reasoning: kind.reasoning,
+          placement: kind.placement,
+          latency: { ttftMs: { p50: 50 + (i % 31) * 10, p95: 100 + (i % 31) * 20 }, outputTokensPerSecond: 100 },
+          cost: {
+            currency: 'USD',
+            outputPerMillion: kind.price * (1 + (i % 97) / 97),
+            reasoningPerMillion: kind.price,
+          },
+        },
+      };
+    });
+    const index = new CandidateIndex(fleet);
+    const preferences = ['cost', 'latency', 'quality', { weights: { cost: 1, latency: 1, quality: 1 } }] as const;
+    for (const preference of preferences) {
+      for (const value of [1, 4, 7]) {
+        const task: MatchTask = {
+          descriptor: {
+            domain: 'math',
+            complexity: { value, sigma: 1 },
+            preference,
+            constraints: { completionDeadlineMs: 120000 },
+          },
+        };
+        const result = index.match(task);
+        const full = match(task, fleet);
+        expect(result.chosen?.agentId).toBe(full.chosen?.agentId);
+        expect(result.escalation).toEqual(full.escalation);
+        expect(result.prepared, `${JSON.stringify(preference)} at ${value}`).toBeLessThan(600);
+      }
+    }
+  });
+
+  it('tells agents whose success within a voice deadline ties to a cell apart unassessed (exact latency factor)', () => {
+    // 2 000 edge agents of equal latency whose success saturates: P_D is their common latency factor, so they tie on
+    // success and the latency and id keys decide. A factor bound read on a grid above Φ lies a cell or two above it
+    // and forces every one of them through the refinements.
+    const fleet = Array.from({ length: 2000 }, (_, i) => ({
+      id: `e${String(i).padStart(4, '0')}`,
+      profile: {
+        ...base,
+        domains: [{ domain: 'dialogue', ability: 8 + (i % 40) / 10 }],
+        latency: { ttftMs: { p50: 150, p95: 400 }, outputTokensPerSecond: 40 + (i % 120), networkRttMs: 10 },
+        placement: { placement: 'edge' as const, region: 'eu' },
+      },
+    }));
+    const index = new CandidateIndex(fleet);
+    for (const value of [0, 0.5, 1, 1.5]) {
+      const task: MatchTask = {
+        descriptor: {
+          domain: 'dialogue',
+          complexity: { value, sigma: 1 },
+          outputTokens: 40,
+          preference: 'quality',
+          constraints: { firstResponseDeadlineMs: 1000, completionDeadlineMs: 2000 },
+          network: { rttMs: 60, jitterMs: 30, lossRate: 0.01 },
+        },
+      };
+      const result = index.match(task);
+      const full = match(task, fleet);
+      expect(result.ranked.map((a) => a.agentId)).toEqual(full.ranked.slice(0, 16).map((a) => a.agentId));
+      expect(result.refined, `complexity ${value}`).toBeLessThan(200);
     }
   });
 

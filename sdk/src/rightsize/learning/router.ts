@@ -16,7 +16,17 @@ import { logistic } from '../math/stats.js';
 import type { TaskDescriptor } from '../model/descriptor.js';
 import type { CapabilityProfile } from '../model/profile.js';
 import { CandidateIndex } from '../routing/candidate-index.js';
-import { type Assessment, type MatchCandidate, type MatchPolicy, type MatchResult, match } from '../routing/match.js';
+import {
+  type Assessment,
+  assessModes,
+  byCloseness,
+  type MatchCandidate,
+  type MatchPolicy,
+  type MatchResult,
+  type MatchTask,
+  match,
+  successCell,
+} from '../routing/match.js';
 import { CostCorrection, type CostCorrectionState } from './cost.js';
 import { type DialRule, decide, dialChoice, type SpreadOf } from './dial.js';
 import { type ExplorationOptions, type ExplorationState, ThompsonExploration } from './exploration.js';
@@ -298,14 +308,48 @@ export class Router {
       ...(task.acceptedOutputModes ? { acceptedOutputModes: task.acceptedOutputModes } : {}),
     };
     // The candidate index (spec §7.9) ranks exactly what the scan ranks without assessing every agent; with λ every
-    // feasible agent is ranked (utility reorders them); with none feasible, best effort needs every rejection: scan.
+    // feasible agent is ranked (utility reorders them); with none feasible, best effort by the dial (λ and a stated
+    // minSuccess) needs every rejection: scan.
     if (scan || this.#options.scanEveryAgent) return match(matchTask, candidates(), this.#options.policy);
     const rankAll = lambda !== undefined;
     const index = sampled
       ? new CandidateIndex(candidates(), rankAll ? { topN: Number.POSITIVE_INFINITY } : {})
       : this.#greedyIndex(d.domain, rankAll);
     const indexed = index.match(matchTask, this.#options.policy);
-    return indexed.ranked.length > 0 ? indexed : match(matchTask, candidates(), this.#options.policy);
+    if (indexed.ranked.length > 0) return indexed;
+    if (task.hardConstraints ?? this.#options.hardConstraints ?? false) return indexed; // refused whatever the rest
+    const closest = lambda === undefined ? this.#likeliest(index, matchTask, indexed) : undefined;
+    return closest ?? match(matchTask, candidates(), this.#options.policy);
+  }
+
+  /**
+   * Best effort without λ (`decide`: the relaxable agent of highest predicted success, then lower cost, then id)
+   * from the index, not a scan of every agent. An agent is relaxable — short only on P — exactly when it has no
+   * rejection reason at minSuccess 0 (P does not depend on minSuccess), so the index at minSuccess 0 under `quality`
+   * ranks the relaxable agents by success cell (spec §7.3; its list is the exact head of that ranking). When its last
+   * listed agent is in a lower cell than its first, every agent of the top cell is listed, and the likeliest is among
+   * them: they are assessed at the task's minSuccess (with the index's learned profiles) and join the rejected
+   * agents. Undefined (scan) when the whole list shares the top cell.
+   */
+  #likeliest(index: CandidateIndex, task: MatchTask, indexed: MatchResult): MatchResult | undefined {
+    const d = task.descriptor;
+    const relaxed = index.match(
+      { ...task, descriptor: { ...d, preference: 'quality', constraints: { ...d.constraints, minSuccess: 0 } } },
+      this.#options.policy,
+    );
+    const top = relaxed.ranked[0];
+    if (!top) return indexed; // no relaxable agent: nothing to serve best-effort
+    const cell = successCell(top.predictions.success);
+    const last = relaxed.ranked[relaxed.ranked.length - 1] as Assessment;
+    if (successCell(last.predictions.success) === cell) return undefined;
+    const seen = new Set(indexed.rejected.map((a) => `${a.agentId}/${a.mode ?? ''}`));
+    const likeliest = relaxed.ranked
+      .filter((a) => successCell(a.predictions.success) === cell)
+      .map((a) => index.get(a.agentId) as MatchCandidate)
+      .filter((candidate, i, all) => all.indexOf(candidate) === i)
+      .flatMap((candidate) => assessModes(candidate, task, indexed.task, this.#options.policy))
+      .filter((a) => !seen.has(`${a.agentId}/${a.mode ?? ''}`));
+    return { ...indexed, rejected: [...indexed.rejected, ...likeliest].sort(byCloseness) };
   }
 
   /**

@@ -7,22 +7,32 @@
  *    their profiles (skill overrides and modes included) declares for it;
  * 2. agents whose ability cannot reach minSuccess — by an upper bound of the success integral that holds for any
  *    minSuccess (`abilityFloor`, success-bounds.ts) — are never assessed;
- * 3. one pass over typed arrays of the domain computes, per agent, lower bounds of the expected cost (lowest prices,
+ * 3. the first pass runs over blocks, not agents (in domains of at least `blocks.from` agents, default 256): agents
+ *    are grouped by class (every profile remote or not, reasoning or not, currency) and, within a class, in ability
+ *    order, 16 at a time; a block table holds, per block, the most favourable value of every column below (least
+ *    prices and times, largest ability, pMax, budget and window, …; `COLUMN_EXTREMES`), so the same arithmetic on a
+ *    block's row bounds every agent of the block. Blocks enter the search like agents (their success bound tightened
+ *    once to the truncated success integral at their best curve); a block that reaches the top is opened: its
+ *    agents get their own bounds (`blockBounds` reports a block's). Then, per agent of an opened block,
+ *    typed arrays of the domain give lower bounds of the expected cost (lowest prices,
  *    and the reasoning of the least budget any profile gets: its budget, the context window left and what the
  *    deadlines leave with each part of L0 at its slowest profile, none when its load queues it) and of the completion
  *    latency (no queue), an upper bound of the complexity its budget can reach (largest budget, context window and
  *    what the deadlines leave: P_D ≤ pMax·Φ((c_cut − μ)/σ), read from a grid above Φ) and whether it provably misses
  *    a hard constraint (placement, region, the cost cap, a deadline even with no queue), a first success bound (one
- *    exponential; under `quality` also the σ-aware tail bound) and the inputs of a bound of the deadline's latency
- *    factor (P_D ≤ S · F_L0(D′), `latencyFactorUpperBound`: applied in this pass under `quality`, where success is
- *    the primary key, else when the search first reaches the agent); `firstPassBounds` reports them;
+ *    exponential and the σ-aware tail bound) and the inputs of a bound of the deadline's latency factor
+ *    (P_D ≤ S · F_L0(D′), `latencyFactorUpperBound`: applied in this pass under `quality`, where success is the
+ *    primary key, else when the search first reaches the agent; for an agent that never reasons, whose P_D is S times
+ *    this very factor, the bound converges to within 1e-9, so agents whose P_D tie to a cell are told apart by the
+ *    next keys unassessed); `firstPassBounds` reports them;
  * 4. agents are visited best first by lower bounds of the cells of the comparator's keys of spec §7.3 (a total order:
  *    the first N of the whole ranking are the first N of any subset holding them), lexicographically: the preference's
  *    primary key (cost per success, latency, −success or the weighted score, each from the bounds above and a success
  *    upper bound refined — to a normal-CDF bound, then to the success integral at the agent's best curve truncated
  *    at its largest budget cut — the first two times an agent reaches the top), then −success, latency and cost per
  *    success. The search stops when the bounds at the top are worse than the keys of the N-th best feasible agent
- *    found (N = max(topN, ESCALATION_WINDOW)): every agent left is ranked after it;
+ *    found (N = max(topN, ESCALATION_WINDOW)): every agent left is ranked after it (on equal cells, the agent's id,
+ *    a block's least id, decides);
  * 5. with nothing feasible, the 8 strongest agents of the domain are assessed (padded with agents of the registry
  *    that lack the domain), and, unless constraints are hard, the best-effort agent of §7.7 is found by descending
  *    ability, skipping agents whose effective ceiling bound (capability ceiling, budget cut) cannot reach the best
@@ -91,8 +101,19 @@ export interface IndexedMatchResult extends MatchResult {
   /** Bounds refined short of an assessment (a normal-CDF bound, a success integral, a latency factor): the search's
    * other work, load-independent like `assessed`. */
   readonly refined: number;
+  /** Rows whose first-pass bounds the search computed: those of the blocks it opened (spec §7.9; load-independent). */
+  readonly prepared: number;
   /** Candidates registered. */
   readonly registered: number;
+}
+
+/** What `CandidateIndex.blockBounds` reports for one block of agents. */
+export interface BlockBounds {
+  readonly agents: readonly string[];
+  readonly cost: number;
+  readonly completionMs: number;
+  readonly success: number;
+  readonly excluded: boolean;
 }
 
 /** What `CandidateIndex.firstPassBounds` reports for one agent. */
@@ -106,6 +127,9 @@ export interface FirstPassBounds {
 export interface CandidateIndexOptions {
   /** Feasible candidates ranked exactly (default 16, the decision record's default length; Infinity: all). */
   readonly topN?: number;
+  /** The first pass's blocks (spec §7.9): rows per block (default 16) and the domain size from which blocks are used
+   * (default 256; 0: always). Tuning only: every setting gives the same decisions. */
+  readonly blocks?: { readonly rows?: number; readonly from?: number };
 }
 
 /** A feasible assessment with its ranking keys (spec §7.3). */
@@ -162,6 +186,67 @@ const PERCENTILES: readonly Percentile[] = [50, 90, 95, 99];
 
 type Column = Float64Array | Int32Array | Uint8Array;
 
+/** 1 when the candidate's load reaches the capacity of any of its profiles (spec §6.4 (3): it may queue). */
+const queuedOf = (entry: Entry): number => {
+  const load = entry.candidate.load ?? 0;
+  return entry.variants.some((p) => load >= (p.capacity?.maxConcurrentTasks ?? Number.POSITIVE_INFINITY)) ? 1 : 0;
+};
+
+/** Default rows per block of a domain's block table (`DomainTable.blocks`). */
+export const BLOCK_ROWS = 16;
+
+/** Default size below which a domain is searched row by row (blocks built after each update would cost more than
+ * they save). */
+export const BLOCKS_FROM = 256;
+
+/**
+ * For each column of `DomainTable.#columns` (same order), the extreme a block keeps: 'min' where a smaller value
+ * only lowers the bounds of cost and latency or raises the deadline and budget left (prices, times, whether every
+ * profile is remote, the least context window, tokens per step), 'max' where a larger value only raises success, the
+ * budget cut or lowers the reasoning budget counted in the cost bound (the slowest parts of L0, queueing, largest
+ * budget and window, soft cuts, ability, steepest slope, pMax); the reasoning group is summarised apart. The flattest
+ * slope is kept 'min': below the centre success falls with the slope.
+ */
+const COLUMN_EXTREMES: ReadonlyArray<'min' | 'max' | 'group'> = [
+  'min', // costIn
+  'min', // costOut
+  'min', // costTask
+  'min', // costReasoning
+  'min', // remote (1 only when every row's profiles are all remote)
+  'min', // networkRtt
+  'min', // overhead
+  'min', // ttft p50
+  'min', // ttft p90
+  'min', // ttft p95
+  'min', // ttft p99
+  'min', // ttftGrowth
+  'min', // msPerOutputToken
+  'max', // overheadMax
+  'max', // networkRttMax
+  'max', // ttftMax p50
+  'max', // ttftMax p90
+  'max', // ttftMax p95
+  'max', // ttftMax p99
+  'max', // msPerInputTokenMax
+  'max', // msPerOutputTokenMax
+  'max', // msPerReasoningTokenMax
+  'max', // remoteAny
+  'max', // reasonsAny
+  'min', // msPerInputToken
+  'max', // queued
+  'group', // reasoningGroup
+  'min', // msPerReasoningToken
+  'max', // maxBudget
+  'min', // minTokensPerStep
+  'max', // softCut
+  'min', // contextWindow
+  'max', // maxContextWindow
+  'max', // ability
+  'max', // slope
+  'min', // slopeBelow
+  'max', // pMax
+];
+
 /**
  * Per-domain arrays of the bound coefficients, aligned with the entries sorted by ability (descending). Updated in
  * place when one candidate changes (`put`, `delete`): the entry moves to its new place and only the rows between
@@ -204,6 +289,10 @@ class DomainTable {
   msPerOutputTokenMax = new Float64Array(0);
   msPerReasoningTokenMax = new Float64Array(0);
   remoteAny = new Uint8Array(0);
+  /** Whether any profile reasons (its P_D is then an integral over the reasoning time, within §6.7's tolerance). */
+  reasonsAny = new Uint8Array(0);
+  /** The least time per input token (prefill) over the profiles (0 when some profile declares no input rate). */
+  msPerInputToken = new Float64Array(0);
   queued = new Uint8Array(0);
   /** Index into `reasoningGroups` (distinct least tokens-per-step and budget pairs), −1 if some profile never reasons. */
   reasoningGroup = new Int32Array(0);
@@ -232,6 +321,20 @@ class DomainTable {
   slopeBelow = new Float64Array(0);
   pMax = new Float64Array(0);
 
+  /** The block table (row j summarises the rows blockMembers[blockStart[j] … blockStart[j + 1])), and whether a
+   * row changed since it was built. */
+  #blocks: DomainTable | undefined;
+  #blocksStale = true;
+  /** Rows of each block (block j: blockMembers[blockStart[j] … blockStart[j + 1])), the block of each row and the
+   * least (strongest) row of each block; see `blocks`. */
+  blockMembers = new Int32Array(0);
+  blockStart = new Int32Array(1);
+  blockOf = new Int32Array(0);
+  blockFirst = new Int32Array(0);
+  #patches = 0;
+  /** The least agent id of each block (a block whose keys tie with the N-th's is skipped when it is above its id). */
+  blockLeastId: string[] = [];
+
   constructor(entries: readonly Entry[]) {
     const sorted = [...entries].sort((a, b) => b.ability - a.ability);
     this.#grow(sorted.length);
@@ -250,6 +353,7 @@ class DomainTable {
       const to = this.#slot(entry.ability, from);
       this.#shift(from, to);
       this.#write(to, entry, 'overwrite');
+      this.#moved(from, to);
     } else if (from >= 0) {
       this.#shift(from, this.entries.length - 1);
       this.#truncate();
@@ -262,6 +366,7 @@ class DomainTable {
       this.placement.push(undefined);
       this.#shift(this.entries.length - 1, to);
       this.#write(to, entry, 'overwrite');
+      this.#touch();
     }
   }
 
@@ -278,7 +383,161 @@ class DomainTable {
     return lo < this.entries.length ? lo : -1;
   }
 
-  /** The typed columns (every per-entry number). */
+  /** Marks the blocks stale (a row added or removed): they are built again before the next decision. */
+  #touch(): void {
+    this.#blocksStale = true;
+  }
+
+  /**
+   * Row i changed in place (a new load, or its new content after a move): its block is summarised again. Blocks
+   * patched this way keep their rows, so a row whose class or ability changed may sit in a block of other rows —
+   * still exact, as the block's extremes cover it, only looser: after as many patches as there are blocks they are
+   * built again.
+   */
+  #patch(i: number): void {
+    const blocks = this.#blocks;
+    if (!blocks || this.#blocksStale) return;
+    const j = this.blockOf[i] as number;
+    blocks.#summarise(this, this.blockMembers.subarray(this.blockStart[j], this.blockStart[j + 1]), j);
+    if (++this.#patches > this.blockStart.length) this.#blocksStale = true;
+  }
+
+  /** Row `from` moved to `to` (the rows between shifted by one): the blocks follow their rows (O(rows) integers). */
+  #moved(from: number, to: number): void {
+    if (!this.#blocks || this.#blocksStale) return;
+    const members = this.blockMembers;
+    const [lo, hi, step] = from < to ? [from + 1, to, -1] : [to, from - 1, 1];
+    for (let k = 0; k < members.length; k++) {
+      const m = members[k] as number;
+      members[k] = m === from ? to : m >= lo && m <= hi ? m + step : m;
+    }
+    this.#index();
+    this.#patch(to);
+  }
+
+  /** The block of each row and the least (strongest) row of each block, from the members. */
+  #index(): void {
+    const count = this.blockStart.length - 1;
+    this.blockOf = new Int32Array(this.size);
+    this.blockFirst = new Int32Array(count);
+    for (let j = 0; j < count; j++) {
+      let first = Number.POSITIVE_INFINITY;
+      for (let k = this.blockStart[j] as number; k < (this.blockStart[j + 1] as number); k++) {
+        const m = this.blockMembers[k] as number;
+        this.blockOf[m] = j;
+        first = Math.min(first, m);
+      }
+      this.blockFirst[j] = first;
+    }
+  }
+
+  /**
+   * The block table, built again when a row changed: rows are grouped by class (every profile remote or not,
+   * reasoning or not, currency) and, within a class, in ability order, `size` at a time, so a block's rows are
+   * alike in price and latency as well as ability; blocks are ordered by their first row (the strongest). Row j of the
+   * block table holds, over block j's rows, each column's most favourable value for a bound — the least of a quantity
+   * that only lowers the bounds of cost and latency or raises the deadline and budget left, the largest of one that
+   * only raises success or the budget cut (`COLUMN_EXTREMES`). Every bound the first pass computes on row j is then
+   * at least as good as the same bound on any row of the block, so a block whose bounds cannot rank is skipped whole.
+   * Building costs O(rows × columns), once after any change.
+   */
+  blocks(size: number): DomainTable {
+    if (this.#blocks && !this.#blocksStale) return this.#blocks;
+    const n = this.size;
+    const currencies = new Map<string, number>();
+    const classes = new Map<number, number[]>();
+    for (let i = 0; i < n; i++) {
+      const currency = this.currency[i] as string;
+      if (!currencies.has(currency)) currencies.set(currency, currencies.size);
+      const c = currencies.get(currency) as number;
+      const key = 4 * c + 2 * (this.remote[i] as number) + ((this.reasoningGroup[i] as number) >= 0 ? 1 : 0);
+      const rows = classes.get(key);
+      if (rows) rows.push(i);
+      else classes.set(key, [i]);
+    }
+    const chunks: number[][] = [];
+    for (const rows of classes.values()) {
+      for (let k = 0; k < rows.length; k += size) chunks.push(rows.slice(k, k + size));
+    }
+    chunks.sort((x, y) => (x[0] as number) - (y[0] as number));
+    const blocks = new DomainTable([]);
+    blocks.#grow(chunks.length);
+    this.blockMembers = new Int32Array(n);
+    this.blockStart = new Int32Array(chunks.length + 1);
+    this.blockLeastId = chunks.map(
+      (rows) => rows.map((i) => (this.entries[i] as Entry).candidate.id).sort()[0] as string,
+    );
+    let at = 0;
+    chunks.forEach((rows, j) => {
+      this.blockMembers.set(rows, at);
+      at += rows.length;
+      this.blockStart[j + 1] = at;
+      blocks.#summarise(this, rows, j);
+    });
+    this.#index();
+    this.#blocks = blocks;
+    this.#blocksStale = false;
+    this.#patches = 0;
+    return blocks;
+  }
+
+  /** Row j of a block table: the most favourable value of every column over the source's rows. */
+  #summarise(source: DomainTable, rows: ArrayLike<number> & Iterable<number>, j: number): void {
+    const columns = this.#columns();
+    const sourceColumns = source.#columns();
+    const first = rows[0] as number;
+    for (let c = 0; c < columns.length; c++) {
+      const into = columns[c] as Column;
+      const column = sourceColumns[c] as Column;
+      const direction = COLUMN_EXTREMES[c];
+      if (direction === 'group') continue;
+      let value = column[first] as number;
+      for (const i of rows)
+        value = direction === 'max' ? Math.max(value, column[i] as number) : Math.min(value, column[i] as number);
+      into[j] = value;
+    }
+    // Reasoning: none when any row never reasons; else the least tokens per step and budget of the rows' groups
+    // (the expected reasoning tokens grow with both).
+    let tokensPerStep = Number.POSITIVE_INFINITY;
+    let budget = Number.POSITIVE_INFINITY;
+    let reasons = true;
+    for (const i of rows) {
+      const g = source.reasoningGroup[i] as number;
+      if (g < 0) {
+        reasons = false;
+        break;
+      }
+      const group = source.reasoningGroups[g] as ReasoningParams;
+      tokensPerStep = Math.min(tokensPerStep, group.tokensPerStep);
+      budget = Math.min(budget, group.budget);
+    }
+    this.reasoningGroup[j] = reasons ? this.#groupOf(tokensPerStep, budget) : -1;
+    const currency = source.currency[first] as string;
+    const place = source.placement[first];
+    let sameCurrency = true;
+    let samePlace = place !== undefined;
+    for (const i of rows) {
+      sameCurrency &&= source.currency[i] === currency;
+      const other = source.placement[i];
+      samePlace &&= other !== undefined && other.placement === place?.placement && other.region === place.region;
+    }
+    // '*' converts at rate 0 (a cost bound of 0); an unknown placement is allowed.
+    this.currency[j] = sameCurrency ? currency : '*';
+    this.placement[j] = samePlace ? place : undefined;
+  }
+
+  /** The index of the reasoning group (least tokens per step, least budget), added when new. */
+  #groupOf(tokensPerStep: number, budget: number): number {
+    const key = `${tokensPerStep}|${budget}`;
+    let index = this.#groupIndex.get(key);
+    if (index === undefined) {
+      index = this.reasoningGroups.push({ reasons: true, tokensPerStep, budget }) - 1;
+      this.#groupIndex.set(key, index);
+    }
+    return index;
+  }
+
+  /** The typed columns (every per-entry number), in the order of COLUMN_EXTREMES. */
   #columns(): Column[] {
     return [
       this.costIn,
@@ -304,6 +563,8 @@ class DomainTable {
       this.msPerOutputTokenMax,
       this.msPerReasoningTokenMax,
       this.remoteAny,
+      this.reasonsAny,
+      this.msPerInputToken,
       this.queued,
       this.reasoningGroup,
       this.msPerReasoningToken,
@@ -353,6 +614,8 @@ class DomainTable {
     this.msPerOutputTokenMax = f64(this.msPerOutputTokenMax);
     this.msPerReasoningTokenMax = f64(this.msPerReasoningTokenMax);
     this.remoteAny = u8(this.remoteAny);
+    this.reasonsAny = u8(this.reasonsAny);
+    this.msPerInputToken = f64(this.msPerInputToken);
     this.queued = u8(this.queued);
     this.reasoningGroup = Int32Array.from({ length: capacity }, (_, i) => this.reasoningGroup[i] ?? -1);
     this.msPerReasoningToken = f64(this.msPerReasoningToken);
@@ -369,10 +632,8 @@ class DomainTable {
 
   /** Marks row i queued when the candidate's load reaches the capacity of any of its profiles (spec §6.4 (3)). */
   setLoad(i: number, entry: Entry): void {
-    const load = entry.candidate.load ?? 0;
-    this.queued[i] = entry.variants.some((p) => load >= (p.capacity?.maxConcurrentTasks ?? Number.POSITIVE_INFINITY))
-      ? 1
-      : 0;
+    this.queued[i] = queuedOf(entry);
+    this.#patch(i);
   }
 
   /** Where an entry of this ability goes, the entry at `from` set aside (after equal abilities). */
@@ -400,6 +661,7 @@ class DomainTable {
   }
 
   #truncate(): void {
+    this.#touch();
     this.entries.pop();
     this.currency.pop();
     this.placement.pop();
@@ -455,27 +717,20 @@ class DomainTable {
       (p) => 1000 / (p.reasoning.reasoningTokensPerSecond ?? p.latency.outputTokensPerSecond),
     );
     this.remoteAny[i] = entry.variants.some((p) => p.placement.placement !== 'device') ? 1 : 0;
-    this.setLoad(i, entry);
+    this.reasonsAny[i] = entry.variants.some((p) => p.reasoning.mode !== 'none') ? 1 : 0;
+    this.msPerInputToken[i] = min((p) => (p.latency.inputTokensPerSecond ? 1000 / p.latency.inputTokensPerSecond : 0));
+    this.queued[i] = queuedOf(entry); // a moved row's block is patched once the blocks follow the move
     this.contextWindow[i] = min((p) => p.contextWindowTokens ?? Number.POSITIVE_INFINITY);
     this.maxContextWindow[i] = max((p) => p.contextWindowTokens ?? Number.POSITIVE_INFINITY);
     this.maxBudget[i] = max((p) => reasoningOf(p.reasoning).budget);
     this.minTokensPerStep[i] = min((p) => reasoningOf(p.reasoning).tokensPerStep);
     this.softCut[i] = entry.variants.some((p) => p.reasoning.budgetSlope !== undefined) ? 1 : 0;
-    this.reasoningGroup[i] = -1;
-    if (entry.variants.every((p) => p.reasoning.mode !== 'none')) {
-      const group = {
-        reasons: true,
-        tokensPerStep: min((p) => reasoningOf(p.reasoning).tokensPerStep),
-        budget: min((p) => reasoningOf(p.reasoning).budget),
-      };
-      const key = `${group.tokensPerStep}|${group.budget}`;
-      let index = this.#groupIndex.get(key);
-      if (index === undefined) {
-        index = this.reasoningGroups.push(group) - 1;
-        this.#groupIndex.set(key, index);
-      }
-      this.reasoningGroup[i] = index;
-    }
+    this.reasoningGroup[i] = entry.variants.every((p) => p.reasoning.mode !== 'none')
+      ? this.#groupOf(
+          min((p) => reasoningOf(p.reasoning).tokensPerStep),
+          min((p) => reasoningOf(p.reasoning).budget),
+        )
+      : -1;
     this.msPerReasoningToken[i] = min(
       (p) => 1000 / (p.reasoning.reasoningTokensPerSecond ?? p.latency.outputTokensPerSecond),
     );
@@ -557,26 +812,55 @@ function latencyFactorBound(entry: Entry, task: MatchTask, resolved: ResolvedTas
   return factor;
 }
 
+/** The network's jitter standard deviation, loss included (spec §6.4 (2)), for the latency factor's bound. */
+const jitterSdOf = (task: MatchTask): number =>
+  (task.descriptor.network?.jitterMs ?? 0) * (1 / (1 - (task.descriptor.network?.lossRate ?? 0)));
+
 /**
- * The first pass's success bound of row i: the cheap bounds of its curves (σ-blind, and above the centre the
- * σ-aware tail bound; one exponential each; as `curve` asks: none gives pMax) and the budget cut's
- * pMax·Φ((c_cut − μ)/σ) read from a grid above Φ (spec §6.6 (3): no task past the cut succeeds), plus the numeric
- * tolerance of §6.7.
+ * With deadlines, P_D ≤ S · F_L0(D') (spec §6.6): the latency factor's bound for row i of table t (its bounds at
+ * b[node]), with no queue and the least parts. An agent that never reasons has P_D = S · F_L0(D'), this very factor:
+ * its bound converges with a tolerance far below a tie cell, so agents whose P_D differ by less than a cell are told
+ * apart unassessed (the quality voice tail); others get the cheap bound (three exponentials).
+ */
+function factorBound(t: DomainTable, b: Scratch, i: number, node: number, jitterSd: number): number {
+  return latencyFactorUpperBound(
+    b.offset[node] as number,
+    t.remote[i] === 1 ? jitterSd : 0,
+    t.ttft[50][i] as number,
+    t.ttftGrowth[i] as number,
+    b.deadline[node] as number,
+    t.reasonsAny[i] === 1 ? undefined : FACTOR_TOLERANCE,
+  );
+}
+
+/**
+ * The first pass's success bound of row i of table t (its bounds at b[node]): the cheap bounds of its curves (σ-blind,
+ * and above the centre the σ-aware tail bound; one exponential each; as `curve` asks: none gives pMax) and the
+ * budget cut's pMax·Φ((c_cut − μ)/σ) read from a grid above Φ (spec §6.6 (3): no task past the cut succeeds), plus
+ * the numeric tolerance of §6.7.
+ *
+ * On a block table (`block`), row i holds the block's highest ability and pMax, steepest and flattest slopes: S grows
+ * with the ability and pMax, and with the slope above the centre and falls with it below (`frontierBound`), so every
+ * row's S is at most S at the block's ability with the steepest slope (ability ≥ μ) or the flattest (below), and any
+ * upper bound of that one S bounds them all (the tail bound is not monotone in the slope, but it bounds this S).
  */
 function firstSuccessBound(
   t: DomainTable,
   b: Scratch,
   i: number,
+  node: number,
   curve: 'none' | 'cheap' | 'tail',
   mu: number,
   sigma: number,
+  block = false,
 ): number {
   const pMax = t.pMax[i] as number;
-  const cut = b.cut[i] as number;
+  const cut = b.cut[node] as number;
   const a = t.ability[i] as number;
-  const k = t.slope[i] as number;
+  const k = block && a < mu ? (t.slopeBelow[i] as number) : (t.slope[i] as number);
+  const kBelow = block ? k : (t.slopeBelow[i] as number);
   const bound = Math.min(
-    curve !== 'none' ? cheapSuccessUpperBound(a, k, t.slopeBelow[i] as number, pMax, mu, sigma) : pMax,
+    curve !== 'none' ? cheapSuccessUpperBound(a, k, kBelow, pMax, mu, sigma) : pMax,
     // Above the centre, where S nears pMax, the σ-aware tail bound (one more exponential).
     curve === 'tail' && a >= mu ? cheapTailSuccessUpperBound(a, k, pMax, mu, sigma) : pMax,
     cut === Number.POSITIVE_INFINITY ? pMax : pMax * normalCdfAbove((cut - mu) / Math.max(sigma, SIGMA_EPSILON)),
@@ -602,18 +886,21 @@ const BUDGET_NODES = Float64Array.from(
  * and shaded by 1e-9 so rounding can never lift a bound above the assessed value.
  */
 class ReasoningFloor {
-  readonly #memo: Float64Array[];
+  /** Per group, allocated when first used (a decision reads few groups). */
+  readonly #memo: Array<Float64Array | undefined> = [];
 
   constructor(
     readonly groups: readonly ReasoningParams[],
     readonly complexity: ResolvedTask['complexity'],
-  ) {
-    this.#memo = groups.map(() => new Float64Array(BUDGET_NODES.length + 1).fill(Number.NaN));
-  }
+  ) {}
 
   tokens(group: number, budget: number): number {
     const g = this.groups[group] as ReasoningParams;
-    const memo = this.#memo[group] as Float64Array;
+    let memo = this.#memo[group];
+    if (!memo) {
+      memo = new Float64Array(BUDGET_NODES.length + 1).fill(Number.NaN);
+      this.#memo[group] = memo;
+    }
     const last = memo.length - 1;
     if (budget >= g.budget) {
       if (Number.isNaN(memo[last] as number)) memo[last] = expectedReasoningTokens(g, this.complexity) * (1 - 1e-9);
@@ -723,6 +1010,9 @@ class KeyHeap {
   }
 }
 
+/** The tolerance of the exact latency factor bound of agents that never reason (see `latencyFactorUpperBound`). */
+const FACTOR_TOLERANCE = 1e-9;
+
 /** Entries past the pool whose bounds the best-effort search prepares at a time. */
 const PREPARE_CHUNK = 256;
 
@@ -801,11 +1091,16 @@ export class CandidateIndex {
   readonly #byId = new Map<string, MatchCandidate>();
   readonly #byDomain = new Map<string, DomainTable>();
   readonly #topN: number;
+  readonly #blockRows: number;
+  readonly #blocksFrom: number;
   /** Scratch buffers for one decision, reused (decisions are synchronous). */
   readonly #scratch = new Scratch();
 
   constructor(candidates: Iterable<MatchCandidate> = [], options: CandidateIndexOptions = {}) {
     this.#topN = options.topN ?? 16;
+    this.#blockRows = options.blocks?.rows ?? BLOCK_ROWS;
+    this.#blocksFrom = options.blocks?.from ?? BLOCKS_FROM;
+    if (!(Number.isInteger(this.#blockRows) && this.#blockRows >= 1)) throw new RangeError('blocks.rows must be ≥ 1');
     if (!(this.#topN >= 1)) throw new RangeError('topN must be at least 1');
     for (const c of candidates) this.#byId.set(c.id, c);
   }
@@ -869,18 +1164,64 @@ export class CandidateIndex {
   firstPassBounds(task: MatchTask, policy: MatchPolicy = {}): Map<string, FirstPassBounds> {
     const resolved = resolveTask(task, policy);
     const t = this.#domainTable(task.descriptor.domain);
-    const b = this.#prepare(t, resolved, task, policy, 0, t.size);
+    this.#scratch.ensure(t.size);
+    this.#prepare(t, resolved, task, policy)(0, t.size);
+    const b = this.#scratch;
     const { value: mu, sigma } = resolved.complexity;
     const bounds = new Map<string, FirstPassBounds>();
     for (let i = 0; i < t.size; i++) {
       bounds.set((t.entries[i] as Entry).candidate.id, {
         cost: b.cost[i] as number,
         completionMs: b.latency[i] as number,
-        success: firstSuccessBound(t, b, i, 'tail', mu, sigma),
+        success: firstSuccessBound(t, b, i, i, 'tail', mu, sigma),
         excluded: b.excluded[i] !== 0,
       });
     }
     return bounds;
+  }
+
+  /**
+   * The first pass's bounds of every block of the task's domain (spec §7.9), for diagnostics and tests of what blocks
+   * prune (built even below `blocks.from`): each block's agents, lower bounds of their expected cost (decision
+   * currency) and completion latency, an upper bound of their success probability within the deadlines (the block's
+   * first bound, tightened to the truncated success integral at its best curve, times the latency factor's bound),
+   * and whether the block is ruled out unopened.
+   */
+  blockBounds(task: MatchTask, policy: MatchPolicy = {}): BlockBounds[] {
+    const resolved = resolveTask(task, policy);
+    const t = this.#domainTable(task.descriptor.domain);
+    const blocks = t.blocks(this.#blockRows);
+    const count = t.blockStart.length - 1;
+    const b = this.#scratch;
+    b.ensure(t.size + count);
+    this.#prepare(blocks, resolved, task, policy)(0, count, t.size);
+    const { value: mu, sigma } = resolved.complexity;
+    const c = task.descriptor.constraints ?? {};
+    const hasDeadline = c.completionDeadlineMs !== undefined || c.firstResponseDeadlineMs !== undefined;
+    return Array.from({ length: count }, (_, j) => {
+      const node = t.size + j;
+      const first = firstSuccessBound(blocks, b, j, node, 'tail', mu, sigma, true);
+      const truncated =
+        sigma >= SIGMA_EPSILON
+          ? truncatedSuccessUpperBound(
+              blocks.ability[j] as number,
+              blocks.slope[j] as number,
+              blocks.slopeBelow[j] as number,
+              blocks.pMax[j] as number,
+              resolved.complexity,
+              b.cut[node] as number,
+            )
+          : 1;
+      const factor = hasDeadline ? factorBound(blocks, b, j, node, jitterSdOf(task)) : 1;
+      const rows = t.blockMembers.subarray(t.blockStart[j], t.blockStart[j + 1]);
+      return {
+        agents: Array.from(rows, (i) => (t.entries[i] as Entry).candidate.id),
+        cost: b.cost[node] as number,
+        completionMs: b.latency[node] as number,
+        success: Math.min(first, truncated) * factor,
+        excluded: b.excluded[node] !== 0,
+      };
+    });
   }
 
   /** Spec §7 over the indexed candidates; see the module comment for what is pruned and why it is exact. */
@@ -893,9 +1234,11 @@ export class CandidateIndex {
     const kind = kindOf(preference);
     const floor = abilityFloor(r, table.minSlope, table.maxSlope, table.maxPMax, mu, sigma);
     const poolSize = countAtLeast(table.ability, table.size, floor);
-    const b = this.#prepare(table, resolved, task, policy, 0, poolSize);
+    const blocks = table.size >= this.#blocksFrom ? table.blocks(this.#blockRows) : undefined;
+    const b = this.#scratch;
+    b.ensure(table.size + (blocks ? table.blockStart.length : 0));
     // The best-effort search (nothing feasible) ranks by ceilings, not cost: only a cost cap needs the tight bound.
-    const prepare = (from: number, to: number) => this.#prepare(table, resolved, task, policy, from, to, 'cap');
+    const prepare = (from: number, to: number) => this.#prepare(table, resolved, task, policy, 'cap')(from, to);
 
     const rejected: Assessment[] = [];
     // Feasible assessments in ranking order (spec §7.3: a total order, so any subset sorts the same way).
@@ -926,9 +1269,10 @@ export class CandidateIndex {
       return assessments;
     };
 
-    const refined = this.#search(table, b, poolSize, kind, resolved, task, policy, sorted, visit);
+    const { refined, prepared } = this.#search(table, blocks, b, poolSize, kind, resolved, task, policy, sorted, visit);
+    // The search prepared only the rows of the blocks it opened: the best-effort search prepares what it reaches.
     if (sorted.length === 0)
-      this.#assessClosest(table, b, poolSize, prepare, visit, rejected, resolved, task, policy, () => assessed++);
+      this.#assessClosest(table, b, prepare, visit, rejected, resolved, task, policy, () => assessed++);
     const ranked = sorted.map((x) => x.assessment);
     const [first, second] = sorted;
     const tieBroken = first !== undefined && second !== undefined && first.keys[0] === second.keys[0];
@@ -938,6 +1282,7 @@ export class CandidateIndex {
       ...buildResult(resolved, ranked.slice(0, this.#topN), rejected.sort(byCloseness), tieBroken, escalation),
       assessed,
       refined,
+      prepared,
       registered: this.#byId.size,
     };
   }
@@ -951,6 +1296,7 @@ export class CandidateIndex {
    */
   #search(
     t: DomainTable,
+    blocks: DomainTable | undefined,
     b: Scratch,
     poolSize: number,
     kind: PreferenceKind,
@@ -959,7 +1305,7 @@ export class CandidateIndex {
     policy: MatchPolicy,
     sorted: readonly Ranked[],
     visit: (e: Entry) => readonly Assessment[],
-  ): number {
+  ): { refined: number; prepared: number } {
     const preference = resolved.preference;
     const cellOf = keyCell(preference);
     const r = resolved.minSuccess;
@@ -1004,39 +1350,70 @@ export class CandidateIndex {
     const constraints = task.descriptor.constraints ?? {};
     const hasDeadline =
       constraints.completionDeadlineMs !== undefined || constraints.firstResponseDeadlineMs !== undefined;
-    const network = task.descriptor.network;
-    const jitterSd = (network?.jitterMs ?? 0) * (1 / (1 - (network?.lossRate ?? 0)));
-    /** With deadlines, P_D ≤ S · F_L0(D') (spec §6.6): the latency factor's bound, with no queue and the least parts
-     * (three exponentials). */
-    const factorOf = (i: number) =>
-      latencyFactorUpperBound(
-        b.offset[i] as number,
-        t.remote[i] === 1 ? jitterSd : 0,
-        t.ttft[50][i] as number,
-        t.ttftGrowth[i] as number,
-        b.deadline[i] as number,
-      );
+    const jitterSd = jitterSdOf(task);
+    const factorOf = (i: number, of = t, node = i) => factorBound(of, b, i, node, jitterSd);
     // Under `quality` success is the primary key: the bound is applied in the first pass, so agents the deadline
     // rules out never enter the heap; under the other preferences, when the search first reaches the agent.
     const eager = hasDeadline && kind === 'quality';
-    let count = 0;
-    for (let i = 0; i < poolSize; i++) {
-      b.reach[i] = Number.NaN;
-      b.tight[i] = 0;
-      if (b.excluded[i] !== 0) continue;
+    // Under `quality` success is the primary key: near P = 1 the σ-aware tail bound keeps thousands of strong
+    // agents out of the heap; elsewhere it changes keys too little to pay for its exponential.
+    const curve = kind === 'latency' ? 'none' : 'tail';
+    /** The first pass over row i of table `of` (bounds at b[node]): false when it cannot be feasible. */
+    const admit = (i: number, of: DomainTable, node: number, block: boolean): boolean => {
+      if (b.excluded[node] !== 0) return false;
       // A first success bound: one exponential (every key but latency depends on success), and the budget cut's
       // pMax·Φ((c_cut − μ)/σ) read from a grid above Φ (spec §6.6 (3): no task past the cut succeeds).
-      const factor = eager ? factorOf(i) : 1;
-      b.factor[i] = factor;
-      // Under `quality` success is the primary key: near P = 1 the σ-aware tail bound keeps thousands of strong
-      // agents out of the heap; elsewhere it changes keys too little to pay for its exponential.
-      const curve = kind === 'latency' ? 'none' : kind === 'quality' ? 'tail' : 'cheap';
-      const p = factor * firstSuccessBound(t, b, i, curve, mu, sigma);
-      if (p < r) continue; // cannot be feasible
-      setKeys(i, p);
-      b.items[count++] = i;
+      const factor = eager ? factorOf(i, of, node) : 1;
+      b.factor[node] = factor;
+      const success = firstSuccessBound(of, b, i, node, block ? 'tail' : curve, mu, sigma, block);
+      const p = factor * success;
+      if (p < r) return false; // cannot be feasible
+      if (block) {
+        b.reach[node] = success;
+        b.tight[node] = 0;
+      }
+      setKeys(node, p);
+      return true;
+    };
+    // The first pass runs over the blocks (node n + j for block j): a block's bounds hold for every row in it, and
+    // its rows get their own bounds when the search first reaches it.
+    const n = t.size;
+    const members = t.blockMembers;
+    const starts = t.blockStart;
+    const prepareRows = this.#prepare(t, resolved, task, policy);
+    let count = 0;
+    let prepared = 0;
+    if (blocks) {
+      // Blocks with a row in the pool (their strongest row is) enter the search.
+      const blockCount = starts.length - 1;
+      const prepareBlocks = this.#prepare(blocks, resolved, task, policy);
+      for (let j = 0; j < blockCount; j++) {
+        if ((t.blockFirst[j] as number) >= poolSize) continue;
+        prepareBlocks(j, j + 1, n);
+        if (admit(j, blocks, n + j, true)) b.items[count++] = n + j;
+      }
+    } else {
+      prepareRows(0, poolSize);
+      prepared = poolSize;
+      for (let i = 0; i < poolSize; i++) {
+        b.reach[i] = Number.NaN;
+        b.tight[i] = 0;
+        if (admit(i, t, i, false)) b.items[count++] = i;
+      }
     }
     const heap = new KeyHeap(b.k1, b.k2, b.k3, b.k4, b.items, count);
+    /** Opens block j: prepares its rows of the pool and pushes those that may be feasible. */
+    const open = (j: number) => {
+      for (let m = starts[j] as number; m < (starts[j + 1] as number); m++) {
+        const i = members[m] as number;
+        if (i >= poolSize) continue;
+        prepareRows(i, i + 1);
+        prepared++;
+        b.reach[i] = Number.NaN;
+        b.tight[i] = 0;
+        if (admit(i, t, i, false)) heap.push(i);
+      }
+    };
     const exact = Math.max(this.#topN, ESCALATION_WINDOW);
     const costCut = (hasDeadline || t.windowed) && (kind === 'cost' || kind === 'weighted');
     let refined = 0;
@@ -1044,11 +1421,41 @@ export class CandidateIndex {
       const i = heap.pop();
       const nth = sorted[exact - 1];
       if (nth) {
-        // Every agent left has key bounds at least this agent's: when they are worse than the N-th's keys, no agent
-        // left can enter the first N. Equal cells leave the id to decide.
+        // Every agent left has key bounds at least this agent's (or block's): when they are worse than the N-th's
+        // keys, no agent left can enter the first N. Equal cells leave the id to decide (a block: its least id).
         const order = against(i, nth.keys);
         if (order > 0) break;
-        if (order === 0 && (t.entries[i] as Entry).candidate.id > nth.assessment.agentId) continue;
+        const id = i < n ? (t.entries[i] as Entry).candidate.id : (t.blockLeastId[i - n] as string);
+        if (order === 0 && id > nth.assessment.agentId) continue;
+      }
+      if (blocks && i >= n) {
+        const j = i - n;
+        if (b.tight[i] === 0 && sigma >= SIGMA_EPSILON) {
+          // A block's first arrival at the top: its success bound tightened to the success integral at its best
+          // curve truncated at its largest budget cut (one logistic-normal for the whole block).
+          b.tight[i] = 1;
+          refined++;
+          const reach = b.reach[i] as number;
+          const cut = b.cut[i] as number;
+          const a = blocks.ability[j] as number;
+          const bound = truncatedSuccessUpperBound(
+            a,
+            blocks.slope[j] as number,
+            blocks.slopeBelow[j] as number,
+            blocks.pMax[j] as number,
+            resolved.complexity,
+            cut,
+          );
+          const factor = b.factor[i] as number;
+          if (bound * factor < r) continue;
+          if (bound < reach) {
+            setKeys(i, bound * factor);
+            heap.push(i);
+            continue;
+          }
+        }
+        open(j);
+        continue;
       }
       if (Number.isNaN(b.reach[i] as number)) {
         // First arrival at the top: the success bound with a normal CDF (and the budget cut's).
@@ -1119,7 +1526,7 @@ export class CandidateIndex {
       }
       visit(t.entries[i] as Entry);
     }
-    return refined;
+    return { refined, prepared };
   }
 
   /** The success upper bound of entry i: its curves' bound, and the budget cut's pMax·Φ((c_cut − μ)/σ). */
@@ -1140,7 +1547,6 @@ export class CandidateIndex {
   #assessClosest(
     t: DomainTable,
     b: Scratch,
-    prepared: number,
     prepare: (from: number, to: number) => void,
     visit: (e: Entry) => readonly Assessment[],
     rejected: Assessment[],
@@ -1180,7 +1586,7 @@ export class CandidateIndex {
     // Spec §7.7: ceilings compare by their cell; an agent in a lower cell than the best found cannot be closer.
     const below = (x: number) => ceilingCell(x) < ceilingCell(best);
     const deferred: number[] = [];
-    let ready = prepared; // entries past the pool get their bounds in chunks, as the search reaches them
+    let ready = 0; // entries get their bounds in chunks, as the search reaches them
     for (let i = 0; i < all.length; i++) {
       if (below((t.ability[i] as number) + reach)) break;
       if (i >= ready) {
@@ -1198,23 +1604,22 @@ export class CandidateIndex {
   }
 
   /**
-   * One pass over the domain's entries: marks those that certainly miss a hard constraint (placement, region, the
-   * cost cap at their lowest prices; or a deadline even without queueing), and writes for the others lower bounds of
-   * the expected cost (lowest prices, and the reasoning of the least budget any profile gets where the cost keys
+   * The first pass over rows of a table, set up once per decision: the returned function, for rows [from, to) of
+   * `t` (a domain's table or its block table), marks those that certainly miss a hard constraint (placement, region,
+   * the cost cap at their lowest prices; or a deadline even without queueing), and writes at b[at + i] lower bounds
+   * of the expected cost (lowest prices, and the reasoning of the least budget any profile gets where the cost keys
    * (`costUse` 'keys') or a cost cap need it) and of the completion latency (no queue), and upper bounds of the budget
-   * cut's complexity (largest budget, window and what the deadlines leave at the latency percentile).
+   * cut's complexity (largest budget, window and what the deadlines leave at the latency percentile). Every bound is
+   * monotone in each column in the direction `COLUMN_EXTREMES` keeps, so on a block table it holds for the block.
    */
   #prepare(
     t: DomainTable,
     resolved: ResolvedTask,
     task: MatchTask,
     policy: MatchPolicy,
-    from: number,
-    to: number,
     costUse: 'keys' | 'cap' = 'keys',
-  ): Scratch {
+  ): (from: number, to: number, at?: number) => void {
     const b = this.#scratch;
-    b.ensure(t.entries.length);
     const c = task.descriptor.constraints ?? {};
     const checkConstraints = task.descriptor.skill === undefined; // skill overrides may change any member
     const input = resolved.inputTokens / 1e6;
@@ -1260,84 +1665,89 @@ export class CandidateIndex {
       if (!rates.has(currency)) rates.set(currency, policy.rates?.[currency]);
       return rates.get(currency);
     };
-    for (let i = from; i < to; i++) {
-      const group = t.reasoningGroup[i] as number;
-      const unbounded = !hasDeadline && (t.contextWindow[i] as number) === Number.POSITIVE_INFINITY;
-      const remote = t.remote[i] === 1;
-      const fixed = brokerLeg + (t.overhead[i] as number) + (remote ? transferIn : 0);
-      const rtt = remote ? (rttMs + (t.networkRtt[i] as number)) * lossFactor : 0;
-      const jitter = remote ? jitterMs * lossFactor : 0;
-      const after = resolved.outputTokens * (t.msPerOutputToken[i] as number) + (remote ? transferOut : 0);
-      const deadline = Math.min(firstLimit, completionLimit - after);
-      const rate = rateOf(t.currency[i] as string);
-      const reasoningPrice = t.costReasoning[i] as number;
-      let reasoningTokens = 0;
-      if (group >= 0 && reasoningPrice > 0 && rate !== undefined && !costMatters) {
-        reasoningTokens = unbounded ? reasoningFloor.tokens(group, Number.POSITIVE_INFINITY) : 0;
-      } else if (group >= 0 && reasoningPrice > 0 && rate !== undefined) {
-        // The least budget any profile gets: its budget, the context window left and what the deadlines leave with
-        // the slowest parts of L0 (spec §6.6 (3)); none when the load may queue the candidate.
-        let budget = Math.max(0, (t.contextWindow[i] as number) - tokens);
-        if (hasDeadline) {
-          const remoteAny = t.remoteAny[i] === 1;
-          const afterMost =
-            resolved.outputTokens * (t.msPerOutputTokenMax[i] as number) + (remoteAny ? transferOut : 0);
-          const baseMost =
-            brokerLeg +
-            (t.overheadMax[i] as number) +
-            resolved.inputTokens * (t.msPerInputTokenMax[i] as number) +
-            (remoteAny ? transferIn + (rttMs + (t.networkRttMax[i] as number) + jitterMs * z) * lossFactor : 0) +
-            (ttftMost[i] as number);
-          const left = Math.min(firstLimit, completionLimit - afterMost) - baseMost;
-          budget =
-            t.queued[i] === 1 ? 0 : Math.min(budget, Math.max(0, left) / (t.msPerReasoningTokenMax[i] as number));
+    return (from, to, at = 0) => {
+      for (let i = from; i < to; i++) {
+        const group = t.reasoningGroup[i] as number;
+        const unbounded = !hasDeadline && (t.contextWindow[i] as number) === Number.POSITIVE_INFINITY;
+        const remote = t.remote[i] === 1;
+        const fixed =
+          brokerLeg +
+          (t.overhead[i] as number) +
+          resolved.inputTokens * (t.msPerInputToken[i] as number) +
+          (remote ? transferIn : 0);
+        const rtt = remote ? (rttMs + (t.networkRtt[i] as number)) * lossFactor : 0;
+        const jitter = remote ? jitterMs * lossFactor : 0;
+        const after = resolved.outputTokens * (t.msPerOutputToken[i] as number) + (remote ? transferOut : 0);
+        const deadline = Math.min(firstLimit, completionLimit - after);
+        const rate = rateOf(t.currency[i] as string);
+        const reasoningPrice = t.costReasoning[i] as number;
+        let reasoningTokens = 0;
+        if (group >= 0 && reasoningPrice > 0 && rate !== undefined && !costMatters) {
+          reasoningTokens = unbounded ? reasoningFloor.tokens(group, Number.POSITIVE_INFINITY) : 0;
+        } else if (group >= 0 && reasoningPrice > 0 && rate !== undefined) {
+          // The least budget any profile gets: its budget, the context window left and what the deadlines leave with
+          // the slowest parts of L0 (spec §6.6 (3)); none when the load may queue the candidate.
+          let budget = Math.max(0, (t.contextWindow[i] as number) - tokens);
+          if (hasDeadline) {
+            const remoteAny = t.remoteAny[i] === 1;
+            const afterMost =
+              resolved.outputTokens * (t.msPerOutputTokenMax[i] as number) + (remoteAny ? transferOut : 0);
+            const baseMost =
+              brokerLeg +
+              (t.overheadMax[i] as number) +
+              resolved.inputTokens * (t.msPerInputTokenMax[i] as number) +
+              (remoteAny ? transferIn + (rttMs + (t.networkRttMax[i] as number) + jitterMs * z) * lossFactor : 0) +
+              (ttftMost[i] as number);
+            const left = Math.min(firstLimit, completionLimit - afterMost) - baseMost;
+            budget =
+              t.queued[i] === 1 ? 0 : Math.min(budget, Math.max(0, left) / (t.msPerReasoningTokenMax[i] as number));
+          }
+          reasoningTokens = reasoningFloor.tokens(group, budget);
         }
-        reasoningTokens = reasoningFloor.tokens(group, budget);
-      }
-      const cost =
-        rate === undefined
-          ? Number.POSITIVE_INFINITY
-          : rate *
-            (input * (t.costIn[i] as number) +
-              output * (t.costOut[i] as number) +
-              (reasoningTokens * reasoningPrice) / 1e6 +
-              (t.costTask[i] as number));
-      b.cost[i] = cost;
-      // For the latency factor's bound (spec §6.6), computed when the search first reaches the entry.
-      b.offset[i] = fixed + rtt;
-      b.deadline[i] = deadline;
-      b.excluded[i] =
-        cost > costLimit || (checkPlace && !placementAllowed(t.placement[i], c))
-          ? EXCLUDED_HARD
-          : checkDeadline && fixed + rtt + jitter * zr + (ttftMedian[i] as number) > deadline
-            ? EXCLUDED_DEADLINE
-            : 0;
-      // L_done = min(L0 + T_R, max(L0, D')) + after, non-decreasing in every part (spec §6.4, §6.6).
-      const base = fixed + rtt + jitter * z + (ttft[i] as number);
-      const window = Math.max(0, (t.contextWindow[i] as number) - tokens);
-      const reasoningMs =
-        group < 0 ? 0 : Math.min(groupTokensAtQ[group] as number, window) * (t.msPerReasoningToken[i] as number);
-      b.latency[i] = Math.min(
-        base + reasoningMs + after,
-        group < 0 ? Number.POSITIVE_INFINITY : Math.max(base + after, Math.min(firstLimit + after, completionLimit)),
-      );
-      // The budget cut: c_cut = log2(min(B, window room, what the deadline leaves) / t) at most (spec §6.6 (3)).
-      let cut = Number.POSITIVE_INFINITY;
-      if (group >= 0) {
-        const leftByDeadline =
-          deadline === Number.POSITIVE_INFINITY
+        const cost =
+          rate === undefined
             ? Number.POSITIVE_INFINITY
-            : Math.max(0, deadline - base) / (t.msPerReasoningToken[i] as number);
-        const budget = Math.min(
-          t.maxBudget[i] as number,
-          Math.max(0, (t.maxContextWindow[i] as number) - tokens),
-          leftByDeadline,
+            : rate *
+              (input * (t.costIn[i] as number) +
+                output * (t.costOut[i] as number) +
+                (reasoningTokens * reasoningPrice) / 1e6 +
+                (t.costTask[i] as number));
+        b.cost[at + i] = cost;
+        // For the latency factor's bound (spec §6.6), computed when the search first reaches the entry.
+        b.offset[at + i] = fixed + rtt;
+        b.deadline[at + i] = deadline;
+        b.excluded[at + i] =
+          cost > costLimit || (checkPlace && !placementAllowed(t.placement[i], c))
+            ? EXCLUDED_HARD
+            : checkDeadline && fixed + rtt + jitter * zr + (ttftMedian[i] as number) > deadline
+              ? EXCLUDED_DEADLINE
+              : 0;
+        // L_done = min(L0 + T_R, max(L0, D')) + after, non-decreasing in every part (spec §6.4, §6.6).
+        const base = fixed + rtt + jitter * z + (ttft[i] as number);
+        const window = Math.max(0, (t.contextWindow[i] as number) - tokens);
+        const reasoningMs =
+          group < 0 ? 0 : Math.min(groupTokensAtQ[group] as number, window) * (t.msPerReasoningToken[i] as number);
+        b.latency[at + i] = Math.min(
+          base + reasoningMs + after,
+          group < 0 ? Number.POSITIVE_INFINITY : Math.max(base + after, Math.min(firstLimit + after, completionLimit)),
         );
-        cut = budgetToComplexity(budget, t.minTokensPerStep[i] as number);
+        // The budget cut: c_cut = log2(min(B, window room, what the deadline leaves) / t) at most (spec §6.6 (3)).
+        let cut = Number.POSITIVE_INFINITY;
+        if (group >= 0) {
+          const leftByDeadline =
+            deadline === Number.POSITIVE_INFINITY
+              ? Number.POSITIVE_INFINITY
+              : Math.max(0, deadline - base) / (t.msPerReasoningToken[i] as number);
+          const budget = Math.min(
+            t.maxBudget[i] as number,
+            Math.max(0, (t.maxContextWindow[i] as number) - tokens),
+            leftByDeadline,
+          );
+          cut = budgetToComplexity(budget, t.minTokensPerStep[i] as number);
+        }
+        b.ceilingCut[at + i] = cut;
+        b.cut[at + i] = t.softCut[i] === 1 ? Number.POSITIVE_INFINITY : cut;
       }
-      b.ceilingCut[i] = cut;
-      b.cut[i] = t.softCut[i] === 1 ? Number.POSITIVE_INFINITY : cut;
-    }
-    return b;
+    };
   }
 }

@@ -185,21 +185,37 @@ export function cheapTailSuccessUpperBound(a: number, k: number, pMax: number, m
  * L0(z) = fixed + network mean + sd·z + ttft(z) is, for z ≥ 0, at least `offset` + `sd`·z + `p50`·e^{growth·z}
  * (`p50` and `growth` = ln(p95/p50)/z95 the least over the profiles, `offset` and `sd` lower bounds). That lower
  * bound is convex and increasing, so each Newton step from the right of its root stays right of it (and of every
- * profile's z*): three steps from the first (taken at z = 0, which also lands right) bound z*. Costs three
- * exponentials and no normal CDF.
+ * profile's z*): three steps from the first (taken at z = 0, which also lands right) bound z*, read on the grid above
+ * Φ plus the numeric tolerance of §6.7 (three exponentials and no normal CDF).
+ *
+ * With `tolerance`, Newton's method runs to convergence (still from the right) and Φ is the normal CDF itself plus
+ * `tolerance`: for a profile whose L0 is exactly that function the bound is then its factor within `tolerance`, which
+ * may be far below §6.7's 1e-6 where the prediction multiplies this very factor (an agent that never reasons:
+ * P_D = S · F_L0(D')), so agents whose P_D differ by less than a tie cell are told apart without assessing them.
  */
-export function latencyFactorUpperBound(offset: number, sd: number, p50: number, growth: number, x: number): number {
+export function latencyFactorUpperBound(
+  offset: number,
+  sd: number,
+  p50: number,
+  growth: number,
+  x: number,
+  tolerance?: number,
+): number {
   if (x === Number.POSITIVE_INFINITY) return 1;
   const at0 = offset + p50;
   if (at0 > x) return 0.5 + NUMERIC_TOLERANCE; // z* < 0 for every profile
   const slope0 = sd + growth * p50;
   if (!(slope0 > 0)) return 1;
   let z = (x - at0) / slope0;
-  for (let step = 0; step < 3 && z < NORMAL_RANGE; step++) {
+  const steps = tolerance === undefined ? 3 : 100;
+  for (let step = 0; step < steps && z < NORMAL_RANGE; step++) {
     const ttft = p50 * Math.exp(growth * z);
     const next = z - (offset + sd * z + ttft - x) / (sd + growth * ttft);
     if (!(next < z)) break;
+    const converged = z - next < 1e-13 * Math.max(1, z);
     z = Math.max(0, next);
+    if (converged) break;
   }
-  return Math.min(1, normalCdfAbove(z) + NUMERIC_TOLERANCE);
+  if (tolerance === undefined) return Math.min(1, normalCdfAbove(z) + NUMERIC_TOLERANCE);
+  return z >= NORMAL_RANGE ? 1 : Math.min(1, normalCdf(z) + tolerance);
 }
