@@ -305,3 +305,45 @@ describe('slow clients', () => {
     }
   });
 });
+
+describe('resuming a stream (SSE Last-Event-ID)', () => {
+  it('answers a Last-Event-ID beyond the task’s last event at once with InvalidParams, not a stream that never starts', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const executor: AgentExecutor = {
+      async execute(_context, events) {
+        events.working('busy');
+        await gate;
+        events.complete('done');
+      },
+    };
+    const agent = await startAgent({ executor });
+    try {
+      const sent = await agent.rpc('SendMessage', send('wait', {}, { returnImmediately: true }));
+      const id = sent.json.result.task.id as string;
+      const subscribe = async (binding: 'rest' | 'jsonrpc') => {
+        const r = await request(
+          binding === 'rest' ? `${agent.baseUrl}/a2a/rest/tasks/${id}:subscribe` : `${agent.baseUrl}/a2a/jsonrpc`,
+          {
+            method: binding === 'rest' ? 'GET' : 'POST',
+            headers: { ...V1, 'last-event-id': '999999999999999', 'content-type': 'application/json' },
+            ...(binding === 'jsonrpc'
+              ? { body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'SubscribeToTask', params: { id } }) }
+              : {}),
+            signal: AbortSignal.timeout(5000),
+          },
+        );
+        return { status: r.statusCode, json: (await r.body.json()) as { error: { code: number; message: string } } };
+      };
+      const rest = await subscribe('rest');
+      expect(rest.status).toBe(400);
+      expect(rest.json.error.message).toMatch(/Last-Event-ID/);
+      const rpc = await subscribe('jsonrpc');
+      expect(rpc.json.error.code).toBe(-32602);
+      release();
+    } finally {
+      release();
+      await agent.close();
+    }
+  });
+});
