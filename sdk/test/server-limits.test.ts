@@ -6,6 +6,7 @@ import { connect } from 'node:net';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { type AgentExecutor, InMemoryTaskStore, type TaskStore, WebhookPushSender } from '../src/server/index.js';
+import { holdsLoneSurrogate, mayHoldLoneSurrogate, withoutLoneSurrogates } from '../src/validate/index.js';
 import { send, sseData, startAgent, type TestAgent, V1 } from './support/agent-server.js';
 
 /** A SendMessage body whose metadata nests `depth` levels deep, built as text (JSON.stringify would overflow). */
@@ -345,5 +346,51 @@ describe('resuming a stream (SSE Last-Event-ID)', () => {
       release();
       await agent.close();
     }
+  });
+});
+
+describe('text that is not Unicode', () => {
+  it('refuses unpaired surrogate escapes and invalid UTF-8 bytes; accepts paired surrogates and escaped backslashes', async () => {
+    const agent = await startAgent();
+    try {
+      const json = { 'content-type': 'application/json' };
+      const body = (text: string) =>
+        `{"jsonrpc":"2.0","id":1,"method":"SendMessage","params":{"message":{"messageId":"${crypto.randomUUID()}","role":"ROLE_USER","parts":[{"text":"${text}"}]}}}`;
+      const lone = await agent.raw('POST', '/a2a/jsonrpc', body('half \\ud83d'), json);
+      expect(lone.json.error).toMatchObject({ code: -32600, message: expect.stringMatching(/surrogate/) });
+      const metadata =
+        '{"message":{"messageId":"m1","role":"ROLE_USER","parts":[{"text":"a"}],"metadata":{"\\udc00":1}}}';
+      const rest = await agent.raw('POST', '/a2a/rest/message:send', metadata, json);
+      expect(rest.status).toBe(400);
+      const bytes = Buffer.concat([
+        Buffer.from(body('').slice(0, -6)),
+        Buffer.from([0xc3, 0x28]),
+        Buffer.from('"}]}}}'),
+      ]);
+      const invalid = await request(`${agent.baseUrl}/a2a/jsonrpc`, {
+        method: 'POST',
+        headers: { ...V1, ...json },
+        body: bytes,
+      });
+      expect(((await invalid.body.json()) as { error: { code: number } }).error.code).toBe(-32700);
+      for (const fine of ['smile \\ud83d\\ude00', 'not an escape \\\\ud800']) {
+        const ok = await agent.raw('POST', '/a2a/jsonrpc', body(fine), json);
+        expect(ok.json.result).toBeDefined();
+      }
+    } finally {
+      await agent.close();
+    }
+  });
+
+  it('withoutLoneSurrogates replaces unpaired halves in strings and member names, keeps pairs, survives big arrays', () => {
+    const value = {
+      a: ['ok \ud83d\ude00', 'half \ud83d', { 'k\udc00': 'v\ud800' }],
+      big: new Array(200_000).fill('x'),
+    };
+    expect(holdsLoneSurrogate(value)).toBe(true);
+    const fixed = withoutLoneSurrogates(value);
+    expect(fixed.a).toEqual(['ok \ud83d\ude00', 'half \ufffd', { 'k\ufffd': 'v\ufffd' }]);
+    expect(holdsLoneSurrogate(fixed)).toBe(false);
+    expect(mayHoldLoneSurrogate('{"a":"\\\\"}')).toBe(false);
   });
 });

@@ -4,6 +4,8 @@
  * backpressure, version negotiation, extension activation, caller authentication, and validation of every request
  * (media type, size, depth, schema; ProtoJSON proto names accepted; unknown members dropped).
  */
+
+import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { Value } from '@sinclair/typebox/value';
@@ -25,6 +27,7 @@ import { normalizeProtoJsonNames } from '../a2a/protojson.js';
 import { parseExtensionsHeader } from '../rightsize/extension.js';
 import { formatIssues, type ValidationIssue } from '../validate/issues.js';
 import { DEFAULT_LIMITS, jsonDepth } from '../validate/limits.js';
+import { holdsLoneSurrogate, mayHoldLoneSurrogate } from '../validate/unicode.js';
 import { createA2AValidator, defaultA2AValidator } from '../validate/validator.js';
 import { ANONYMOUS, AUTHENTICATION_REQUIRED_CODE, type Authenticate, AuthenticationRequiredError } from './auth.js';
 import { SubscriberOverflowError } from './event-channel.js';
@@ -567,14 +570,23 @@ export const a2aServer: FastifyPluginAsync<A2AServerOptions> = async (app, optio
   const json = app.getDefaultJsonParser('remove', 'remove');
   app.addContentTypeParser(
     ['application/json', 'application/a2a+json'],
-    { parseAs: 'string', bodyLimit },
+    { parseAs: 'buffer', bodyLimit },
     (request, body, done) => {
+      // JSON text is UTF-8 (RFC 8259 §8.1): invalid bytes are refused, never silently replaced.
+      if (!isUtf8(body as Buffer)) return done(new JSONParseError('the request body is not valid UTF-8'), undefined);
+      const text = (body as Buffer).toString('utf8');
       // An empty body (e.g. POST /tasks/{id}:cancel from some clients) is an empty object, not a parse error.
-      if (String(body).trim() === '') return done(null, {});
-      json(request, String(body), (error, value) => {
+      if (text.trim() === '') return done(null, {});
+      json(request, text, (error, value) => {
         if (error) return done(error, undefined);
         if (jsonDepth(value, maxDepth) > maxDepth) {
           return done(new InvalidRequestError(`the request nests deeper than ${maxDepth} levels`), undefined);
+        }
+        if (mayHoldLoneSurrogate(text) && holdsLoneSurrogate(value)) {
+          return done(
+            new InvalidRequestError('the request holds an unpaired UTF-16 surrogate escape, which is not Unicode text'),
+            undefined,
+          );
         }
         done(null, value);
       });
