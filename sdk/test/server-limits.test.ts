@@ -394,3 +394,48 @@ describe('text that is not Unicode', () => {
     expect(mayHoldLoneSurrogate('{"a":"\\\\"}')).toBe(false);
   });
 });
+
+describe('resuming a quiet stream', () => {
+  it('answers a Last-Event-ID naming the latest event with the stream’s headers at once, then the next events', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const executor: AgentExecutor = {
+      async execute(_context, events) {
+        events.working('busy');
+        await gate;
+        events.complete('done');
+      },
+    };
+    const agent = await startAgent({ executor });
+    try {
+      const sent = await agent.rpc('SendMessage', send('wait', {}, { returnImmediately: true }));
+      const id = sent.json.result.task.id as string;
+      const subscribe = (headers: Record<string, string>) =>
+        request(`${agent.baseUrl}/a2a/rest/tasks/${id}:subscribe`, {
+          headers: { ...V1, ...headers },
+          headersTimeout: 5000,
+        });
+      const snapshot = await subscribe({});
+      const latest = Number(/^id: (\d+)$/m.exec(await readUntil(snapshot.body, '\n\n'))?.[1]);
+      snapshot.body.destroy();
+      const resumed = await subscribe({ 'last-event-id': String(latest) }); // the task is quiet: nothing to send yet
+      expect(resumed.statusCode).toBe(200);
+      expect(resumed.headers['content-type']).toBe('text/event-stream');
+      release();
+      const ids = (await resumed.body.text()).match(/^id: \d+$/gm)?.map((line) => Number(line.slice(4)));
+      expect(ids?.[0]).toBe(latest + 1);
+    } finally {
+      release();
+      await agent.close();
+    }
+  });
+});
+
+async function readUntil(body: AsyncIterable<Buffer | string>, marker: string): Promise<string> {
+  let text = '';
+  for await (const chunk of body) {
+    text += chunk.toString();
+    if (text.includes(marker)) break;
+  }
+  return text;
+}

@@ -201,13 +201,16 @@ async function sendSse(
   events: AsyncGenerator<SequencedEvent>,
   wrap: (event: SequencedEvent | undefined, error: unknown) => unknown,
   stallMs: number,
+  headersAtOnce = false,
 ): Promise<void> {
-  // Pull the first event before committing to SSE, so errors raised up front get a normal error response.
-  const first = await events.next();
+  // Pull the first event before committing to SSE, so errors raised up front get a normal error response — unless
+  // they were checked already and the first event may be far off.
+  const first = headersAtOnce ? undefined : await events.next();
   reply.hijack();
   const raw = reply.raw;
   const extensions = reply.getHeader('A2A-Extensions');
   raw.writeHead(200, { ...SSE_HEADERS, ...(extensions ? { 'a2a-extensions': String(extensions) } : {}) });
+  if (headersAtOnce) raw.flushHeaders();
   let closed = false;
   raw.on('close', () => {
     closed = true;
@@ -234,7 +237,7 @@ async function sendSse(
     }
   };
   try {
-    if (!first.done) await write(first.value);
+    if (first && !first.done) await write(first.value);
     for await (const event of events) {
       if (closed) break;
       await write(event);
@@ -288,7 +291,9 @@ interface Invocation {
   readonly pathTenant?: string;
 }
 
-type Outcome = { readonly value: unknown } | { readonly events: AsyncGenerator<SequencedEvent> };
+type Outcome =
+  | { readonly value: unknown }
+  | { readonly events: AsyncGenerator<SequencedEvent>; readonly headersAtOnce?: boolean };
 
 /** Everything both bindings share: authentication, negotiation, params (names, schema, unknown members), dispatch. */
 function operations(handler: RequestHandler, o: A2AServerOptions) {
@@ -336,7 +341,11 @@ function operations(handler: RequestHandler, o: A2AServerOptions) {
       case 'SubscribeToTask': {
         const lastEventId = header(request, 'last-event-id');
         const after = lastEventId && /^\d{1,15}$/.test(lastEventId) ? Number(lastEventId) : undefined;
-        return { events: handler.subscribeToTask((params as { id: string }).id, call, after) };
+        const id = (params as { id: string }).id;
+        if (after === undefined) return { events: handler.subscribeToTask(id, call) };
+        // Resuming: the first event may be far off (a quiet task), so the headers go out once the checks pass.
+        await handler.checkSubscription(id, call, after);
+        return { events: handler.subscribeToTask(id, call, after), headersAtOnce: true };
       }
       case 'CreateTaskPushNotificationConfig': {
         const config = params as TaskPushNotificationConfig;
@@ -389,6 +398,7 @@ function registerJsonRpc(
             ? { jsonrpc: '2.0', id, result: event?.event }
             : { jsonrpc: '2.0', id, error: jsonRpcError(error, onError) },
         stallMs,
+        outcome.headersAtOnce,
       );
     } catch (error) {
       if (error instanceof AuthenticationRequiredError) reply.code(401).header('www-authenticate', error.challenge);
@@ -511,6 +521,7 @@ function registerRest(
         outcome.events,
         (event, error) => (error === undefined ? event?.event : httpError(error, onError).body),
         stallMs,
+        outcome.headersAtOnce,
       );
     } catch (error) {
       const { status, body } = httpError(error, onError);
