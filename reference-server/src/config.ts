@@ -103,6 +103,27 @@ function integer(name: string, value: string | number | undefined, fallback: num
   return n;
 }
 
+/** A TCP port: 0 (any free one) to 65535. */
+function portOf(value: string | number | undefined): number {
+  const port = integer('--port', value, 8787);
+  if (port > 65_535) throw new UsageError(`--port must be at most 65535, not ${value}`);
+  return port;
+}
+
+/** A PostgreSQL connection string; the error never repeats it (it may hold a password). */
+function databaseUrlOf(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  let protocol = '';
+  try {
+    protocol = new URL(value).protocol;
+  } catch {
+    // not a URL: refused below
+  }
+  if (protocol !== 'postgres:' && protocol !== 'postgresql:')
+    throw new UsageError('--database-url (DATABASE_URL) must be a postgres:// or postgresql:// URL');
+  return value;
+}
+
 function lambdaOf(value: string | number | undefined): number | undefined {
   if (value === undefined || value === '') return undefined;
   const n = Number(value);
@@ -169,7 +190,7 @@ export function loadConfig(values: Values, env: NodeJS.ProcessEnv): CliConfig {
     ...(jwtSecret ? { jwt: { ...fromFile.auth?.jwt, secret: jwtSecret } } : {}),
     ...(metricsToken ? { metricsToken } : {}),
   };
-  const databaseUrl = values['database-url'] ?? env.DATABASE_URL ?? fromFile.databaseUrl;
+  const databaseUrl = databaseUrlOf(values['database-url'] ?? env.DATABASE_URL ?? fromFile.databaseUrl);
   const dataDir = values['data-dir'] ?? env.RIGHTSIZE_DATA_DIR ?? fromFile.dataDir;
   const publicUrl = values['public-url'] ?? env.RIGHTSIZE_PUBLIC_URL ?? fromFile.publicUrl;
   const lambda = lambdaOf(values.lambda ?? env.RIGHTSIZE_LAMBDA ?? fromFile.lambda);
@@ -187,7 +208,7 @@ export function loadConfig(values: Values, env: NodeJS.ProcessEnv): CliConfig {
       : undefined;
   return {
     ...fromFile,
-    port: integer('--port', values.port ?? env.RIGHTSIZE_PORT ?? fromFile.port, 8787),
+    port: portOf(values.port ?? env.RIGHTSIZE_PORT ?? fromFile.port),
     host: values.host ?? env.RIGHTSIZE_HOST ?? fromFile.host ?? '127.0.0.1',
     logLevel: values['log-level'] ?? env.RIGHTSIZE_LOG_LEVEL ?? fromFile.logLevel ?? 'info',
     allowPrivateNetworks:

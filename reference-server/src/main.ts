@@ -90,7 +90,12 @@ async function demo(config: CliConfig): Promise<void> {
   );
   for (const a of fleet) out(`  ${a.spec.id.padEnd(14)} ${a.spec.description}`);
   out('\nThe tour — tasks of different complexity, sent through the broker with the A2A client:\n');
-  await runTour(url, { say: out, adminKey });
+  try {
+    await runTour(url, { say: out, adminKey });
+  } catch (error) {
+    // The tour only shows the broker off: whatever stops it, the broker keeps serving.
+    out(`The tour stopped: ${error instanceof Error ? error.message : String(error)}\n`);
+  }
   out('Send the tour again (or point any A2A client at the card above):');
   out(`  node reference-server/dist/main.js tour ${url} --admin-key ${adminKey}`);
   out(`  curl -s -H 'x-api-key: ${adminKey}' ${url}/rightsize/v1/agents`);

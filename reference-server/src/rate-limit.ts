@@ -1,9 +1,7 @@
 /**
- * A token bucket per caller (its credential's digest, else its address): `perMinute` requests, bursts up to the
+ * A token bucket per caller (the authenticated caller, else its address): `perMinute` requests, bursts up to the
  * same number. Bounded: the least recently seen callers are forgotten beyond `maxCallers`.
  */
-import { createHash } from 'node:crypto';
-
 export class RateLimiter {
   readonly #buckets = new Map<string, { tokens: number; at: number }>();
 
@@ -30,10 +28,10 @@ export class RateLimiter {
   }
 }
 
-/** The key of a request: a digest of its credential (never the credential itself), else its address. */
-export function callerKey(headers: Readonly<Record<string, string | string[] | undefined>>, ip: string): string {
-  const credential = headers['x-api-key'] ?? headers.authorization;
-  if (typeof credential === 'string' && credential !== '')
-    return `c:${createHash('sha256').update(credential).digest('base64url')}`;
-  return `ip:${ip}`;
+/**
+ * The key of a request: the authenticated caller's id, else the client's address. A credential that does not
+ * authenticate never gets a bucket of its own (a made-up key per request would otherwise escape the limit).
+ */
+export function callerKey(caller: { readonly id: string } | undefined, ip: string): string {
+  return caller ? `c:${caller.id}` : `ip:${ip}`;
 }

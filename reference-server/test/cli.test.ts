@@ -89,6 +89,16 @@ describe('rightsize-broker CLI', () => {
     expect(() => loadConfig(parseCli(['--client-key', 'nokey']).values, {})).toThrow(/name=key/);
   });
 
+  it('refuses a database URL that is not postgres:// (without echoing it) and a port beyond 65535', () => {
+    for (const url of ['notaurl', 'mysql://root:s3cret@db/x']) {
+      expect(() => loadConfig(parseCli(['--database-url', url]).values, {})).toThrow(/--database-url/);
+      expect(() => loadConfig(parseCli([]).values, { DATABASE_URL: url })).not.toThrow(/s3cret/);
+    }
+    const ok = loadConfig(parseCli([]).values, { DATABASE_URL: 'postgresql://u:p@127.0.0.1:5432/db' });
+    expect(ok.databaseUrl).toBe('postgresql://u:p@127.0.0.1:5432/db');
+    expect(() => loadConfig(parseCli(['--port', '70000']).values, {})).toThrow(/--port/);
+  });
+
   it('serve warns about no admin credential and an in-memory store, and only then', () => {
     const bare = serveNotes(loadConfig(parseCli([]).values, {}));
     expect(bare).toHaveLength(3);

@@ -64,4 +64,22 @@ describe('rate limit', () => {
     await other.body.dump();
     expect(other.statusCode).toBe(200);
   });
+
+  it('a caller cannot escape the limit by sending a new made-up key with every request (they share its address)', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 25; i++) {
+      const r = await request(`${url}/a2a/rest/tasks`, {
+        headers: { 'x-api-key': `made-up-key-${i}`, 'a2a-version': '1.0' },
+      });
+      await r.body.dump();
+      statuses.push(r.statusCode);
+    }
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
+    // a real credential has its own bucket
+    const other = await request(`${url}/a2a/rest/tasks`, {
+      headers: { 'x-api-key': 'client-secret-key-987', 'a2a-version': '1.0' },
+    });
+    await other.body.dump();
+    expect(other.statusCode).toBe(200);
+  });
 });

@@ -6,6 +6,7 @@ import { connect } from 'node:net';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { type AgentExecutor, InMemoryTaskStore, type TaskStore, WebhookPushSender } from '../src/server/index.js';
+import { holdsLoneSurrogate, mayHoldLoneSurrogate, withoutLoneSurrogates } from '../src/validate/index.js';
 import { send, sseData, startAgent, type TestAgent, V1 } from './support/agent-server.js';
 
 /** A SendMessage body whose metadata nests `depth` levels deep, built as text (JSON.stringify would overflow). */
@@ -305,3 +306,136 @@ describe('slow clients', () => {
     }
   });
 });
+
+describe('resuming a stream (SSE Last-Event-ID)', () => {
+  it('answers a Last-Event-ID beyond the task’s last event at once with InvalidParams, not a stream that never starts', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const executor: AgentExecutor = {
+      async execute(_context, events) {
+        events.working('busy');
+        await gate;
+        events.complete('done');
+      },
+    };
+    const agent = await startAgent({ executor });
+    try {
+      const sent = await agent.rpc('SendMessage', send('wait', {}, { returnImmediately: true }));
+      const id = sent.json.result.task.id as string;
+      const subscribe = async (binding: 'rest' | 'jsonrpc') => {
+        const r = await request(
+          binding === 'rest' ? `${agent.baseUrl}/a2a/rest/tasks/${id}:subscribe` : `${agent.baseUrl}/a2a/jsonrpc`,
+          {
+            method: binding === 'rest' ? 'GET' : 'POST',
+            headers: { ...V1, 'last-event-id': '999999999999999', 'content-type': 'application/json' },
+            ...(binding === 'jsonrpc'
+              ? { body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'SubscribeToTask', params: { id } }) }
+              : {}),
+            signal: AbortSignal.timeout(5000),
+          },
+        );
+        return { status: r.statusCode, json: (await r.body.json()) as { error: { code: number; message: string } } };
+      };
+      const rest = await subscribe('rest');
+      expect(rest.status).toBe(400);
+      expect(rest.json.error.message).toMatch(/Last-Event-ID/);
+      const rpc = await subscribe('jsonrpc');
+      expect(rpc.json.error.code).toBe(-32602);
+      release();
+    } finally {
+      release();
+      await agent.close();
+    }
+  });
+});
+
+describe('text that is not Unicode', () => {
+  it('refuses unpaired surrogate escapes and invalid UTF-8 bytes; accepts paired surrogates and escaped backslashes', async () => {
+    const agent = await startAgent();
+    try {
+      const json = { 'content-type': 'application/json' };
+      const body = (text: string) =>
+        `{"jsonrpc":"2.0","id":1,"method":"SendMessage","params":{"message":{"messageId":"${crypto.randomUUID()}","role":"ROLE_USER","parts":[{"text":"${text}"}]}}}`;
+      const lone = await agent.raw('POST', '/a2a/jsonrpc', body('half \\ud83d'), json);
+      expect(lone.json.error).toMatchObject({ code: -32600, message: expect.stringMatching(/surrogate/) });
+      const metadata =
+        '{"message":{"messageId":"m1","role":"ROLE_USER","parts":[{"text":"a"}],"metadata":{"\\udc00":1}}}';
+      const rest = await agent.raw('POST', '/a2a/rest/message:send', metadata, json);
+      expect(rest.status).toBe(400);
+      const bytes = Buffer.concat([
+        Buffer.from(body('').slice(0, -6)),
+        Buffer.from([0xc3, 0x28]),
+        Buffer.from('"}]}}}'),
+      ]);
+      const invalid = await request(`${agent.baseUrl}/a2a/jsonrpc`, {
+        method: 'POST',
+        headers: { ...V1, ...json },
+        body: bytes,
+      });
+      expect(((await invalid.body.json()) as { error: { code: number } }).error.code).toBe(-32700);
+      for (const fine of ['smile \\ud83d\\ude00', 'not an escape \\\\ud800']) {
+        const ok = await agent.raw('POST', '/a2a/jsonrpc', body(fine), json);
+        expect(ok.json.result).toBeDefined();
+      }
+    } finally {
+      await agent.close();
+    }
+  });
+
+  it('withoutLoneSurrogates replaces unpaired halves in strings and member names, keeps pairs, survives big arrays', () => {
+    const value = {
+      a: ['ok \ud83d\ude00', 'half \ud83d', { 'k\udc00': 'v\ud800' }],
+      big: new Array(200_000).fill('x'),
+    };
+    expect(holdsLoneSurrogate(value)).toBe(true);
+    const fixed = withoutLoneSurrogates(value);
+    expect(fixed.a).toEqual(['ok \ud83d\ude00', 'half \ufffd', { 'k\ufffd': 'v\ufffd' }]);
+    expect(holdsLoneSurrogate(fixed)).toBe(false);
+    expect(mayHoldLoneSurrogate('{"a":"\\\\"}')).toBe(false);
+  });
+});
+
+describe('resuming a quiet stream', () => {
+  it('answers a Last-Event-ID naming the latest event with the stream’s headers at once, then the next events', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const executor: AgentExecutor = {
+      async execute(_context, events) {
+        events.working('busy');
+        await gate;
+        events.complete('done');
+      },
+    };
+    const agent = await startAgent({ executor });
+    try {
+      const sent = await agent.rpc('SendMessage', send('wait', {}, { returnImmediately: true }));
+      const id = sent.json.result.task.id as string;
+      const subscribe = (headers: Record<string, string>) =>
+        request(`${agent.baseUrl}/a2a/rest/tasks/${id}:subscribe`, {
+          headers: { ...V1, ...headers },
+          headersTimeout: 5000,
+        });
+      const snapshot = await subscribe({});
+      const latest = Number(/^id: (\d+)$/m.exec(await readUntil(snapshot.body, '\n\n'))?.[1]);
+      snapshot.body.destroy();
+      const resumed = await subscribe({ 'last-event-id': String(latest) }); // the task is quiet: nothing to send yet
+      expect(resumed.statusCode).toBe(200);
+      expect(resumed.headers['content-type']).toBe('text/event-stream');
+      release();
+      const ids = (await resumed.body.text()).match(/^id: \d+$/gm)?.map((line) => Number(line.slice(4)));
+      expect(ids?.[0]).toBe(latest + 1);
+    } finally {
+      release();
+      await agent.close();
+    }
+  });
+});
+
+async function readUntil(body: AsyncIterable<Buffer | string>, marker: string): Promise<string> {
+  let text = '';
+  for await (const chunk of body) {
+    text += chunk.toString();
+    if (text.includes(marker)) break;
+  }
+  return text;
+}

@@ -244,7 +244,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
     app.addHook('onRequest', async (request, reply) => {
       const path = request.url.split('?')[0] ?? '';
       if (!path.startsWith('/a2a/') && !path.startsWith('/rightsize/')) return;
-      const wait = limiter.take(callerKey(request.headers, request.ip));
+      const wait = limiter.take(callerKey(await auth.authenticate(request.headers), request.ip));
       if (wait === 0) return;
       const error = new BrokerHttpError('tooMany', 'rate limit exceeded; retry later');
       await reply

@@ -20,13 +20,28 @@ export interface PendingEntry {
 export class PendingDecisions {
   readonly #entries = new Map<string, PendingEntry & { readonly expires: number }>();
   readonly #initial = new Map<string, Record<string, unknown>>();
-  constructor(readonly ttlMs = 60_000) {}
+  /**
+   * `maxEntries` bounds the decisions waiting for their executor: a request the guard decided but the SDK then refused
+   * (e.g. an invalid role) never takes its entry. Beyond it the oldest are dropped (their executor decides again).
+   */
+  constructor(
+    readonly ttlMs = 60_000,
+    readonly maxEntries = 10_000,
+  ) {}
+
+  /** Decisions waiting for their executor. */
+  get size(): number {
+    return this.#entries.size;
+  }
 
   put(messageId: string, entry: PendingEntry): void {
     const now = Date.now();
-    if (this.#entries.size > 1000) {
-      for (const [key, value] of this.#entries) if (value.expires < now) this.#entries.delete(key);
+    // Entries are in insertion order, so oldest first: drop the expired and the overflow from the front.
+    for (const [key, value] of this.#entries) {
+      if (value.expires >= now && this.#entries.size < this.maxEntries) break;
+      this.#entries.delete(key);
     }
+    this.#entries.delete(messageId);
     this.#entries.set(messageId, { ...entry, expires: now + this.ttlMs });
   }
 

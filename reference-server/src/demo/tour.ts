@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Message, StreamResponse, Task } from '@rightsize/sdk/a2a';
-import { A2AClient } from '@rightsize/sdk/client';
+import { A2AClient, A2AClientError } from '@rightsize/sdk/client';
 import { A2AError } from '@rightsize/sdk/errors';
 import {
   type RoutingDecision,
@@ -260,6 +260,21 @@ export async function runTour(
         say(`  → ${resultLine(result)}`);
         say(`     ${result.why}\n`);
       } catch (error) {
+        if (error instanceof A2AClientError) {
+          // The broker could not be reached or its answer not read (a reset, a timeout): report it, try the next task.
+          results.push({
+            label: task.label,
+            chosen: null,
+            state: error.name,
+            attempts: [],
+            firstEventMs: 0,
+            totalMs: performance.now() - started,
+            why: error.message,
+          });
+          say(`• ${task.label}\n  "${task.text.slice(0, 70)}"`);
+          say(`  → failed: ${error.message}\n`);
+          continue;
+        }
         if (!(error instanceof A2AError)) throw error;
         const detail = error.details.find((d) => (d as { reason?: string }).reason === 'NO_CAPABLE_AGENT') as
           | { metadata?: Record<string, string> }

@@ -13,7 +13,7 @@ import {
   readCapabilityProfile,
 } from '@rightsize/sdk/rightsize';
 import { type SigningKey, verifyAgentCard } from '@rightsize/sdk/signing';
-import { defaultA2AValidator, formatIssues } from '@rightsize/sdk/validate';
+import { defaultA2AValidator, formatIssues, holdsLoneSurrogate, mayHoldLoneSurrogate } from '@rightsize/sdk/validate';
 import type { JSONWebKeySet } from 'jose';
 import type { AgentRow, BrokerStore } from '../db/store.js';
 import { BrokerHttpError, badRequest } from '../http-errors.js';
@@ -395,6 +395,12 @@ export class Registry {
     } catch {
       throw new BrokerHttpError('invalid', 'the card is not JSON');
     }
+    // A card is stored (jsonb) and maybe signed: an unpaired surrogate can be neither stored nor replaced.
+    if (mayHoldLoneSurrogate(text) && holdsLoneSurrogate(body))
+      throw new BrokerHttpError(
+        'invalid',
+        'the card holds an unpaired UTF-16 surrogate escape, which is not Unicode text',
+      );
     const checked = validator.check('AgentCard', body);
     if (!checked.ok)
       throw new BrokerHttpError(

@@ -3,13 +3,16 @@
  * - slow clients held connections forever (the broker's fastify had no request timeout) and URLs fastify cannot
  *   route answered fastify's own body echoing the URL — the broker now uses the SDK's agentServerOptions;
  * - a NUL character (U+0000) in an id or a message made PostgreSQL/PGlite fail and the client got a 500;
- * - the admin API answered a body without a JSON content type with a 500 instead of 415.
+ * - the admin API answered a body without a JSON content type with a 500 instead of 415;
+ * - (h12) a lone UTF-16 surrogate in a request, in an agent's answer or in an agent card made the store fail (500).
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { a2aServer } from '@rightsize/sdk/server';
+import Fastify from 'fastify';
+import { afterAll, beforeAll, expect, it, onTestFinished } from 'vitest';
 import { rawExchange, sendCase } from '../../../sdk/test/support/fuzz-http.js';
 import { type Broker, createBroker } from '../../src/index.js';
-import { profileOf, startTestAgent, type TestAgent } from '../support/agents.js';
+import { cardFor, profileOf, startTestAgent, type TestAgent } from '../support/agents.js';
 
 const ADMIN = 'regression-admin';
 const CLIENT = 'regression-client';
@@ -86,4 +89,111 @@ it('admin API: a body that is not JSON by its content type is 415, not 500', asy
   });
   expect(answer.status).toBe(415);
   expect(JSON.parse(answer.text).error.message).toMatch(/content type/);
+});
+
+/** A JSON text whose string escapes a lone UTF-16 surrogate: valid JSON, but no UTF-8 text (nor jsonb) can hold it. */
+const LONE_SURROGATE_METADATA = '{"k\\udc00":"v\\ud800"}';
+
+it('answers a request holding a lone surrogate or invalid UTF-8 with a typed error, not an internal error', async () => {
+  const message = (metadata: string) =>
+    `{"message":{"messageId":"${randomUUID()}","role":"ROLE_USER","parts":[{"text":"hi"}],"metadata":${metadata}}}`;
+  const json = { ...a2a, 'content-type': 'application/json' };
+  const rest = await sendCase(url, {
+    method: 'POST',
+    path: '/a2a/rest/message:send',
+    headers: json,
+    body: message(LONE_SURROGATE_METADATA),
+  });
+  expect(rest.status).toBe(400);
+  expect(JSON.parse(rest.text).error.message).toMatch(/surrogate/);
+  const rpc = await sendCase(url, {
+    method: 'POST',
+    path: '/a2a/jsonrpc',
+    headers: json,
+    body: `{"jsonrpc":"2.0","id":1,"method":"SendMessage","params":${message(LONE_SURROGATE_METADATA)}}`,
+  });
+  expect(JSON.parse(rpc.text).error.code).toBe(-32600);
+  const bytes = await sendCase(url, {
+    method: 'POST',
+    path: '/a2a/jsonrpc',
+    headers: json,
+    body: Buffer.concat([
+      Buffer.from(`{"jsonrpc":"2.0","id":1,"method":"SendMessage","params":${message('{"k":"')}`),
+      Buffer.from([0xff, 0xfe, 0xc0, 0x80]),
+      Buffer.from('"}}}'),
+    ]),
+  });
+  expect(JSON.parse(bytes.text).error).toMatchObject({ code: -32700, message: expect.stringMatching(/UTF-8/) });
+});
+
+it('relays an agent’s answer holding lone surrogates with U+FFFD in their place, as for invalid UTF-8 bytes', async () => {
+  // A SIMULATED agent that splits an emoji (JSON.stringify escapes the half it sends as "\ud83d").
+  const sloppy = Fastify();
+  let sloppyUrl = '';
+  await sloppy.register(a2aServer, {
+    card: () => cardFor('sloppy', profileOf({ extraction: 9 }, { placement: 'cloud' }, 0.0001, 20), sloppyUrl),
+    executor: {
+      async execute(_context, events) {
+        events.artifact({ artifactId: 'a', parts: [{ text: 'half an emoji \ud83d' }] });
+        events.complete('done');
+      },
+    },
+  });
+  sloppyUrl = await sloppy.listen({ port: 0, host: '127.0.0.1' });
+  try {
+    const { agent: registered } = await broker.registry.register(`${sloppyUrl}/.well-known/agent-card.json`);
+    onTestFinished(async () => void (await broker.registry.remove(registered.id)));
+    const descriptor = { domain: 'extraction', complexity: { value: 2 } };
+    for (const method of ['SendMessage', 'SendStreamingMessage']) {
+      const answer = await sendCase(url, {
+        method: 'POST',
+        path: '/a2a/jsonrpc',
+        headers: { ...a2a, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method,
+          params: {
+            message: {
+              messageId: randomUUID(),
+              role: 'ROLE_USER',
+              parts: [{ text: 'extract the dates' }],
+              metadata: { 'https://rightsize.dev/extensions/rightsize/v1': { descriptor } },
+            },
+          },
+        }),
+      });
+      expect(answer.text).not.toMatch(/"code":-32603/);
+      expect(answer.text).toContain('half an emoji \ufffd');
+      expect(answer.text).toContain('TASK_STATE_COMPLETED');
+    }
+  } finally {
+    await sloppy.close();
+  }
+});
+
+it('refuses an agent card holding a lone surrogate (400), not an internal error', async () => {
+  const sloppy = await startTestAgent(
+    'sloppy-card',
+    profileOf({ extraction: 9 }, { placement: 'cloud' }, 0.0001, 20),
+    'answer',
+    (app) =>
+      app.addHook('onSend', async (request, _reply, payload) =>
+        request.url.endsWith('agent-card.json') && typeof payload === 'string'
+          ? payload.replace('A SIMULATED test agent.', 'A SIMULATED \\udc00 agent.')
+          : payload,
+      ),
+  );
+  try {
+    const answer = await sendCase(url, {
+      method: 'POST',
+      path: '/rightsize/v1/agents',
+      headers: { 'x-api-key': ADMIN, 'content-type': 'application/json' },
+      body: JSON.stringify({ cardUrl: sloppy.cardUrl }),
+    });
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.text).error.message).toMatch(/surrogate/);
+  } finally {
+    await sloppy.app.close();
+  }
 });

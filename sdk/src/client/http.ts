@@ -8,6 +8,7 @@ import { A2AError, errorFromHttp } from '../a2a/errors.js';
 import { AddressNotAllowedError, addressRefusalIn, isNonPublicAddress } from '../net/address-policy.js';
 import { guardedLookup } from '../net/fetch-text.js';
 import { redactUrlsIn } from '../net/redact.js';
+import { mayHoldLoneSurrogate, withoutLoneSurrogates } from '../validate/unicode.js';
 import {
   A2AAbortError,
   A2AAddressNotAllowedError,
@@ -68,6 +69,15 @@ export interface HttpResponse {
   readonly body: Dispatcher.ResponseData['body'];
   /** Fires when the call's time limit passes (never for streams, whose limit is the time to headers). */
   readonly timeout: AbortSignal | undefined;
+}
+
+/**
+ * An agent's JSON answer, with lone UTF-16 surrogates replaced by U+FFFD, as invalid UTF-8 bytes are: no UTF-8 text
+ * (an A2A string, a broker's store) can hold one, and one split emoji should not fail a whole answer.
+ */
+export function parseAnswer(text: string): unknown {
+  const value: unknown = JSON.parse(text);
+  return mayHoldLoneSurrogate(text) ? withoutLoneSurrogates(value) : value;
 }
 
 export class HttpClient {
@@ -171,7 +181,7 @@ export class HttpClient {
     const text = await this.text(response, signal);
     let value: unknown;
     try {
-      value = text === '' ? {} : JSON.parse(text);
+      value = text === '' ? {} : parseAnswer(text);
     } catch {
       if (response.status >= 400) throw errorFromHttp(response.status, undefined);
       throw new A2AClientError(`the agent answered with invalid JSON (HTTP ${response.status})`);

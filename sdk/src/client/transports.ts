@@ -5,7 +5,7 @@ import { errorFromHttp, errorFromJsonRpc, InvalidAgentResponseError } from '../a
 import type { StreamResponse } from '../a2a/model/index.js';
 import { formatIssues } from '../validate/issues.js';
 import { defaultA2AValidator } from '../validate/validator.js';
-import type { CallOptions, HttpClient } from './http.js';
+import { type CallOptions, type HttpClient, parseAnswer } from './http.js';
 
 export type StreamingMethod = 'SendStreamingMessage' | 'SubscribeToTask';
 export type UnaryMethod = Exclude<A2AMethod, StreamingMethod>;
@@ -47,7 +47,7 @@ function checkResult<M extends A2AMethod>(method: M, value: unknown): A2AMethodR
 /** The JSON of one SSE event's data. */
 function eventJson(data: string): unknown {
   try {
-    return JSON.parse(data);
+    return parseAnswer(data);
   } catch {
     throw new InvalidAgentResponseError('an SSE event is not JSON');
   }

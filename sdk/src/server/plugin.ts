@@ -4,6 +4,8 @@
  * backpressure, version negotiation, extension activation, caller authentication, and validation of every request
  * (media type, size, depth, schema; ProtoJSON proto names accepted; unknown members dropped).
  */
+
+import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { Value } from '@sinclair/typebox/value';
@@ -25,6 +27,7 @@ import { normalizeProtoJsonNames } from '../a2a/protojson.js';
 import { parseExtensionsHeader } from '../rightsize/extension.js';
 import { formatIssues, type ValidationIssue } from '../validate/issues.js';
 import { DEFAULT_LIMITS, jsonDepth } from '../validate/limits.js';
+import { holdsLoneSurrogate, mayHoldLoneSurrogate } from '../validate/unicode.js';
 import { createA2AValidator, defaultA2AValidator } from '../validate/validator.js';
 import { ANONYMOUS, AUTHENTICATION_REQUIRED_CODE, type Authenticate, AuthenticationRequiredError } from './auth.js';
 import { SubscriberOverflowError } from './event-channel.js';
@@ -198,13 +201,16 @@ async function sendSse(
   events: AsyncGenerator<SequencedEvent>,
   wrap: (event: SequencedEvent | undefined, error: unknown) => unknown,
   stallMs: number,
+  headersAtOnce = false,
 ): Promise<void> {
-  // Pull the first event before committing to SSE, so errors raised up front get a normal error response.
-  const first = await events.next();
+  // Pull the first event before committing to SSE, so errors raised up front get a normal error response — unless
+  // they were checked already and the first event may be far off.
+  const first = headersAtOnce ? undefined : await events.next();
   reply.hijack();
   const raw = reply.raw;
   const extensions = reply.getHeader('A2A-Extensions');
   raw.writeHead(200, { ...SSE_HEADERS, ...(extensions ? { 'a2a-extensions': String(extensions) } : {}) });
+  if (headersAtOnce) raw.flushHeaders();
   let closed = false;
   raw.on('close', () => {
     closed = true;
@@ -231,7 +237,7 @@ async function sendSse(
     }
   };
   try {
-    if (!first.done) await write(first.value);
+    if (first && !first.done) await write(first.value);
     for await (const event of events) {
       if (closed) break;
       await write(event);
@@ -285,7 +291,9 @@ interface Invocation {
   readonly pathTenant?: string;
 }
 
-type Outcome = { readonly value: unknown } | { readonly events: AsyncGenerator<SequencedEvent> };
+type Outcome =
+  | { readonly value: unknown }
+  | { readonly events: AsyncGenerator<SequencedEvent>; readonly headersAtOnce?: boolean };
 
 /** Everything both bindings share: authentication, negotiation, params (names, schema, unknown members), dispatch. */
 function operations(handler: RequestHandler, o: A2AServerOptions) {
@@ -333,7 +341,11 @@ function operations(handler: RequestHandler, o: A2AServerOptions) {
       case 'SubscribeToTask': {
         const lastEventId = header(request, 'last-event-id');
         const after = lastEventId && /^\d{1,15}$/.test(lastEventId) ? Number(lastEventId) : undefined;
-        return { events: handler.subscribeToTask((params as { id: string }).id, call, after) };
+        const id = (params as { id: string }).id;
+        if (after === undefined) return { events: handler.subscribeToTask(id, call) };
+        // Resuming: the first event may be far off (a quiet task), so the headers go out once the checks pass.
+        await handler.checkSubscription(id, call, after);
+        return { events: handler.subscribeToTask(id, call, after), headersAtOnce: true };
       }
       case 'CreateTaskPushNotificationConfig': {
         const config = params as TaskPushNotificationConfig;
@@ -386,6 +398,7 @@ function registerJsonRpc(
             ? { jsonrpc: '2.0', id, result: event?.event }
             : { jsonrpc: '2.0', id, error: jsonRpcError(error, onError) },
         stallMs,
+        outcome.headersAtOnce,
       );
     } catch (error) {
       if (error instanceof AuthenticationRequiredError) reply.code(401).header('www-authenticate', error.challenge);
@@ -508,6 +521,7 @@ function registerRest(
         outcome.events,
         (event, error) => (error === undefined ? event?.event : httpError(error, onError).body),
         stallMs,
+        outcome.headersAtOnce,
       );
     } catch (error) {
       const { status, body } = httpError(error, onError);
@@ -567,14 +581,23 @@ export const a2aServer: FastifyPluginAsync<A2AServerOptions> = async (app, optio
   const json = app.getDefaultJsonParser('remove', 'remove');
   app.addContentTypeParser(
     ['application/json', 'application/a2a+json'],
-    { parseAs: 'string', bodyLimit },
+    { parseAs: 'buffer', bodyLimit },
     (request, body, done) => {
+      // JSON text is UTF-8 (RFC 8259 §8.1): invalid bytes are refused, never silently replaced.
+      if (!isUtf8(body as Buffer)) return done(new JSONParseError('the request body is not valid UTF-8'), undefined);
+      const text = (body as Buffer).toString('utf8');
       // An empty body (e.g. POST /tasks/{id}:cancel from some clients) is an empty object, not a parse error.
-      if (String(body).trim() === '') return done(null, {});
-      json(request, String(body), (error, value) => {
+      if (text.trim() === '') return done(null, {});
+      json(request, text, (error, value) => {
         if (error) return done(error, undefined);
         if (jsonDepth(value, maxDepth) > maxDepth) {
           return done(new InvalidRequestError(`the request nests deeper than ${maxDepth} levels`), undefined);
+        }
+        if (mayHoldLoneSurrogate(text) && holdsLoneSurrogate(value)) {
+          return done(
+            new InvalidRequestError('the request holds an unpaired UTF-16 surrogate escape, which is not Unicode text'),
+            undefined,
+          );
         }
         done(null, value);
       });

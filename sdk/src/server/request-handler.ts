@@ -42,6 +42,7 @@ import {
   isTerminal,
   StoreFullError,
   type TaskChange,
+  type TaskRecord,
   type TaskScope,
   type TaskStore,
 } from './task-store.js';
@@ -239,17 +240,11 @@ export class RequestHandler {
    * The task's current state, then every later event — across runs: an interrupted task's stream stays open and
    * delivers the run a follow-up message starts — until a terminal state. Snapshot and subscription are joined by
    * the sequence number, so nothing is missed or duplicated. With `afterSeq` (SSE Last-Event-ID), no snapshot:
-   * exactly the events after it.
+   * exactly the events after it; a number beyond the task's last event is InvalidParams.
    */
   async *subscribeToTask(id: string, call: CallContext, afterSeq?: number): AsyncGenerator<SequencedEvent> {
-    this.#requireStreaming();
     const scope = scopeOf(call);
-    const record = await this.#o.store.get(scope, id, call.signal);
-    if (!record) throw new TaskNotFoundError(undefined, { metadata: { taskId: id } });
-    const resuming = afterSeq !== undefined && afterSeq < record.seq;
-    if (isTerminal(record.task.status.state) && !resuming) {
-      throw new UnsupportedOperationError(`task is ${record.task.status.state}; there is nothing to subscribe to`);
-    }
+    const record = await this.#subscribable(id, call, afterSeq);
     let seq = afterSeq ?? record.seq;
     if (afterSeq === undefined) yield { event: { task: record.task }, seq: record.seq };
     for (;;) {
@@ -271,6 +266,31 @@ export class RequestHandler {
         if (isTerminal(latest.task.status.state)) return;
       }
     }
+  }
+
+  /**
+   * Whether SubscribeToTask (from `afterSeq`, when resuming) can start: the errors it would raise before its first
+   * event, raised now. A server resuming a quiet task can then answer with the stream's headers at once.
+   */
+  async checkSubscription(id: string, call: CallContext, afterSeq?: number): Promise<void> {
+    await this.#subscribable(id, call, afterSeq);
+  }
+
+  async #subscribable(id: string, call: CallContext, afterSeq: number | undefined): Promise<TaskRecord> {
+    this.#requireStreaming();
+    const record = await this.#o.store.get(scopeOf(call), id, call.signal);
+    if (!record) throw new TaskNotFoundError(undefined, { metadata: { taskId: id } });
+    // A number this task never gave out (another task's, or made up) would wait for events that never come.
+    if (afterSeq !== undefined && afterSeq > record.seq) {
+      throw new InvalidParamsError(`Last-Event-ID ${afterSeq} is beyond this task's last event (${record.seq})`, {
+        metadata: { taskId: id },
+      });
+    }
+    const resuming = afterSeq !== undefined && afterSeq < record.seq;
+    if (isTerminal(record.task.status.state) && !resuming) {
+      throw new UnsupportedOperationError(`task is ${record.task.status.state}; there is nothing to subscribe to`);
+    }
+    return record;
   }
 
   async createPushConfig(

@@ -2,6 +2,7 @@
 export { type DocumentReport, detectKinds, validateDocument } from './detect.js';
 export { formatIssues, type ValidationIssue } from './issues.js';
 export { DEFAULT_LIMITS, type InputLimits, jsonDepth } from './limits.js';
+export { holdsLoneSurrogate, mayHoldLoneSurrogate, withoutLoneSurrogates } from './unicode.js';
 export {
   closeSchema,
   createA2AValidator,
