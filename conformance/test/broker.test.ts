@@ -81,6 +81,39 @@ describe('broker level', () => {
     );
   });
 
+  const ROUTING = ['broker:7.2', 'broker:7.3'];
+  const ROUTING_CHECKS = [
+    'broker:7.2:MUST:capability-ceiling-honoured',
+    'broker:7.3:MUST:cheapest-feasible-chosen',
+    'broker:7.2:MUST:placement-honoured',
+    'broker:7.2:MUST:deadline-honoured',
+    'broker:7.2:MUST:cost-cap-honoured',
+  ];
+
+  it('a learning broker that shifted the declared complexity and records origin combined is judged by its record', async () => {
+    // SIMULATED learning broker: complexity 1 is matched as 3, where the small probe is no longer feasible.
+    const report = await brokerLevel({ complexityShift: 2 }, ROUTING);
+    expect(failed(report)).toEqual([]);
+    expect(report.results.map((r) => r.id).sort()).toEqual([...ROUTING_CHECKS].sort());
+  });
+
+  it('the finding: a shifted complexity recorded as origin descriptor fails every routing check', async () => {
+    const report = await brokerLevel({ complexityShift: 2, shiftOrigin: 'descriptor' }, ROUTING);
+    expect(failed(report).sort()).toEqual([...ROUTING_CHECKS].sort());
+    expect(report.results.find((r) => r.id === 'broker:7.3:MUST:cheapest-feasible-chosen')?.message).toMatch(
+      /records complexityOrigin "descriptor" with complexity 3, but the descriptor declared 1/,
+    );
+  });
+
+  it('a learning broker whose choice contradicts its own record still fails', async () => {
+    const report = await brokerLevel({ complexityShift: 2, chooseAgainstRecord: true }, ROUTING);
+    const id = 'broker:7.3:MUST:cheapest-feasible-chosen';
+    expect(failed(report)).toContain(id);
+    expect(report.results.find((r) => r.id === id)?.message).toMatch(
+      /the broker chose big .* although its record has slow feasible and cheaper .*judged by the decision's own record/,
+    );
+  });
+
   it('an agent is not a broker', async () => {
     const agent = await startRightsizeAgent({ extension: true });
     try {

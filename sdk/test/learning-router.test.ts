@@ -602,3 +602,63 @@ describe('the top of the dial on learned beliefs', () => {
     expect(dialChoice(pool, Number.POSITIVE_INFINITY, rule)?.agentId).toBe('dear');
   });
 });
+
+describe('the complexity a decision used and its origin (spec §5.2)', () => {
+  const agents = [agent('small', { math: 4 }, 0.05), agent('big', { math: 9 }, 1)];
+  const declared = (value: number, extra: object = {}): RouterTask => ({
+    text: 'add these two numbers',
+    descriptor: { domain: 'math', complexity: { value, ...extra } },
+  });
+
+  it('an untrained Router leaves a declared value unchanged: origin descriptor, the client’s complexity', () => {
+    const router = new Router({ agents, exploration: false });
+    const d = router.route(declared(2, { sigma: 0.3, source: 'measured' }));
+    expect(d.difficulty).toEqual({ value: 2, sigma: 0.3 });
+    expect(d.match.task.origin).toBe('descriptor');
+    expect(d.match.task.complexity).toEqual({ value: 2, sigma: 0.3, source: 'measured' });
+  });
+
+  it('a declared complexity without sigma keeps its source’s default sigma, not 0', () => {
+    const router = new Router({ agents, exploration: false });
+    expect(router.route(declared(2)).match.task.complexity).toEqual({ value: 2, sigma: 0.5 });
+    expect(router.route(declared(2, { source: 'estimated' })).match.task.complexity.sigma).toBe(1.5);
+  });
+
+  it('after learning a shift, the decision records origin combined and the value it used, never descriptor', () => {
+    const router = new Router({ agents, exploration: false });
+    expect(router.route(declared(1, { sigma: 0 })).chosen).toBe('small');
+    // SIMULATED: the small agent fails this task declared at 1 and the big one solves it: the learner raises its
+    // difficulty (the finding: a learned 2.87 recorded as the descriptor's own value).
+    for (let i = 0; i < 20; i++) {
+      const d = router.route({ ...declared(1, { sigma: 0 }), id: `f${i}` });
+      router.observe({ taskId: d.taskId, agentId: i % 2 ? 'big' : 'small', success: i % 2 === 1 });
+    }
+    const d = router.route(declared(1, { sigma: 0 }));
+    expect(d.difficulty.value).toBeGreaterThan(2);
+    expect(d.chosen).toBe('big');
+    expect(d.match.task.origin).toBe('combined');
+    expect(d.match.task.complexity).toEqual({ value: d.difficulty.value, sigma: 0, source: 'estimated' });
+  });
+
+  it('a difficulty learned without a declaration is the estimator’s; with reasoning tokens it is combined', () => {
+    const router = new Router({ agents, exploration: false });
+    const plain = router.route({ text: 'prove the theorem', descriptor: { domain: 'math' } });
+    expect(plain.match.task.origin).toBe('estimator');
+    expect(plain.match.task.complexity).toEqual({ ...plain.difficulty, source: 'estimated' });
+    const tokens = router.route({
+      text: 'prove the theorem',
+      descriptor: { domain: 'math', reasoningTokens: { value: 960, tokensPerStep: 30 } },
+    });
+    expect(tokens.match.task.origin).toBe('combined');
+  });
+
+  it('the greedy index, the scan and a best-effort decision all record the same origin', () => {
+    for (const scanEveryAgent of [false, true]) {
+      const router = new Router({ agents, exploration: false, scanEveryAgent });
+      expect(router.route({ text: 'x', descriptor: { domain: 'math' } }).match.task.origin).toBe('estimator');
+      const beyond = router.route(declared(30, { sigma: 0 }));
+      expect(beyond.bestEffort).toBe(true);
+      expect(beyond.match.task.origin).toBe('descriptor');
+    }
+  });
+});

@@ -3,6 +3,8 @@
  * (Rightsize §7.8), then the routing rule checked with dry runs (`POST /match`) and real messages: capability
  * ceilings, the cheapest feasible agent, placement, deadlines, cost caps (§7.2, §7.3), best-effort serving and the
  * no-capable-agent error under hardConstraints (§7.7, spec 1.1) and a truthful decision record (§7.5).
+ * A routing decision whose complexityOrigin is `descriptor` must use the declared value and is judged strictly; one
+ * that used a learned complexity (`combined`, `estimator`, §5.2) is judged by its own record (broker-record.ts).
  * Every descriptor names the run's probe skill tag, so agents already in the registry never take part.
  * The broker must be allowed to fetch cards from the probe host (`--webhook-host`, default 127.0.0.1).
  */
@@ -22,6 +24,7 @@ import {
   roleOf,
   URI,
 } from './broker-probes.js';
+import { judgeByRecord } from './broker-record.js';
 import { definer, expectError, isRecord, scenarioRequest, send } from './support.js';
 
 const broker = definer('broker');
@@ -43,6 +46,14 @@ function routingCheck(
     run: async (context) => {
       const f = await registered(context);
       const decision = await dryRun(context, { skill: f.tag, ...descriptor });
+      const declared = (descriptor.complexity as { value: number }).value;
+      // Rightsize §5.2: a broker may match with a learned complexity conditioned on the descriptor; it records origin
+      // `combined` (or `estimator`) and is judged by its own record. Only a `descriptor` origin is judged strictly.
+      if (decision.complexityOrigin !== 'descriptor') return judgeByRecord(f.ids, decision, descriptor);
+      ensure(
+        Math.abs(decision.complexity.value - declared) < 1e-9,
+        `the decision records complexityOrigin "descriptor" with complexity ${decision.complexity.value}, but the descriptor declared ${declared}; a changed value is "combined" (Rightsize §5.2)`,
+      );
       const want = expected === null ? null : (f.ids[expected] as string);
       ensure(
         decision.chosen === want,

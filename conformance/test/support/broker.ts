@@ -12,6 +12,7 @@ import {
   type CapabilityProfile,
   decisionRecord,
   type MatchCandidate,
+  type MatchResult,
   match,
   noCapableAgentError,
   type ReasoningBudget,
@@ -41,6 +42,15 @@ export interface BrokerOptions {
   readonly dropBudget?: boolean;
   /** The faulty broker treats every descriptor as hardConstraints: true (spec 1.0 behaviour: never best effort). */
   readonly alwaysHard?: boolean;
+  /**
+   * A learning broker (SIMULATED): it matches with the declared complexity plus this shift (a learned estimate
+   * conditioned on the descriptor, spec §5.2) and records the complexity it used with origin `shiftOrigin`.
+   */
+  readonly complexityShift?: number;
+  /** The origin the learning broker records (default `combined`; `descriptor` is the FAULTY mislabel). */
+  readonly shiftOrigin?: 'combined' | 'descriptor';
+  /** FAULTY: the record lists its assessments, but the broker chooses the priciest candidate against them. */
+  readonly chooseAgainstRecord?: boolean;
 }
 
 export async function startTestBroker(options: BrokerOptions = {}): Promise<RunningAgent> {
@@ -62,8 +72,18 @@ export async function startTestBroker(options: BrokerOptions = {}): Promise<Runn
       : options.ignore?.includes('hardConstraints')
         ? {}
         : { hardConstraints };
-    const result = match({ descriptor: { ...rest, ...hard, constraints } }, candidates());
-    return { result, decision: decisionRecord(result, { decisionId: randomUUID() }) };
+    const shift = options.complexityShift;
+    const complexity =
+      shift !== undefined && rest.complexity
+        ? { complexity: { ...rest.complexity, value: rest.complexity.value + shift } }
+        : {};
+    const matched = match({ descriptor: { ...rest, ...complexity, ...hard, constraints } }, candidates());
+    const origin = shift !== undefined ? (options.shiftOrigin ?? 'combined') : matched.task.origin;
+    const result: MatchResult = { ...matched, task: { ...matched.task, origin } };
+    const decision = decisionRecord(result, { decisionId: randomUUID() });
+    if (!options.chooseAgainstRecord) return { result, decision };
+    const priciest = [...result.ranked, ...result.rejected].sort((a, b) => b.comparableCost - a.comparableCost)[0];
+    return { result, decision: { ...decision, chosen: priciest?.agentId ?? null } };
   };
   /** Spec §4.9, §5.3: the mode of the chosen agent, and ⌊B_eff⌋ for an agent whose budget is finite. */
   const budgetFor = (chosen: Assessment): { budget?: ReasoningBudget } => {

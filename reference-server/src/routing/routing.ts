@@ -155,8 +155,9 @@ function modesOf(plan: readonly string[], result: MatchResult): Array<Assessment
   );
 }
 
-/** The decision record of a Router decision: the matcher's assessments, the Router's choice and plan. */
-function recordOf(decision: RouterDecision, declared: boolean, maxCandidates: number | undefined): RoutingDecision {
+/** The decision record of a Router decision: the matcher's assessments (with the complexity the Router used and its
+ * origin, spec §5.2), the Router's choice and plan. */
+function recordOf(decision: RouterDecision, maxCandidates: number | undefined): RoutingDecision {
   const base = decisionRecord(decision.match, {
     decisionId: `d-${randomUUID()}`,
     ...(maxCandidates !== undefined ? { maxCandidates } : {}),
@@ -167,8 +168,6 @@ function recordOf(decision: RouterDecision, declared: boolean, maxCandidates: nu
   const modes = modesOf(decision.plan, decision.match);
   return {
     ...rest,
-    // The Router states the difficulty it used in the descriptor it matches with: say where it came from.
-    complexityOrigin: declared ? 'descriptor' : 'estimator',
     chosen: decision.chosen ?? null,
     escalation: [...decision.plan],
     ...(decision.bestEffort ? { bestEffort: true } : {}),
@@ -242,7 +241,7 @@ export class BrokerRouting implements RoutingEngine {
     return {
       descriptor,
       result: decision.match,
-      decision: recordOf(decision, descriptor.complexity !== undefined, maxCandidates),
+      decision: recordOf(decision, maxCandidates),
       features: this.features(text, descriptor.domain, descriptor.complexity?.value),
       explored: decision.explored,
     };

@@ -20,11 +20,13 @@ import {
   type Assessment,
   assessModes,
   byCloseness,
+  type ComplexityOrigin,
   type MatchCandidate,
   type MatchPolicy,
   type MatchResult,
   type MatchTask,
   match,
+  SOURCE_SIGMA,
   successCell,
 } from '../routing/match.js';
 import { CostCorrection, type CostCorrectionState } from './cost.js';
@@ -64,7 +66,11 @@ export interface RouterDecision {
   /** The choice came from a posterior draw that differed from the greedy choice. */
   readonly explored: boolean;
   readonly lambda: number | undefined;
-  /** The learned difficulty of the task, on the complexity scale. */
+  /**
+   * The learned difficulty of the task, on the complexity scale (a declared complexity's sigma). The complexity the
+   * matcher used and its origin (spec §5.2: `descriptor` only when the declared value is unchanged, `combined` when the
+   * learner shifted it, `estimator` when nothing was declared) are `match.task.complexity` and `match.task.origin`.
+   */
   readonly difficulty: { readonly value: number; readonly sigma: number };
   /**
    * Per assessed agent, the posterior standard deviation of its predicted success (delta method over its learned
@@ -165,6 +171,31 @@ interface Pending {
 }
 
 const clampComplexity = (c: number) => Math.min(64, Math.max(0, c));
+
+/** A learned difficulty closer than this to the declared complexity leaves it unchanged (floating-point noise). */
+const UNCHANGED_COMPLEXITY = 1e-9;
+
+/**
+ * Spec §5.2: the complexity the Router matches with and its origin. The learned difficulty is the Router's own
+ * estimate conditioned on the descriptor: a declared value it leaves unchanged stays the client's (`descriptor`), a
+ * value it shifted is `combined` (the declaration was an input), one learned without a declaration is `estimator`.
+ * A `reasoningTokens` estimate is combined by the matcher (origin `combined` there).
+ */
+function usedComplexity(
+  declared: TaskDescriptor['complexity'],
+  difficulty: { value: number; sigma: number },
+): { complexity: NonNullable<TaskDescriptor['complexity']>; origin: ComplexityOrigin } {
+  const value = clampComplexity(difficulty.value);
+  if (!declared) return { complexity: { value, sigma: difficulty.sigma, source: 'estimated' }, origin: 'estimator' };
+  if (Math.abs(value - declared.value) < UNCHANGED_COMPLEXITY)
+    return { complexity: { ...declared, sigma: difficulty.sigma }, origin: 'descriptor' };
+  return { complexity: { value, sigma: difficulty.sigma, source: 'estimated' }, origin: 'combined' };
+}
+
+/** The match result with the origin of the complexity it used (the matcher only saw it in the descriptor). */
+function withOrigin(result: MatchResult, origin: ComplexityOrigin): MatchResult {
+  return result.task.origin === 'descriptor' ? { ...result, task: { ...result.task, origin } } : result;
+}
 
 /** The profile with the task's domain curve replaced by a learned one (only where the agent serves the domain). */
 function withCurve(profile: CapabilityProfile, domain: string, curve: LearnedCurve): CapabilityProfile {
@@ -295,11 +326,8 @@ export class Router {
       lambda !== undefined && d.constraints?.minSuccess === undefined
         ? { ...d.constraints, minSuccess: 0 }
         : d.constraints;
-    const descriptor: TaskDescriptor = {
-      ...d,
-      complexity: { value: clampComplexity(difficulty.value), sigma: difficulty.sigma, source: 'estimated' },
-      ...(constraints ? { constraints } : {}),
-    };
+    const used = usedComplexity(d.complexity, difficulty);
+    const descriptor: TaskDescriptor = { ...d, complexity: used.complexity, ...(constraints ? { constraints } : {}) };
     const curveOf = sampled ?? this.#meanCurve(d.domain);
     const candidates = () => [...this.#agents.values()].map((agent) => this.#learned(agent, d.domain, curveOf));
     const matchTask = {
@@ -310,16 +338,18 @@ export class Router {
     // The candidate index (spec §7.9) ranks exactly what the scan ranks without assessing every agent; with λ every
     // feasible agent is ranked (utility reorders them); with none feasible, best effort by the dial (λ and a stated
     // minSuccess) needs every rejection: scan.
-    if (scan || this.#options.scanEveryAgent) return match(matchTask, candidates(), this.#options.policy);
+    const scanned = () => withOrigin(match(matchTask, candidates(), this.#options.policy), used.origin);
+    if (scan || this.#options.scanEveryAgent) return scanned();
     const rankAll = lambda !== undefined;
     const index = sampled
       ? new CandidateIndex(candidates(), rankAll ? { topN: Number.POSITIVE_INFINITY } : {})
       : this.#greedyIndex(d.domain, rankAll);
     const indexed = index.match(matchTask, this.#options.policy);
-    if (indexed.ranked.length > 0) return indexed;
-    if (task.hardConstraints ?? this.#options.hardConstraints ?? false) return indexed; // refused whatever the rest
+    if (indexed.ranked.length > 0) return withOrigin(indexed, used.origin);
+    // Hard constraints: refused whatever the rest.
+    if (task.hardConstraints ?? this.#options.hardConstraints ?? false) return withOrigin(indexed, used.origin);
     const closest = lambda === undefined ? this.#likeliest(index, matchTask, indexed) : undefined;
-    return closest ?? match(matchTask, candidates(), this.#options.policy);
+    return closest ? withOrigin(closest, used.origin) : scanned();
   }
 
   /**
@@ -394,8 +424,10 @@ export class Router {
     const hardConstraints = task.hardConstraints ?? this.#options.hardConstraints ?? false;
     const features = this.#learner.features(task.text, d.domain, d.complexity?.value);
     const learned = this.#learner.difficulty(features);
-    // A declared complexity keeps the client's own uncertainty; the learner only shifts its value.
-    const difficulty = d.complexity ? { value: learned.value, sigma: d.complexity.sigma ?? 0 } : learned;
+    // A declared complexity keeps the client's own uncertainty (spec §5.2: its sigma, else its source's default); the
+    // learner only shifts its value.
+    const declaredSigma = d.complexity && (d.complexity.sigma ?? SOURCE_SIGMA[d.complexity.source ?? 'declared']);
+    const difficulty = declaredSigma !== undefined ? { value: learned.value, sigma: declaredSigma } : learned;
     const spreadOf = this.#spreadOf(d.domain, difficulty.value);
     const rule: Parameters<typeof decide>[1] & DialRule = {
       lambda,
