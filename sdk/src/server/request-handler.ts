@@ -36,6 +36,7 @@ import type { AgentExecutor, MessageInput, TaskEvents } from './executor.js';
 import { checkInputModes } from './media-types.js';
 import type { PushConfigStore, PushSender, StoredPushConfig } from './push.js';
 import {
+  type AppendResult,
   EventsExpiredError,
   InvalidPageTokenError,
   isSettled,
@@ -527,6 +528,8 @@ class TaskRun implements TaskEvents {
   #created: boolean;
   #replied = false;
   #applied = 0;
+  /** Changes not yet handed to the store (see `#change`). */
+  readonly #queued: TaskChange[] = [];
   /**
    * When the message was taken: the new task's SUBMITTED timestamp. The task is created in the update chain, after
    * the executor's first update was stamped; stamping it then put SUBMITTED after WORKING whenever a millisecond
@@ -649,25 +652,52 @@ class TaskRun implements TaskEvents {
     this.#host.delivered(scope, taskId, this.#run, { event: { task: record.task }, seq: record.seq });
   }
 
-  /** Apply one change in order; a refused change (task now terminal, evicted) ends the run. */
+  /**
+   * Apply one change in order; a refused change (task now terminal, evicted) ends the run. Changes made while the
+   * previous write was in flight are written together (`appendMany` when the store has it), each published after it
+   * is stored; none after one that settles the task.
+   */
   #change(change: TaskChange): void {
+    this.#queued.push(change);
+    if (this.#queued.length > 1) return; // the write queued for the first waiting change takes this one too
     const run = this.#run;
     const { scope, taskId } = this.#s;
     this.#host
       .enqueue(run, async () => {
-        if (run.finished || run.abort.signal.aborted) return;
+        if (run.finished || run.abort.signal.aborted) return void this.#queued.splice(0);
         // A fast store resolves in microtasks: let I/O (readers, other requests) in between bursts of changes.
         if (++this.#applied % 64 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
         await this.#ensureTask();
-        const result = await this.#host.store.append(scope, taskId, change);
-        if (!result.ok) {
-          this.#host.finish(scope, taskId, run);
-          run.abort.abort();
-          return;
-        }
-        if (change.event) this.#host.delivered(scope, taskId, run, { event: change.event, seq: result.seq });
-        if (isSettled(result.state)) this.#host.finish(scope, taskId, run);
+        const changes = untilSettled(this.#queued.splice(0));
+        const store = this.#host.store;
+        if (store.appendMany) {
+          const results = await store.appendMany(scope, taskId, changes);
+          for (const [i, result] of results.entries()) if (this.#stored(result, changes[i] as TaskChange)) return;
+        } else for (const c of changes) if (this.#stored(await store.append(scope, taskId, c), c)) return;
       })
       .catch((error) => this.#host.failRun(scope, taskId, run, error));
   }
+
+  /** Publish a stored change's event; true when the run is over (the change was refused, or settled the task). */
+  #stored(result: AppendResult, change: TaskChange): boolean {
+    const { scope, taskId } = this.#s;
+    if (!result.ok) {
+      this.#host.finish(scope, taskId, this.#run);
+      this.#run.abort.abort();
+      return true;
+    }
+    if (change.event) this.#host.delivered(scope, taskId, this.#run, { event: change.event, seq: result.seq });
+    if (!isSettled(result.state)) return false;
+    this.#host.finish(scope, taskId, this.#run);
+    return true;
+  }
+}
+
+/** The changes up to and including the first that settles the task (a run stops publishing there). */
+function untilSettled(changes: TaskChange[]): TaskChange[] {
+  const i = changes.findIndex((c) => {
+    const state = c.event?.statusUpdate?.status.state;
+    return state !== undefined && isSettled(state);
+  });
+  return i < 0 ? changes : changes.slice(0, i + 1);
 }
