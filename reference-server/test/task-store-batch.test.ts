@@ -2,7 +2,8 @@
  * The SQL task store's batched append (`appendMany`, used by the SDK server for the events a run produced while its
  * previous write was in flight, e.g. a relayed stream's chunks): one write for the batch, the events logged with
  * contiguous sequence numbers in order, every later change refused once the task is terminal, subscribers given each
- * event once; a batch from a replica whose cached row is stale is redone from the row. On PGlite and PostgreSQL.
+ * event once; a batch from a replica whose cached row is stale is redone from the row. Also: a task just created needs
+ * no push-config read before its first event. On PGlite and PostgreSQL.
  */
 import { randomUUID } from 'node:crypto';
 import type { StreamResponse, Task } from '@rightsize/sdk/a2a';
@@ -11,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Database, openDatabase } from '../src/db/database.js';
 import { migrate } from '../src/db/migrations.js';
 import { SqlTaskStore } from '../src/db/sql-task-store.js';
+import { BrokerStore } from '../src/db/store.js';
 import { type FreshDatabase, freshDatabase, POSTGRES_SKIP_REASON, TEST_DATABASE_URL } from './support/postgres.js';
 
 const scope = { tenant: '', owner: 'alice' };
@@ -123,6 +125,33 @@ function contract(open: () => Promise<{ db: Database; other: Database; close: ()
       { ok: true, seq: 4, state: 'TASK_STATE_WORKING' },
     ]);
     expect((await logOf(task.id)).map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('a task just created here has no push configs to read; one saved afterwards (here or by a replica) is seen', async () => {
+    const store = new BrokerStore(db);
+    const replica = new BrokerStore(other);
+    await store.start();
+    try {
+      const task = submitted();
+      await store.tasks.create(scope, task);
+      const reads = vi.spyOn(db, 'query');
+      expect(await store.pushConfigs.list(scope, task.id)).toEqual([]);
+      expect(reads).not.toHaveBeenCalled();
+      reads.mockRestore();
+      const config = { taskId: task.id, id: 'c1', url: 'https://example.com/hook' };
+      await store.pushConfigs.save(scope, config, 10);
+      expect(await store.pushConfigs.list(scope, task.id)).toEqual([config]);
+      if (other === db) return; // PGlite: one process owns the data, there is no other replica
+      const second = submitted();
+      await store.tasks.create(scope, second);
+      await replica.pushConfigs.save(scope, { ...config, taskId: second.id }, 10);
+      // The replica's NOTIFY undoes "none".
+      await vi.waitFor(async () =>
+        expect(await store.pushConfigs.list(scope, second.id)).toEqual([{ ...config, taskId: second.id }]),
+      );
+    } finally {
+      await store.stop();
+    }
   });
 }
 

@@ -49,6 +49,17 @@ export const PUSH_CHANNEL = 'rightsize_push_configs';
 
 const json = (value: unknown) => JSON.stringify(value);
 const keyOf = (scope: TaskScope, id: string) => `${scope.tenant}\u0000${scope.owner}\u0000${id}`;
+/** The cache key of a push-config notification's payload (`[tenant, owner, taskId]`); '' (forget all) when unreadable. */
+function keyOfPayload(payload: string): string {
+  try {
+    const [tenant, owner, id] = JSON.parse(payload) as unknown[];
+    if (typeof tenant === 'string' && typeof owner === 'string' && typeof id === 'string')
+      return keyOf({ tenant, owner }, id);
+  } catch {
+    // fall through
+  }
+  return '';
+}
 
 const stateOf = (event: StreamResponse): TaskState | undefined =>
   event.statusUpdate?.status.state ?? event.task?.status.state;
@@ -63,6 +74,8 @@ export interface SqlTaskStoreOptions {
    * that are gone by it (default: a random id).
    */
   readonly runId?: string;
+  /** Called when this store has created a task (before `create` resolves). */
+  readonly onCreated?: (scope: TaskScope, taskId: string) => void;
   /** Most tasks kept in memory for appends without a read (default 10 000)... */
   readonly cacheSize?: number;
   /** ...and most bytes (serialised size, default 64 MiB); beyond either the least recently written are dropped. */
@@ -98,6 +111,7 @@ export class SqlTaskStore implements TaskStore {
   /** NOTIFY only matters to other replicas, which only PostgreSQL has. */
   readonly #notify: boolean;
   readonly runId: string;
+  readonly #onCreated: ((scope: TaskScope, taskId: string) => void) | undefined;
 
   constructor(
     readonly db: Database,
@@ -108,6 +122,7 @@ export class SqlTaskStore implements TaskStore {
     this.#cacheBytes = options.cacheBytes ?? 64 * 1024 * 1024;
     this.#notify = db.kind === 'postgres';
     this.runId = options.runId ?? randomUUID();
+    this.#onCreated = options.onCreated;
   }
 
   /** Start following other replicas' events (LISTEN). */
@@ -171,6 +186,7 @@ export class SqlTaskStore implements TaskStore {
       throw error;
     }
     this.#remember(keyOf(scope, task.id), { task: stored, seq: 1, bytes });
+    this.#onCreated?.(scope, task.id);
     this.#wake(task.id, { seq: 1, event: copyJson(event).copy });
     return { task: copyJson(stored).copy, seq: 1 };
   }
@@ -434,12 +450,21 @@ export class SqlPushConfigStore implements PushConfigStore {
   /** Follow other replicas' changes (PostgreSQL). */
   async start(): Promise<void> {
     if (this.db.kind !== 'postgres') return;
-    this.#unlisten ??= await this.db.listen(PUSH_CHANNEL, (key) => this.#changed(key));
+    this.#unlisten ??= await this.db.listen(PUSH_CHANNEL, (payload) => this.#changed(payload && keyOfPayload(payload)));
   }
 
   async stop(): Promise<void> {
     await this.#unlisten?.();
     this.#unlisten = undefined;
+  }
+
+  /**
+   * A task this process has just created has no push configs yet (a config is saved only for a task that exists, and
+   * its id was unknown until now): its first events need no read. A save here or on another replica (NOTIFY) undoes it.
+   */
+  created(scope: TaskScope, taskId: string): void {
+    if (this.#none.size >= 10_000) this.#none.clear();
+    this.#none.add(keyOf(scope, taskId));
   }
 
   #changed(key: string): void {
@@ -454,15 +479,17 @@ export class SqlPushConfigStore implements PushConfigStore {
     // Before (a read racing with the save) and after (a read that saw the row not yet committed).
     this.#changed(cacheKey);
     try {
-      return await this.#save(scope, config, maxPerTask, cacheKey);
+      return await this.#save(scope, config, maxPerTask);
     } finally {
       this.#changed(cacheKey);
     }
   }
 
-  #save(scope: TaskScope, config: StoredPushConfig, maxPerTask: number, cacheKey: string) {
+  #save(scope: TaskScope, config: StoredPushConfig, maxPerTask: number) {
     return this.db.transaction(async (tx): Promise<PushConfigSaveResult> => {
-      if (this.db.kind === 'postgres') await tx.query('SELECT pg_notify($1, $2)', [PUSH_CHANNEL, cacheKey]);
+      // The payload names the task as JSON: the cache key's NUL separators cannot travel in a notification.
+      if (this.db.kind === 'postgres')
+        await tx.query('SELECT pg_notify($1, $2)', [PUSH_CHANNEL, json([scope.tenant, scope.owner, config.taskId])]);
       // Lock the task's row so concurrent saves count one after the other.
       await tx.query('SELECT 1 FROM tasks WHERE id = $1 FOR UPDATE', [config.taskId]);
       const key = [scope.tenant, scope.owner, config.taskId];
