@@ -132,7 +132,7 @@ export class RequestHandler {
       store: options.store,
       onError: options.onError,
       enqueue: (run, work) => this.#enqueue(run, work),
-      delivered: (scope, taskId, run, event) => this.#delivered(scope, taskId, run, event),
+      delivered: (scope, taskId, run, event, after) => this.#delivered(scope, taskId, run, event, after),
       finish: (scope, taskId, run, error) => this.#finish(scope, taskId, run, error),
       failRun: (scope, taskId, run, error) => this.#failRun(scope, taskId, run, error),
       register: (key, run) => this.#runs.set(key, run),
@@ -386,16 +386,25 @@ export class RequestHandler {
     return next;
   }
 
-  /** Hand a logged event to this run's stream and to the webhooks. */
-  #delivered(scope: TaskScope, taskId: string, run: Run | undefined, event: SequencedEvent): void {
+  /**
+   * Hand a logged event to this run's stream and to the webhooks; the webhook delivery starts after `after` settled
+   * (the run's previous delivery: see `TaskRun.#publish`). Returns the delivery.
+   */
+  #delivered(
+    scope: TaskScope,
+    taskId: string,
+    run: Run | undefined,
+    event: SequencedEvent,
+    after?: Promise<void>,
+  ): Promise<void> | undefined {
     run?.channel.publish(event);
     const push = this.#o.push;
-    if (push) {
-      // Delivery runs in the background; a failing store or sender must never become an unhandled rejection.
-      push.sender
-        .notify(scope, taskId, event.event, push.configs)
-        .catch((error) => internalError(error, this.#o.onError));
-    }
+    if (!push) return undefined;
+    const notify = () => push.sender.notify(scope, taskId, event.event, push.configs);
+    // Delivery runs in the background; a failing store or sender must never become an unhandled rejection.
+    return (after ? after.then(notify) : notify()).catch((error) => {
+      internalError(error, this.#o.onError);
+    });
   }
 
   #finish(scope: TaskScope, taskId: string, run: Run, error?: Error): void {
@@ -500,7 +509,13 @@ interface RunHost {
   readonly store: TaskStore;
   readonly onError: ((error: unknown, correlationId: string) => void) | undefined;
   enqueue<T>(run: Run, work: () => Promise<T>): Promise<T>;
-  delivered(scope: TaskScope, taskId: string, run: Run, event: SequencedEvent): void;
+  delivered(
+    scope: TaskScope,
+    taskId: string,
+    run: Run,
+    event: SequencedEvent,
+    after?: Promise<void>,
+  ): Promise<void> | undefined;
   finish(scope: TaskScope, taskId: string, run: Run, error?: Error): void;
   failRun(scope: TaskScope, taskId: string, run: Run, error: unknown): void;
   register(key: string, run: Run): void;
@@ -530,6 +545,8 @@ class TaskRun implements TaskEvents {
   #applied = 0;
   /** Changes not yet handed to the store (see `#change`). */
   readonly #queued: TaskChange[] = [];
+  /** The run's last webhook delivery (see `#publish`). */
+  #pushed: Promise<void> | undefined;
   /**
    * When the message was taken: the new task's SUBMITTED timestamp. The task is created in the update chain, after
    * the executor's first update was stamped; stamping it then put SUBMITTED after WORKING whenever a millisecond
@@ -649,7 +666,7 @@ class TaskRun implements TaskEvents {
     this.#created = true;
     this.#host.register(key, this.#run);
     if (pushConfig) await this.#host.savePushConfig(scope, pushConfig);
-    this.#host.delivered(scope, taskId, this.#run, { event: { task: record.task }, seq: record.seq });
+    this.#publish({ event: { task: record.task }, seq: record.seq });
   }
 
   /**
@@ -686,10 +703,19 @@ class TaskRun implements TaskEvents {
       this.#run.abort.abort();
       return true;
     }
-    if (change.event) this.#host.delivered(scope, taskId, this.#run, { event: change.event, seq: result.seq });
+    if (change.event) this.#publish({ event: change.event, seq: result.seq });
     if (!isSettled(result.state)) return false;
     this.#host.finish(scope, taskId, this.#run);
     return true;
+  }
+
+  /**
+   * Hand a stored event to the run's stream and the webhooks, each webhook delivery after the run's previous one: the
+   * events of a write are stored together, and a receiver gets them in order (the final status last).
+   */
+  #publish(event: SequencedEvent): void {
+    const { scope, taskId } = this.#s;
+    this.#pushed = this.#host.delivered(scope, taskId, this.#run, event, this.#pushed) ?? this.#pushed;
   }
 }
 
