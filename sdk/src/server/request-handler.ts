@@ -119,6 +119,8 @@ interface Run {
 export class RequestHandler {
   readonly #o: RequestHandlerOptions;
   readonly #runs = new Map<string, Run>();
+  /** Webhook deliveries started or queued (see `#delivered`). */
+  readonly #deliveries = new Set<Promise<void>>();
   /** Blocking SendMessage calls and when they stop waiting: one sweeper instead of a timer per request. */
   readonly #waiting = new Set<{ at: number; stop: () => void }>();
   #sweeper: NodeJS.Timeout | undefined;
@@ -345,6 +347,7 @@ export class RequestHandler {
     const runs = [...this.#runs.values()];
     for (const r of runs) r.abort.abort();
     await Promise.allSettled(runs.map((r) => r.done));
+    await Promise.allSettled([...this.#deliveries]);
   }
 
   #requireStreaming(): void {
@@ -402,9 +405,13 @@ export class RequestHandler {
     if (!push) return undefined;
     const notify = () => push.sender.notify(scope, taskId, event.event, push.configs);
     // Delivery runs in the background; a failing store or sender must never become an unhandled rejection.
-    return (after ? after.then(notify) : notify()).catch((error) => {
+    const delivery = (after ? after.then(notify) : notify()).catch((error) => {
       internalError(error, this.#o.onError);
     });
+    // Tracked until done, so that `close` lets the queued ones go out before the sender closes.
+    this.#deliveries.add(delivery);
+    void delivery.then(() => this.#deliveries.delete(delivery));
+    return delivery;
   }
 
   #finish(scope: TaskScope, taskId: string, run: Run, error?: Error): void {
@@ -671,8 +678,8 @@ class TaskRun implements TaskEvents {
 
   /**
    * Apply one change in order; a refused change (task now terminal, evicted) ends the run. Changes made while the
-   * previous write was in flight are written together (`appendMany` when the store has it), each published after it
-   * is stored; none after one that settles the task.
+   * previous write was in flight are written together (`appendMany` when the store has it, at most `MAX_BATCH` per
+   * write), each published after it is stored; none after one that settles the task.
    */
   #change(change: TaskChange): void {
     this.#queued.push(change);
@@ -681,18 +688,28 @@ class TaskRun implements TaskEvents {
     const { scope, taskId } = this.#s;
     this.#host
       .enqueue(run, async () => {
-        if (run.finished || run.abort.signal.aborted) return void this.#queued.splice(0);
-        // A fast store resolves in microtasks: let I/O (readers, other requests) in between bursts of changes.
-        if (++this.#applied % 64 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
-        await this.#ensureTask();
-        const changes = untilSettled(this.#queued.splice(0));
         const store = this.#host.store;
-        if (store.appendMany) {
-          const results = await store.appendMany(scope, taskId, changes);
-          for (const [i, result] of results.entries()) if (this.#stored(result, changes[i] as TaskChange)) return;
-        } else for (const c of changes) if (this.#stored(await store.append(scope, taskId, c), c)) return;
+        while (this.#queued.length > 0) {
+          if (run.finished || run.abort.signal.aborted) return void this.#queued.splice(0);
+          await this.#ensureTask();
+          const changes = untilSettled(this.#queued.splice(0, MAX_BATCH));
+          if (store.appendMany) {
+            await this.#breathe();
+            const results = await store.appendMany(scope, taskId, changes);
+            for (const [i, result] of results.entries()) if (this.#stored(result, changes[i] as TaskChange)) return;
+          } else
+            for (const c of changes) {
+              await this.#breathe();
+              if (this.#stored(await store.append(scope, taskId, c), c)) return;
+            }
+        }
       })
       .catch((error) => this.#host.failRun(scope, taskId, run, error));
+  }
+
+  /** A fast store resolves in microtasks: let I/O (readers, other requests) in between bursts of writes. */
+  async #breathe(): Promise<void> {
+    if (++this.#applied % 64 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
   /** Publish a stored change's event; true when the run is over (the change was refused, or settled the task). */
@@ -718,6 +735,9 @@ class TaskRun implements TaskEvents {
     this.#pushed = this.#host.delivered(scope, taskId, this.#run, event, this.#pushed) ?? this.#pushed;
   }
 }
+
+/** Most changes in one `appendMany`: bounds a write's size and how long a burst keeps other work waiting. */
+const MAX_BATCH = 256;
 
 /** The changes up to and including the first that settles the task (a run stops publishing there). */
 function untilSettled(changes: TaskChange[]): TaskChange[] {
