@@ -1,7 +1,8 @@
 /**
  * Correctness with an asynchronous TaskStore (issue 9 §3): a deliberately slow store (a few ms per call, as
  * PostgreSQL will be) in front of the in-memory one. Terminal states never change; a subscription joins its snapshot
- * without missing or duplicating an event.
+ * without missing or duplicating an event; a store with `appendMany` gets a run's events that arrived together in one
+ * write, and none is sent before it is stored.
  */
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
@@ -149,6 +150,66 @@ describe('a slow, asynchronous store', () => {
       });
       const ids = (await resumed.body.text()).match(/^id: \d+$/gm)?.map((line) => Number(line.slice(4)));
       expect(ids).toEqual(Array.from({ length: chunks + 2 - 100 }, (_, i) => 101 + i)); // …, chunks, completed
+    } finally {
+      await agent.close();
+    }
+  });
+
+  it('writes the events a run produced during the previous write together (appendMany), each sent only once stored', async () => {
+    const chunks = 50;
+    const bursting: AgentExecutor = {
+      async execute(_context, events) {
+        events.working();
+        for (let i = 0; i < chunks; i++)
+          events.artifact({ artifactId: 'a', parts: [{ text: `${i}` }] }, { append: i > 0 });
+        events.complete();
+      },
+    };
+    const inner = new InMemoryTaskStore();
+    const slow = slowStore(inner, 3);
+    const batches: number[] = [];
+    /** The highest sequence number stored when each frame was written to the client. */
+    let stored = 0;
+    const store: TaskStore = {
+      ...slow,
+      create: async (scope, task) => {
+        const record = await slow.create(scope, task);
+        stored = record.seq;
+        return record;
+      },
+      appendMany: async (scope, id, changes) => {
+        batches.push(changes.length);
+        await delay(3);
+        const results = [];
+        for (const change of changes) results.push(await inner.append(scope, id, change));
+        const last = results.at(-1);
+        if (last?.ok) stored = last.seq;
+        return results;
+      },
+    };
+    const agent = await startAgent({ executor: bursting, store });
+    try {
+      const r = await request(`${agent.baseUrl}/a2a/jsonrpc`, {
+        method: 'POST',
+        headers: { ...V1, 'content-type': 'application/json', accept: 'text/event-stream' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'SendStreamingMessage', params: send('go') }),
+      });
+      const seen: Array<{ seq: number; stored: number }> = [];
+      let buffer = '';
+      for await (const chunk of r.body) {
+        buffer += chunk.toString();
+        for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+          const frame = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const seq = /^id: (\d+)$/m.exec(frame)?.[1];
+          if (seq) seen.push({ seq: Number(seq), stored });
+        }
+      }
+      // task, working, the chunks, completed: every sequence number once, in order, each stored before it was sent.
+      expect(seen.map((s) => s.seq)).toEqual(Array.from({ length: chunks + 3 }, (_, i) => i + 1));
+      for (const s of seen) expect(s.stored).toBeGreaterThanOrEqual(s.seq);
+      expect(batches.reduce((a, b) => a + b, 0)).toBe(chunks + 2);
+      expect(batches.length).toBeLessThanOrEqual(3); // not one write per event
     } finally {
       await agent.close();
     }

@@ -49,6 +49,17 @@ export const PUSH_CHANNEL = 'rightsize_push_configs';
 
 const json = (value: unknown) => JSON.stringify(value);
 const keyOf = (scope: TaskScope, id: string) => `${scope.tenant}\u0000${scope.owner}\u0000${id}`;
+/** The cache key of a push-config notification's payload (`[tenant, owner, taskId]`); '' (forget all) when unreadable. */
+function keyOfPayload(payload: string): string {
+  try {
+    const [tenant, owner, id] = JSON.parse(payload) as unknown[];
+    if (typeof tenant === 'string' && typeof owner === 'string' && typeof id === 'string')
+      return keyOf({ tenant, owner }, id);
+  } catch {
+    // fall through
+  }
+  return '';
+}
 
 const stateOf = (event: StreamResponse): TaskState | undefined =>
   event.statusUpdate?.status.state ?? event.task?.status.state;
@@ -63,6 +74,8 @@ export interface SqlTaskStoreOptions {
    * that are gone by it (default: a random id).
    */
   readonly runId?: string;
+  /** Called when this store has created a task (before `create` resolves). */
+  readonly onCreated?: (scope: TaskScope, taskId: string) => void;
   /** Most tasks kept in memory for appends without a read (default 10 000)... */
   readonly cacheSize?: number;
   /** ...and most bytes (serialised size, default 64 MiB); beyond either the least recently written are dropped. */
@@ -77,11 +90,11 @@ interface Cached {
   readonly bytes: number;
 }
 
-/** What one append's statement did: the result, and (when applied) the task as written and the logged event. */
+/** What one append's statement did: a result per change, and (when applied) the task as written and the logged events. */
 interface Applied {
-  readonly result: AppendResult;
+  readonly results: AppendResult[];
   readonly written?: Cached;
-  readonly logged?: StoredEvent;
+  readonly logged: StoredEvent[];
 }
 
 export class SqlTaskStore implements TaskStore {
@@ -98,6 +111,7 @@ export class SqlTaskStore implements TaskStore {
   /** NOTIFY only matters to other replicas, which only PostgreSQL has. */
   readonly #notify: boolean;
   readonly runId: string;
+  readonly #onCreated: ((scope: TaskScope, taskId: string) => void) | undefined;
 
   constructor(
     readonly db: Database,
@@ -108,6 +122,7 @@ export class SqlTaskStore implements TaskStore {
     this.#cacheBytes = options.cacheBytes ?? 64 * 1024 * 1024;
     this.#notify = db.kind === 'postgres';
     this.runId = options.runId ?? randomUUID();
+    this.#onCreated = options.onCreated;
   }
 
   /** Start following other replicas' events (LISTEN). */
@@ -128,13 +143,14 @@ export class SqlTaskStore implements TaskStore {
   }
 
   /**
-   * The NOTIFY of a logged event (PostgreSQL only) as a column of a statement whose CTE `logged` holds the event:
-   * the column's SQL, with parameters `$first` and `$first + 1`, and those parameters.
+   * The NOTIFY of logged events (PostgreSQL only) as a column of a statement whose CTE `logged` holds them: one
+   * notification however many there are (naming the last sequence number), or none when nothing was logged. The
+   * column's SQL, with parameters `$first` and `$first + 1`, and those parameters.
    */
   #notifying(first: number, taskId: string, seq: number): { column: string; params: unknown[] } {
     if (!this.#notify) return { column: '', params: [] };
     return {
-      column: `, (SELECT count(pg_notify($${first}, $${first + 1})) FROM logged) AS notified`,
+      column: `, (SELECT count(pg_notify($${first}, $${first + 1})) FROM (SELECT FROM logged LIMIT 1) AS l) AS notified`,
       params: [EVENTS_CHANNEL, `${this.#origin} ${taskId} ${seq}`],
     };
   }
@@ -170,6 +186,7 @@ export class SqlTaskStore implements TaskStore {
       throw error;
     }
     this.#remember(keyOf(scope, task.id), { task: stored, seq: 1, bytes });
+    this.#onCreated?.(scope, task.id);
     this.#wake(task.id, { seq: 1, event: copyJson(event).copy });
     return { task: copyJson(stored).copy, seq: 1 };
   }
@@ -184,6 +201,24 @@ export class SqlTaskStore implements TaskStore {
   }
 
   async append(scope: TaskScope, id: string, change: TaskChange, options: AppendOptions = {}): Promise<AppendResult> {
+    return (await this.#append(scope, id, [change], options))[0] as AppendResult;
+  }
+
+  /**
+   * Several changes of one task in order, as one write: the task row updated once and every logged event inserted by
+   * the same statement (a relayed stream's events that arrived together cost one statement and one commit, not one
+   * each). A change after a refused one is refused too.
+   */
+  appendMany(scope: TaskScope, id: string, changes: readonly TaskChange[]): Promise<AppendResult[]> {
+    return this.#append(scope, id, changes, {});
+  }
+
+  async #append(
+    scope: TaskScope,
+    id: string,
+    changes: readonly TaskChange[],
+    options: AppendOptions,
+  ): Promise<AppendResult[]> {
     const key = keyOf(scope, id);
     // A conditional append checks a state another replica may have changed: it always reads the row.
     const cached = options.ifStateIn ? undefined : this.#cache.get(key);
@@ -191,7 +226,7 @@ export class SqlTaskStore implements TaskStore {
     try {
       applied = await this.db.write(async (tx) => {
         if (cached) {
-          const done = await this.#apply(tx, scope, id, cached, change, options);
+          const done = await this.#apply(tx, scope, id, cached, changes, options);
           if (done) return done;
         }
         const rows = await tx.query<{ task: Task; seq: string | number }>(
@@ -200,42 +235,58 @@ export class SqlTaskStore implements TaskStore {
         );
         const row = rows[0];
         const current = row ? { task: row.task, seq: Number(row.seq) } : undefined;
-        return (await this.#apply(tx, scope, id, current, change, options)) as Applied;
+        return (await this.#apply(tx, scope, id, current, changes, options)) as Applied;
       });
     } catch (error) {
       this.#forget(key);
       throw error;
     }
     if (applied.written) this.#remember(key, applied.written);
-    if (applied.logged) this.#wake(id, applied.logged);
-    return applied.result;
+    for (const event of applied.logged) this.#wake(id, event);
+    return applied.results;
   }
 
   /**
-   * Apply the change to `current` and write it in one statement that expects `current.seq`. Undefined when the row
-   * has another sequence number (another replica wrote it: redo from the row read under lock).
+   * Apply the changes to `current` in order and write them in one statement that expects `current.seq`. Undefined
+   * when the row has another sequence number (another replica wrote it: redo from the row read under lock).
    */
   async #apply(
     tx: Sql,
     scope: TaskScope,
     id: string,
     current: Pick<Cached, 'task' | 'seq'> | undefined,
-    change: TaskChange,
+    changes: readonly TaskChange[],
     options: AppendOptions,
   ): Promise<Applied | undefined> {
-    const refused = appendRefusal(current?.task.status.state, options);
-    if (refused || !current) return { result: refused ?? { ok: false, reason: 'not-found' } };
-    const { copy: written, bytes: changeBytes } = copyJson(change);
-    const { copy: base, bytes: baseBytes } = copyJson(current.task);
-    const task = applyTaskChange(base, written);
-    const seq = written.event ? current.seq + 1 : current.seq;
-    const notify = this.#notifying(12, id, seq);
+    if (!current) return { results: changes.map(() => ({ ok: false, reason: 'not-found' })), logged: [] };
+    const { copy: task, bytes: baseBytes } = copyJson(current.task);
+    let bytes = baseBytes;
+    let seq = current.seq;
+    const results: AppendResult[] = [];
+    const logged: StoredEvent[] = [];
+    for (const change of changes) {
+      // Checked on the state the earlier changes left (a terminal state refuses every later change).
+      const refused = appendRefusal(task.status.state, options);
+      if (refused) {
+        results.push(refused);
+        continue;
+      }
+      const { copy: written, bytes: changeBytes } = copyJson(change);
+      applyTaskChange(task, written);
+      bytes += changeBytes;
+      if (written.event) logged.push({ seq: ++seq, event: written.event });
+      results.push({ ok: true, seq, state: task.status.state });
+    }
+    if (!results.some((r) => r.ok)) return { results, logged: [] };
+    const notify = this.#notifying(11, id, seq);
     const rows = await tx.query(
       `WITH changed AS (
          UPDATE tasks SET task = $4, state = $5, status_ts = $6, seq = $7, run_id = $8
          WHERE id = $1 AND tenant = $2 AND owner = $3 AND seq = $9 RETURNING id
        ), logged AS (
-         INSERT INTO task_events (task_id, seq, event) SELECT id, $7, $10 FROM changed WHERE $11 RETURNING task_id
+         INSERT INTO task_events (task_id, seq, event)
+         SELECT id, $9 + e.n, e.value FROM changed, jsonb_array_elements($10::jsonb) WITH ORDINALITY AS e(value, n)
+         RETURNING task_id
        )
        SELECT (SELECT count(*) FROM changed) AS changed${notify.column}`,
       [
@@ -248,17 +299,12 @@ export class SqlTaskStore implements TaskStore {
         seq,
         this.runId,
         current.seq,
-        written.event ? json(written.event) : null,
-        written.event !== undefined,
+        json(logged.map((l) => l.event)),
         ...notify.params,
       ],
     );
     if (Number((rows[0] as { changed?: unknown } | undefined)?.changed ?? 0) === 0) return undefined;
-    return {
-      result: { ok: true, seq, state: task.status.state },
-      written: { task, seq, bytes: baseBytes + changeBytes },
-      ...(written.event ? { logged: { seq, event: written.event } } : {}),
-    };
+    return { results, written: { task, seq, bytes }, logged };
   }
 
   async list(scope: TaskScope, query: TaskQuery): Promise<TaskPage> {
@@ -404,12 +450,21 @@ export class SqlPushConfigStore implements PushConfigStore {
   /** Follow other replicas' changes (PostgreSQL). */
   async start(): Promise<void> {
     if (this.db.kind !== 'postgres') return;
-    this.#unlisten ??= await this.db.listen(PUSH_CHANNEL, (key) => this.#changed(key));
+    this.#unlisten ??= await this.db.listen(PUSH_CHANNEL, (payload) => this.#changed(payload && keyOfPayload(payload)));
   }
 
   async stop(): Promise<void> {
     await this.#unlisten?.();
     this.#unlisten = undefined;
+  }
+
+  /**
+   * A task this process has just created has no push configs yet (a config is saved only for a task that exists, and
+   * its id was unknown until now): its first events need no read. A save here or on another replica (NOTIFY) undoes it.
+   */
+  created(scope: TaskScope, taskId: string): void {
+    if (this.#none.size >= 10_000) this.#none.clear();
+    this.#none.add(keyOf(scope, taskId));
   }
 
   #changed(key: string): void {
@@ -424,15 +479,17 @@ export class SqlPushConfigStore implements PushConfigStore {
     // Before (a read racing with the save) and after (a read that saw the row not yet committed).
     this.#changed(cacheKey);
     try {
-      return await this.#save(scope, config, maxPerTask, cacheKey);
+      return await this.#save(scope, config, maxPerTask);
     } finally {
       this.#changed(cacheKey);
     }
   }
 
-  #save(scope: TaskScope, config: StoredPushConfig, maxPerTask: number, cacheKey: string) {
+  #save(scope: TaskScope, config: StoredPushConfig, maxPerTask: number) {
     return this.db.transaction(async (tx): Promise<PushConfigSaveResult> => {
-      if (this.db.kind === 'postgres') await tx.query('SELECT pg_notify($1, $2)', [PUSH_CHANNEL, cacheKey]);
+      // The payload names the task as JSON: the cache key's NUL separators cannot travel in a notification.
+      if (this.db.kind === 'postgres')
+        await tx.query('SELECT pg_notify($1, $2)', [PUSH_CHANNEL, json([scope.tenant, scope.owner, config.taskId])]);
       // Lock the task's row so concurrent saves count one after the other.
       await tx.query('SELECT 1 FROM tasks WHERE id = $1 FOR UPDATE', [config.taskId]);
       const key = [scope.tenant, scope.owner, config.taskId];

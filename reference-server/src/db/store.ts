@@ -55,8 +55,15 @@ export class BrokerStore {
     readonly db: Database,
     options: SqlTaskStoreOptions = {},
   ) {
-    this.tasks = new SqlTaskStore(db, options);
-    this.pushConfigs = new SqlPushConfigStore(db);
+    const pushConfigs = new SqlPushConfigStore(db);
+    this.pushConfigs = pushConfigs;
+    this.tasks = new SqlTaskStore(db, {
+      ...options,
+      onCreated: (scope, taskId) => {
+        pushConfigs.created(scope, taskId);
+        options.onCreated?.(scope, taskId);
+      },
+    });
   }
 
   /** Start following other replicas' task events and push config changes (PostgreSQL). */

@@ -36,6 +36,7 @@ import type { AgentExecutor, MessageInput, TaskEvents } from './executor.js';
 import { checkInputModes } from './media-types.js';
 import type { PushConfigStore, PushSender, StoredPushConfig } from './push.js';
 import {
+  type AppendResult,
   EventsExpiredError,
   InvalidPageTokenError,
   isSettled,
@@ -119,6 +120,8 @@ interface Run {
 export class RequestHandler {
   readonly #o: RequestHandlerOptions;
   readonly #runs = new Map<string, Run>();
+  /** Webhook deliveries started or queued (see `#delivered`). */
+  readonly #deliveries = new Set<Promise<void>>();
   /** Blocking SendMessage calls and when they stop waiting: one sweeper instead of a timer per request. */
   readonly #waiting = new Set<{ at: number; stop: () => void }>();
   #sweeper: NodeJS.Timeout | undefined;
@@ -132,7 +135,7 @@ export class RequestHandler {
       store: options.store,
       onError: options.onError,
       enqueue: (run, work) => this.#enqueue(run, work),
-      delivered: (scope, taskId, run, event) => this.#delivered(scope, taskId, run, event),
+      delivered: (scope, taskId, run, event, after) => this.#delivered(scope, taskId, run, event, after),
       finish: (scope, taskId, run, error) => this.#finish(scope, taskId, run, error),
       failRun: (scope, taskId, run, error) => this.#failRun(scope, taskId, run, error),
       register: (key, run) => this.#runs.set(key, run),
@@ -364,6 +367,7 @@ export class RequestHandler {
     const runs = [...this.#runs.values()];
     for (const r of runs) r.abort.abort();
     await Promise.allSettled(runs.map((r) => r.done));
+    await Promise.allSettled([...this.#deliveries]);
   }
 
   #requireStreaming(): void {
@@ -405,16 +409,29 @@ export class RequestHandler {
     return next;
   }
 
-  /** Hand a logged event to this run's stream and to the webhooks. */
-  #delivered(scope: TaskScope, taskId: string, run: Run | undefined, event: SequencedEvent): void {
+  /**
+   * Hand a logged event to this run's stream and to the webhooks; the webhook delivery starts after `after` settled
+   * (the run's previous delivery: see `TaskRun.#publish`). Returns the delivery.
+   */
+  #delivered(
+    scope: TaskScope,
+    taskId: string,
+    run: Run | undefined,
+    event: SequencedEvent,
+    after?: Promise<void>,
+  ): Promise<void> | undefined {
     run?.channel.publish(event);
     const push = this.#o.push;
-    if (push) {
-      // Delivery runs in the background; a failing store or sender must never become an unhandled rejection.
-      push.sender
-        .notify(scope, taskId, event.event, push.configs)
-        .catch((error) => internalError(error, this.#o.onError));
-    }
+    if (!push) return undefined;
+    const notify = () => push.sender.notify(scope, taskId, event.event, push.configs);
+    // Delivery runs in the background; a failing store or sender must never become an unhandled rejection.
+    const delivery = (after ? after.then(notify) : notify()).catch((error) => {
+      internalError(error, this.#o.onError);
+    });
+    // Tracked until done, so that `close` lets the queued ones go out before the sender closes.
+    this.#deliveries.add(delivery);
+    void delivery.then(() => this.#deliveries.delete(delivery));
+    return delivery;
   }
 
   #finish(scope: TaskScope, taskId: string, run: Run, error?: Error): void {
@@ -519,7 +536,13 @@ interface RunHost {
   readonly store: TaskStore;
   readonly onError: ((error: unknown, correlationId: string) => void) | undefined;
   enqueue<T>(run: Run, work: () => Promise<T>): Promise<T>;
-  delivered(scope: TaskScope, taskId: string, run: Run, event: SequencedEvent): void;
+  delivered(
+    scope: TaskScope,
+    taskId: string,
+    run: Run,
+    event: SequencedEvent,
+    after?: Promise<void>,
+  ): Promise<void> | undefined;
   finish(scope: TaskScope, taskId: string, run: Run, error?: Error): void;
   failRun(scope: TaskScope, taskId: string, run: Run, error: unknown): void;
   register(key: string, run: Run): void;
@@ -547,6 +570,10 @@ class TaskRun implements TaskEvents {
   #created: boolean;
   #replied = false;
   #applied = 0;
+  /** Changes not yet handed to the store (see `#change`). */
+  readonly #queued: TaskChange[] = [];
+  /** The run's last webhook delivery (see `#publish`). */
+  #pushed: Promise<void> | undefined;
   /**
    * When the message was taken: the new task's SUBMITTED timestamp. The task is created in the update chain, after
    * the executor's first update was stamped; stamping it then put SUBMITTED after WORKING whenever a millisecond
@@ -666,28 +693,77 @@ class TaskRun implements TaskEvents {
     this.#created = true;
     this.#host.register(key, this.#run);
     if (pushConfig) await this.#host.savePushConfig(scope, pushConfig);
-    this.#host.delivered(scope, taskId, this.#run, { event: { task: record.task }, seq: record.seq });
+    this.#publish({ event: { task: record.task }, seq: record.seq });
   }
 
-  /** Apply one change in order; a refused change (task now terminal, evicted) ends the run. */
+  /**
+   * Apply one change in order; a refused change (task now terminal, evicted) ends the run. Changes made while the
+   * previous write was in flight are written together (`appendMany` when the store has it, at most `MAX_BATCH` per
+   * write), each published after it is stored; none after one that settles the task.
+   */
   #change(change: TaskChange): void {
+    this.#queued.push(change);
+    if (this.#queued.length > 1) return; // the write queued for the first waiting change takes this one too
     const run = this.#run;
     const { scope, taskId } = this.#s;
     this.#host
       .enqueue(run, async () => {
-        if (run.finished || run.abort.signal.aborted) return;
-        // A fast store resolves in microtasks: let I/O (readers, other requests) in between bursts of changes.
-        if (++this.#applied % 64 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
-        await this.#ensureTask();
-        const result = await this.#host.store.append(scope, taskId, change);
-        if (!result.ok) {
-          this.#host.finish(scope, taskId, run);
-          run.abort.abort();
-          return;
+        const store = this.#host.store;
+        while (this.#queued.length > 0) {
+          if (run.finished || run.abort.signal.aborted) return void this.#queued.splice(0);
+          await this.#ensureTask();
+          const changes = untilSettled(this.#queued.splice(0, MAX_BATCH));
+          if (store.appendMany) {
+            await this.#breathe();
+            const results = await store.appendMany(scope, taskId, changes);
+            for (const [i, result] of results.entries()) if (this.#stored(result, changes[i] as TaskChange)) return;
+          } else
+            for (const c of changes) {
+              await this.#breathe();
+              if (this.#stored(await store.append(scope, taskId, c), c)) return;
+            }
         }
-        if (change.event) this.#host.delivered(scope, taskId, run, { event: change.event, seq: result.seq });
-        if (isSettled(result.state)) this.#host.finish(scope, taskId, run);
       })
       .catch((error) => this.#host.failRun(scope, taskId, run, error));
   }
+
+  /** A fast store resolves in microtasks: let I/O (readers, other requests) in between bursts of writes. */
+  async #breathe(): Promise<void> {
+    if (++this.#applied % 64 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+
+  /** Publish a stored change's event; true when the run is over (the change was refused, or settled the task). */
+  #stored(result: AppendResult, change: TaskChange): boolean {
+    const { scope, taskId } = this.#s;
+    if (!result.ok) {
+      this.#host.finish(scope, taskId, this.#run);
+      this.#run.abort.abort();
+      return true;
+    }
+    if (change.event) this.#publish({ event: change.event, seq: result.seq });
+    if (!isSettled(result.state)) return false;
+    this.#host.finish(scope, taskId, this.#run);
+    return true;
+  }
+
+  /**
+   * Hand a stored event to the run's stream and the webhooks, each webhook delivery after the run's previous one: the
+   * events of a write are stored together, and a receiver gets them in order (the final status last).
+   */
+  #publish(event: SequencedEvent): void {
+    const { scope, taskId } = this.#s;
+    this.#pushed = this.#host.delivered(scope, taskId, this.#run, event, this.#pushed) ?? this.#pushed;
+  }
+}
+
+/** Most changes in one `appendMany`: bounds a write's size and how long a burst keeps other work waiting. */
+const MAX_BATCH = 256;
+
+/** The changes up to and including the first that settles the task (a run stops publishing there). */
+function untilSettled(changes: TaskChange[]): TaskChange[] {
+  const i = changes.findIndex((c) => {
+    const state = c.event?.statusUpdate?.status.state;
+    return state !== undefined && isSettled(state);
+  });
+  return i < 0 ? changes : changes.slice(0, i + 1);
 }

@@ -83,6 +83,13 @@ export interface TaskStore {
    * appends change nothing. The result carries the task's state after the change.
    */
   append(scope: TaskScope, id: string, change: TaskChange, options?: AppendOptions): Promise<AppendResult>;
+  /**
+   * Optional: several changes of one task, in order, with the result each would have had appended alone (once the
+   * task is terminal every later change is refused), written and published together, so that a store with a cost per
+   * write (a transaction, a round trip) pays it once for the events a run produced meanwhile. The server uses it when
+   * present.
+   */
+  appendMany?(scope: TaskScope, id: string, changes: readonly TaskChange[]): Promise<AppendResult[]>;
   /** Tasks of the scope by status timestamp, most recent first (A2A §3.1.4), with an opaque cursor. */
   list(scope: TaskScope, query: TaskQuery, signal?: AbortSignal): Promise<TaskPage>;
   /**
