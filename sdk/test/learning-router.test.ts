@@ -492,6 +492,41 @@ describe('exploration for the whole dial (lambdaRange)', () => {
   });
 });
 
+describe('a learning Router at a moderate λ (simulated: two agents truly equal, both declared equal)', () => {
+  const agents = [agent('cheap', { general: 5 }, 0.05), agent('dear', { general: 5 }, 1)];
+  /** The share of the cheaper agent over the last 300 of 600 tasks, learned online with Thompson exploration. */
+  const cheapShare = (lambda: number, doubtFrom?: number) => {
+    const router = new Router({
+      agents,
+      lambda,
+      exploration: { budget: 0.1, seed: 1 },
+      ...(doubtFrom !== undefined ? { doubtFrom } : {}),
+    });
+    const rng = mulberry32(11);
+    let cheap = 0;
+    for (let i = 0; i < 600; i++) {
+      const d = router.route({
+        id: `m${i}`,
+        text: `question ${i % 13}`,
+        descriptor: { domain: ['law', 'history'][i % 2] as string },
+      });
+      const id = d.chosen as string;
+      if (i >= 300 && id === 'cheap') cheap++;
+      router.observe({ taskId: d.taskId, agentId: id, success: rng.next() < 0.8 });
+      router.complete(d.taskId);
+    }
+    return cheap / 300;
+  };
+
+  it('keeps routing to the cheaper agent it learned is as good: the benefit of the doubt does not starve it', () => {
+    // λ = 24 is 25 price gaps: below the default ρ (32) the Router decides by expected utility and learns both agents.
+    expect(cheapShare(24)).toBeGreaterThan(0.4);
+    // With the benefit of the doubt from 6 price gaps (the previous default), the pricier agent takes every task the
+    // cheaper one is not credibly better on; the cheaper one, no longer observed, never becomes credibly better.
+    expect(cheapShare(24, 6)).toBeLessThan(0.05);
+  });
+});
+
 describe('the dial over one online learner (simulated; the strong agent dominates everywhere)', () => {
   it('after learning from equal priors and bandit feedback, sweeping λ over its beliefs moves the strong share 0 → 1 monotonically', () => {
     const domains = ['algebra', 'law', 'history', 'biology'];
@@ -589,7 +624,8 @@ describe('the top of the dial on learned beliefs', () => {
   it('where the cheaper agent is believed better but not credibly, the top of the dial still reaches the pricier one', () => {
     const router = learned({ cheap: 33, dear: 30 }, 40);
     const plain = learned({ cheap: 33, dear: 30 }, 40, { doubtFrom: Number.POSITIVE_INFINITY });
-    for (const lambda of [1e3, 1e6]) {
+    // (With ρ = 32 the benefit of the doubt at λ = 10⁴ is what ρ = 6 gave at about 1 900.)
+    for (const lambda of [1e4, 1e6]) {
       expect(choiceAt(plain, lambda)).toBe('cheap'); // the expected-utility argmax: believed likelier, kept
       expect(choiceAt(router, lambda)).toBe('dear');
     }

@@ -33,10 +33,14 @@ import { valuePlan } from './plan.js';
 import { utility } from './utility.js';
 
 /**
- * The λ / price-gap ratio ρ from which a pricier agent gets the benefit of the doubt (z(λ) > 0); fixed on replay
- * orders 2–5 of bench:real (docs/real-benchmark.md), never on the scored one.
+ * The λ / price-gap ratio ρ from which a pricier agent gets the benefit of the doubt (z(λ) > 0). Not lower: a Router
+ * that LEARNS at a λ under the benefit of the doubt starves the cheaper agent of outcomes (it gets only the tasks it
+ * is credibly better on, so it never becomes credibly better; learning-router.test.ts, "a learning Router at a
+ * moderate λ"). Fixed on other replay orders of bench:real than the scored one, for both of its protocols
+ * (docs/real-benchmark.md): 32 rather than 6 raised the fresh-Router-per-λ APGR by 0.0034 (orders 2 and 3) and cost
+ * the one-learner dial 0.0025 there (0.003 on orders 2–5).
  */
-export const DEFAULT_DOUBT_FROM = 6;
+export const DEFAULT_DOUBT_FROM = 32;
 
 /** The posterior standard deviation of an assessed agent's predicted success (0: no uncertainty known). */
 export type SpreadOf = (agentId: string) => number;
