@@ -136,7 +136,7 @@ function negotiate(request: FastifyRequest, reply: FastifyReply, card: AgentCard
   const declared = card.capabilities.extensions;
   const raw = header(request, 'a2a-extensions');
   if (!declared?.length && !raw) return [];
-  const requested = parseExtensionsHeader(raw);
+  const requested = raw ? parseExtensionsHeader(raw) : [];
   const missing = (declared ?? [])
     .filter((e) => e.required && e.uri && !requested.includes(e.uri))
     .map((e) => e.uri as string);
