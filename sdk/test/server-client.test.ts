@@ -353,7 +353,7 @@ describe('client robustness against misbehaving servers', () => {
     await client.close();
   });
 
-  it('ends a unary call when its signal aborts, and leaves no listener on a signal that outlives the call', async () => {
+  it('ends unary calls when their signal aborts, with one listener per signal, none left after the calls', async () => {
     const client = await A2AClient.connect(base, { allowPrivateNetworks: true, retries: 0 });
     try {
       const caller = new AbortController();
@@ -367,6 +367,13 @@ describe('client robustness against misbehaving servers', () => {
           InvalidAgentResponseError,
         );
       }
+      expect(getEventListeners(shared.signal, 'abort')).toHaveLength(0);
+      // Many calls in flight on one signal: one listener for all of them (no MaxListenersExceededWarning).
+      const many = Array.from({ length: 20 }, () => client.sendMessage(msg('never'), { signal: shared.signal }));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(getEventListeners(shared.signal, 'abort').length).toBeLessThanOrEqual(1);
+      shared.abort();
+      for (const call of many) await expect(call).rejects.toBeInstanceOf(A2AAbortError);
       expect(getEventListeners(shared.signal, 'abort')).toHaveLength(0);
     } finally {
       await client.close();

@@ -84,6 +84,8 @@ export class HttpClient {
   readonly #dispatcher: Dispatcher;
   readonly #owned: boolean;
   readonly #extensions: readonly string[];
+  /** The calls waiting on each caller's signal: one 'abort' listener per signal however many calls share it. */
+  readonly #aborts = new WeakMap<AbortSignal, { readonly calls: Set<() => void>; readonly listener: () => void }>();
 
   constructor(options: HttpOptions = {}) {
     this.#o = options;
@@ -243,8 +245,9 @@ export class HttpClient {
           : new A2ATimeoutError('the response did not complete in time'),
       );
     }, timeoutMs);
-    const onAbort = () => whole.end(new A2AAbortError('the call was aborted'));
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const stopWatching = signal
+      ? this.#onAbort(signal, () => whole.end(new A2AAbortError('the call was aborted')))
+      : undefined;
     this.#dispatcher.dispatch(
       {
         origin: url.origin,
@@ -259,8 +262,31 @@ export class HttpClient {
     );
     return whole.answer.finally(() => {
       clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+      stopWatching?.();
     });
+  }
+
+  /** Calls `abort` when `signal` aborts, until the returned function is called. */
+  #onAbort(signal: AbortSignal, abort: () => void): () => void {
+    let watch = this.#aborts.get(signal);
+    if (!watch) {
+      const calls = new Set<() => void>();
+      const listener = () => {
+        this.#aborts.delete(signal);
+        for (const call of calls) call();
+      };
+      watch = { calls, listener };
+      this.#aborts.set(signal, watch);
+      signal.addEventListener('abort', listener, { once: true });
+    }
+    const { calls, listener } = watch;
+    calls.add(abort);
+    return () => {
+      calls.delete(abort);
+      if (calls.size > 0 || this.#aborts.get(signal)?.calls !== calls) return;
+      this.#aborts.delete(signal);
+      signal.removeEventListener('abort', listener);
+    };
   }
 
   /** Decodes a whole answer's JSON; non-2xx answers become typed A2A errors (A2A §11.6). */
