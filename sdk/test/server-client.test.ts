@@ -1,5 +1,5 @@
 /** Our client against our agent server over real HTTP on loopback, both bindings, every operation. */
-import { once } from 'node:events';
+import { getEventListeners, once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -290,6 +290,11 @@ describe('client robustness against misbehaving servers', () => {
           }, 100);
           return;
         }
+        if (body.includes('"big"')) {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ jsonrpc: '2.0', id, result: { message: 'x'.repeat(4096) } }));
+          return;
+        }
         if (body.includes('"stall"')) {
           res.writeHead(200, { 'content-type': 'application/json' });
           res.write('{"jsonrpc":"2.0",'); // then never finishes the body
@@ -345,6 +350,39 @@ describe('client robustness against misbehaving servers', () => {
   it('times out a unary answer whose body stalls', async () => {
     const client = await A2AClient.connect(base, { allowPrivateNetworks: true, timeoutMs: 300, retries: 0 });
     await expect(client.sendMessage(msg('stall'))).rejects.toBeInstanceOf(A2ATimeoutError);
+    await client.close();
+  });
+
+  it('ends unary calls when their signal aborts, with one listener per signal, none left after the calls', async () => {
+    const client = await A2AClient.connect(base, { allowPrivateNetworks: true, retries: 0 });
+    try {
+      const caller = new AbortController();
+      const pending = client.sendMessage(msg('never'), { signal: caller.signal });
+      setImmediate(() => caller.abort());
+      await expect(pending).rejects.toBeInstanceOf(A2AAbortError);
+      // A signal shared by many calls (e.g. a task's): each call removes its listener when it settles.
+      const shared = new AbortController();
+      for (let i = 0; i < 3; i++) {
+        await expect(client.sendMessage(msg('wrong'), { signal: shared.signal })).rejects.toBeInstanceOf(
+          InvalidAgentResponseError,
+        );
+      }
+      expect(getEventListeners(shared.signal, 'abort')).toHaveLength(0);
+      // Many calls in flight on one signal: one listener for all of them (no MaxListenersExceededWarning).
+      const many = Array.from({ length: 20 }, () => client.sendMessage(msg('never'), { signal: shared.signal }));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(getEventListeners(shared.signal, 'abort').length).toBeLessThanOrEqual(1);
+      shared.abort();
+      for (const call of many) await expect(call).rejects.toBeInstanceOf(A2AAbortError);
+      expect(getEventListeners(shared.signal, 'abort')).toHaveLength(0);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('refuses a unary answer larger than maxResponseBytes', async () => {
+    const client = await A2AClient.connect(base, { allowPrivateNetworks: true, maxResponseBytes: 1024 });
+    await expect(client.sendMessage(msg('big'))).rejects.toThrow(/larger than 1024 bytes/);
     await client.close();
   });
 

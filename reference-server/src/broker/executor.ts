@@ -340,8 +340,19 @@ export class RoutingExecutor implements AgentExecutor {
         ? setTimeout(() => end('deadline'), Math.max(0, a.deadlineAt - Date.now()))
         : undefined;
     const idleMs = this.#o.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
-    const idleTimer = setTimeout(() => end('idle'), idleMs);
-    const signal = AbortSignal.any([context.signal, stop.signal]);
+    // The agent's SendMessage when nobody can watch the attempt's progress: the client waits for the answer only,
+    // the broker's task does not exist yet (nobody can cancel it), no deadline needs the downstream task's id to
+    // cancel it (spec §7.4), and the idle timeout is not shorter than the request may take (a SendMessage shows no
+    // sign of life before its answer; the client's time limit bounds it, so the idle timer starts only if a task it
+    // answered is then followed). It saves the SSE framing at both ends of the hop.
+    const unary = relay.unary && !relay.created && a.deadlineAt === undefined && idleMs >= this.#o.clients.timeoutMs;
+    const idle = () => setTimeout(() => end('idle'), idleMs);
+    let idleTimer = unary ? undefined : idle();
+    // The client's cancel ends the attempt too (one listener, removed at the end, rather than a combined signal).
+    const cancel = () => stop.abort();
+    if (context.signal.aborted) stop.abort();
+    else context.signal.addEventListener('abort', cancel, { once: true });
+    const signal = stop.signal;
     const buffered: Array<{ artifact: Artifact; append?: boolean; lastChunk?: boolean }> = [];
     const attempt: Attempt = {
       agentId: a.agentId,
@@ -424,18 +435,15 @@ export class RoutingExecutor implements AgentExecutor {
       return { kind: 'answered', state } as const;
     };
     try {
-      // The agent's SendMessage when nobody can watch the attempt's progress: the client waits for the answer only,
-      // the broker's task does not exist yet (nobody can cancel it), no deadline needs the downstream task's id to
-      // cancel it (spec §7.4), and the idle timeout is not shorter than the request may take (a SendMessage shows no
-      // sign of life before its answer). It saves the SSE framing at both ends of the hop.
-      const unary = relay.unary && !relay.created && a.deadlineAt === undefined && idleMs >= this.#o.clients.timeoutMs;
       const stream: AsyncIterable<StreamResponse> =
         card.capabilities.streaming && !unary
           ? client.sendStreamingMessage(outgoing, { signal })
-          : answerOf(client, outgoing, signal, card.capabilities.streaming === true);
+          : answerOf(client, outgoing, signal, card.capabilities.streaming === true, () => {
+              idleTimer ??= idle();
+            });
       const order = new RelayOrder();
       for await (const event of stream) {
-        idleTimer.refresh(); // the agent is alive: the idle timeout starts again
+        idleTimer?.refresh(); // the agent is alive: the idle timeout starts again
         if (!order.admit(event)) continue; // a duplicate or late update from the agent
         if (this.#o.watchRemoteCancels && relay.created && !watching) {
           watching = true;
@@ -538,6 +546,7 @@ export class RoutingExecutor implements AgentExecutor {
     } finally {
       if (timer) clearTimeout(timer);
       clearTimeout(idleTimer);
+      context.signal.removeEventListener('abort', cancel);
     }
   }
 
@@ -591,19 +600,23 @@ export function attemptCutoff(deadlineAt: number, nextPredictedMs: number | unde
 
 /**
  * One SendMessage, its answer as a stream. A task the agent answered before it settled (its own blocking limit) is
- * followed with SubscribeToTask when the agent streams; otherwise the stream ends there (no final state).
+ * followed with SubscribeToTask when the agent streams (`following` is called first); otherwise the stream ends there
+ * (no final state).
  */
 async function* answerOf(
   client: A2AClient,
   message: Message,
   signal: AbortSignal,
   streaming: boolean,
+  following: () => void,
 ): AsyncGenerator<StreamResponse> {
   const response = await client.sendMessage(message, { signal });
   if (response.message) yield { message: response.message };
   else if (response.task) {
     yield { task: response.task };
-    if (streaming && !isSettled(response.task.status.state))
+    if (streaming && !isSettled(response.task.status.state)) {
+      following();
       yield* client.subscribeToTask(response.task.id, { signal });
+    }
   }
 }

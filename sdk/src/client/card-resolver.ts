@@ -11,7 +11,7 @@ import { redactUrl } from '../net/redact.js';
 import { formatIssues } from '../validate/issues.js';
 import { defaultA2AValidator } from '../validate/validator.js';
 import { A2AClientError, AgentCardFetchError } from './errors.js';
-import type { CallOptions, HttpClient, HttpResponse } from './http.js';
+import type { CallOptions, HttpAnswer, HttpClient } from './http.js';
 
 export const WELL_KNOWN_CARD_PATH = '/.well-known/agent-card.json';
 
@@ -55,19 +55,17 @@ export class CardResolver {
     const headers = { ...options.headers, ...(cached?.etag ? { 'if-none-match': cached.etag } : {}) };
     const { response, from } = await this.#fetch(url, { ...options, headers });
     if (response.status === 304 && cached) {
-      await response.body.dump();
       this.#remember(url.href, cached.card, response.headers);
       return cached.card;
     }
     if (response.status < 200 || response.status > 299) {
-      await response.body.dump();
       throw new AgentCardFetchError(
         `fetching the agent card at ${redactUrl(from)} failed: HTTP ${response.status}`,
         redactUrl(from),
         response.status,
       );
     }
-    const body = await this.http.json(response, options.signal);
+    const body = this.http.parse(response);
     const result = validator.check('AgentCard', body);
     if (!result.ok)
       throw new InvalidAgentResponseError(
@@ -78,15 +76,14 @@ export class CardResolver {
   }
 
   /** GET the card, following same-origin redirects; answers the final response and the URL it came from. */
-  async #fetch(start: URL, options: CallOptions): Promise<{ response: HttpResponse; from: URL }> {
+  async #fetch(start: URL, options: CallOptions): Promise<{ response: HttpAnswer; from: URL }> {
     let url = start;
     for (let hop = 0; ; hop++) {
-      const response = await this.http.send('GET', url, undefined, options, {
+      const response = await this.http.exchange('GET', url, undefined, options, {
         idempotent: true,
         accept: 'application/json',
       });
       if (!REDIRECTS.has(response.status)) return { response, from: url };
-      await response.body.dump();
       const location = response.headers.location;
       const fail = (why: string) =>
         new AgentCardFetchError(

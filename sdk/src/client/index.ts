@@ -5,6 +5,7 @@ export * from './errors.js';
 export {
   type AuthOptions,
   type CallOptions,
+  type HttpAnswer,
   HttpClient,
   type HttpOptions,
   type Interceptor,

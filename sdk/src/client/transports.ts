@@ -85,11 +85,11 @@ export class JsonRpcTransport implements A2ATransport {
     options: CallOptions = {},
   ): Promise<A2AMethodResult<M>> {
     const envelope = { jsonrpc: '2.0', id: randomUUID(), method, params };
-    const response = await this.http.send('POST', this.url, envelope, options, {
+    const answer = await this.http.exchange('POST', this.url, envelope, options, {
       idempotent: IDEMPOTENT.has(method),
       accept: 'application/json',
     });
-    return checkResult(method, this.#unwrap(await this.http.json(response, options.signal), envelope.id));
+    return checkResult(method, this.#unwrap(this.http.parse(answer), envelope.id));
   }
 
   async *stream<M extends StreamingMethod>(
@@ -101,7 +101,6 @@ export class JsonRpcTransport implements A2ATransport {
     const response = await this.http.send('POST', this.url, envelope, options, {
       idempotent: false,
       accept: 'text/event-stream',
-      stream: true,
     });
     const type = String(response.headers['content-type'] ?? '');
     if (!type.startsWith('text/event-stream')) {
@@ -176,11 +175,11 @@ export class RestTransport implements A2ATransport {
     options: CallOptions = {},
   ): Promise<A2AMethodResult<M>> {
     const r = this.#route(method, params as Record<string, unknown>);
-    const response = await this.http.send(r.verb, r.url, r.body, options, {
+    const answer = await this.http.exchange(r.verb, r.url, r.body, options, {
       idempotent: IDEMPOTENT.has(method),
       accept: 'application/json',
     });
-    return checkResult(method, await this.http.json(response, options.signal));
+    return checkResult(method, this.http.parse(answer));
   }
 
   async *stream<M extends StreamingMethod>(
@@ -192,7 +191,6 @@ export class RestTransport implements A2ATransport {
     const response = await this.http.send(r.verb, r.url, r.body, options, {
       idempotent: false,
       accept: 'text/event-stream',
-      stream: true,
     });
     if (response.status >= 400) {
       await this.http.json(response, options.signal); // throws the agent's typed error

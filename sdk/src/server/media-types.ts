@@ -27,10 +27,11 @@ export function acceptedInputModes(card: AgentCard): string[] {
 
 /** Throws ContentTypeNotSupportedError for the first part whose declared media type the card does not accept. */
 export function checkInputModes(message: Message, card: AgentCard): void {
-  const accepted = acceptedInputModes(card);
-  if (accepted.length === 0) return;
+  let accepted: string[] | undefined; // listed only when a part names a media type (most name none)
   for (const part of message.parts) {
-    if (part.mediaType !== undefined && !mediaTypeAccepted(part.mediaType, accepted)) {
+    if (part.mediaType === undefined) continue;
+    accepted ??= acceptedInputModes(card);
+    if (accepted.length > 0 && !mediaTypeAccepted(part.mediaType, accepted)) {
       throw new ContentTypeNotSupportedError(
         `media type ${JSON.stringify(part.mediaType.slice(0, 200))} is not among the agent's input modes`,
       );

@@ -107,9 +107,14 @@ function invalidParams(issues: readonly ValidationIssue[], prefix = ''): Invalid
   });
 }
 
-/** Validate, then keep only what the schema knows (A2A §5.7: unknown fields are ignored, so never stored). */
+/**
+ * Accept ProtoJSON proto names (A2A §5.5), validate, then keep only what the schema knows (A2A §5.7: unknown fields
+ * are ignored, so never stored). A value the strict validator accepts has only JSON names the schema lists (a proto
+ * name is unknown to it): nothing to rename or drop, so the common case is one validation and no other walk.
+ */
 function checked<T>(kind: A2AObjectName, value: unknown, prefix = ''): T {
   if (strictValidator.check(kind, value).ok) return value as T;
+  normalizeProtoJsonNames(A2A_OBJECTS[kind], value);
   const result = validator.check(kind, value);
   if (!result.ok) throw invalidParams(result.issues, prefix);
   return Value.Clean(A2A_OBJECTS[kind], result.value) as T;
@@ -134,7 +139,7 @@ function negotiate(request: FastifyRequest, reply: FastifyReply, card: AgentCard
   const declared = card.capabilities.extensions;
   const raw = header(request, 'a2a-extensions');
   if (!declared?.length && !raw) return [];
-  const requested = parseExtensionsHeader(raw);
+  const requested = raw ? parseExtensionsHeader(raw) : [];
   const missing = (declared ?? [])
     .filter((e) => e.required && e.uri && !requested.includes(e.uri))
     .map((e) => e.uri as string);
@@ -308,11 +313,7 @@ function operations(handler: RequestHandler, o: A2AServerOptions) {
     const principal = await authenticate(request);
     const extensions = negotiate(request, reply, handler.card, o.assumeVersion);
     const kind = A2A_METHODS[invocation.method].params;
-    const params = checked<Record<string, unknown>>(
-      kind,
-      normalizeProtoJsonNames(A2A_OBJECTS[kind], invocation.params),
-      'params',
-    );
+    const params = checked<Record<string, unknown>>(kind, invocation.params, 'params');
     const bodyTenant = typeof params.tenant === 'string' ? params.tenant : undefined;
     if (invocation.pathTenant !== undefined && bodyTenant !== undefined && bodyTenant !== invocation.pathTenant) {
       throw new InvalidParamsError('tenant in the body does not match the path');

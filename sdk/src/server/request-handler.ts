@@ -577,9 +577,10 @@ class TaskRun implements TaskEvents {
   /**
    * When the message was taken: the new task's SUBMITTED timestamp. The task is created in the update chain, after
    * the executor's first update was stamped; stamping it then put SUBMITTED after WORKING whenever a millisecond
-   * passed in between (under load), and a relay that drops late progress updates dropped that WORKING.
+   * passed in between (under load), and a relay that drops late progress updates dropped that WORKING. Kept as a
+   * number: formatted only if a task is created (a direct reply never needs it).
    */
-  readonly #submittedAt = now();
+  readonly #submittedAt = Date.now();
 
   constructor(host: RunHost, run: Run, setup: RunSetup) {
     this.#host = host;
@@ -686,7 +687,7 @@ class TaskRun implements TaskEvents {
     const task: Task = {
       id: taskId,
       contextId,
-      status: { state: 'TASK_STATE_SUBMITTED', timestamp: this.#submittedAt },
+      status: { state: 'TASK_STATE_SUBMITTED', timestamp: new Date(this.#submittedAt).toISOString() },
       history: [userMessage],
     };
     const record = await this.#host.store.create(scope, task);

@@ -11,19 +11,26 @@ export const DEFAULT_LIMITS: InputLimits = { maxBytes: 4 * 1024 * 1024, maxDepth
 
 /**
  * Depth of nested arrays/objects in a parsed JSON value, computed iteratively (no recursion, so a hostile input
- * cannot overflow the stack). Stops early once `limit` is exceeded and returns `limit + 1`.
+ * cannot overflow the stack) with two parallel stacks (no object per node). Stops early once `limit` is exceeded and
+ * returns `limit + 1`.
  */
 export function jsonDepth(value: unknown, limit: number): number {
   let max = 0;
-  const stack: Array<{ value: unknown; depth: number }> = [{ value, depth: 0 }];
-  while (stack.length > 0) {
-    const item = stack.pop() as { value: unknown; depth: number };
-    if (typeof item.value !== 'object' || item.value === null) continue;
-    const depth = item.depth + 1;
+  const values: object[] = [];
+  const depths: number[] = [];
+  const visit = (child: unknown, depth: number) => {
+    if (typeof child !== 'object' || child === null) return;
+    values.push(child);
+    depths.push(depth);
+  };
+  visit(value, 1);
+  while (values.length > 0) {
+    const item = values.pop() as object;
+    const depth = depths.pop() as number;
     if (depth > max) max = depth;
     if (max > limit) return limit + 1;
-    const children = Array.isArray(item.value) ? item.value : Object.values(item.value);
-    for (const child of children) if (typeof child === 'object' && child !== null) stack.push({ value: child, depth });
+    if (Array.isArray(item)) for (const child of item) visit(child, depth + 1);
+    else for (const key in item) if (Object.hasOwn(item, key)) visit((item as Record<string, unknown>)[key], depth + 1);
   }
   return max;
 }
