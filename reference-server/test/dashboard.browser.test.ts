@@ -248,8 +248,12 @@ describe.runIf(available)('dashboard in a browser (headless Chromium)', () => {
     await expect.poll(() => page.locator('#dry-run-result').isVisible()).toBe(true);
     expect(await page.locator('#dry-run-result tr.chosen').getAttribute('data-agent')).toBe('cloud-thinker');
     expect(await page.locator('#dry-run-result .decision-table tbody tr').count()).toBe(4);
-    // the Router keeps the declared sigma and shifts the value by what it learned from the feedback so far
-    expect(await page.locator('#dry-run-result .facts').textContent()).toMatch(/\d+\.\d ± 1\.0 \(from descriptor\)/);
+    // the Router keeps the declared sigma and shifts the value by what it learned from the feedback so far; a shifted
+    // value is recorded as `combined` (spec §5.2), only the declared value itself as `descriptor`
+    const facts = (await page.locator('#dry-run-result .facts').textContent()) ?? '';
+    const [, value, origin] = facts.match(/(\d+\.\d) ± 1\.0 \(from (combined|descriptor)\)/) ?? [];
+    expect(origin, facts).toBeDefined();
+    expect(origin === 'descriptor').toBe(value === '8.0');
     const after = await broker.store.db.query<{ n: number }>('SELECT count(*)::int AS n FROM task_routes');
     expect(after[0]?.n).toBe(before[0]?.n);
     await shot('dry-run');
