@@ -14,6 +14,7 @@ import { decisionRecord, noCapableAgentError } from '../src/rightsize/routing/de
 import {
   assessModes,
   type MatchCandidate,
+  type MatchResult,
   type MatchTask,
   match,
   rank,
@@ -32,9 +33,13 @@ function expectIndexEqualsScan(
   topN: number,
   blocks?: CandidateIndexOptions['blocks'],
 ) {
-  const full = match(task, fleet);
   const indexed = new CandidateIndex(fleet, { topN, ...(blocks ? { blocks } : {}) }).match(task);
-  const ids = (r: typeof full) => r.ranked.map((a) => `${a.agentId}/${a.mode ?? ''}`);
+  expectSameAsScan(indexed, match(task, fleet), topN);
+}
+
+/** An index's result equals the full scan's: its top `topN`, the chosen agent and mode, the selection and the plan. */
+function expectSameAsScan(indexed: MatchResult, full: MatchResult, topN: number) {
+  const ids = (r: MatchResult) => r.ranked.map((a) => `${a.agentId}/${a.mode ?? ''}`);
   expect(ids(indexed)).toEqual(ids(full).slice(0, topN));
   expect(indexed.chosen?.agentId).toBe(full.chosen?.agentId);
   expect(indexed.chosen?.mode).toBe(full.chosen?.mode);
@@ -134,6 +139,15 @@ const summary = (r: ReturnType<typeof match>) => ({
   ranking: r.ranked.map((a) => a.agentId),
   escalation: r.escalation,
 });
+
+/** The index's decision, checked against the full scan's: the same chosen agent and escalation. */
+function indexedAsScan(index: CandidateIndex, task: MatchTask, fleet: readonly MatchCandidate[]) {
+  const result = index.match(task);
+  const full = match(task, fleet);
+  expect(result.chosen?.agentId).toBe(full.chosen?.agentId);
+  expect(result.escalation).toEqual(full.escalation);
+  return result;
+}
 
 describe('matcher rules', () => {
   it('rejects an agent without the domain or a general curve: DOMAIN_UNSUPPORTED', () => {
@@ -395,6 +409,26 @@ describe('CandidateIndex (spec §7.9)', () => {
     fc.record({ kind: fc.constant('remove' as const), slot: fc.nat(29) }),
   );
 
+  /** Applies one change to the reference fleet and to the index alike. */
+  function applyChange(
+    change: typeof changeArb extends fc.Arbitrary<infer C> ? C : never,
+    fleet: Map<string, MatchCandidate>,
+    index: CandidateIndex,
+  ) {
+    const id = `agent-${change.slot}`;
+    if (change.kind === 'remove') {
+      fleet.delete(id);
+      index.remove(id);
+      return;
+    }
+    const next =
+      change.kind === 'profile'
+        ? { id, profile: change.profile }
+        : { id, profile: fleet.get(id)?.profile ?? base, load: change.load };
+    fleet.set(id, next);
+    index.upsert(next);
+  }
+
   it('stays exact under upserts, removals and profile updates (tables updated in place, not rebuilt)', () => {
     fc.assert(
       fc.property(
@@ -406,28 +440,10 @@ describe('CandidateIndex (spec §7.9)', () => {
           const index = new CandidateIndex(initial);
           for (const task of tasks) index.match(task); // build the domain tables, so changes update them
           for (const change of changes) {
-            const id = `agent-${change.slot}`;
-            const current = fleet.get(id);
-            if (change.kind === 'remove') {
-              fleet.delete(id);
-              index.remove(id);
-            } else {
-              const next =
-                change.kind === 'profile'
-                  ? { id, profile: change.profile }
-                  : { id, profile: current?.profile ?? base, load: change.load };
-              fleet.set(id, next);
-              index.upsert(next);
-            }
+            applyChange(change, fleet, index);
             for (const task of tasks) {
-              const full = match(task, fleet.values());
               const indexed = index.match(task);
-              const ids = (r: typeof full) => r.ranked.map((a) => `${a.agentId}/${a.mode ?? ''}`);
-              expect(ids(indexed)).toEqual(ids(full).slice(0, 16));
-              expect(indexed.chosen?.agentId).toBe(full.chosen?.agentId);
-              expect(indexed.bestEffort).toBe(full.bestEffort);
-              expect(indexed.selection).toEqual(full.selection);
-              expect(indexed.escalation).toEqual(full.escalation);
+              expectSameAsScan(indexed, match(task, fleet.values()), 16);
               // The tables updated in place hold the bounds a fresh index computes: the search assesses the same.
               expect(indexed.assessed).toBe(new CandidateIndex(fleet.values()).match(task).assessed);
             }
@@ -820,26 +836,8 @@ describe('CandidateIndex (spec §7.9)', () => {
           const index = new CandidateIndex(initial, { blocks });
           index.match(task); // build the domain table and its blocks, so changes patch them
           for (const change of changes) {
-            const id = `agent-${change.slot}`;
-            if (change.kind === 'remove') {
-              fleet.delete(id);
-              index.remove(id);
-            } else {
-              const current = fleet.get(id);
-              const next =
-                change.kind === 'profile'
-                  ? { id, profile: change.profile }
-                  : { id, profile: current?.profile ?? base, load: change.load };
-              fleet.set(id, next);
-              index.upsert(next);
-            }
-            const full = match(task, fleet.values());
-            const indexed = index.match(task);
-            const ids = (r: typeof full) => r.ranked.map((a) => `${a.agentId}/${a.mode ?? ''}`);
-            expect(ids(indexed)).toEqual(ids(full).slice(0, 16));
-            expect(indexed.chosen?.agentId).toBe(full.chosen?.agentId);
-            expect(indexed.selection).toEqual(full.selection);
-            expect(indexed.escalation).toEqual(full.escalation);
+            applyChange(change, fleet, index);
+            expectSameAsScan(index.match(task), match(task, fleet.values()), 16);
           }
         },
       ),
@@ -925,10 +923,7 @@ describe('CandidateIndex (spec §7.9)', () => {
             constraints: { completionDeadlineMs: 120000 },
           },
         };
-        const result = index.match(task);
-        const full = match(task, fleet);
-        expect(result.chosen?.agentId).toBe(full.chosen?.agentId);
-        expect(result.escalation).toEqual(full.escalation);
+        const result = indexedAsScan(index, task, fleet);
         expect(result.prepared, `${JSON.stringify(preference)} at ${value}`).toBeLessThan(600);
       }
     }
@@ -1034,10 +1029,7 @@ describe('CandidateIndex (spec §7.9)', () => {
         const task: MatchTask = {
           descriptor: { domain: 'math', complexity: { value: 5, sigma: 2 }, preference, constraints: { minSuccess } },
         };
-        const result = index.match(task);
-        const full = match(task, fleet);
-        expect(result.chosen?.agentId).toBe(full.chosen?.agentId);
-        expect(result.escalation).toEqual(full.escalation);
+        const result = indexedAsScan(index, task, fleet);
         expect(result.assessed, `${JSON.stringify(preference)} at ${minSuccess}`).toBeLessThan(300);
       }
     }

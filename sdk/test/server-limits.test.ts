@@ -309,19 +309,8 @@ describe('slow clients', () => {
 
 describe('resuming a stream (SSE Last-Event-ID)', () => {
   it('answers a Last-Event-ID beyond the task’s last event at once with InvalidParams, not a stream that never starts', async () => {
-    let release: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const executor: AgentExecutor = {
-      async execute(_context, events) {
-        events.working('busy');
-        await gate;
-        events.complete('done');
-      },
-    };
-    const agent = await startAgent({ executor });
+    const { agent, id, release } = await heldTask();
     try {
-      const sent = await agent.rpc('SendMessage', send('wait', {}, { returnImmediately: true }));
-      const id = sent.json.result.task.id as string;
       const subscribe = async (binding: 'rest' | 'jsonrpc') => {
         const r = await request(
           binding === 'rest' ? `${agent.baseUrl}/a2a/rest/tasks/${id}:subscribe` : `${agent.baseUrl}/a2a/jsonrpc`,
@@ -397,19 +386,8 @@ describe('text that is not Unicode', () => {
 
 describe('resuming a quiet stream', () => {
   it('answers a Last-Event-ID naming the latest event with the stream’s headers at once, then the next events', async () => {
-    let release: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const executor: AgentExecutor = {
-      async execute(_context, events) {
-        events.working('busy');
-        await gate;
-        events.complete('done');
-      },
-    };
-    const agent = await startAgent({ executor });
+    const { agent, id, release } = await heldTask();
     try {
-      const sent = await agent.rpc('SendMessage', send('wait', {}, { returnImmediately: true }));
-      const id = sent.json.result.task.id as string;
       const subscribe = (headers: Record<string, string>) =>
         request(`${agent.baseUrl}/a2a/rest/tasks/${id}:subscribe`, {
           headers: { ...V1, ...headers },
@@ -430,6 +408,27 @@ describe('resuming a quiet stream', () => {
     }
   });
 });
+
+/** An agent whose one task (sent non-blocking) stays WORKING until `release()`; the caller closes the agent. */
+async function heldTask() {
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const executor: AgentExecutor = {
+    async execute(_context, events) {
+      events.working('busy');
+      await gate;
+      events.complete('done');
+    },
+  };
+  const agent = await startAgent({ executor });
+  try {
+    const sent = await agent.rpc('SendMessage', send('wait', {}, { returnImmediately: true }));
+    return { agent, id: sent.json.result.task.id as string, release: () => release() };
+  } catch (error) {
+    await agent.close();
+    throw error;
+  }
+}
 
 async function readUntil(body: AsyncIterable<Buffer | string>, marker: string): Promise<string> {
   let text = '';
