@@ -7,9 +7,31 @@ import { parseArgs } from 'node:util';
 import { mulberry32, Router, type RouterState } from '../src/rightsize/index.js';
 import type { CapabilityProfile } from '../src/rightsize/model/profile.js';
 
-const { values } = parseArgs({ options: { tasks: { type: 'string' }, lambda: { type: 'string' } } });
+const USAGE = 'Usage: npx tsx sdk/examples/router.ts [--tasks 300] [--lambda 4]';
+const options = {
+  tasks: { type: 'string' },
+  lambda: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+const usageError = (message: string): never => {
+  console.error(`${message}\n${USAGE}`);
+  process.exit(2);
+};
+const values = (() => {
+  try {
+    return parseArgs({ options }).values;
+  } catch (error) {
+    return usageError((error as Error).message);
+  }
+})();
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const tasks = Number(values.tasks ?? 300);
 const lambda = Number(values.lambda ?? 4);
+if (!Number.isInteger(tasks) || tasks < 1 || !(lambda >= 0))
+  usageError('--tasks must be a whole number ≥ 1 and --lambda a number ≥ 0');
 
 const profile = (ability: number, perTask: number): CapabilityProfile => ({
   domains: [{ domain: 'general', ability }],
