@@ -5,7 +5,13 @@ import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { type AgentExecutor, InMemoryTaskStore, type TaskStore, WebhookPushSender } from '../src/server/index.js';
+import {
+  type A2AServerOptions,
+  type AgentExecutor,
+  InMemoryTaskStore,
+  type TaskStore,
+  WebhookPushSender,
+} from '../src/server/index.js';
 import { holdsLoneSurrogate, mayHoldLoneSurrogate, withoutLoneSurrogates } from '../src/validate/index.js';
 import { send, sseData, startAgent, type TestAgent, V1 } from './support/agent-server.js';
 
@@ -410,7 +416,7 @@ describe('resuming a quiet stream', () => {
 });
 
 /** An agent whose one task (sent non-blocking) stays WORKING until `release()`; the caller closes the agent. */
-async function heldTask() {
+async function heldTask(options: Partial<A2AServerOptions> = {}) {
   let release: () => void = () => undefined;
   const gate = new Promise<void>((resolve) => (release = resolve));
   const executor: AgentExecutor = {
@@ -420,7 +426,7 @@ async function heldTask() {
       events.complete('done');
     },
   };
-  const agent = await startAgent({ executor });
+  const agent = await startAgent({ ...options, executor });
   try {
     const sent = await agent.rpc('SendMessage', send('wait', {}, { returnImmediately: true }));
     return { agent, id: sent.json.result.task.id as string, release: () => release() };
@@ -429,6 +435,37 @@ async function heldTask() {
     throw error;
   }
 }
+
+describe('a quiet stream', () => {
+  it('gets SSE keep-alive comments while nothing else is sent, and none once sseKeepAliveMs is 0', async () => {
+    /** What the stream sends after the task's snapshot within 400 ms (it stops reading at the first keep-alive). */
+    const quietFor = async (sseKeepAliveMs: number) => {
+      const { agent, id, release } = await heldTask({ sseKeepAliveMs });
+      try {
+        const stream = await request(`${agent.baseUrl}/a2a/rest/tasks/${id}:subscribe`, { headers: V1 });
+        const quiet = setTimeout(() => stream.body.destroy(), 400);
+        let text = '';
+        try {
+          for await (const chunk of stream.body) {
+            text += chunk.toString();
+            if (text.includes(': keep-alive\n\n')) break;
+          }
+        } catch {
+          // destroyed by the quiet timer: nothing more arrived
+        }
+        clearTimeout(quiet);
+        const [snapshot, ...rest] = text.split('\n\n');
+        expect(snapshot).toMatch(/^id: \d+$/m);
+        return rest.join('\n\n');
+      } finally {
+        release();
+        await agent.close();
+      }
+    };
+    expect(await quietFor(30)).toContain(': keep-alive\n\n');
+    expect(await quietFor(0)).toBe('');
+  });
+});
 
 async function readUntil(body: AsyncIterable<Buffer | string>, marker: string): Promise<string> {
   let text = '';

@@ -76,6 +76,11 @@ export interface A2AServerOptions {
   readonly maxQueuedEvents?: number;
   /** How long a stream may wait for a client that stopped reading before it is dropped (default 30 s). */
   readonly streamStallTimeoutMs?: number;
+  /**
+   * Interval of SSE comment lines (`: keep-alive`) on a stream with nothing else to send, so proxies and load
+   * balancers that close idle connections keep a quiet stream open (default 15 s; 0 sends none).
+   */
+  readonly sseKeepAliveMs?: number;
   /** Treat a request without `A2A-Version` as this version instead of 0.3 (A2A §3.6.2 says 0.3). */
   readonly assumeVersion?: string;
   /**
@@ -199,13 +204,14 @@ function httpError(error: unknown, onError: (e: unknown, id: string) => void) {
 /**
  * Streams events as SSE (`id:` is the per-task sequence number, for Last-Event-ID). Honours backpressure: after a
  * write the socket cannot take, the next event waits for `drain`; a client that does not drain within
- * `stallMs`, or falls `maxQueuedEvents` behind, is disconnected. The task itself is never affected.
+ * `stallMs`, or falls `maxQueuedEvents` behind, is disconnected. The task itself is never affected. A quiet stream
+ * gets a comment line every `keepAliveMs` while nothing waits in the socket's buffer.
  */
 async function sendSse(
   reply: FastifyReply,
   events: AsyncGenerator<SequencedEvent>,
   wrap: (event: SequencedEvent | undefined, error: unknown) => unknown,
-  stallMs: number,
+  { stallMs, keepAliveMs }: SseTiming,
   headersAtOnce = false,
 ): Promise<void> {
   // Pull the first event before committing to SSE, so errors raised up front get a normal error response — unless
@@ -217,8 +223,15 @@ async function sendSse(
   raw.writeHead(200, { ...SSE_HEADERS, ...(extensions ? { 'a2a-extensions': String(extensions) } : {}) });
   if (headersAtOnce) raw.flushHeaders();
   let closed = false;
+  const keepAlive =
+    keepAliveMs > 0
+      ? setInterval(() => {
+          if (!closed && raw.writableLength === 0) raw.write(': keep-alive\n\n');
+        }, keepAliveMs)
+      : undefined;
   raw.on('close', () => {
     closed = true;
+    clearInterval(keepAlive);
     void events.return(undefined);
   });
   const drop = () => {
@@ -251,8 +264,14 @@ async function sendSse(
     if (error instanceof SubscriberOverflowError) drop();
     else await write(undefined, error);
   } finally {
+    clearInterval(keepAlive);
     if (!closed) raw.end();
   }
+}
+
+interface SseTiming {
+  readonly stallMs: number;
+  readonly keepAliveMs: number;
 }
 
 /** An AbortSignal that fires when the client disconnects before the response is complete. */
@@ -379,7 +398,7 @@ function registerJsonRpc(
   o: A2AServerOptions,
   onError: (e: unknown, id: string) => void,
 ): void {
-  const stallMs = o.streamStallTimeoutMs ?? 30_000;
+  const sse: SseTiming = { stallMs: o.streamStallTimeoutMs ?? 30_000, keepAliveMs: o.sseKeepAliveMs ?? 15_000 };
   const handle = async (request: FastifyRequest, reply: FastifyReply) => {
     const body = request.body as Record<string, unknown> | undefined;
     const id = body && (typeof body.id === 'string' || typeof body.id === 'number') ? body.id : null;
@@ -398,7 +417,7 @@ function registerJsonRpc(
           error === undefined
             ? { jsonrpc: '2.0', id, result: event?.event }
             : { jsonrpc: '2.0', id, error: jsonRpcError(error, onError) },
-        stallMs,
+        sse,
         outcome.headersAtOnce,
       );
     } catch (error) {
@@ -499,7 +518,7 @@ function registerRest(
   o: A2AServerOptions,
   onError: (e: unknown, id: string) => void,
 ): void {
-  const stallMs = o.streamStallTimeoutMs ?? 30_000;
+  const sse: SseTiming = { stallMs: o.streamStallTimeoutMs ?? 30_000, keepAliveMs: o.sseKeepAliveMs ?? 15_000 };
   const maxId = o.maxIdLength ?? 256;
   const handle = async (request: FastifyRequest, reply: FastifyReply) => {
     const type = restMediaType(request);
@@ -521,7 +540,7 @@ function registerRest(
         reply,
         outcome.events,
         (event, error) => (error === undefined ? event?.event : httpError(error, onError).body),
-        stallMs,
+        sse,
         outcome.headersAtOnce,
       );
     } catch (error) {
