@@ -19,9 +19,9 @@ describe('examples/router.ts', () => {
   }, 60_000);
 
   const refused: string[][] = [['--tasks', 'abc'], ['--tasks', '0'], ['--lambda=-1'], ['--lambda', '-1'], ['--bogus']];
-  it.each(refused)(
-    'refuses %s %s with exit status 2 and the usage',
-    async (...args: string[]) => {
+  it.each(refused.map((args) => ({ line: args.join(' '), args })))(
+    'refuses $line with exit status 2 and the usage',
+    async ({ args }) => {
       const failed = await run(tsx, [example, ...args], { timeout: 60_000 }).then(
         () => undefined,
         (error: { code?: number; stderr?: string }) => error,
