@@ -63,6 +63,30 @@ function contract(open: () => Promise<{ db: Database; close: () => Promise<void>
     expect(await db.query<{ x: number }>('SELECT $1::int AS x', [7])).toEqual([{ x: 7 }]);
   });
 
+  it('a lone single-statement write is one round trip; written together, one failing write fails only itself', async () => {
+    const insert = 'INSERT INTO items (id) VALUES ($1) RETURNING id';
+    await db.writeStatement(insert, ['ws0']); // prepared
+    const before = db.counts;
+    expect(await db.writeStatement(insert, ['ws1'])).toEqual([{ id: 'ws1' }]);
+    const after = db.counts;
+    expect([
+      after.statements - before.statements,
+      after.transactions - before.transactions,
+      after.roundTrips - before.roundTrips,
+    ]).toEqual([1, 1, 1]);
+    // Three writes of one turn of the event loop (one group on PGlite): the duplicate key fails, the others are stored.
+    const settled = await new Promise<PromiseSettledResult<unknown>[]>((resolve) =>
+      setImmediate(
+        () =>
+          void Promise.allSettled(
+            ['ws2', 'ws1', 'ws3'].map((id) => db.writeStatement('INSERT INTO items (id) VALUES ($1)', [id])),
+          ).then(resolve),
+      ),
+    );
+    expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect([await count('ws2'), await count('ws3')]).toEqual([1, 1]);
+  });
+
   it('commits a transaction, rolls back on a throw, and refuses a COMMIT that rolled back', async () => {
     const insert = 'INSERT INTO items (id) VALUES ($1)';
     expect(await db.transaction(async (tx) => (await tx.query(`${insert} RETURNING id`, ['committed']))[0])).toEqual({

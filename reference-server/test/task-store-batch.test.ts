@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { StreamResponse, Task } from '@rightsize/sdk/a2a';
-import type { StoredEvent, TaskChange } from '@rightsize/sdk/server';
+import { type StoredEvent, type TaskChange, TaskExistsError } from '@rightsize/sdk/server';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Database, openDatabase } from '../src/db/database.js';
 import { migrate } from '../src/db/migrations.js';
@@ -72,6 +72,7 @@ function contract(open: () => Promise<{ db: Database; other: Database; close: ()
         for await (const e of store.subscribe(scope, task.id, 1, live.signal)) seen.push(e);
       })();
       const writes = vi.spyOn(db, 'write');
+      const statements = vi.spyOn(db, 'writeStatement');
       const batch = [
         status(task, 'TASK_STATE_WORKING'),
         { metadata: { note: 'm' } },
@@ -81,8 +82,10 @@ function contract(open: () => Promise<{ db: Database; other: Database; close: ()
         chunk(task, 2),
       ];
       const results = await store.appendMany(scope, task.id, batch);
-      expect(writes).toHaveBeenCalledTimes(1);
+      // One statement, a write of its own (no transaction around it when alone).
+      expect([statements.mock.calls.length, writes.mock.calls.length]).toEqual([1, 0]);
       writes.mockRestore();
+      statements.mockRestore();
       expect(results).toEqual([
         { ok: true, seq: 2, state: 'TASK_STATE_WORKING' },
         { ok: true, seq: 2, state: 'TASK_STATE_WORKING' },
@@ -111,6 +114,60 @@ function contract(open: () => Promise<{ db: Database; other: Database; close: ()
     } finally {
       await store.stop();
     }
+  });
+
+  it('creates a task with its first changes in one statement; a taken id is TaskExistsError and stores nothing', async () => {
+    const store = new SqlTaskStore(db);
+    const task = submitted();
+    const before = db.counts;
+    const changes = [
+      status(task, 'TASK_STATE_WORKING'),
+      chunk(task, 0),
+      status(task, 'TASK_STATE_COMPLETED'),
+      chunk(task, 1),
+    ];
+    const { record, results } = await store.createWith(scope, task, changes);
+    const after = db.counts;
+    expect([after.statements - before.statements, after.roundTrips - before.roundTrips]).toEqual([1, 1]);
+    expect(record).toEqual({ task, seq: 1 });
+    expect(results).toEqual([
+      { ok: true, seq: 2, state: 'TASK_STATE_WORKING' },
+      { ok: true, seq: 3, state: 'TASK_STATE_WORKING' },
+      { ok: true, seq: 4, state: 'TASK_STATE_COMPLETED' },
+      { ok: false, reason: 'terminal', state: 'TASK_STATE_COMPLETED' },
+    ]);
+    const logged = await logOf(task.id);
+    expect(logged).toEqual([
+      { seq: 1, event: { task } },
+      ...[0, 1, 2].map((i) => ({ seq: i + 2, event: changes[i]?.event })),
+    ]);
+    // What another replica reads from the table.
+    const read = await new SqlTaskStore(other).get(scope, task.id);
+    expect(read?.seq).toBe(4);
+    expect(read?.task.status.state).toBe('TASK_STATE_COMPLETED');
+    expect(read?.task.artifacts?.[0]?.parts).toEqual([{ text: '0' }]);
+    await expect(store.createWith(scope, task, [chunk(task, 2)])).rejects.toBeInstanceOf(TaskExistsError);
+    expect(await logOf(task.id)).toEqual(logged);
+  });
+
+  it('a task in a final state written here is answered from memory (it never changes): get and appends read nothing', async () => {
+    const store = new SqlTaskStore(db);
+    const task = submitted();
+    await store.createWith(scope, task, [status(task, 'TASK_STATE_COMPLETED')]);
+    const before = db.counts;
+    expect(await store.get(scope, task.id)).toMatchObject({
+      seq: 2,
+      task: { status: { state: 'TASK_STATE_COMPLETED' } },
+    });
+    expect(await store.append(scope, task.id, chunk(task, 0))).toEqual({
+      ok: false,
+      reason: 'terminal',
+      state: 'TASK_STATE_COMPLETED',
+    });
+    expect(db.counts.statements).toBe(before.statements);
+    // Another caller's scope is not served from memory: the table says the task is not theirs.
+    expect(await store.get({ tenant: '', owner: 'mallory' }, task.id)).toBeUndefined();
+    expect(db.counts.statements).toBe(before.statements + 1);
   });
 
   it('a batch from a replica whose cached row is stale is redone from the row: no sequence number reused', async () => {

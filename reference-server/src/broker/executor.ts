@@ -468,7 +468,13 @@ export class RoutingExecutor implements AgentExecutor {
         const update = event.statusUpdate;
         if (task) {
           await ids(task.id, task.contextId);
-          for (const artifact of task.artifacts ?? []) relayArtifact(artifact, {});
+          // A Task that answers (settled, not failed) is relayed by `answer`, after its outcome is stored: the
+          // broker's task is then created with all its events in one write.
+          const state = task.status.state;
+          const answers = isSettled(state) && !FAILED_STATES.includes(state) && state !== 'TASK_STATE_CANCELED';
+          for (const artifact of task.artifacts ?? [])
+            if (answers) buffered.push({ artifact });
+            else relayArtifact(artifact, {});
         }
         if (update) await ids(update.taskId, update.contextId);
         if (event.artifactUpdate) {

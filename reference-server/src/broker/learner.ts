@@ -48,9 +48,10 @@ export class Learner {
     await this.sync();
     if (listen)
       this.#unlisten = await db.listen(OUTCOMES_CHANNEL, (payload) => {
-        // This replica's own outcomes (applied, or about to be by `observe`) need no read; '' = notifications missed.
-        const id = Number(payload);
-        if (payload !== '' && (id <= this.#applied || this.#appended.has(id))) return;
+        // This replica's own outcomes are applied by `observe` as their appends return (a gap they leave, e.g. an
+        // append whose answer was lost, is read from the log then): they need no read. '' = notifications missed.
+        const [origin, id] = payload.split(' ');
+        if (origin === this.log.origin || (id !== undefined && Number(id) <= this.#applied)) return;
         void this.sync().catch(() => undefined);
       });
   }

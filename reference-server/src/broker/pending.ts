@@ -71,13 +71,18 @@ export class PendingDecisions {
 
 /** The task store, with each new task given its initial metadata from `pending`. */
 export function withFirstEventMetadata<S extends TaskStore>(store: S, pending: PendingDecisions): S {
-  const create: TaskStore['create'] = (scope, task: Task, signal) => {
+  const initial = (task: Task): Task => {
     const metadata = pending.created(task.id);
-    return store.create(scope, metadata ? { ...task, metadata: { ...task.metadata, ...metadata } } : task, signal);
+    return metadata ? { ...task, metadata: { ...task.metadata, ...metadata } } : task;
   };
+  const create: TaskStore['create'] = (scope, task, signal) => store.create(scope, initial(task), signal);
+  const storeCreateWith = store.createWith?.bind(store);
+  const createWith: TaskStore['createWith'] =
+    storeCreateWith && ((scope, task, changes) => storeCreateWith(scope, initial(task), changes));
   return new Proxy(store, {
     get(target, property) {
       if (property === 'create') return create;
+      if (property === 'createWith') return createWith;
       const value: unknown = Reflect.get(target, property, target);
       return typeof value === 'function' ? value.bind(target) : value;
     },

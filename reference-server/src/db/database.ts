@@ -40,6 +40,26 @@ export interface Sql {
 
 export type Notification = (payload: string) => void;
 
+/** What a Database has been asked so far (read by tests and /metrics): monotonic counters. */
+export interface DatabaseCounts {
+  /** Statements run, in a transaction or on their own. */
+  readonly statements: number;
+  /** Transactions: each explicit one (BEGIN … COMMIT), and each statement run on its own (implicitly one). */
+  readonly transactions: number;
+  /**
+   * Calls into the backend: PGlite `execProtocol` calls (a statement, a prepare, a COMMIT), or PostgreSQL round trips
+   * (BEGIN, each statement, COMMIT, ROLLBACK). LISTEN connections are not counted.
+   */
+  readonly roundTrips: number;
+}
+
+/** The counters a Database implementation bumps. */
+export class Counts implements DatabaseCounts {
+  statements = 0;
+  transactions = 0;
+  roundTrips = 0;
+}
+
 export interface Database extends Sql {
   readonly kind: 'pglite' | 'postgres';
   /** Runs `work` in one transaction (committed when it resolves, rolled back when it throws). */
@@ -51,6 +71,14 @@ export interface Database extends Sql {
    * its own transaction): it must only read and write through `tx` and return what it computed.
    */
   write<T>(work: (tx: Sql) => Promise<T>): Promise<T>;
+  /**
+   * One statement as a write of the current group (see `write`). Alone in its group it runs on its own, as its own
+   * transaction (one round trip, no BEGIN or COMMIT); with other writes it runs in their transaction. Resolves with
+   * its rows after the commit.
+   */
+  writeStatement<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<R[]>;
+  /** Statements, transactions and round trips so far (a copy). */
+  readonly counts: DatabaseCounts;
   /**
    * Calls `onNotify` for each NOTIFY on `channel`; resolves once listening. Returns the unlisten function. When the
    * connection is lost (a server restart) it is re-established, and `onNotify('')` is called once after, since
@@ -71,6 +99,8 @@ export interface DatabaseOptions {
 
 interface QueuedWrite {
   readonly work: (tx: Sql) => Promise<unknown>;
+  /** A write that is one statement: run on its own when alone in its group. */
+  readonly statement?: { readonly text: string; readonly params: readonly unknown[] };
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -80,7 +110,7 @@ const MAX_GROUP = 256;
 
 /**
  * Group commit: writes queue while `lanes` groups are committing; each free lane takes the queued writes as one
- * transaction. When the group's transaction fails, each of its writes is retried alone, so one write's error (e.g. a
+ * transaction (a lone single-statement write runs on its own: a statement is atomic, BEGIN and COMMIT add nothing). When the group's transaction fails, each of its writes is retried alone, so one write's error (e.g. a
  * unique violation) never fails another. With `gather`, a lane first lets the current turn of the event loop finish,
  * so the writes of every request handled in it join the group: on PGlite a group runs without ever yielding to I/O
  * (its statements execute synchronously in the WASM backend), so otherwise no write could join it and every write
@@ -92,15 +122,30 @@ class WriteGroups {
 
   constructor(
     readonly transaction: <T>(work: (tx: Sql) => Promise<T>) => Promise<T>,
+    readonly query: Sql['query'],
     readonly lanes: number,
     readonly gather: boolean,
   ) {}
 
-  write<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
+  write<T>(work: (tx: Sql) => Promise<T>, statement?: QueuedWrite['statement']): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      this.#queue.push({
+        work,
+        ...(statement ? { statement } : {}),
+        resolve: resolve as (value: unknown) => void,
+        reject,
+      });
       if (this.#busy < this.lanes) void this.#drain();
     });
+  }
+
+  writeStatement<R>(text: string, params: readonly unknown[]): Promise<R[]> {
+    return this.write((tx) => tx.query<R>(text, params), { text, params });
+  }
+
+  /** A write alone: one statement on its own, else its own transaction. */
+  #alone(w: QueuedWrite): Promise<unknown> {
+    return w.statement ? this.query(w.statement.text, w.statement.params) : this.transaction(w.work);
   }
 
   async #drain(): Promise<void> {
@@ -117,6 +162,10 @@ class WriteGroups {
   }
 
   async #commit(group: QueuedWrite[]): Promise<void> {
+    if (group.length === 1) {
+      const w = group[0] as QueuedWrite;
+      return this.#alone(w).then(w.resolve, w.reject);
+    }
     let results: unknown[];
     try {
       results = await this.transaction(async (tx) => {
@@ -124,9 +173,8 @@ class WriteGroups {
         for (const w of group) out.push(await w.work(tx));
         return out;
       });
-    } catch (error) {
-      if (group.length === 1) (group[0] as QueuedWrite).reject(error);
-      else for (const w of group) await this.transaction(w.work).then(w.resolve, w.reject);
+    } catch {
+      for (const w of group) await this.#alone(w).then(w.resolve, w.reject);
       return;
     }
     for (const [i, w] of group.entries()) w.resolve(results[i]);
@@ -136,18 +184,33 @@ class WriteGroups {
 class PgliteDatabase implements Database {
   readonly kind = 'pglite';
   /** PGlite runs one statement at a time: one group commits while the next one gathers. */
-  readonly #groups = new WriteGroups((work) => this.transaction(work), 1, true);
+  readonly #groups = new WriteGroups(
+    (work) => this.transaction(work),
+    (text, params) => this.query(text, params),
+    1,
+    true,
+  );
+  readonly #counts = new Counts();
   readonly #wire: PgliteWire;
   constructor(readonly db: PGlite) {
-    this.#wire = new PgliteWire(db);
+    this.#wire = new PgliteWire(db, this.#counts);
+  }
+
+  get counts(): DatabaseCounts {
+    return { ...this.#counts };
   }
 
   write<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
     return this.#groups.write(work);
   }
 
+  writeStatement<R>(text: string, params: readonly unknown[] = []): Promise<R[]> {
+    return this.#groups.writeStatement<R>(text, params);
+  }
+
   /** One statement in its own (implicit) transaction, under PGlite's locks as its own `query()` takes them. */
   query<R>(text: string, params: readonly unknown[] = []): Promise<R[]> {
+    this.#counts.transactions++;
     return translating(() =>
       this.db._runExclusiveTransaction(() => this.db.runExclusive(() => this.#wire.run<R>(text, params, false, false))),
     );
@@ -165,6 +228,7 @@ class PgliteDatabase implements Database {
           query: <R>(text: string, params: readonly unknown[] = []) =>
             this.db.runExclusive(() => {
               const begin = !begun;
+              if (begin) this.#counts.transactions++;
               begun = true;
               return this.#wire.run<R>(text, params, begin, true);
             }),
@@ -199,15 +263,28 @@ class PostgresDatabase implements Database {
   readonly #groups: WriteGroups;
   /** Names of this pool's prepared statements, by text. */
   readonly #names = new Map<string, string>();
+  readonly #counts = new Counts();
   constructor(
     readonly pool: pg.Pool,
     readonly url: string,
     lanes: number,
   ) {
-    this.#groups = new WriteGroups((work) => this.transaction(work), lanes, false);
+    this.#groups = new WriteGroups(
+      (work) => this.transaction(work),
+      (text, params) => this.query(text, params),
+      lanes,
+      false,
+    );
+  }
+
+  get counts(): DatabaseCounts {
+    return { ...this.#counts };
   }
 
   async query<R>(text: string, params: readonly unknown[] = []): Promise<R[]> {
+    this.#counts.statements++;
+    this.#counts.transactions++;
+    this.#counts.roundTrips++;
     return translating(async () => (await this.pool.query(this.#prepared(text, params))).rows as R[]);
   }
 
@@ -229,6 +306,10 @@ class PostgresDatabase implements Database {
     return this.#groups.write(work);
   }
 
+  writeStatement<R>(text: string, params: readonly unknown[] = []): Promise<R[]> {
+    return this.#groups.writeStatement<R>(text, params);
+  }
+
   transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
     return translating(() => this.#transaction(work));
   }
@@ -241,16 +322,24 @@ class PostgresDatabase implements Database {
       broken = error;
     };
     client.on('error', onError);
+    const counts = this.#counts;
     try {
+      counts.transactions++;
+      counts.roundTrips++;
       await client.query('BEGIN');
       const result = await work({
-        query: async <R>(text: string, params: readonly unknown[] = []) =>
-          (await client.query(this.#prepared(text, params))).rows as R[],
+        query: async <R>(text: string, params: readonly unknown[] = []) => {
+          counts.statements++;
+          counts.roundTrips++;
+          return (await client.query(this.#prepared(text, params))).rows as R[];
+        },
       });
       // A failed statement whose error `work` swallowed leaves the transaction aborted: COMMIT then rolls back.
+      counts.roundTrips++;
       if ((await client.query('COMMIT')).command === 'ROLLBACK') throw new CommitRolledBackError();
       return result;
     } catch (error) {
+      counts.roundTrips++;
       await client.query('ROLLBACK').catch(() => undefined);
       broken ??= error instanceof Error && 'severity' in error && error.severity === 'FATAL' ? error : undefined;
       throw error;

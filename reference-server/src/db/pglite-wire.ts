@@ -7,6 +7,7 @@
  * JSON, arrays as array literals).
  */
 import { type PGlite, parse, protocol, type Results } from '@electric-sql/pglite';
+import type { Counts } from './database.js';
 
 const { serialize } = protocol;
 
@@ -79,7 +80,16 @@ export class PgliteWire {
   /** Named prepared statements by text. */
   readonly #prepared = new Map<string, string>();
 
-  constructor(readonly db: PGlite) {}
+  constructor(
+    readonly db: PGlite,
+    readonly counts: Counts,
+  ) {}
+
+  /** One call into the backend. */
+  #exec(message: Uint8Array, syncToFs: boolean) {
+    this.counts.roundTrips++;
+    return this.db.execProtocol(message, { syncToFs });
+  }
 
   /**
    * Run one statement and return its rows. `begin` runs BEGIN in the same call first; `inTransaction` leaves the
@@ -90,14 +100,15 @@ export class PgliteWire {
     const bind = bindMessage(name, params.map(wireValue));
     const parts = [...(begin ? [BEGIN] : []), ...(name ? [] : [serialize.parse({ text })]), bind];
     const message = parts.length === 1 ? bind : concat(parts);
-    const { messages } = await this.db.execProtocol(message, { syncToFs: !inTransaction });
+    this.counts.statements++;
+    const { messages } = await this.#exec(message, !inTransaction);
     const results = parse.parseResults(messages, this.db.parsers);
     return (results[results.length - 1] as Results<R>).rows;
   }
 
   /** A statement without parameters or rows (BEGIN, COMMIT, ROLLBACK); returns its command tag. */
   async command(text: string, syncToFs: boolean): Promise<string | undefined> {
-    const { messages } = await this.db.execProtocol(serialize.query(text), { syncToFs });
+    const { messages } = await this.#exec(serialize.query(text), syncToFs);
     return parse.parseResults(messages, this.db.parsers)[0]?.command;
   }
 
@@ -110,7 +121,7 @@ export class PgliteWire {
     if (known !== undefined) return known;
     if (this.#prepared.size >= MAX_PREPARED) return '';
     const name = `rs_${this.#prepared.size}`;
-    await this.db.execProtocol(concat([serialize.parse({ name, text }), serialize.sync()]), { syncToFs: false });
+    await this.#exec(concat([serialize.parse({ name, text }), serialize.sync()]), false);
     this.#prepared.set(text, name);
     return name;
   }

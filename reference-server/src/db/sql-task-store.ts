@@ -1,22 +1,17 @@
 /**
  * The SDK server's TaskStore and PushConfigStore on SQL (PGlite or PostgreSQL): tasks scoped by (tenant, owner), an
- * event log with per-task sequence numbers, atomic conditional appends (row lock, terminal states never change),
- * and subscriptions that replay the log after a sequence number and then follow live events. Live events reach
- * subscribers in this process directly and other replicas through NOTIFY (a wake-up carrying the task id and
- * sequence number; the table stays the truth, and a periodic re-read is the backstop if a notification is lost).
- */
-/**
- * The SDK server's TaskStore and PushConfigStore on SQL (PGlite or PostgreSQL): tasks scoped by (tenant, owner), an
  * event log with per-task sequence numbers, atomic conditional appends (terminal states never change), and
  * subscriptions that replay the log after a sequence number and then follow live events. Live events reach
  * subscribers in this process directly and, on PostgreSQL, other replicas through NOTIFY (a wake-up carrying the task
  * id and sequence number; the table stays the truth, and a periodic re-read is the backstop if one is lost).
  *
- * The write path: one statement per change (the task row, its logged event and the NOTIFY together), grouped with
- * the other writes of the moment into one transaction (`Database.write`, group commit); the caller is answered after
- * the commit. The tasks this process writes are kept in memory, so an append does not read the row first: the
- * UPDATE names the sequence number it expects, and when another replica changed the task meanwhile it matches no row
- * and the append is redone from the row read under lock.
+ * The write path: one statement per write (the task row, its logged events and the NOTIFY together; a new task with
+ * the changes waiting at its creation, `createWith`), grouped with the other writes of the moment into one
+ * transaction, or on its own when alone (`Database.writeStatement`); the caller is answered after the commit. The
+ * tasks this process writes are kept in memory, so an append does not read the row first: the UPDATE names the
+ * sequence number it expects, and when another replica changed the task meanwhile it matches no row and the append
+ * is redone from the row read under lock. A task in a final state never changes again: as this process wrote it, it
+ * answers `get` and refuses appends without a read.
  */
 import { randomUUID } from 'node:crypto';
 import type { StreamResponse, Task, TaskState } from '@rightsize/sdk/a2a';
@@ -76,7 +71,10 @@ export interface SqlTaskStoreOptions {
   readonly runId?: string;
   /** Called when this store has created a task (before `create` resolves). */
   readonly onCreated?: (scope: TaskScope, taskId: string) => void;
-  /** Most tasks kept in memory for appends without a read (default 10 000)... */
+  /**
+   * Most tasks in flight kept in memory for appends without a read (default 10 000)... A quarter as many tasks in a
+   * final state are kept too (they never change: `get` and appends to them need no read).
+   */
   readonly cacheSize?: number;
   /** ...and most bytes (serialised size, default 64 MiB); beyond either the least recently written are dropped. */
   readonly cacheBytes?: number;
@@ -90,11 +88,16 @@ interface Cached {
   readonly bytes: number;
 }
 
-/** What one append's statement did: a result per change, and (when applied) the task as written and the logged events. */
+/** What one append did: a result per change, and (when applied) the task as written and the logged events. */
 interface Applied {
   readonly results: AppendResult[];
   readonly written?: Cached;
   readonly logged: StoredEvent[];
+}
+
+/** An append to make: what it will have done, and the statement that does it (none when nothing is applied). */
+interface Planned extends Applied {
+  readonly statement?: { readonly text: string; readonly params: unknown[] };
 }
 
 export class SqlTaskStore implements TaskStore {
@@ -103,11 +106,10 @@ export class SqlTaskStore implements TaskStore {
   readonly #waiters = new Map<string, Set<Waiter>>();
   #unlisten: (() => Promise<void>) | undefined;
   readonly #pollMs: number;
-  readonly #cacheSize: number;
-  readonly #cacheBytes: number;
-  #cachedBytes = 0;
-  /** Least recently written first. */
-  readonly #cache = new Map<string, Cached>();
+  /** Tasks in flight as this process last wrote them. */
+  readonly #live: TaskCache;
+  /** Tasks in a final state as this process wrote them: no replica can change them any more. */
+  readonly #settled: TaskCache;
   /** NOTIFY only matters to other replicas, which only PostgreSQL has. */
   readonly #notify: boolean;
   readonly runId: string;
@@ -118,8 +120,10 @@ export class SqlTaskStore implements TaskStore {
     options: SqlTaskStoreOptions = {},
   ) {
     this.#pollMs = options.pollMs ?? 1000;
-    this.#cacheSize = options.cacheSize ?? 10_000;
-    this.#cacheBytes = options.cacheBytes ?? 64 * 1024 * 1024;
+    const size = options.cacheSize ?? 10_000;
+    const bytes = options.cacheBytes ?? 64 * 1024 * 1024;
+    this.#live = new TaskCache(size, bytes);
+    this.#settled = new TaskCache(Math.ceil(size / 4), Math.ceil(bytes / 4));
     this.#notify = db.kind === 'postgres';
     this.runId = options.runId ?? randomUUID();
     this.#onCreated = options.onCreated;
@@ -156,42 +160,62 @@ export class SqlTaskStore implements TaskStore {
   }
 
   async create(scope: TaskScope, task: Task): Promise<TaskRecord> {
+    return (await this.createWith(scope, task, [])).record;
+  }
+
+  /**
+   * A new task and its first changes in one statement (TaskStore.createWith): the row as the changes leave it, the
+   * `{ task }` event with sequence number 1 and the changes' events after it.
+   */
+  async createWith(
+    scope: TaskScope,
+    task: Task,
+    changes: readonly TaskChange[],
+  ): Promise<{ record: TaskRecord; results: AppendResult[] }> {
     const { copy: stored, bytes } = copyJson(task);
-    const event: StreamResponse = { task: stored };
-    const notify = this.#notifying(10, task.id, 1);
+    const created: StoredEvent = { seq: 1, event: { task: stored } };
+    const applied = this.#apply({ task: stored, seq: 1 }, changes, {});
+    const written = applied.written ?? { task: stored, seq: 1, bytes };
+    const logged = [created, ...applied.logged];
+    const notify = this.#notifying(11, task.id, written.seq);
     try {
-      await this.db.write((tx) =>
-        tx.query(
-          `WITH created AS (
-             INSERT INTO tasks (id, tenant, owner, context_id, state, status_ts, seq, task, run_id)
-             VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8) RETURNING id
-           ), logged AS (INSERT INTO task_events (task_id, seq, event) SELECT id, 1, $9 FROM created RETURNING task_id)
-           SELECT (SELECT count(*) FROM logged) AS logged${notify.column}`,
-          [
-            task.id,
-            scope.tenant,
-            scope.owner,
-            task.contextId ?? '',
-            task.status.state,
-            task.status.timestamp ?? '',
-            json(stored),
-            this.runId,
-            json(event),
-            ...notify.params,
-          ],
-        ),
+      await this.db.writeStatement(
+        `WITH created AS (
+           INSERT INTO tasks (id, tenant, owner, context_id, state, status_ts, seq, task, run_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id
+         ), logged AS (
+           INSERT INTO task_events (task_id, seq, event)
+           SELECT id, e.n, e.value FROM created, jsonb_array_elements($10::jsonb) WITH ORDINALITY AS e(value, n)
+           RETURNING task_id
+         )
+         SELECT (SELECT count(*) FROM logged) AS logged${notify.column}`,
+        [
+          task.id,
+          scope.tenant,
+          scope.owner,
+          task.contextId ?? '',
+          written.task.status.state,
+          written.task.status.timestamp ?? '',
+          written.seq,
+          json(written.task),
+          this.runId,
+          json(logged.map((l) => l.event)),
+          ...notify.params,
+        ],
       );
     } catch (error) {
       if ((error as { code?: string }).code === '23505') throw new TaskExistsError(`task ${task.id} exists`);
       throw error;
     }
-    this.#remember(keyOf(scope, task.id), { task: stored, seq: 1, bytes });
+    this.#remember(keyOf(scope, task.id), written);
     this.#onCreated?.(scope, task.id);
-    this.#wake(task.id, { seq: 1, event: copyJson(event).copy });
-    return { task: copyJson(stored).copy, seq: 1 };
+    for (const event of logged) this.#wake(task.id, event);
+    return { record: { task: copyJson(stored).copy, seq: 1 }, results: applied.results };
   }
 
   async get(scope: TaskScope, id: string): Promise<TaskRecord | undefined> {
+    const settled = this.#settled.get(keyOf(scope, id));
+    if (settled) return { task: copyJson(settled.task).copy, seq: settled.seq };
     const rows = await this.db.query<{ task: Task; seq: string | number }>(
       'SELECT task, seq FROM tasks WHERE id = $1 AND tenant = $2 AND owner = $3',
       [id, scope.tenant, scope.owner],
@@ -220,23 +244,26 @@ export class SqlTaskStore implements TaskStore {
     options: AppendOptions,
   ): Promise<AppendResult[]> {
     const key = keyOf(scope, id);
-    // A conditional append checks a state another replica may have changed: it always reads the row.
-    const cached = options.ifStateIn ? undefined : this.#cache.get(key);
+    // A conditional append checks a state another replica may have changed: it reads the row, unless the task is
+    // in a final state (which refuses every append).
+    const cached = this.#settled.get(key) ?? (options.ifStateIn ? undefined : this.#live.get(key));
     let applied: Applied;
     try {
-      applied = await this.db.write(async (tx) => {
-        if (cached) {
-          const done = await this.#apply(tx, scope, id, cached, changes, options);
-          if (done) return done;
-        }
-        const rows = await tx.query<{ task: Task; seq: string | number }>(
-          'SELECT task, seq FROM tasks WHERE id = $1 AND tenant = $2 AND owner = $3 FOR UPDATE',
-          [id, scope.tenant, scope.owner],
-        );
-        const row = rows[0];
-        const current = row ? { task: row.task, seq: Number(row.seq) } : undefined;
-        return (await this.#apply(tx, scope, id, current, changes, options)) as Applied;
-      });
+      // The usual case: this process wrote the task last, and one statement (a write of its own) applies the changes
+      // if the row still has the sequence number it knows. Otherwise the row is read under lock and the changes
+      // applied to it, in one transaction.
+      const planned = cached ? this.#plan(scope, id, cached, changes, options) : undefined;
+      applied =
+        (planned && (await this.#run(planned, (text, params) => this.db.writeStatement(text, params)))) ??
+        (await this.db.write(async (tx) => {
+          const rows = await tx.query<{ task: Task; seq: string | number }>(
+            'SELECT task, seq FROM tasks WHERE id = $1 AND tenant = $2 AND owner = $3 FOR UPDATE',
+            [id, scope.tenant, scope.owner],
+          );
+          const row = rows[0];
+          const current = row ? { task: row.task, seq: Number(row.seq) } : undefined;
+          return (await this.#run(this.#plan(scope, id, current, changes, options), tx.query.bind(tx))) as Applied;
+        }));
     } catch (error) {
       this.#forget(key);
       throw error;
@@ -246,19 +273,56 @@ export class SqlTaskStore implements TaskStore {
     return applied.results;
   }
 
+  /** Run a planned append's statement: undefined when it matched no row (another replica changed the task). */
+  async #run(planned: Planned, query: Sql['query']): Promise<Applied | undefined> {
+    if (!planned.statement) return planned;
+    const rows = await query(planned.statement.text, planned.statement.params);
+    return Number((rows[0] as { changed?: unknown } | undefined)?.changed ?? 0) === 0 ? undefined : planned;
+  }
+
   /**
-   * Apply the changes to `current` in order and write them in one statement that expects `current.seq`. Undefined
-   * when the row has another sequence number (another replica wrote it: redo from the row read under lock).
+   * Apply the changes to `current` in order, and the one statement that writes them if the row still has
+   * `current.seq` (none when every change is refused).
    */
-  async #apply(
-    tx: Sql,
+  #plan(
     scope: TaskScope,
     id: string,
     current: Pick<Cached, 'task' | 'seq'> | undefined,
     changes: readonly TaskChange[],
     options: AppendOptions,
-  ): Promise<Applied | undefined> {
+  ): Planned {
     if (!current) return { results: changes.map(() => ({ ok: false, reason: 'not-found' })), logged: [] };
+    const applied = this.#apply(current, changes, options);
+    const written = applied.written;
+    if (!written) return applied;
+    const notify = this.#notifying(11, id, written.seq);
+    const text = `WITH changed AS (
+         UPDATE tasks SET task = $4, state = $5, status_ts = $6, seq = $7, run_id = $8
+         WHERE id = $1 AND tenant = $2 AND owner = $3 AND seq = $9 RETURNING id
+       ), logged AS (
+         INSERT INTO task_events (task_id, seq, event)
+         SELECT id, $9 + e.n, e.value FROM changed, jsonb_array_elements($10::jsonb) WITH ORDINALITY AS e(value, n)
+         RETURNING task_id
+       )
+       SELECT (SELECT count(*) FROM changed) AS changed${notify.column}`;
+    const params = [
+      id,
+      scope.tenant,
+      scope.owner,
+      json(written.task),
+      written.task.status.state,
+      written.task.status.timestamp ?? '',
+      written.seq,
+      this.runId,
+      current.seq,
+      json(applied.logged.map((l) => l.event)),
+      ...notify.params,
+    ];
+    return { ...applied, statement: { text, params } };
+  }
+
+  /** The changes applied in order to a copy of `current`: the task as written (none when every change is refused). */
+  #apply(current: Pick<Cached, 'task' | 'seq'>, changes: readonly TaskChange[], options: AppendOptions): Applied {
     const { copy: task, bytes: baseBytes } = copyJson(current.task);
     let bytes = baseBytes;
     let seq = current.seq;
@@ -277,34 +341,7 @@ export class SqlTaskStore implements TaskStore {
       if (written.event) logged.push({ seq: ++seq, event: written.event });
       results.push({ ok: true, seq, state: task.status.state });
     }
-    if (!results.some((r) => r.ok)) return { results, logged: [] };
-    const notify = this.#notifying(11, id, seq);
-    const rows = await tx.query(
-      `WITH changed AS (
-         UPDATE tasks SET task = $4, state = $5, status_ts = $6, seq = $7, run_id = $8
-         WHERE id = $1 AND tenant = $2 AND owner = $3 AND seq = $9 RETURNING id
-       ), logged AS (
-         INSERT INTO task_events (task_id, seq, event)
-         SELECT id, $9 + e.n, e.value FROM changed, jsonb_array_elements($10::jsonb) WITH ORDINALITY AS e(value, n)
-         RETURNING task_id
-       )
-       SELECT (SELECT count(*) FROM changed) AS changed${notify.column}`,
-      [
-        id,
-        scope.tenant,
-        scope.owner,
-        json(task),
-        task.status.state,
-        task.status.timestamp ?? '',
-        seq,
-        this.runId,
-        current.seq,
-        json(logged.map((l) => l.event)),
-        ...notify.params,
-      ],
-    );
-    if (Number((rows[0] as { changed?: unknown } | undefined)?.changed ?? 0) === 0) return undefined;
-    return { results, written: { task, seq, bytes }, logged };
+    return results.some((r) => r.ok) ? { results, written: { task, seq, bytes }, logged } : { results, logged: [] };
   }
 
   async list(scope: TaskScope, query: TaskQuery): Promise<TaskPage> {
@@ -405,31 +442,53 @@ export class SqlTaskStore implements TaskStore {
     }
   }
 
-  /** Keep the task as written (most recently written last); a terminal task takes no more appends. */
+  /** Keep the task as written (most recently written last). */
   #remember(key: string, written: Cached): void {
-    const known = this.#cache.get(key);
-    this.#forget(key);
+    const known = this.#live.get(key);
+    this.#live.delete(key);
     const keep = known && known.seq > written.seq ? known : written;
-    if (!isTerminal(keep.task.status.state)) {
-      this.#cache.set(key, keep);
-      this.#cachedBytes += keep.bytes;
-    }
-    for (const oldest of this.#cache.keys()) {
-      if (this.#cache.size <= this.#cacheSize && this.#cachedBytes <= this.#cacheBytes) break;
-      this.#forget(oldest);
-    }
+    (isTerminal(keep.task.status.state) ? this.#settled : this.#live).set(key, keep);
   }
 
   #forget(key: string): void {
-    const known = this.#cache.get(key);
-    if (!known) return;
-    this.#cache.delete(key);
-    this.#cachedBytes -= known.bytes;
+    this.#live.delete(key);
   }
 
   #wake(taskId: string, event: StoredEvent | undefined): void {
     const set = this.#waiters.get(taskId);
     if (set) for (const w of set) w(event ? copyJson(event).copy : undefined);
+  }
+}
+
+/** Tasks by key, least recently written first, at most `maxTasks` and `maxBytes` (the oldest are dropped). */
+class TaskCache {
+  readonly #entries = new Map<string, Cached>();
+  #bytes = 0;
+
+  constructor(
+    readonly maxTasks: number,
+    readonly maxBytes: number,
+  ) {}
+
+  get(key: string): Cached | undefined {
+    return this.#entries.get(key);
+  }
+
+  set(key: string, task: Cached): void {
+    this.delete(key);
+    this.#entries.set(key, task);
+    this.#bytes += task.bytes;
+    for (const oldest of this.#entries.keys()) {
+      if (this.#entries.size <= this.maxTasks && this.#bytes <= this.maxBytes) break;
+      this.delete(oldest);
+    }
+  }
+
+  delete(key: string): void {
+    const known = this.#entries.get(key);
+    if (!known) return;
+    this.#entries.delete(key);
+    this.#bytes -= known.bytes;
   }
 }
 

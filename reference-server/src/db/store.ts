@@ -4,7 +4,7 @@
  */
 import type { AgentCard, Message } from '@rightsize/sdk/a2a';
 import type { RegisteredAgent, RoutingDecision } from '@rightsize/sdk/rightsize';
-import type { Database, Sql } from './database.js';
+import type { Database } from './database.js';
 import { SqlPushConfigStore, SqlTaskStore, type SqlTaskStoreOptions } from './sql-task-store.js';
 
 export interface AgentRow {
@@ -35,14 +35,6 @@ export interface ContextRoute {
 }
 
 const json = (value: unknown) => JSON.stringify(value);
-
-async function saveDecisionIn(sql: Sql, decision: RoutingDecision, taskId: string | undefined, domain: string) {
-  await sql.query(
-    `INSERT INTO decisions (decision_id, task_id, domain, decision, decided_at) VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (decision_id) DO UPDATE SET task_id = COALESCE($2, decisions.task_id), decision = $4`,
-    [decision.decisionId, taskId ?? null, domain, json(decision), decision.decidedAt],
-  );
-}
 
 /** NOTIFY channel for registry changes: other replicas reload their registry. */
 export const REGISTRY_CHANNEL = 'rightsize_registry';
@@ -139,9 +131,8 @@ export class BrokerStore {
 
   /** The task's route and (when the agent named its context) the context's, in one statement. */
   async saveRoute(route: TaskRoute): Promise<void> {
-    await this.db.write((tx) =>
-      tx.query(
-        `WITH saved AS (
+    await this.db.writeStatement(
+      `WITH saved AS (
            INSERT INTO task_routes (task_id, context_id, agent_id, downstream_task_id, downstream_context_id, decision_id,
              owner)
            VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -152,16 +143,15 @@ export class BrokerStore {
          INSERT INTO context_routes (owner, context_id, agent_id, downstream_context_id)
          SELECT $7, $2, $3, $5 WHERE $5::text IS NOT NULL
          ON CONFLICT (owner, context_id) DO UPDATE SET agent_id = $3, downstream_context_id = $5`,
-        [
-          route.taskId,
-          route.contextId,
-          route.agentId,
-          route.downstreamTaskId ?? null,
-          route.downstreamContextId ?? null,
-          route.decisionId ?? null,
-          route.owner,
-        ],
-      ),
+      [
+        route.taskId,
+        route.contextId,
+        route.agentId,
+        route.downstreamTaskId ?? null,
+        route.downstreamContextId ?? null,
+        route.decisionId ?? null,
+        route.owner,
+      ],
     );
   }
 
@@ -203,7 +193,11 @@ export class BrokerStore {
 
   /** A decision, with the task it routed and the task's domain (not part of the record, needed for outcomes). */
   async saveDecision(decision: RoutingDecision, taskId: string | undefined, domain: string): Promise<void> {
-    await this.db.write((tx) => saveDecisionIn(tx, decision, taskId, domain));
+    await this.db.writeStatement(
+      `INSERT INTO decisions (decision_id, task_id, domain, decision, decided_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (decision_id) DO UPDATE SET task_id = COALESCE($2, decisions.task_id), decision = $4`,
+      [decision.decisionId, taskId ?? null, domain, json(decision), decision.decidedAt],
+    );
   }
 
   async decisionForTask(taskId: string): Promise<{ decision: RoutingDecision; domain: string } | undefined> {

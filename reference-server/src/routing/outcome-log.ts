@@ -5,11 +5,12 @@
  * start, then as NOTIFY announces new ones), so replicas on one PostgreSQL converge to the same model; the learned
  * state is only a snapshot of the log up to an id (a cache for start-up, never the source of truth).
  */
+import { randomUUID } from 'node:crypto';
 import type { RoutingDecision, TaskFeatures } from '@rightsize/sdk/rightsize';
 import type { Database } from '../db/database.js';
 import type { Evidence, LearningOutcome, RoutingState } from './routing.js';
 
-/** NOTIFY channel of new outcomes; the payload is the new row's id. */
+/** NOTIFY channel of new outcomes; the payload is `<origin> <id>`: the appending OutcomeLog and the new row's id. */
 export const OUTCOMES_CHANNEL = 'rightsize_outcomes';
 /** Advisory lock key serialising appends (ids in commit order): "outcomes" in ASCII, truncated to int8. */
 const APPEND_LOCK_KEY = 8_029_476_593_118;
@@ -93,9 +94,11 @@ export class OutcomeLog {
   #appending = false;
   /** The NOTIFY of new outcomes only matters to other replicas, which only PostgreSQL has. */
   readonly #announce: string;
+  /** Names this log's notifications, so that its own learner ignores them (it applies its appends as they return). */
+  readonly origin = randomUUID();
 
   constructor(readonly db: Database) {
-    this.#announce = db.kind === 'postgres' ? `, pg_notify('${OUTCOMES_CHANNEL}', id::text)` : '';
+    this.#announce = db.kind === 'postgres' ? `, pg_notify('${OUTCOMES_CHANNEL}', '${this.origin} ' || id::text)` : '';
   }
 
   /**

@@ -7,8 +7,11 @@ import { type CapabilityProfile, RIGHTSIZE_EXTENSION_URI, withCapabilityProfile 
 import { a2aServer } from '@rightsize/sdk/server';
 import Fastify, { type FastifyInstance } from 'fastify';
 
-/** answer: complete at once; fail: fail; wait: until canceled; steps: one artifact chunk per `release()`, then complete. */
-export type Behaviour = 'answer' | 'fail' | 'wait' | 'steps';
+/**
+ * answer: complete at once; reply: answer with a Message (no task); fail: fail; wait: until canceled; steps: one
+ * artifact chunk per `release()`, then complete.
+ */
+export type Behaviour = 'answer' | 'reply' | 'fail' | 'wait' | 'steps';
 
 export interface TestAgent {
   readonly id: string;
@@ -97,6 +100,7 @@ export async function startTestAgent(
     executor: {
       async execute(context, events) {
         agent.received.push(context.message);
+        if (agent.behaviour === 'reply') return events.reply(`answer from ${id}`);
         events.working(`${id} working`);
         if (agent.behaviour === 'wait') {
           await new Promise<void>((resolve) => context.signal.addEventListener('abort', () => resolve()));

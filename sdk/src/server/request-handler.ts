@@ -681,20 +681,37 @@ class TaskRun implements TaskEvents {
     this.#change({ event: { statusUpdate: { taskId: this.#s.taskId, contextId: this.#s.contextId, status } } });
   }
 
-  async #ensureTask(): Promise<void> {
-    if (this.#created) return;
-    const { scope, taskId, contextId, userMessage, pushConfig, key } = this.#s;
-    const task: Task = {
+  /** The task as it is created: SUBMITTED when the message was taken, with the message as its history. */
+  #newTask(): Task {
+    const { taskId, contextId, userMessage } = this.#s;
+    return {
       id: taskId,
       contextId,
       status: { state: 'TASK_STATE_SUBMITTED', timestamp: new Date(this.#submittedAt).toISOString() },
       history: [userMessage],
     };
-    const record = await this.#host.store.create(scope, task);
+  }
+
+  async #ensureTask(): Promise<void> {
+    if (this.#created) return;
+    const { scope, pushConfig, key } = this.#s;
+    const record = await this.#host.store.create(scope, this.#newTask());
     this.#created = true;
     this.#host.register(key, this.#run);
     if (pushConfig) await this.#host.savePushConfig(scope, pushConfig);
     this.#publish({ event: { task: record.task }, seq: record.seq });
+  }
+
+  /** Create the task with its first changes in one write (`TaskStore.createWith`); the task event is published. */
+  async #createWith(
+    createWith: NonNullable<TaskStore['createWith']>,
+    changes: readonly TaskChange[],
+  ): Promise<AppendResult[]> {
+    const { record, results } = await createWith(this.#s.scope, this.#newTask(), changes);
+    this.#created = true;
+    this.#host.register(this.#s.key, this.#run);
+    this.#publish({ event: { task: record.task }, seq: record.seq });
+    return results;
   }
 
   /**
@@ -712,11 +729,18 @@ class TaskRun implements TaskEvents {
         const store = this.#host.store;
         while (this.#queued.length > 0) {
           if (run.finished || run.abort.signal.aborted) return void this.#queued.splice(0);
-          await this.#ensureTask();
+          // A new task is created with the changes waiting, in one write, when the store can (an inline push config
+          // is saved between the creation and the first event: not then).
+          const createWith = this.#created || this.#s.pushConfig ? undefined : store.createWith?.bind(store);
+          if (!createWith) await this.#ensureTask();
           const changes = untilSettled(this.#queued.splice(0, MAX_BATCH));
-          if (store.appendMany) {
+          let results: AppendResult[] | undefined;
+          if (createWith) results = await this.#createWith(createWith, changes);
+          else if (store.appendMany) {
             await this.#breathe();
-            const results = await store.appendMany(scope, taskId, changes);
+            results = await store.appendMany(scope, taskId, changes);
+          }
+          if (results) {
             for (const [i, result] of results.entries()) if (this.#stored(result, changes[i] as TaskChange)) return;
           } else
             for (const c of changes) {

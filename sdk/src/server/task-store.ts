@@ -90,6 +90,16 @@ export interface TaskStore {
    * present.
    */
   appendMany?(scope: TaskScope, id: string, changes: readonly TaskChange[]): Promise<AppendResult[]>;
+  /**
+   * Optional: `create` then `appendMany` of `changes`, as one write, so that a new task's first events cost no write
+   * of their own. Resolves with the task as created (its `{ task }` event has sequence number 1) and the result of
+   * each change. Throws TaskExistsError when the id is taken (nothing is stored). The server uses it when present.
+   */
+  createWith?(
+    scope: TaskScope,
+    task: Task,
+    changes: readonly TaskChange[],
+  ): Promise<{ readonly record: TaskRecord; readonly results: AppendResult[] }>;
   /** Tasks of the scope by status timestamp, most recent first (A2A §3.1.4), with an opaque cursor. */
   list(scope: TaskScope, query: TaskQuery, signal?: AbortSignal): Promise<TaskPage>;
   /**
