@@ -243,37 +243,60 @@ export interface LatencyPrediction {
   readonly base: BaseLatency;
 }
 
-/** Spec §6.4: predicted time to first response and to completion, at the stated percentile. */
-export function predictLatency(inputs: LatencyInputs): LatencyPrediction {
-  const { profile, complexity, percentile, network } = inputs;
-  const z = Z_SCORES[percentile];
+/** The network's parts for one profile (spec §6.4 (2)): round-trip mean and jitter, and the link's rates. */
+function networkOf(inputs: LatencyInputs) {
+  const { profile, network } = inputs;
   const remote = profile.placement.placement !== 'device';
   const lossFactor = 1 / (1 - (network?.lossRate ?? 0));
-  const networkMeanMs = remote ? ((network?.rttMs ?? 0) + (profile.latency.networkRttMs ?? 0)) * lossFactor : 0;
-  const networkSdMs = remote ? (network?.jitterMs ?? 0) * lossFactor : 0;
   const uplink = remote ? (network?.uplinkKbps ?? network?.bandwidthKbps) : undefined;
   const downlink = remote ? (network?.downlinkKbps ?? network?.bandwidthKbps) : undefined;
-  const transferInMs = uplink ? (32 * inputs.inputTokens) / uplink : 0;
-  const transferOutMs = downlink ? (32 * inputs.outputTokens) / downlink : 0;
+  return {
+    networkMeanMs: remote ? ((network?.rttMs ?? 0) + (profile.latency.networkRttMs ?? 0)) * lossFactor : 0,
+    networkSdMs: remote ? (network?.jitterMs ?? 0) * lossFactor : 0,
+    transferInMs: uplink ? (32 * inputs.inputTokens) / uplink : 0,
+    transferOutMs: downlink ? (32 * inputs.outputTokens) / downlink : 0,
+  };
+}
+
+const queueMsOf = ({ profile, load = 0 }: LatencyInputs): number => {
+  const capacity = profile.capacity?.maxConcurrentTasks ?? Number.POSITIVE_INFINITY;
+  return load >= capacity ? ((load - capacity + 1) * meanServiceMs(profile)) / capacity : 0;
+};
+
+const prefillMsOf = ({ profile, inputTokens }: LatencyInputs): number =>
+  profile.latency.inputTokensPerSecond ? (1000 * inputTokens) / profile.latency.inputTokensPerSecond : 0;
+
+const generationMsOf = ({ profile, outputTokens }: LatencyInputs): number =>
+  (1000 * outputTokens) / profile.latency.outputTokensPerSecond;
+
+/** Spec §6.4: the non-reasoning latency L0 of `predictLatency` alone (what the deadline factor of §6.6 needs). */
+export function baseLatency(inputs: LatencyInputs): BaseLatency {
+  return baseOf(inputs, networkOf(inputs));
+}
+
+function baseOf(inputs: LatencyInputs, network: ReturnType<typeof networkOf>): BaseLatency {
+  const { networkMeanMs, networkSdMs, transferInMs, transferOutMs } = network;
+  const overhead = inputs.profile.latency.overheadMs ?? 0;
+  return {
+    fixedMs: (inputs.brokerLegMs ?? 0) + transferInMs + queueMsOf(inputs) + overhead + prefillMsOf(inputs),
+    networkMeanMs,
+    networkSdMs,
+    ttft: inputs.profile.latency.ttftMs,
+    afterFirstMs: generationMsOf(inputs) + transferOutMs,
+  };
+}
+
+/** Spec §6.4: predicted time to first response and to completion, at the stated percentile. */
+export function predictLatency(inputs: LatencyInputs): LatencyPrediction {
+  const { profile, complexity, percentile } = inputs;
+  const z = Z_SCORES[percentile];
+  const network = networkOf(inputs);
+  const { networkMeanMs, networkSdMs, transferInMs, transferOutMs } = network;
   const r = reasoningOf(profile.reasoning);
   const budget = Math.min(r.budget, inputs.reasoningBudget ?? Number.POSITIVE_INFINITY);
   const reasoningRate = profile.reasoning.reasoningTokensPerSecond ?? profile.latency.outputTokensPerSecond;
-  const overhead = profile.latency.overheadMs ?? 0;
-  const generationMs = (1000 * inputs.outputTokens) / profile.latency.outputTokensPerSecond;
-  const prefillMs = profile.latency.inputTokensPerSecond
-    ? (1000 * inputs.inputTokens) / profile.latency.inputTokensPerSecond
-    : 0;
-  const brokerLegMs = inputs.brokerLegMs ?? 0;
-  const capacity = profile.capacity?.maxConcurrentTasks ?? Number.POSITIVE_INFINITY;
-  const load = inputs.load ?? 0;
-  const queueMs = load >= capacity ? ((load - capacity + 1) * meanServiceMs(profile)) / capacity : 0;
-  const base: BaseLatency = {
-    fixedMs: brokerLegMs + transferInMs + queueMs + overhead + prefillMs,
-    networkMeanMs,
-    networkSdMs,
-    ttft: profile.latency.ttftMs,
-    afterFirstMs: generationMs + transferOutMs,
-  };
+  const generationMs = generationMsOf(inputs);
+  const base = baseOf(inputs, network);
   const ttftMs = ttftAtZ(profile.latency.ttftMs, z);
   const reasoningMs =
     (1000 * reasoningTokensAt({ ...r, budget }, complexity.value + z * sigmaOf(complexity))) / reasoningRate;
@@ -282,9 +305,9 @@ export function predictLatency(inputs: LatencyInputs): LatencyPrediction {
     networkMs: networkMeanMs + networkSdMs * z,
     transferInMs,
     transferOutMs,
-    queueMs,
-    prefillMs,
-    brokerLegMs,
+    queueMs: queueMsOf(inputs),
+    prefillMs: prefillMsOf(inputs),
+    brokerLegMs: inputs.brokerLegMs ?? 0,
     ttftMs,
     reasoningMs,
     generationMs,

@@ -3,13 +3,13 @@
  * first pass's column bounds, far cheaper than an assessment.
  */
 import {
+  baseLatency,
   baseLatencyCdf,
   budgetToComplexity,
   deadlineBudget,
   expectedReasoningTokens,
   firstTokenDeadline,
   predictCost,
-  predictLatency,
   reasoningOf,
 } from '../../math/predict.js';
 import { Z_SCORES } from '../../math/stats.js';
@@ -33,7 +33,7 @@ export function costFloor(
   let cut = Number.NEGATIVE_INFINITY;
   for (const profile of entry.variants) {
     const rate = profile.cost.currency === resolved.currency ? 1 : policy.rates?.[profile.cost.currency];
-    const { base } = latencyOf(profile, entry, task, resolved, policy);
+    const base = baseOf(profile, entry, task, resolved, policy);
     const r = reasoningOf(profile.reasoning);
     const window =
       (profile.contextWindowTokens ?? Number.POSITIVE_INFINITY) - resolved.inputTokens - resolved.outputTokens;
@@ -58,15 +58,15 @@ export function costFloor(
   return { cost: floor, cut };
 }
 
-/** The latency prediction of one profile of an entry for this task (the inputs every bound shares). */
-function latencyOf(
+/** The non-reasoning latency L0 of one profile of an entry for this task (the inputs every bound shares). */
+function baseOf(
   profile: CapabilityProfile,
   entry: Entry,
   task: MatchTask,
   resolved: ResolvedTask,
   policy: MatchPolicy,
 ) {
-  return predictLatency({
+  return baseLatency({
     profile,
     complexity: resolved.complexity,
     percentile: resolved.percentile,
@@ -86,7 +86,7 @@ export function latencyFactorBound(entry: Entry, task: MatchTask, resolved: Reso
   const c = task.descriptor.constraints ?? {};
   let factor = 0;
   for (const profile of entry.variants) {
-    const { base } = latencyOf(profile, entry, task, resolved, policy);
+    const base = baseOf(profile, entry, task, resolved, policy);
     factor = Math.max(factor, baseLatencyCdf(base, firstTokenDeadline(base, c)));
   }
   return factor;
