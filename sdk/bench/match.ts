@@ -8,6 +8,7 @@
 import { constants, type PerformanceEntry, PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { mulberry32 } from '../src/rightsize/math/prng.js';
 import type { Preference } from '../src/rightsize/model/descriptor.js';
 import type { CapabilityProfile } from '../src/rightsize/model/profile.js';
@@ -185,6 +186,14 @@ const same = (a: MatchResult, b: MatchResult) =>
   a.selection.join() === b.selection.join() &&
   a.escalation.join() === b.escalation.join();
 
+/**
+ * A full collection on demand: the setup's garbage (the previous case's fleet and index, this case's build and the
+ * scan) is collected before each timed loop, as a broker does not rebuild its index between decisions; every
+ * collection the decisions' own allocation causes still lands in the loop and is counted.
+ */
+v8.setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
+
 /** A garbage collection seen by a PerformanceObserver (same clock as performance.now()). */
 interface GcEvent {
   readonly start: number;
@@ -255,6 +264,7 @@ async function runCase(size: number, c: BenchCase) {
   const prepared = new Float64Array(limit);
   let feasibleNone = 0;
   let n = 0;
+  collectGarbage();
   const gc = watchGc();
   const start = performance.now();
   for (; (performance.now() - start < budgetMs || n < 20) && n < limit; n++) {

@@ -6,7 +6,16 @@
  */
 import type { Complexity, NetworkConditions, Percentile } from '../model/common.js';
 import type { CapabilityProfile, DomainCeiling, ReasoningProfile } from '../model/profile.js';
-import { integrateOver, logistic, logisticNormal, logit, NORMAL_RANGE, normalCdf, Z_SCORES } from './stats.js';
+import {
+  GAUSS_LEGENDRE,
+  integrateOver,
+  logistic,
+  logisticNormal,
+  logit,
+  NORMAL_RANGE,
+  normalCdf,
+  Z_SCORES,
+} from './stats.js';
 
 /** Spec §4 defaults. */
 export const DEFAULTS = {
@@ -447,19 +456,31 @@ export function deadlineSuccess(inputs: DeadlineSuccessInputs): number {
   const half = 20 / (curve.slope * sigma);
   const breaks = [step - half, step, step + half].filter((b) => b > from && b < hi).sort((a, b) => a - b);
   const cdf = baseLatencyCdfOf(base);
-  const f = (w: number) => {
-    const c = mu + sigma * w;
-    return (
-      Math.exp(-0.5 * w * w) *
-      0.3989422804014327 *
-      logistic(curve.slope * (curve.ability - c)) *
-      cdf(deadline - timeAt(c))
-    );
-  };
+  const perStep = msPerToken * reasoning.tokensPerStep;
   let start = from;
-  for (const b of [...breaks, hi]) {
-    total += integrateOver(f, start, b, DEADLINE_PANELS);
-    start = b;
+  for (let k = 0; k <= breaks.length; k++) {
+    const end = k < breaks.length ? (breaks[k] as number) : hi;
+    // integrateOver(f, start, end, DEADLINE_PANELS) with f(w) = φ(w) · σ_L(k(a − c)) · F_L0(D' − T_R(c)),
+    // c = μ + σw, written out: the same nodes and arithmetic, no closure or boxed number per node.
+    if (end > start) {
+      const h = (end - start) / DEADLINE_PANELS;
+      let sum = 0;
+      for (let p = 0; p < DEADLINE_PANELS; p++) {
+        const centre = start + (p + 0.5) * h;
+        for (let i = 0; i < GAUSS_LEGENDRE.nodes.length; i++) {
+          const w = centre + (h / 2) * (GAUSS_LEGENDRE.nodes[i] as number);
+          const c = mu + sigma * w;
+          sum +=
+            (GAUSS_LEGENDRE.weights[i] as number) *
+            (Math.exp(-0.5 * w * w) *
+              0.3989422804014327 *
+              logistic(curve.slope * (curve.ability - c)) *
+              cdf(deadline - perStep * 2 ** c));
+        }
+      }
+      total += (sum * h) / 2;
+    }
+    start = end;
   }
   return Math.min(1, Math.max(0, curve.pMax * total));
 }
