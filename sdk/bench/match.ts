@@ -50,12 +50,15 @@ const CASES: readonly BenchCase[] = [
 ];
 
 const HELP = `Usage: npm run bench:match [-- --json] [--sizes 10,1000,10000] [--ms 800] [--scan-decisions 20]
-                                [--warmup 64] [--cases cost,latency,...]
+                                [--warmup N] [--cases cost,latency,...]
 
 Simulated fleets. Each case is timed for about --ms milliseconds on the index; the full scan (the baseline) runs on
-at most --scan-decisions of the same tasks (it takes up to a second per decision at 10 000 agents). --warmup untimed
-decisions per case first (compiled code, not the first calls' compilation, is measured). Wall-clock and CPU time
-(process.cpuUsage, less sensitive to a loaded machine's preemption) per decision are reported. Prints one table
+at most --scan-decisions of the same tasks (it takes up to a second per decision at 10 000 agents). Untimed
+decisions first, per case: --warmup of them, by default as many as fit in --ms (at least 64) — V8 is still compiling
+and re-optimising after a few hundred decisions, and its compiler threads' work would be counted in the CPU time.
+Wall-clock and CPU time (process.cpuUsage: every thread of the process, so V8's compiler and GC helper threads too;
+less sensitive to a loaded machine's preemption) per decision are reported, with bytes allocated per decision and the
+collections that ran during the timed decisions. Prints one table
 per size, or one JSON object with --json. Cases: ${CASES.map((c) => c.name).join(', ')}.`;
 
 const { values } = parseArgs({
@@ -76,14 +79,15 @@ if (values.help) {
 const sizes = (values.sizes ?? '10,1000,10000').split(',').map(Number);
 const budgetMs = Number(values.ms ?? 800);
 const scanDecisions = Number(values['scan-decisions'] ?? 20);
-const warmup = Number(values.warmup ?? 64);
+/** Untimed decisions per case; undefined: as many as fit in --ms, at least 64. */
+const warmup = values.warmup === undefined ? undefined : Number(values.warmup);
 const wanted = values.cases?.split(',');
 const cases = wanted ? CASES.filter((c) => wanted.includes(c.name)) : CASES;
 if (
   sizes.some((n) => !Number.isInteger(n) || n < 1) ||
   !(budgetMs > 0) ||
   !(scanDecisions >= 1) ||
-  !(Number.isInteger(warmup) && warmup >= 0)
+  !(warmup === undefined || (Number.isInteger(warmup) && warmup >= 0))
 ) {
   throw new Error('bad --sizes, --ms, --scan-decisions or --warmup (see --help)');
 }
@@ -253,7 +257,12 @@ async function runCase(size: number, c: BenchCase) {
   const tasks = simulatedTasks(2048, 7, c.task);
   const index = new CandidateIndex(fleet);
   for (const d of DOMAINS) index.match({ descriptor: { domain: d, complexity: { value: 1 } } }); // build the caches
-  for (let i = 0; i < warmup; i++) index.match(tasks[(tasks.length - 1 - i) % tasks.length] as MatchTask);
+  const warmupStart = performance.now();
+  let warmedUp = 0;
+  while (warmup === undefined ? warmedUp < 64 || performance.now() - warmupStart < budgetMs : warmedUp < warmup) {
+    index.match(tasks[(tasks.length - 1 - warmedUp) % tasks.length] as MatchTask);
+    warmedUp++;
+  }
   // Preallocated sample arrays: the timed loop allocates nothing of its own but process.cpuUsage's two objects.
   const limit = 200_000;
   const starts = new Float64Array(limit);
@@ -322,6 +331,7 @@ async function runCase(size: number, c: BenchCase) {
     refinedPerDecision: { mean: mean(sortedRefined), max: sortedRefined[n - 1] as number },
     preparedPerDecision: { mean: mean(prepared.subarray(0, n)), max: Math.max(...prepared.subarray(0, n)) },
     noneFeasibleShare: round(feasibleNone / n),
+    warmupDecisions: warmedUp,
     // Load-independent: bytes allocated per decision (median, outside the timed loop), collections per 1 000
     // decisions during the timed loop and the share of decisions a collection ran in.
     bytesPerDecision: bytesPerDecision(index, tasks, Math.min(200, n)),
@@ -360,7 +370,7 @@ const summary = {
     platform: `${process.platform}-${process.arch}`,
     msPerCase: budgetMs,
     scanDecisions,
-    warmupDecisions: warmup,
+    warmupDecisions: warmup ?? 'as many as fit in msPerCase, at least 64',
   },
   results,
   target: at10k
