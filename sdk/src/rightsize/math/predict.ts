@@ -343,7 +343,7 @@ export function firstTokenDeadline(
  * right end of the range otherwise (monotone convergence for a convex increasing function).
  */
 export function baseLatencyCdf(base: BaseLatency, x: number): number {
-  return baseLatencyCdfOf(base)(x);
+  return new BaseLatencyCdf(base).at(x);
 }
 
 /**
@@ -351,34 +351,66 @@ export function baseLatencyCdf(base: BaseLatency, x: number): number {
  * evaluates it at every quadrature node. Same arithmetic, same results.
  */
 export function baseLatencyCdfOf(base: BaseLatency): (x: number) => number {
-  const top = baseLatencyAt(base, NORMAL_RANGE);
-  const bottom = baseLatencyAt(base, -NORMAL_RANGE);
-  const { p50 } = base.ttft;
-  const p95 = Math.max(base.ttft.p95, p50);
-  const z95 = Z_SCORES[95];
-  const logRatio = p50 > 0 ? Math.log(p95 / p50) : 0;
-  const offset = base.fixedMs + base.networkMeanMs;
-  const sd = base.networkSdMs;
-  // Newton's start right of the root: each random part alone, with the other at its least, already reaches x there.
-  const beta = p50 > 0 ? logRatio / z95 : 0;
-  const leastTtft = ttftAtZ(base.ttft, -NORMAL_RANGE);
-  let warm = Number.POSITIVE_INFINITY;
-  return (x: number): number => {
+  const cdf = new BaseLatencyCdf(base);
+  return (x) => cdf.at(x);
+}
+
+/**
+ * `baseLatencyCdf` for one L0 (see `baseLatencyCdfOf`). A class rather than a closure: its numbers live in fields,
+ * updated in place, where a closure's variables would be boxed anew on every write (once per quadrature node).
+ */
+class BaseLatencyCdf {
+  readonly #base: BaseLatency;
+  readonly #top: number;
+  readonly #bottom: number;
+  readonly #p50: number;
+  readonly #p95: number;
+  readonly #logRatio: number;
+  readonly #offset: number;
+  readonly #sd: number;
+  readonly #beta: number;
+  readonly #leastTtft: number;
+  /** The previous root: Newton's warm start (quadrature nodes are close). */
+  #warm = Number.POSITIVE_INFINITY;
+
+  constructor(base: BaseLatency) {
+    this.#base = base;
+    this.#top = baseLatencyAt(base, NORMAL_RANGE);
+    this.#bottom = baseLatencyAt(base, -NORMAL_RANGE);
+    const { p50 } = base.ttft;
+    this.#p50 = p50;
+    this.#p95 = Math.max(base.ttft.p95, p50);
+    this.#logRatio = p50 > 0 ? Math.log(this.#p95 / p50) : 0;
+    this.#offset = base.fixedMs + base.networkMeanMs;
+    this.#sd = base.networkSdMs;
+    // Newton's start right of the root: each random part alone, with the other at its least, already reaches x there.
+    this.#beta = p50 > 0 ? this.#logRatio / Z_SCORES[95] : 0;
+    this.#leastTtft = ttftAtZ(base.ttft, -NORMAL_RANGE);
+  }
+
+  at(x: number): number {
+    const base = this.#base;
+    const p50 = this.#p50;
+    const p95 = this.#p95;
+    const z95 = Z_SCORES[95];
+    const logRatio = this.#logRatio;
+    const sd = this.#sd;
+    const beta = this.#beta;
     if (x === Number.POSITIVE_INFINITY) return 1;
-    if (top <= x) return 1;
-    if (bottom > x) return 0;
-    const rest = x - offset;
+    if (this.#top <= x) return 1;
+    if (this.#bottom > x) return 0;
+    const rest = x - this.#offset;
     if (sd === 0) {
       // Here L0(−8.5) ≤ x < L0(8.5), so the time to first token is not constant and z* is inside the range.
       return normalCdf(p50 > 0 ? (z95 * Math.log(rest / p50)) / logRatio : (rest * z95) / p95);
     }
-    const byNetwork = (rest - leastTtft) / sd;
+    const byNetwork = (rest - this.#leastTtft) / sd;
     const spare = rest + sd * NORMAL_RANGE;
     const byTtft = p50 > 0 ? (beta > 0 ? Math.log(spare / p50) / beta : Number.POSITIVE_INFINITY) : (spare * z95) / p95;
     const cold = Math.min(NORMAL_RANGE, byNetwork, Number.isNaN(byTtft) ? NORMAL_RANGE : byTtft);
     // Warm start from the previous root (quadrature nodes are close): one Newton step from anywhere lands right of
     // the root (L0 is convex), from where the iteration falls monotonically as before.
-    let z = Math.min(cold, warm);
+    let z = Math.min(cold, this.#warm);
     for (let i = 0; i < 100; i++) {
       const ttft = ttftAtZ(base.ttft, z); // once per step: both L0(z) and its slope need it
       const excess = base.fixedMs + base.networkMeanMs + sd * z + ttft - x;
@@ -394,9 +426,9 @@ export function baseLatencyCdfOf(base: BaseLatency): (x: number) => number {
       }
       z = Math.max(-NORMAL_RANGE, next);
     }
-    warm = z;
+    this.#warm = z;
     return normalCdf(z);
-  };
+  }
 }
 
 /** Spec §6.6 (3): the reasoning tokens a deadline leaves at percentile q: rate · (D' − L0(z_q)), at least 0. */
@@ -455,7 +487,7 @@ export function deadlineSuccess(inputs: DeadlineSuccessInputs): number {
   const step = (curve.ability - mu) / sigma;
   const half = 20 / (curve.slope * sigma);
   const breaks = [step - half, step, step + half].filter((b) => b > from && b < hi).sort((a, b) => a - b);
-  const cdf = baseLatencyCdfOf(base);
+  const cdf = new BaseLatencyCdf(base);
   const perStep = msPerToken * reasoning.tokensPerStep;
   let start = from;
   for (let k = 0; k <= breaks.length; k++) {
@@ -475,7 +507,7 @@ export function deadlineSuccess(inputs: DeadlineSuccessInputs): number {
             (Math.exp(-0.5 * w * w) *
               0.3989422804014327 *
               logistic(curve.slope * (curve.ability - c)) *
-              cdf(deadline - perStep * 2 ** c));
+              cdf.at(deadline - perStep * 2 ** c));
         }
       }
       total += (sum * h) / 2;
