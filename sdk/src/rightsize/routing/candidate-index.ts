@@ -13,8 +13,9 @@
  *    prices and times, largest ability, pMax, budget and window, …; `COLUMN_EXTREMES`), so the same arithmetic on a
  *    block's row bounds every agent of the block. Blocks enter the search like agents (their success bound tightened
  *    once to the truncated success integral at their best curve); a block that reaches the top is opened: its
- *    agents get their own bounds (`blockBounds` reports a block's). Then, per agent of an opened block,
- *    typed arrays of the domain give lower bounds of the expected cost (lowest prices,
+ *    agents get their own bounds, their success capped by the block's, which holds for each of them (`blockBounds`
+ *    reports a block's). Then, per agent of an opened block, typed arrays of the domain give lower bounds of the
+ *    expected cost (lowest prices,
  *    and the reasoning of the least budget any profile gets: its budget, the context window left and what the
  *    deadlines leave with each part of L0 at its slowest profile, none when its load queues it) and of the completion
  *    latency (no queue), an upper bound of the complexity its budget can reach (largest budget, context window and

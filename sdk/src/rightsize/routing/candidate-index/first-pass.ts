@@ -51,6 +51,8 @@ export class Scratch {
   k4 = new Float64Array(0);
   /** Success upper bound once refined (NaN before). */
   reach = new Float64Array(0);
+  /** Upper bound of success (deadline factor aside) from the entry's opened block (1 without blocks). */
+  cap = new Float64Array(0);
   /** 1 once the success bound was tightened to the success integral at the entry's best curve, 2 once also by the
    * latency factor. */
   tight = new Uint8Array(0);
@@ -73,6 +75,7 @@ export class Scratch {
     this.k3 = new Float64Array(size);
     this.k4 = new Float64Array(size);
     this.reach = new Float64Array(size);
+    this.cap = new Float64Array(size);
     this.tight = new Uint8Array(size);
     this.items = new Int32Array(size + 1);
   }

@@ -129,14 +129,15 @@ export function searchPool({
   // Under `quality` success is the primary key: near P = 1 the σ-aware tail bound keeps thousands of strong
   // agents out of the heap; elsewhere it changes keys too little to pay for its exponential.
   const curve = kind === 'latency' ? 'none' : 'tail';
-  /** The first pass over row i of table `of` (bounds at b[node]): false when it cannot be feasible. */
-  const admit = (i: number, of: BoundTable, node: number, block: boolean): boolean => {
+  /** The first pass over row i of table `of` (bounds at b[node]), its success at most `cap`: false when it cannot be
+   * feasible. */
+  const admit = (i: number, of: BoundTable, node: number, block: boolean, cap: number): boolean => {
     if (b.excluded[node] !== 0) return false;
     // A first success bound: one exponential (every key but latency depends on success), and the budget cut's
     // pMax·Φ((c_cut − μ)/σ) read from a grid above Φ (spec §6.6 (3): no task past the cut succeeds).
     const factor = eager ? factorOf(i, of, node) : 1;
     b.factor[node] = factor;
-    const success = firstSuccessBound(of, b, i, node, block ? 'tail' : curve, mu, sigma, block);
+    const success = Math.min(cap, firstSuccessBound(of, b, i, node, block ? 'tail' : curve, mu, sigma, block));
     const p = factor * success;
     if (p < r) return false; // cannot be feasible
     if (block) {
@@ -158,7 +159,7 @@ export function searchPool({
     for (let j = 0; j < blocks.count; j++) {
       if ((blocks.first[j] as number) >= poolSize) continue;
       prepareBlocks(j, j + 1, n);
-      if (admit(j, blocks.table, n + j, true)) b.items[count++] = n + j;
+      if (admit(j, blocks.table, n + j, true, 1)) b.items[count++] = n + j;
     }
   } else {
     prepareAgents(0, poolSize);
@@ -166,12 +167,15 @@ export function searchPool({
     for (let i = 0; i < poolSize; i++) {
       b.reach[i] = Number.NaN;
       b.tight[i] = 0;
-      if (admit(i, t, i, false)) b.items[count++] = i;
+      b.cap[i] = 1;
+      if (admit(i, t, i, false, 1)) b.items[count++] = i;
     }
   }
   const heap = new KeyHeap(b.k1, b.k2, b.k3, b.k4, b.items, count);
-  /** Opens block j: prepares its rows of the pool and pushes those that may be feasible. */
+  /** Opens block j: prepares its rows of the pool and pushes those that may be feasible. The block's success bound
+   * (its first bound, tightened to the truncated integral at its best curve) holds for every row: it caps theirs. */
   const open = ({ members, start }: BlockTable, j: number) => {
+    const cap = b.reach[n + j] as number;
     for (let m = start[j] as number; m < (start[j + 1] as number); m++) {
       const i = members[m] as number;
       if (i >= poolSize) continue;
@@ -179,7 +183,8 @@ export function searchPool({
       prepared++;
       b.reach[i] = Number.NaN;
       b.tight[i] = 0;
-      if (admit(i, t, i, false)) heap.push(i);
+      b.cap[i] = cap;
+      if (admit(i, t, i, false, cap)) heap.push(i);
     }
   };
   const exact = Math.max(topN, ESCALATION_WINDOW);
@@ -218,6 +223,7 @@ export function searchPool({
         const factor = b.factor[i] as number;
         if (bound * factor < r) continue;
         if (bound < reach) {
+          b.reach[i] = bound;
           setKeys(i, bound * factor);
           heap.push(i);
           continue;
@@ -229,7 +235,7 @@ export function searchPool({
     if (Number.isNaN(b.reach[i] as number)) {
       // First arrival at the top: the success bound with a normal CDF (and the budget cut's).
       refined++;
-      const p = reach(t, b, i, mu, sigma, spread);
+      const p = Math.min(b.cap[i] as number, reach(t, b, i, mu, sigma, spread));
       // Agents the deadline rules out skip the success integral.
       const factor = hasDeadline && !eager ? factorOf(i) : (b.factor[i] as number);
       b.factor[i] = factor;
