@@ -5,7 +5,10 @@
  * Fleets and tasks are seeded (simulated agents, labelled as such); every timed full-scan decision is also checked
  * against the index's (chosen agent, selection, escalation), and disagreements are reported.
  */
+import { constants, type PerformanceEntry, PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { mulberry32 } from '../src/rightsize/math/prng.js';
 import type { Preference } from '../src/rightsize/model/descriptor.js';
 import type { CapabilityProfile } from '../src/rightsize/model/profile.js';
@@ -47,12 +50,15 @@ const CASES: readonly BenchCase[] = [
 ];
 
 const HELP = `Usage: npm run bench:match [-- --json] [--sizes 10,1000,10000] [--ms 800] [--scan-decisions 20]
-                                [--warmup 64] [--cases cost,latency,...]
+                                [--warmup N] [--cases cost,latency,...]
 
 Simulated fleets. Each case is timed for about --ms milliseconds on the index; the full scan (the baseline) runs on
-at most --scan-decisions of the same tasks (it takes up to a second per decision at 10 000 agents). --warmup untimed
-decisions per case first (compiled code, not the first calls' compilation, is measured). Wall-clock and CPU time
-(process.cpuUsage, less sensitive to a loaded machine's preemption) per decision are reported. Prints one table
+at most --scan-decisions of the same tasks (it takes up to a second per decision at 10 000 agents). Untimed
+decisions first, per case: --warmup of them, by default as many as fit in --ms (at least 64) — V8 is still compiling
+and re-optimising after a few hundred decisions, and its compiler threads' work would be counted in the CPU time.
+Wall-clock and CPU time (process.cpuUsage: every thread of the process, so V8's compiler and GC helper threads too;
+less sensitive to a loaded machine's preemption) per decision are reported, with bytes allocated per decision and the
+collections that ran during the timed decisions. Prints one table
 per size, or one JSON object with --json. Cases: ${CASES.map((c) => c.name).join(', ')}.`;
 
 const { values } = parseArgs({
@@ -73,14 +79,15 @@ if (values.help) {
 const sizes = (values.sizes ?? '10,1000,10000').split(',').map(Number);
 const budgetMs = Number(values.ms ?? 800);
 const scanDecisions = Number(values['scan-decisions'] ?? 20);
-const warmup = Number(values.warmup ?? 64);
+/** Untimed decisions per case; undefined: as many as fit in --ms, at least 64. */
+const warmup = values.warmup === undefined ? undefined : Number(values.warmup);
 const wanted = values.cases?.split(',');
 const cases = wanted ? CASES.filter((c) => wanted.includes(c.name)) : CASES;
 if (
   sizes.some((n) => !Number.isInteger(n) || n < 1) ||
   !(budgetMs > 0) ||
   !(scanDecisions >= 1) ||
-  !(Number.isInteger(warmup) && warmup >= 0)
+  !(warmup === undefined || (Number.isInteger(warmup) && warmup >= 0))
 ) {
   throw new Error('bad --sizes, --ms, --scan-decisions or --warmup (see --help)');
 }
@@ -165,7 +172,8 @@ interface Timing {
   meanMs: number;
 }
 
-function summarise(samples: number[]): Timing {
+function summarise(values: ArrayLike<number>): Timing {
+  const samples = Array.from(values);
   const total = samples.reduce((a, b) => a + b, 0);
   samples.sort((a, b) => a - b);
   return {
@@ -182,32 +190,118 @@ const same = (a: MatchResult, b: MatchResult) =>
   a.selection.join() === b.selection.join() &&
   a.escalation.join() === b.escalation.join();
 
-function runCase(size: number, c: BenchCase) {
+/**
+ * A full collection on demand: the setup's garbage (the previous case's fleet and index, this case's build and the
+ * scan) is collected before each timed loop, as a broker does not rebuild its index between decisions; every
+ * collection the decisions' own allocation causes still lands in the loop and is counted.
+ */
+v8.setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
+
+/** A garbage collection seen by a PerformanceObserver (same clock as performance.now()). */
+interface GcEvent {
+  readonly start: number;
+  readonly end: number;
+  readonly minor: boolean;
+}
+
+/** Records the collections from now until `stop()` (entries arrive asynchronously: stop waits for them). */
+function watchGc(): { stop(): Promise<GcEvent[]> } {
+  const events: GcEvent[] = [];
+  const add = (entries: readonly PerformanceEntry[]) => {
+    for (const e of entries) {
+      const kind = (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+      events.push({
+        start: e.startTime,
+        end: e.startTime + e.duration,
+        minor: kind === constants.NODE_PERFORMANCE_GC_MINOR,
+      });
+    }
+  };
+  const observer = new PerformanceObserver((list) => add(list.getEntries()));
+  observer.observe({ entryTypes: ['gc'] });
+  return {
+    async stop() {
+      await new Promise((resolve) => setImmediate(resolve));
+      add(observer.takeRecords());
+      observer.disconnect();
+      return events;
+    },
+  };
+}
+
+/**
+ * Bytes allocated on the V8 heap per decision: the growth of the heap's used size across one decision, over
+ * decisions during which no collection ran (the growth is then negative and skipped), less the same measure with
+ * no decision between (the statistics object itself). The median over `count` decisions of the case's tasks.
+ */
+function bytesPerDecision(index: CandidateIndex, tasks: readonly MatchTask[], count: number): number {
+  const used = () => v8.getHeapStatistics().used_heap_size;
+  const growth: number[] = [];
+  const empty: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const e0 = used();
+    const e1 = used();
+    if (e1 >= e0) empty.push(e1 - e0);
+    const h0 = used();
+    index.match(tasks[i % tasks.length] as MatchTask);
+    const h1 = used();
+    if (h1 >= h0) growth.push(h1 - h0);
+  }
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1] ?? Number.NaN;
+  return Math.round(median(growth) - median(empty));
+}
+
+async function runCase(size: number, c: BenchCase) {
   const fleet = simulatedFleet(size, 1000 + size, c.fleet);
   const tasks = simulatedTasks(2048, 7, c.task);
   const index = new CandidateIndex(fleet);
   for (const d of DOMAINS) index.match({ descriptor: { domain: d, complexity: { value: 1 } } }); // build the caches
-  for (let i = 0; i < warmup; i++) index.match(tasks[(tasks.length - 1 - i) % tasks.length] as MatchTask);
-  const samples: number[] = [];
-  const cpuSamples: number[] = [];
-  const assessed: number[] = [];
-  const refined: number[] = [];
-  const prepared: number[] = [];
+  const warmupStart = performance.now();
+  let warmedUp = 0;
+  while (warmup === undefined ? warmedUp < 64 || performance.now() - warmupStart < budgetMs : warmedUp < warmup) {
+    index.match(tasks[(tasks.length - 1 - warmedUp) % tasks.length] as MatchTask);
+    warmedUp++;
+  }
+  // Preallocated sample arrays: the timed loop allocates nothing of its own but process.cpuUsage's two objects.
+  const limit = 200_000;
+  const starts = new Float64Array(limit);
+  const wall = new Float64Array(limit);
+  const cpuTimes = new Float64Array(limit);
+  const assessed = new Float64Array(limit);
+  const refined = new Float64Array(limit);
+  const prepared = new Float64Array(limit);
   let feasibleNone = 0;
+  let n = 0;
+  collectGarbage();
+  const gc = watchGc();
   const start = performance.now();
-  for (let i = 0; (performance.now() - start < budgetMs || samples.length < 20) && i < 200_000; i++) {
-    const task = tasks[i % tasks.length] as MatchTask;
+  for (; (performance.now() - start < budgetMs || n < 20) && n < limit; n++) {
+    const task = tasks[n % tasks.length] as MatchTask;
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const r = index.match(task);
-    samples.push(performance.now() - t0);
+    const t1 = performance.now();
     const cpu = process.cpuUsage(cpu0);
-    cpuSamples.push((cpu.user + cpu.system) / 1000);
-    assessed.push(r.assessed);
-    refined.push(r.refined);
-    prepared.push(r.prepared);
+    starts[n] = t0;
+    wall[n] = t1 - t0;
+    cpuTimes[n] = (cpu.user + cpu.system) / 1000;
+    assessed[n] = r.assessed;
+    refined[n] = r.refined;
+    prepared[n] = r.prepared;
     if (r.ranked.length === 0) feasibleNone++;
   }
+  const collections = await gc.stop();
+  // Decisions during which a collection ran (on the main thread: scavenges and mark-compact pauses).
+  const touched = new Uint8Array(n);
+  for (const e of collections) {
+    for (let k = 0; k < n; k++) {
+      if ((starts[k] as number) < e.end && (starts[k] as number) + (wall[k] as number) > e.start) touched[k] = 1;
+    }
+  }
+  const untouched = (xs: Float64Array) => xs.subarray(0, n).filter((_, k) => touched[k] === 0);
+  const samples = wall.subarray(0, n);
+  const cpuSamples = cpuTimes.subarray(0, n);
   const scanSamples: number[] = [];
   let disagreements = 0;
   const scanStart = performance.now();
@@ -221,24 +315,33 @@ function runCase(size: number, c: BenchCase) {
   const indexed = summarise(samples);
   const indexedCpu = summarise(cpuSamples);
   const fullScan = summarise(scanSamples);
-  assessed.sort((a, b) => a - b);
-  refined.sort((a, b) => a - b);
+  const minor = collections.filter((e) => e.minor).length;
+  const gcTouched = touched.reduce((a, b) => a + b, 0);
+  const perThousand = (x: number) => Number(((1000 * x) / n).toFixed(2));
+  const sortedAssessed = Array.from(assessed.subarray(0, n)).sort((a, b) => a - b);
+  const sortedRefined = Array.from(refined.subarray(0, n)).sort((a, b) => a - b);
+  const mean = (xs: ArrayLike<number>) => Number((Array.from(xs).reduce((a, b) => a + b, 0) / xs.length).toFixed(1));
   return {
     case: c.name,
     assessedPerDecision: {
-      mean: Number((assessed.reduce((a, b) => a + b, 0) / assessed.length).toFixed(1)),
-      p99: percentile(assessed, 0.99),
-      max: assessed[assessed.length - 1] as number,
+      mean: mean(sortedAssessed),
+      p99: percentile(sortedAssessed, 0.99),
+      max: sortedAssessed[n - 1] as number,
     },
-    refinedPerDecision: {
-      mean: Number((refined.reduce((a, b) => a + b, 0) / refined.length).toFixed(1)),
-      max: refined[refined.length - 1] as number,
+    refinedPerDecision: { mean: mean(sortedRefined), max: sortedRefined[n - 1] as number },
+    preparedPerDecision: { mean: mean(prepared.subarray(0, n)), max: Math.max(...prepared.subarray(0, n)) },
+    noneFeasibleShare: round(feasibleNone / n),
+    warmupDecisions: warmedUp,
+    // Load-independent: bytes allocated per decision (median, outside the timed loop), collections per 1 000
+    // decisions during the timed loop and the share of decisions a collection ran in.
+    bytesPerDecision: bytesPerDecision(index, tasks, Math.min(200, n)),
+    gc: {
+      scavengesPer1000: perThousand(minor),
+      otherPer1000: perThousand(collections.length - minor),
+      decisionsWithGcShare: round(gcTouched / n),
+      // The same decisions' percentiles without those a collection ran in (diagnostic; the headline keeps them).
+      withoutGc: { wall: summarise(untouched(wall)), cpu: summarise(untouched(cpuTimes)) },
     },
-    preparedPerDecision: {
-      mean: Number((prepared.reduce((a, b) => a + b, 0) / prepared.length).toFixed(1)),
-      max: Math.max(...prepared),
-    },
-    noneFeasibleShare: round(feasibleNone / samples.length),
     indexed,
     indexedCpu,
     fullScan,
@@ -246,12 +349,17 @@ function runCase(size: number, c: BenchCase) {
     ratios: {
       p50FullOverIndexed: Number((fullScan.p50Ms / indexed.p50Ms).toFixed(1)),
       p99FullOverIndexed: Number((fullScan.p99Ms / indexed.p99Ms).toFixed(1)),
-      assessedFullOverIndexed: Number((size / Math.max(1, assessed[assessed.length >> 1] as number)).toFixed(1)),
+      assessedFullOverIndexed: Number((size / Math.max(1, sortedAssessed[n >> 1] as number)).toFixed(1)),
     },
   };
 }
 
-const results = sizes.map((agents) => ({ agents, cases: cases.map((c) => runCase(agents, c)) }));
+const results: Array<{ agents: number; cases: Array<Awaited<ReturnType<typeof runCase>>> }> = [];
+for (const agents of sizes) {
+  const done = [];
+  for (const c of cases) done.push(await runCase(agents, c));
+  results.push({ agents, cases: done });
+}
 const at10k = results.find((r) => r.agents === 10000);
 const summary = {
   benchmark: 'bench:match',
@@ -262,7 +370,7 @@ const summary = {
     platform: `${process.platform}-${process.arch}`,
     msPerCase: budgetMs,
     scanDecisions,
-    warmupDecisions: warmup,
+    warmupDecisions: warmup ?? 'as many as fit in msPerCase, at least 64',
   },
   results,
   target: at10k

@@ -26,7 +26,7 @@ describe('benchmarks (smoke)', () => {
   });
 
   it('bench:match reports every case, indexed and full-scan side by side, with ratios and agreement', async () => {
-    const out = await json('match.ts', ['--sizes', '10,300', '--ms', '50', '--scan-decisions', '3']);
+    const out = await json('match.ts', ['--sizes', '10,300', '--ms', '50', '--scan-decisions', '3', '--warmup', '16']);
     expect(out).toMatchObject({ benchmark: 'bench:match', simulated: true });
     const results = out.results as Array<{
       agents: number;
@@ -34,6 +34,8 @@ describe('benchmarks (smoke)', () => {
         case: string;
         disagreements: number;
         assessedPerDecision: { mean: number; max: number };
+        bytesPerDecision: number;
+        gc: { scavengesPer1000: number };
         indexed: { decisions: number };
         indexedCpu: { decisions: number };
         ratios: Record<string, number>;
@@ -49,6 +51,8 @@ describe('benchmarks (smoke)', () => {
         // order then depends on registry order, and that case reports its disagreements rather than asserting none.
         if (c.case !== 'price-ties-quality') expect(c.disagreements).toBe(0);
         expect(c.assessedPerDecision.max).toBeLessThanOrEqual(r.agents);
+        expect(c.bytesPerDecision).toBeGreaterThan(0);
+        expect(c.gc.scavengesPer1000).toBeGreaterThanOrEqual(0);
       }
     }
   });

@@ -6,7 +6,16 @@
  */
 import type { Complexity, NetworkConditions, Percentile } from '../model/common.js';
 import type { CapabilityProfile, DomainCeiling, ReasoningProfile } from '../model/profile.js';
-import { integrateOver, logistic, logisticNormal, logit, NORMAL_RANGE, normalCdf, Z_SCORES } from './stats.js';
+import {
+  GAUSS_LEGENDRE,
+  integrateOver,
+  logistic,
+  logisticNormal,
+  logit,
+  NORMAL_RANGE,
+  normalCdf,
+  Z_SCORES,
+} from './stats.js';
 
 /** Spec §4 defaults. */
 export const DEFAULTS = {
@@ -243,37 +252,60 @@ export interface LatencyPrediction {
   readonly base: BaseLatency;
 }
 
-/** Spec §6.4: predicted time to first response and to completion, at the stated percentile. */
-export function predictLatency(inputs: LatencyInputs): LatencyPrediction {
-  const { profile, complexity, percentile, network } = inputs;
-  const z = Z_SCORES[percentile];
+/** The network's parts for one profile (spec §6.4 (2)): round-trip mean and jitter, and the link's rates. */
+function networkOf(inputs: LatencyInputs) {
+  const { profile, network } = inputs;
   const remote = profile.placement.placement !== 'device';
   const lossFactor = 1 / (1 - (network?.lossRate ?? 0));
-  const networkMeanMs = remote ? ((network?.rttMs ?? 0) + (profile.latency.networkRttMs ?? 0)) * lossFactor : 0;
-  const networkSdMs = remote ? (network?.jitterMs ?? 0) * lossFactor : 0;
   const uplink = remote ? (network?.uplinkKbps ?? network?.bandwidthKbps) : undefined;
   const downlink = remote ? (network?.downlinkKbps ?? network?.bandwidthKbps) : undefined;
-  const transferInMs = uplink ? (32 * inputs.inputTokens) / uplink : 0;
-  const transferOutMs = downlink ? (32 * inputs.outputTokens) / downlink : 0;
+  return {
+    networkMeanMs: remote ? ((network?.rttMs ?? 0) + (profile.latency.networkRttMs ?? 0)) * lossFactor : 0,
+    networkSdMs: remote ? (network?.jitterMs ?? 0) * lossFactor : 0,
+    transferInMs: uplink ? (32 * inputs.inputTokens) / uplink : 0,
+    transferOutMs: downlink ? (32 * inputs.outputTokens) / downlink : 0,
+  };
+}
+
+const queueMsOf = ({ profile, load = 0 }: LatencyInputs): number => {
+  const capacity = profile.capacity?.maxConcurrentTasks ?? Number.POSITIVE_INFINITY;
+  return load >= capacity ? ((load - capacity + 1) * meanServiceMs(profile)) / capacity : 0;
+};
+
+const prefillMsOf = ({ profile, inputTokens }: LatencyInputs): number =>
+  profile.latency.inputTokensPerSecond ? (1000 * inputTokens) / profile.latency.inputTokensPerSecond : 0;
+
+const generationMsOf = ({ profile, outputTokens }: LatencyInputs): number =>
+  (1000 * outputTokens) / profile.latency.outputTokensPerSecond;
+
+/** Spec §6.4: the non-reasoning latency L0 of `predictLatency` alone (what the deadline factor of §6.6 needs). */
+export function baseLatency(inputs: LatencyInputs): BaseLatency {
+  return baseOf(inputs, networkOf(inputs));
+}
+
+function baseOf(inputs: LatencyInputs, network: ReturnType<typeof networkOf>): BaseLatency {
+  const { networkMeanMs, networkSdMs, transferInMs, transferOutMs } = network;
+  const overhead = inputs.profile.latency.overheadMs ?? 0;
+  return {
+    fixedMs: (inputs.brokerLegMs ?? 0) + transferInMs + queueMsOf(inputs) + overhead + prefillMsOf(inputs),
+    networkMeanMs,
+    networkSdMs,
+    ttft: inputs.profile.latency.ttftMs,
+    afterFirstMs: generationMsOf(inputs) + transferOutMs,
+  };
+}
+
+/** Spec §6.4: predicted time to first response and to completion, at the stated percentile. */
+export function predictLatency(inputs: LatencyInputs): LatencyPrediction {
+  const { profile, complexity, percentile } = inputs;
+  const z = Z_SCORES[percentile];
+  const network = networkOf(inputs);
+  const { networkMeanMs, networkSdMs, transferInMs, transferOutMs } = network;
   const r = reasoningOf(profile.reasoning);
   const budget = Math.min(r.budget, inputs.reasoningBudget ?? Number.POSITIVE_INFINITY);
   const reasoningRate = profile.reasoning.reasoningTokensPerSecond ?? profile.latency.outputTokensPerSecond;
-  const overhead = profile.latency.overheadMs ?? 0;
-  const generationMs = (1000 * inputs.outputTokens) / profile.latency.outputTokensPerSecond;
-  const prefillMs = profile.latency.inputTokensPerSecond
-    ? (1000 * inputs.inputTokens) / profile.latency.inputTokensPerSecond
-    : 0;
-  const brokerLegMs = inputs.brokerLegMs ?? 0;
-  const capacity = profile.capacity?.maxConcurrentTasks ?? Number.POSITIVE_INFINITY;
-  const load = inputs.load ?? 0;
-  const queueMs = load >= capacity ? ((load - capacity + 1) * meanServiceMs(profile)) / capacity : 0;
-  const base: BaseLatency = {
-    fixedMs: brokerLegMs + transferInMs + queueMs + overhead + prefillMs,
-    networkMeanMs,
-    networkSdMs,
-    ttft: profile.latency.ttftMs,
-    afterFirstMs: generationMs + transferOutMs,
-  };
+  const generationMs = generationMsOf(inputs);
+  const base = baseOf(inputs, network);
   const ttftMs = ttftAtZ(profile.latency.ttftMs, z);
   const reasoningMs =
     (1000 * reasoningTokensAt({ ...r, budget }, complexity.value + z * sigmaOf(complexity))) / reasoningRate;
@@ -282,9 +314,9 @@ export function predictLatency(inputs: LatencyInputs): LatencyPrediction {
     networkMs: networkMeanMs + networkSdMs * z,
     transferInMs,
     transferOutMs,
-    queueMs,
-    prefillMs,
-    brokerLegMs,
+    queueMs: queueMsOf(inputs),
+    prefillMs: prefillMsOf(inputs),
+    brokerLegMs: inputs.brokerLegMs ?? 0,
     ttftMs,
     reasoningMs,
     generationMs,
@@ -311,7 +343,7 @@ export function firstTokenDeadline(
  * right end of the range otherwise (monotone convergence for a convex increasing function).
  */
 export function baseLatencyCdf(base: BaseLatency, x: number): number {
-  return baseLatencyCdfOf(base)(x);
+  return new BaseLatencyCdf(base).at(x);
 }
 
 /**
@@ -319,34 +351,66 @@ export function baseLatencyCdf(base: BaseLatency, x: number): number {
  * evaluates it at every quadrature node. Same arithmetic, same results.
  */
 export function baseLatencyCdfOf(base: BaseLatency): (x: number) => number {
-  const top = baseLatencyAt(base, NORMAL_RANGE);
-  const bottom = baseLatencyAt(base, -NORMAL_RANGE);
-  const { p50 } = base.ttft;
-  const p95 = Math.max(base.ttft.p95, p50);
-  const z95 = Z_SCORES[95];
-  const logRatio = p50 > 0 ? Math.log(p95 / p50) : 0;
-  const offset = base.fixedMs + base.networkMeanMs;
-  const sd = base.networkSdMs;
-  // Newton's start right of the root: each random part alone, with the other at its least, already reaches x there.
-  const beta = p50 > 0 ? logRatio / z95 : 0;
-  const leastTtft = ttftAtZ(base.ttft, -NORMAL_RANGE);
-  let warm = Number.POSITIVE_INFINITY;
-  return (x: number): number => {
+  const cdf = new BaseLatencyCdf(base);
+  return (x) => cdf.at(x);
+}
+
+/**
+ * `baseLatencyCdf` for one L0 (see `baseLatencyCdfOf`). A class rather than a closure: its numbers live in fields,
+ * updated in place, where a closure's variables would be boxed anew on every write (once per quadrature node).
+ */
+class BaseLatencyCdf {
+  readonly #base: BaseLatency;
+  readonly #top: number;
+  readonly #bottom: number;
+  readonly #p50: number;
+  readonly #p95: number;
+  readonly #logRatio: number;
+  readonly #offset: number;
+  readonly #sd: number;
+  readonly #beta: number;
+  readonly #leastTtft: number;
+  /** The previous root: Newton's warm start (quadrature nodes are close). */
+  #warm = Number.POSITIVE_INFINITY;
+
+  constructor(base: BaseLatency) {
+    this.#base = base;
+    this.#top = baseLatencyAt(base, NORMAL_RANGE);
+    this.#bottom = baseLatencyAt(base, -NORMAL_RANGE);
+    const { p50 } = base.ttft;
+    this.#p50 = p50;
+    this.#p95 = Math.max(base.ttft.p95, p50);
+    this.#logRatio = p50 > 0 ? Math.log(this.#p95 / p50) : 0;
+    this.#offset = base.fixedMs + base.networkMeanMs;
+    this.#sd = base.networkSdMs;
+    // Newton's start right of the root: each random part alone, with the other at its least, already reaches x there.
+    this.#beta = p50 > 0 ? this.#logRatio / Z_SCORES[95] : 0;
+    this.#leastTtft = ttftAtZ(base.ttft, -NORMAL_RANGE);
+  }
+
+  at(x: number): number {
+    const base = this.#base;
+    const p50 = this.#p50;
+    const p95 = this.#p95;
+    const z95 = Z_SCORES[95];
+    const logRatio = this.#logRatio;
+    const sd = this.#sd;
+    const beta = this.#beta;
     if (x === Number.POSITIVE_INFINITY) return 1;
-    if (top <= x) return 1;
-    if (bottom > x) return 0;
-    const rest = x - offset;
+    if (this.#top <= x) return 1;
+    if (this.#bottom > x) return 0;
+    const rest = x - this.#offset;
     if (sd === 0) {
       // Here L0(−8.5) ≤ x < L0(8.5), so the time to first token is not constant and z* is inside the range.
       return normalCdf(p50 > 0 ? (z95 * Math.log(rest / p50)) / logRatio : (rest * z95) / p95);
     }
-    const byNetwork = (rest - leastTtft) / sd;
+    const byNetwork = (rest - this.#leastTtft) / sd;
     const spare = rest + sd * NORMAL_RANGE;
     const byTtft = p50 > 0 ? (beta > 0 ? Math.log(spare / p50) / beta : Number.POSITIVE_INFINITY) : (spare * z95) / p95;
     const cold = Math.min(NORMAL_RANGE, byNetwork, Number.isNaN(byTtft) ? NORMAL_RANGE : byTtft);
     // Warm start from the previous root (quadrature nodes are close): one Newton step from anywhere lands right of
     // the root (L0 is convex), from where the iteration falls monotonically as before.
-    let z = Math.min(cold, warm);
+    let z = Math.min(cold, this.#warm);
     for (let i = 0; i < 100; i++) {
       const ttft = ttftAtZ(base.ttft, z); // once per step: both L0(z) and its slope need it
       const excess = base.fixedMs + base.networkMeanMs + sd * z + ttft - x;
@@ -362,9 +426,9 @@ export function baseLatencyCdfOf(base: BaseLatency): (x: number) => number {
       }
       z = Math.max(-NORMAL_RANGE, next);
     }
-    warm = z;
+    this.#warm = z;
     return normalCdf(z);
-  };
+  }
 }
 
 /** Spec §6.6 (3): the reasoning tokens a deadline leaves at percentile q: rate · (D' − L0(z_q)), at least 0. */
@@ -423,20 +487,32 @@ export function deadlineSuccess(inputs: DeadlineSuccessInputs): number {
   const step = (curve.ability - mu) / sigma;
   const half = 20 / (curve.slope * sigma);
   const breaks = [step - half, step, step + half].filter((b) => b > from && b < hi).sort((a, b) => a - b);
-  const cdf = baseLatencyCdfOf(base);
-  const f = (w: number) => {
-    const c = mu + sigma * w;
-    return (
-      Math.exp(-0.5 * w * w) *
-      0.3989422804014327 *
-      logistic(curve.slope * (curve.ability - c)) *
-      cdf(deadline - timeAt(c))
-    );
-  };
+  const cdf = new BaseLatencyCdf(base);
+  const perStep = msPerToken * reasoning.tokensPerStep;
   let start = from;
-  for (const b of [...breaks, hi]) {
-    total += integrateOver(f, start, b, DEADLINE_PANELS);
-    start = b;
+  for (let k = 0; k <= breaks.length; k++) {
+    const end = k < breaks.length ? (breaks[k] as number) : hi;
+    // integrateOver(f, start, end, DEADLINE_PANELS) with f(w) = φ(w) · σ_L(k(a − c)) · F_L0(D' − T_R(c)),
+    // c = μ + σw, written out: the same nodes and arithmetic, no closure or boxed number per node.
+    if (end > start) {
+      const h = (end - start) / DEADLINE_PANELS;
+      let sum = 0;
+      for (let p = 0; p < DEADLINE_PANELS; p++) {
+        const centre = start + (p + 0.5) * h;
+        for (let i = 0; i < GAUSS_LEGENDRE.nodes.length; i++) {
+          const w = centre + (h / 2) * (GAUSS_LEGENDRE.nodes[i] as number);
+          const c = mu + sigma * w;
+          sum +=
+            (GAUSS_LEGENDRE.weights[i] as number) *
+            (Math.exp(-0.5 * w * w) *
+              0.3989422804014327 *
+              logistic(curve.slope * (curve.ability - c)) *
+              cdf.at(deadline - perStep * 2 ** c));
+        }
+      }
+      total += (sum * h) / 2;
+    }
+    start = end;
   }
   return Math.min(1, Math.max(0, curve.pMax * total));
 }

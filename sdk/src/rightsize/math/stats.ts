@@ -21,7 +21,10 @@ const TWO_OVER_SQRT_PI = 1.1283791670955126;
 
 /** erfc: the Maclaurin series of erf below 2, a continued fraction (evaluated backwards) above. */
 function erfc(x: number): number {
-  if (x < 0) return 2 - erfc(-x);
+  return x < 0 ? 2 - erfcOfPositive(-x) : erfcOfPositive(x);
+}
+
+function erfcOfPositive(x: number): number {
   if (x < 2) {
     // erf(x) = 2/√π · Σ (−1)^n x^(2n+1) / (n! (2n + 1))
     const x2 = x * x;
@@ -68,7 +71,8 @@ export function gaussLegendre(n: number): { nodes: Float64Array; weights: Float6
   return { nodes, weights };
 }
 
-const GL = gaussLegendre(16);
+/** The 16-point rule of `integrateOver` (for integrals written out with the same nodes). */
+export const GAUSS_LEGENDRE = gaussLegendre(16);
 const PANELS = 3;
 
 /** Composite Gauss–Legendre (`panels` panels of 16 points, default 3) of f over [a, b]. */
@@ -78,8 +82,8 @@ export function integrateOver(f: (x: number) => number, a: number, b: number, pa
   let total = 0;
   for (let p = 0; p < panels; p++) {
     const centre = a + (p + 0.5) * h;
-    for (let i = 0; i < GL.nodes.length; i++) {
-      total += (GL.weights[i] as number) * f(centre + (h / 2) * (GL.nodes[i] as number));
+    for (let i = 0; i < GAUSS_LEGENDRE.nodes.length; i++) {
+      total += (GAUSS_LEGENDRE.weights[i] as number) * f(centre + (h / 2) * (GAUSS_LEGENDRE.nodes[i] as number));
     }
   }
   return (total * h) / 2;
@@ -98,15 +102,33 @@ export function logisticNormal(m: number, s: number, zMax: number): number {
   const lo = -Z_RANGE;
   const hi = Math.min(zMax, Z_RANGE);
   if (hi <= lo) return 0;
-  const f = (z: number) => INV_SQRT_2PI * Math.exp(-0.5 * z * z) * logistic(m - s * z);
-  if (s <= 1) return integrateOver(f, lo, hi);
+  if (s <= 1) return logisticNormalOver(m, s, lo, hi);
   const centre = m / s;
   const half = 20 / s;
   let total = 0;
   const below = Math.min(hi, centre - half);
   if (below > lo) total += normalCdf(below) - normalCdf(lo);
-  total += integrateOver(f, Math.max(lo, centre - half), Math.min(hi, centre + half));
+  total += logisticNormalOver(m, s, Math.max(lo, centre - half), Math.min(hi, centre + half));
   return total;
+}
+
+/**
+ * `integrateOver` of φ(z) · σ_L(m − s·z) over [a, b], written out: the same nodes, weights and arithmetic in the same
+ * order (so the same result to the last bit), without a closure per call or a boxed number per node — the integral
+ * is evaluated for every assessed agent, so this is most of what a decision would otherwise allocate.
+ */
+function logisticNormalOver(m: number, s: number, a: number, b: number): number {
+  if (!(b > a)) return 0;
+  const h = (b - a) / PANELS;
+  let total = 0;
+  for (let p = 0; p < PANELS; p++) {
+    const centre = a + (p + 0.5) * h;
+    for (let i = 0; i < GAUSS_LEGENDRE.nodes.length; i++) {
+      const z = centre + (h / 2) * (GAUSS_LEGENDRE.nodes[i] as number);
+      total += (GAUSS_LEGENDRE.weights[i] as number) * (INV_SQRT_2PI * Math.exp(-0.5 * z * z) * logistic(m - s * z));
+    }
+  }
+  return (total * h) / 2;
 }
 
 /** The standard-units bound beyond which the normal density is negligible (≈1e-17). */

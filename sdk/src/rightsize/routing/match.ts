@@ -5,6 +5,7 @@
  */
 
 import {
+  baseLatency,
   budgetCeiling,
   budgetToComplexity,
   curveOf,
@@ -267,7 +268,7 @@ export function assess(
     load: candidate.load ?? 0,
     brokerLegMs: policy.brokerLegMs ?? 0,
   };
-  const { base } = predictLatency(latencyInputs);
+  const base = baseLatency(latencyInputs);
   // Spec §6.6: the deadlines act as a budget cut; with the window, they bound what the agent may spend.
   const deadline = firstTokenDeadline(base, c);
   const z = Z_SCORES[resolved.percentile];
