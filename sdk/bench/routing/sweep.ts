@@ -38,7 +38,8 @@ const variantsOf = (seed: number): Record<string, Partial<RouterOptions>> => ({
   'anchored difficulty + verifier model': { learner: { ...verifier, priorSigmas: { prior: 0.05, domain: 0.3 } } },
   'no cost correction': { costCorrection: { priorWeight: 1e12 } },
   'no declared scale': { declaredScale: false },
-  'anchor declared': { learner: { anchorDeclared: true } },
+  'no declared scale, free difficulty': { declaredScale: false, learner: {} },
+  'free difficulty': { learner: {} },
 });
 
 const seeds = (values.seeds ?? '2,3,4,5,6,7').split(',').map(Number);
