@@ -193,7 +193,9 @@ export function tunedCascade(warmup: readonly SimTask[], tasks: readonly SimTask
  * Rightsize: the Router from the declared (mis-claimed) profiles, λ = VALUE_OF_SUCCESS, exploration budget 0.05,
  * plans of the largest expected value given the verifier's detection of failures (`failureDetection`, 1 − its
  * false-accept rate: a broker knows its own verifier), escalation along its plan while the predicted completion fits
- * the deadline. It learns online from every task
+ * the deadline, declared difficulties anchored (`anchorDeclared`: the clients' estimates are unbiased here; outcomes
+ * move the agents, not the scale) and undeclared tasks on the declared scale (the Router's default). It learns online
+ * from every task
  * (warm-up included) from what a broker observes: the verifier's verdict and the reported cost of each attempt —
  * no complexity feedback.
  */
@@ -210,6 +212,7 @@ export function rightsize(
     lambda: VALUE_OF_SUCCESS,
     exploration: { budget: 0.05, seed },
     failureDetection: 1 - VERIFIER_FALSE_ACCEPT,
+    learner: { anchorDeclared: true },
     ...variant,
   });
   let bestEffort = 0;

@@ -36,6 +36,10 @@ const variantsOf = (seed: number): Record<string, Partial<RouterOptions>> => ({
   'explore 0.2': { exploration: { budget: 0.2, seed } },
   'anchored difficulty': { learner: { priorSigmas: { prior: 0.05, domain: 0.3 } } },
   'anchored difficulty + verifier model': { learner: { ...verifier, priorSigmas: { prior: 0.05, domain: 0.3 } } },
+  'no cost correction': { costCorrection: { priorWeight: 1e12 } },
+  'no declared scale': { declaredScale: false },
+  'no declared scale, free difficulty': { declaredScale: false, learner: {} },
+  'free difficulty': { learner: {} },
 });
 
 const seeds = (values.seeds ?? '2,3,4,5,6,7').split(',').map(Number);

@@ -168,6 +168,8 @@ export function decide(
     deadlineMs?: number | undefined;
     maxEscalations: number;
     detection?: number | undefined;
+    /** The cost of an agent tried as an escalation, for the plan by expected value (plan.ts). */
+    escalationCost?: ((a: Assessment) => number) | undefined;
   } & DialRule,
 ): RoutingChoice {
   const { lambda, detection } = options;

@@ -96,6 +96,16 @@ export interface LearnerOptions extends FeatureOptions {
    * low-pMax curve, and every agent's ceiling absorbs the verifier's noise.
    */
   readonly falseSuccessRate?: number;
+  /**
+   * Anchor declared difficulties (default false): a task whose complexity is declared (its `declared` feature is 1)
+   * has that value as its difficulty (standard deviation 0), and its outcomes update only the agent's parameters,
+   * never the difficulty weights, so whatever an outcome contradicts is the agent's (undeclared tasks learn c(x) as
+   * before). Binary outcomes cannot tell a shift of
+   * every difficulty from the opposite shift of every ability the outcomes touch; learned freely, the scale drifts
+   * with the agents that are tried most (e.g. free agents whose wrong answers a verifier sometimes accepts) away
+   * from the declared scale that the agents not tried yet are still on. For clients whose declarations are unbiased.
+   */
+  readonly anchorDeclared?: boolean;
 }
 
 /** A Gaussian belief: mean and variance. */
@@ -183,6 +193,7 @@ export class OnlineIrtLearner implements ComplexityEstimator {
   readonly #maxEntries: number;
   readonly #iterations: number;
   readonly #falseSuccess: number;
+  readonly #anchorDeclared: boolean;
   readonly #agents: Record<string, AgentBeliefs> = {};
   readonly #named = new Map<string, Belief>();
   readonly #hashedMean: Float64Array;
@@ -205,6 +216,7 @@ export class OnlineIrtLearner implements ComplexityEstimator {
     this.#maxEntries = options.maxEntries ?? 100_000;
     this.#iterations = options.iterations ?? 6;
     this.#falseSuccess = options.falseSuccessRate ?? 0;
+    this.#anchorDeclared = options.anchorDeclared ?? false;
     if (!(this.#falseSuccess >= 0 && this.#falseSuccess < 0.5))
       throw new RangeError('falseSuccessRate must be in [0, 0.5)');
     const eb = options.empiricalBayes;
@@ -381,8 +393,12 @@ export class OnlineIrtLearner implements ComplexityEstimator {
     };
   }
 
-  /** The learned difficulty c(x): its posterior mean and standard deviation, on the complexity scale. */
+  /**
+   * The learned difficulty c(x): its posterior mean and standard deviation, on the complexity scale. An anchored
+   * declared task's weights are fixed by assumption (`anchorDeclared`): standard deviation 0.
+   */
   difficulty(features: TaskFeatures): Difficulty {
+    if (this.#anchored(features)) return { value: declaredValue(features), sigma: 0 };
     let value = 0;
     let variance = 0;
     for (const [name, x] of features.named) {
@@ -395,6 +411,11 @@ export class OnlineIrtLearner implements ComplexityEstimator {
       variance += (this.#hashedVar[bucket] as number) * x * x;
     }
     return { value, sigma: Math.sqrt(variance) };
+  }
+
+  /** Whether outcomes of this task leave the difficulty weights alone (`anchorDeclared` and a declared task). */
+  #anchored(features: TaskFeatures): boolean {
+    return this.#anchorDeclared && features.named.some(([name, x]) => name === 'declared' && x === 1);
   }
 
   /** ComplexityEstimator: the learned difficulty of a text (no declared complexity), on the spec's scale. */
@@ -417,8 +438,20 @@ export class OnlineIrtLearner implements ComplexityEstimator {
   observe(agentId: string, profile: CapabilityProfile, features: TaskFeatures, success: boolean): void {
     const domain = domainOf(features);
     const { global, offsets } = this.#agentBeliefs(agentId, profile, domain, true);
-    const namedBeliefs = features.named.map(([name]) => this.#namedBelief(name, true));
-    const n = 6 + features.named.length + features.hashed.length;
+    // Anchored: the difficulty weights enter the update with variance 0 (they do not move) and are not written back.
+    // Anchored: the task's difficulty is its declared value, one fixed term (variance 0, not written back).
+    const anchored = this.#anchored(features);
+    const namedBeliefs = anchored ? [] : features.named.map(([name]) => this.#namedBelief(name, true));
+    const terms: ReadonlyArray<readonly [number, number, number]> = anchored
+      ? [[declaredValue(features), 1, 0]]
+      : [
+          ...features.named.map(([, value], j) => [value, ...(namedBeliefs[j] as Belief)] as const),
+          ...features.hashed.map(
+            ([bucket, value]) =>
+              [value, this.#hashedMean[bucket] as number, this.#hashedVar[bucket] as number] as const,
+          ),
+        ];
+    const n = 6 + terms.length;
     const role = new Uint8Array(n);
     const x = new Float64Array(n).fill(1);
     const m0 = new Float64Array(n);
@@ -432,19 +465,11 @@ export class OnlineIrtLearner implements ComplexityEstimator {
         i++;
       }
     }
-    for (const [j, [, value]] of features.named.entries()) {
-      const b = namedBeliefs[j] as Belief;
+    for (const [value, mean, variance] of terms) {
       role[i] = WEIGHT;
       x[i] = value;
-      m0[i] = b[0];
-      v[i] = b[1];
-      i++;
-    }
-    for (const [bucket, value] of features.hashed) {
-      role[i] = WEIGHT;
-      x[i] = value;
-      m0[i] = this.#hashedMean[bucket] as number;
-      v[i] = this.#hashedVar[bucket] as number;
+      m0[i] = mean;
+      v[i] = variance;
       i++;
     }
     const { mean, variance } = laplaceUpdate(role, x, m0, v, success ? 1 : 0, this.#iterations, this.#falseSuccess);
@@ -461,7 +486,7 @@ export class OnlineIrtLearner implements ComplexityEstimator {
       b[1] = variance[i] as number;
       i++;
     }
-    for (const [bucket] of features.hashed) {
+    for (const [bucket] of anchored ? [] : features.hashed) {
       this.#hashedMean[bucket] = mean[i] as number;
       this.#hashedVar[bucket] = variance[i] as number;
       i++;
@@ -556,6 +581,12 @@ export class OnlineIrtLearner implements ComplexityEstimator {
       this.#widths.set(key, group);
     }
   }
+}
+
+/** The declared complexity of a declared task's features (its `prior` feature). */
+function declaredValue(features: TaskFeatures): number {
+  for (const [name, x] of features.named) if (name === 'prior') return x;
+  return DEFAULTS.unknownComplexity.value;
 }
 
 /** The domain of a feature vector (its `domain:` feature). */

@@ -6,6 +6,9 @@
  *
  *   V = Σᵢ (Πⱼ<ᵢ (1 − Pⱼ) · detection) · (λ · Pᵢ − costᵢ)
  *
+ * where costᵢ of an escalation step (i > 1) is its escalation cost when one is given (`escalationCost`: an escalated
+ * task is harder than predicted, so an agent that reasons costs more on it; cost.ts learns by how much)
+ *
  * (attempts taken as independent given the predictions), and the plan chosen maximises it over the candidates, each
  * step fitting the deadline after the earlier attempts' predicted durations and kept only when its own λ · P exceeds
  * its cost (the rule of the myopic plan). The search looks at the PLAN_WINDOW best candidates by λ · P − cost and
@@ -23,6 +26,11 @@ export interface PlanOptions {
   readonly detection: number;
   readonly deadlineMs?: number | undefined;
   readonly maxEscalations: number;
+  /**
+   * The cost of an agent tried as an escalation (after a detected failure), in the decision currency; default its
+   * assessed cost. An escalation's task is harder than predicted, so it may cost more (cost.ts).
+   */
+  readonly escalationCost?: ((a: Assessment) => number) | undefined;
 }
 
 /**
@@ -32,6 +40,8 @@ export interface PlanOptions {
 export function valuePlan(order: readonly Assessment[], options: PlanOptions): string[] {
   const { lambda, detection, deadlineMs, maxEscalations } = options;
   const window = order.slice(0, PLAN_WINDOW);
+  const escalationCost = options.escalationCost ?? ((a: Assessment) => a.comparableCost);
+  const escalationValue = new Map(window.map((a) => [a, lambda * a.predictions.success - escalationCost(a)]));
   /** Best continuation after a detected failure, with `elapsed` ms spent and `used` agents tried. */
   const continuation = (
     elapsed: number,
@@ -41,11 +51,12 @@ export function valuePlan(order: readonly Assessment[], options: PlanOptions): s
     let best = { value: 0, plan: [] as string[] };
     if (left <= 0) return best;
     for (const a of window) {
-      if (used.has(a.agentId) || utility(a, lambda) <= 0) continue;
+      const own = escalationValue.get(a) as number;
+      if (used.has(a.agentId) || own <= 0) continue;
       const done = elapsed + a.predictions.completionMs;
       if (deadlineMs !== undefined && done > deadlineMs) continue;
       const next = continuation(done, new Set([...used, a.agentId]), left - 1);
-      const value = utility(a, lambda) + (1 - a.predictions.success) * detection * next.value;
+      const value = own + (1 - a.predictions.success) * detection * next.value;
       if (value > best.value) best = { value, plan: [a.agentId, ...next.plan] };
     }
     return best;

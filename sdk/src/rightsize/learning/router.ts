@@ -29,7 +29,8 @@ import {
   SOURCE_SIGMA,
   successCell,
 } from '../routing/match.js';
-import { CostCorrection, type CostCorrectionState } from './cost.js';
+import { CostCorrection, type CostCorrectionOptions, type CostCorrectionState } from './cost.js';
+import { DeclaredScale, type DeclaredScaleState } from './declared-scale.js';
 import { type DialRule, decide, dialChoice, type SpreadOf } from './dial.js';
 import { type ExplorationOptions, type ExplorationState, ThompsonExploration } from './exploration.js';
 import type { TaskFeatures } from './features.js';
@@ -138,6 +139,15 @@ export interface RouterOptions {
    * by λ · P − cost followed by the spec's plan. Default undefined: the latter.
    */
   readonly failureDetection?: number;
+  /** How reported costs correct each agent's prices (`cost.ts`; defaults there). */
+  readonly costCorrection?: CostCorrectionOptions;
+  /**
+   * Put tasks that declare no complexity on the declared scale (`declared-scale.ts`): learn from every declaration to
+   * predict the declared complexity from the text's features, and start an undeclared task from that prediction (and
+   * its spread as the sigma) instead of the spec's default. Default true; it changes nothing until the Router has
+   * seen a declaration in the task's domain.
+   */
+  readonly declaredScale?: boolean;
 }
 
 export interface RouterState {
@@ -149,6 +159,8 @@ export interface RouterState {
   readonly costs?: CostCorrectionState;
   /** Decisions still awaiting outcomes, oldest first, so `observe` works after a restore (absent in older states). */
   readonly pending?: ReadonlyArray<PendingState>;
+  /** The declared-scale regression (absent in older states or when the option is off). */
+  readonly declaredScale?: DeclaredScaleState;
 }
 
 /** One remembered decision: the task id, its features and each agent's predicted cost. */
@@ -156,6 +168,8 @@ export interface PendingState {
   readonly taskId: string;
   readonly features: TaskFeatures;
   readonly predictedCost: Readonly<Record<string, number>>;
+  /** Outcomes already observed for the task (absent in older states: 0). */
+  readonly observed?: number;
 }
 
 export interface RouterRun {
@@ -168,6 +182,8 @@ interface Pending {
   readonly features: TaskFeatures;
   /** Each agent's predicted cost for the task (its currency), to compare with the reported one. */
   readonly predictedCost: ReadonlyMap<string, number>;
+  /** Outcomes observed so far for the task: the first is the decision's own attempt, the rest escalations. */
+  observed: number;
 }
 
 const clampComplexity = (c: number) => Math.min(64, Math.max(0, c));
@@ -214,6 +230,7 @@ export class Router {
   readonly #learner: OnlineIrtLearner;
   readonly #exploration: ThompsonExploration;
   readonly #costs: CostCorrection;
+  readonly #scale: DeclaredScale | undefined;
   readonly #pending = new Map<string, Pending>();
   readonly #options: RouterOptions;
   readonly #maxPending: number;
@@ -241,7 +258,8 @@ export class Router {
       options.exploration === false ? { enabled: false } : options.exploration,
       state?.exploration,
     );
-    this.#costs = new CostCorrection({}, state?.costs);
+    this.#costs = new CostCorrection(options.costCorrection, state?.costs);
+    this.#scale = options.declaredScale === false ? undefined : new DeclaredScale({}, state?.declaredScale);
     this.#learner.onAgentChange((id) => this.#stale.add(id));
     for (const entry of state?.pending ?? []) {
       const { taskId, ...pending } = pendingFromState(entry, 2 ** this.#learner.hashBits);
@@ -422,11 +440,13 @@ export class Router {
     const lambda = task.lambda ?? this.#options.lambda;
     if (lambda !== undefined && !(lambda >= 0)) throw new RangeError('lambda must be ≥ 0');
     const hardConstraints = task.hardConstraints ?? this.#options.hardConstraints ?? false;
-    const features = this.#learner.features(task.text, d.domain, d.complexity?.value);
+    const { features, scaleSigma } = this.#featuresOf(task);
     const learned = this.#learner.difficulty(features);
-    // A declared complexity keeps the client's own uncertainty (spec §5.2: its sigma, else its source's default); the
-    // learner only shifts its value.
-    const declaredSigma = d.complexity && (d.complexity.sigma ?? SOURCE_SIGMA[d.complexity.source ?? 'declared']);
+    // A declared complexity keeps the client's own uncertainty (spec §5.2: its sigma, else its source's default), a
+    // complexity predicted on the declared scale the prediction's; the learner only shifts its value.
+    const declaredSigma = d.complexity
+      ? (d.complexity.sigma ?? SOURCE_SIGMA[d.complexity.source ?? 'declared'])
+      : scaleSigma;
     const difficulty = declaredSigma !== undefined ? { value: learned.value, sigma: declaredSigma } : learned;
     const spreadOf = this.#spreadOf(d.domain, difficulty.value);
     const rule: Parameters<typeof decide>[1] & DialRule = {
@@ -435,6 +455,8 @@ export class Router {
       deadlineMs: d.constraints?.completionDeadlineMs,
       maxEscalations: this.#options.policy?.maxEscalations ?? 2,
       detection: this.#options.failureDetection,
+      escalationCost: (a: Assessment) =>
+        (a.comparableCost * this.#costs.escalationFactor(a.agentId)) / this.#costs.factor(a.agentId),
       spreadOf,
       doubtFrom: this.#options.doubtFrom,
     };
@@ -481,7 +503,7 @@ export class Router {
         a.predictions.cost.amount / declaredFactor(a.agentId),
       ]),
     );
-    this.#remember(taskId, { features, predictedCost });
+    this.#remember(taskId, { features, predictedCost, observed: 0 });
     const successSpread = Object.fromEntries([...predictedCost.keys()].map((id) => [id, spreadOf(id)]));
     return {
       taskId,
@@ -494,6 +516,25 @@ export class Router {
       successSpread,
       match: greedyMatch,
     };
+  }
+
+  /**
+   * The task's features. With the declared scale on, a declaration is learned (what its text and domain are declared
+   * at), and a task without one takes the predicted declared value as its prior (features as if declared), with the
+   * prediction's sigma.
+   */
+  #featuresOf(task: RouterTask): { features: TaskFeatures; scaleSigma?: number } {
+    const d = task.descriptor;
+    const scale = this.#scale;
+    if (!scale) return { features: this.#learner.features(task.text, d.domain, d.complexity?.value) };
+    const asUndeclared = this.#learner.features(task.text, d.domain);
+    if (d.complexity) {
+      scale.learn(d.domain, asUndeclared, d.complexity.value);
+      return { features: this.#learner.features(task.text, d.domain, d.complexity.value) };
+    }
+    const predicted = scale.predict(d.domain, asUndeclared);
+    if (!predicted) return { features: asUndeclared };
+    return { features: this.#learner.features(task.text, d.domain, predicted.value), scaleSigma: predicted.sigma };
   }
 
   /** Remember a decision for `observe`, forgetting the oldest beyond `maxPending`. */
@@ -516,8 +557,11 @@ export class Router {
     if (!pending || !agent) return false;
     this.#learner.observe(agent.id, agent.profile, pending.features, outcome.success);
     // Learning marks the agent stale (the learner's change listener), so its corrected prices reach the index too.
+    // An escalation follows failures (its task is harder than predicted): its cost is recorded apart (cost.ts).
+    const escalation = pending.observed > 0;
+    pending.observed++;
     if (outcome.cost !== undefined)
-      this.#costs.record(agent.id, pending.predictedCost.get(agent.id) ?? 0, outcome.cost);
+      this.#costs.record(agent.id, pending.predictedCost.get(agent.id) ?? 0, outcome.cost, escalation);
     return true;
   }
 
@@ -562,6 +606,7 @@ export class Router {
       learner: this.#learner.toJSON(),
       exploration: this.#exploration.toJSON(),
       costs: this.#costs.toJSON(),
+      ...(this.#scale ? { declaredScale: this.#scale.toJSON() } : {}),
       pending: [...this.#pending].map(([taskId, p]) => ({
         taskId,
         features: {
@@ -569,6 +614,7 @@ export class Router {
           hashed: p.features.hashed.map(([b, x]) => [b, x]),
         },
         predictedCost: Object.fromEntries(p.predictedCost),
+        observed: p.observed,
       })),
     };
   }
@@ -587,12 +633,14 @@ function pendingFromState(entry: PendingState, hashSize: number): Pending & { ta
     !f.hashed.every((p) => pair(p, (k) => Number.isInteger(k) && (k as number) >= 0 && (k as number) < hashSize)) ||
     typeof entry.predictedCost !== 'object' ||
     entry.predictedCost === null ||
-    !Object.values(entry.predictedCost).every(Number.isFinite)
+    !Object.values(entry.predictedCost).every(Number.isFinite) ||
+    !(entry.observed === undefined || (Number.isInteger(entry.observed) && entry.observed >= 0))
   )
     throw new Error(`router state: bad pending decision ${String(entry?.taskId)}`);
   return {
     taskId: entry.taskId,
     features: { named: f.named.map(([k, x]) => [k, x] as const), hashed: f.hashed.map(([b, x]) => [b, x] as const) },
     predictedCost: new Map(Object.entries(entry.predictedCost)),
+    observed: entry.observed ?? 0,
   };
 }
