@@ -112,7 +112,7 @@ export function createGuard(o: GuardOptions) {
       return;
     }
     if (typeof message.taskId === 'string') {
-      o.pending.put(message.messageId, {});
+      o.pending.put(owner, message.messageId, {});
       return;
     }
     if (o.inflight() >= (o.maxConcurrentTasks ?? 1000)) {
@@ -122,7 +122,7 @@ export function createGuard(o: GuardOptions) {
     // A new task (a follow-up of an existing one may have subscribers and push configs watching its progress).
     const unary = answerOnly(op);
     if (typeof message.contextId === 'string' && (await o.store.contextRoute(owner, message.contextId))) {
-      o.pending.put(message.messageId, { unary });
+      o.pending.put(owner, message.messageId, { unary });
       return;
     }
     const configuration = op.params.configuration as { acceptedOutputModes?: string[] } | undefined;
@@ -143,6 +143,6 @@ export function createGuard(o: GuardOptions) {
       await send(reply, op, noCapableAgentError(route.decision, route.result));
       return;
     }
-    o.pending.put(message.messageId, { route, unary });
+    o.pending.put(owner, message.messageId, { route, unary });
   };
 }
