@@ -5,7 +5,8 @@
  *
  * Deterministic setup: mallory leaves a decision pending under a message id (her request passes the guard, which
  * decides it, then the SDK refuses it for an invalid role, so no executor takes the entry); alice then sends a
- * message with that id in its ProtoJSON spelling (`message_id`), which the executor serves.
+ * message with that id in its ProtoJSON spelling (`message_id`), which the guard did not see before it renamed
+ * proto names (guard-spellings.test.ts), so her executor took mallory's decision (thinker, complexity 8).
  */
 import { randomUUID } from 'node:crypto';
 import type { Task } from '@rightsize/sdk/a2a';

@@ -5,7 +5,7 @@
  * to the executor. It refuses Rightsize extension data that violates its schema (InvalidParamsError, spec §2.2,
  * §10.4) and new tasks beyond the concurrency limit.
  */
-import type { Message } from '@rightsize/sdk/a2a';
+import { A2A_OBJECTS, type Message, normalizeProtoJsonNames } from '@rightsize/sdk/a2a';
 import { A2AError, InvalidParamsError } from '@rightsize/sdk/errors';
 import { noCapableAgentError, RETRY_LATER_SPEC, readMessageExtension } from '@rightsize/sdk/rightsize';
 import { ANONYMOUS } from '@rightsize/sdk/server';
@@ -38,21 +38,40 @@ interface SendOperation {
   readonly unary: boolean;
 }
 
-/** SendMessage / SendStreamingMessage in either binding; undefined for every other request. */
+/**
+ * The REST operation a path names as the SDK's router reads it: the last non-empty segment, percent-decoded (so
+ * `/message:send/` and `/message%3Asend` are SendMessage too).
+ */
+function restOperation(url: string): string | undefined {
+  const segments = (url.split('?')[0] ?? '').split('/').filter((s) => s !== '');
+  try {
+    return decodeURIComponent(segments.at(-1) ?? '');
+  } catch {
+    return undefined; // the SDK answers InvalidRequest
+  }
+}
+
+/**
+ * SendMessage / SendStreamingMessage in either binding, with the ProtoJSON proto names (`message_id`, `task_id`, …,
+ * A2A §5.5) renamed as the SDK renames them, so every spelling the SDK serves is guarded; undefined for every other
+ * request.
+ */
 function sendOperationOf(request: FastifyRequest): SendOperation | undefined {
   const config = request.routeOptions.config as { a2aBinding?: string } | undefined;
   const body = (request.body ?? {}) as Record<string, unknown>;
+  let op: SendOperation | undefined;
   if (config?.a2aBinding === 'jsonrpc') {
     if (body.method !== 'SendMessage' && body.method !== 'SendStreamingMessage') return undefined;
     const id = typeof body.id === 'string' || typeof body.id === 'number' ? body.id : null;
     const params = (body.params && typeof body.params === 'object' ? body.params : {}) as Record<string, unknown>;
-    return { params, jsonRpcId: id, unary: body.method === 'SendMessage' };
+    op = { params, jsonRpcId: id, unary: body.method === 'SendMessage' };
+  } else if (request.method === 'POST') {
+    const operation = restOperation(request.url);
+    if (operation === 'message:send') op = { params: body, jsonRpcId: undefined, unary: true };
+    else if (operation === 'message:stream') op = { params: body, jsonRpcId: undefined, unary: false };
   }
-  if (request.method !== 'POST') return undefined;
-  const path = request.url.split('?')[0] ?? '';
-  if (path.endsWith('/message:send')) return { params: body, jsonRpcId: undefined, unary: true };
-  if (path.endsWith('/message:stream')) return { params: body, jsonRpcId: undefined, unary: false };
-  return undefined;
+  if (op) normalizeProtoJsonNames(A2A_OBJECTS.SendMessageRequest, op.params);
+  return op;
 }
 
 /**
