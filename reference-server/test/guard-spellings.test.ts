@@ -82,4 +82,12 @@ describe('the request guard sees every spelling of SendMessage', () => {
     expect(JSON.parse(answer.text).error).toMatchObject({ code: -32602 });
     expect(answer.text).toContain('Rightsize extension data is not valid');
   });
+
+  it('a part in a media type the broker does not accept is ContentTypeNotSupportedError, as from any agent (A2A §3.1.1)', async () => {
+    const parts = [{ raw: Buffer.from('x').toString('base64'), mediaType: 'application/x-unsupported' }];
+    const answer = await jsonRpc('SendMessage', { ...camel(), parts });
+    expect(JSON.parse(answer.text).error).toMatchObject({ code: -32005 });
+    const accepted = await jsonRpc('SendMessage', { ...camel(), parts: [{ text: 'hi', mediaType: 'text/plain' }] });
+    expect(accepted.text).toContain('concurrency limit');
+  });
 });

@@ -264,6 +264,7 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
         store,
         routing,
         pending,
+        card,
         metrics,
         events,
         inflight: () => inflight,

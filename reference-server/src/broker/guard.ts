@@ -5,10 +5,10 @@
  * to the executor. It refuses Rightsize extension data that violates its schema (InvalidParamsError, spec §2.2,
  * §10.4) and new tasks beyond the concurrency limit.
  */
-import { A2A_OBJECTS, type Message, normalizeProtoJsonNames } from '@rightsize/sdk/a2a';
+import { A2A_OBJECTS, type AgentCard, type Message, normalizeProtoJsonNames } from '@rightsize/sdk/a2a';
 import { A2AError, InvalidParamsError } from '@rightsize/sdk/errors';
 import { noCapableAgentError, RETRY_LATER_SPEC, readMessageExtension } from '@rightsize/sdk/rightsize';
-import { ANONYMOUS } from '@rightsize/sdk/server';
+import { ANONYMOUS, checkInputModes } from '@rightsize/sdk/server';
 import { formatIssues } from '@rightsize/sdk/validate';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Authenticator } from '../auth.js';
@@ -23,6 +23,8 @@ export interface GuardOptions {
   readonly store: BrokerStore;
   readonly routing: RoutingEngine;
   readonly pending: PendingDecisions;
+  /** The broker's card: its input modes bound the media types a message's parts may have. */
+  readonly card: () => AgentCard;
   readonly metrics?: BrokerMetrics;
   /** Observers of decisions (the dashboard sees refusals too). */
   readonly events?: RoutingEvents;
@@ -86,6 +88,26 @@ function answerOnly(op: SendOperation): boolean {
   return configuration?.returnImmediately !== true && configuration?.taskPushNotificationConfig === undefined;
 }
 
+/**
+ * ContentTypeNotSupportedError for a part in a media type the broker's card does not accept (A2A §3.1.1), as the SDK
+ * answers after the guard: checked first, so such a message is not routed (and refused as NO_CAPABLE_AGENT). Parts
+ * that are not objects with a string media type are left to the SDK's validation.
+ */
+function unsupportedMediaType(parts: readonly unknown[], card: () => AgentCard): A2AError | undefined {
+  const typed = parts.filter(
+    (p): p is { mediaType: string } =>
+      typeof p === 'object' && p !== null && typeof (p as { mediaType?: unknown }).mediaType === 'string',
+  );
+  if (typed.length === 0) return undefined;
+  try {
+    checkInputModes({ parts: typed } as unknown as Message, card());
+    return undefined;
+  } catch (error) {
+    if (error instanceof A2AError) return error;
+    throw error;
+  }
+}
+
 /** Seconds before a refused task may be retried at the concurrency limit (spec §7.7: a transient refusal). */
 const BUSY_RETRY_SECONDS = 1;
 
@@ -132,6 +154,11 @@ export function createGuard(o: GuardOptions) {
     }
     if (typeof message.taskId === 'string') {
       o.pending.put(owner, message.messageId, {});
+      return;
+    }
+    const unsupported = unsupportedMediaType(message.parts, o.card);
+    if (unsupported) {
+      await send(reply, op, unsupported);
       return;
     }
     if (o.inflight() >= (o.maxConcurrentTasks ?? 1000)) {
