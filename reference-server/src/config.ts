@@ -40,6 +40,8 @@ Options (flag / environment variable / config-file key):
   --public-metrics         RIGHTSIZE_PUBLIC_METRICS=1 serve /metrics without a credential        publicMetrics
                                                      (default: 401 without one)
   --allow-private          RIGHTSIZE_ALLOW_PRIVATE=1 accept loopback/private agent URLs           allowPrivateNetworks
+  --allow-private-webhooks RIGHTSIZE_ALLOW_PRIVATE_WEBHOOKS=1 accept loopback/private push-  allowPrivateWebhooks
+                                                     notification URLs (clients choose them: SSRF)
   --require-signed-cards   RIGHTSIZE_REQUIRE_SIGNED_CARDS=1 refuse unsigned cards (default: accept) requireSignedCards
   --max-concurrent <n>     RIGHTSIZE_MAX_CONCURRENT  tasks forwarded at once (default 1000)       maxConcurrentTasks
   --rate-limit <n>         RIGHTSIZE_RATE_LIMIT      requests/minute per caller (default 0: none)   rateLimitPerMinute
@@ -74,6 +76,7 @@ const FLAGS = {
   'metrics-token': { type: 'string' },
   'public-metrics': { type: 'boolean' },
   'allow-private': { type: 'boolean' },
+  'allow-private-webhooks': { type: 'boolean' },
   'require-signed-cards': { type: 'boolean' },
   'max-concurrent': { type: 'string' },
   'rate-limit': { type: 'string' },
@@ -213,6 +216,9 @@ export function loadConfig(values: Values, env: NodeJS.ProcessEnv): CliConfig {
     logLevel: values['log-level'] ?? env.RIGHTSIZE_LOG_LEVEL ?? fromFile.logLevel ?? 'info',
     allowPrivateNetworks:
       values['allow-private'] ?? (env.RIGHTSIZE_ALLOW_PRIVATE === '1' || fromFile.allowPrivateNetworks === true),
+    allowPrivateWebhooks:
+      values['allow-private-webhooks'] ??
+      (env.RIGHTSIZE_ALLOW_PRIVATE_WEBHOOKS === '1' || fromFile.allowPrivateWebhooks === true),
     publicMetrics:
       values['public-metrics'] ?? (env.RIGHTSIZE_PUBLIC_METRICS === '1' || fromFile.publicMetrics === true),
     requireSignedCards:

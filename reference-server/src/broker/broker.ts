@@ -44,6 +44,12 @@ export interface BrokerOptions {
   readonly auth?: AuthConfig;
   /** Card URLs and agents on loopback/private networks allowed (tests, the demo). Default false. */
   readonly allowPrivateNetworks?: boolean;
+  /**
+   * Push-notification webhooks to loopback/private addresses allowed. Default false, whatever
+   * `allowPrivateNetworks` says: agents on a private network are the operator's choice, webhook URLs any client's
+   * (allowing them lets a client make the broker POST into the private network).
+   */
+  readonly allowPrivateWebhooks?: boolean;
   readonly trustedKeys?: JSONWebKeySet;
   /** Refuse agent cards without signatures (default false: unsigned cards are accepted, signed ones verified). */
   readonly requireSignedCards?: boolean;
@@ -271,9 +277,9 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
         ...(options.maxConcurrentTasks !== undefined ? { maxConcurrentTasks: options.maxConcurrentTasks } : {}),
       }),
     );
-    // Webhooks follow the same network policy as agent cards; a failed delivery is logged without credentials.
+    // Webhooks to private addresses only when allowed for webhooks; a failed delivery is logged without credentials.
     const pushSender = new WebhookPushSender({
-      allowPrivateNetworks: options.allowPrivateNetworks ?? false,
+      allowPrivateNetworks: options.allowPrivateWebhooks ?? false,
       onError: (error, target) => app.log.warn({ err: error, taskId: target.taskId }, 'push delivery failed'),
     });
     metrics.exportPushStats(() => pushSender.stats());
