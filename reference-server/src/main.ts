@@ -66,7 +66,7 @@ async function demo(config: CliConfig): Promise<void> {
     {
       ...config,
       // Listening on loopback only local clients can set webhooks: loopback receivers (the conformance suite's) work.
-      allowPrivateWebhooks: config.allowPrivateWebhooks ?? LOOPBACK_HOSTS.has(config.host),
+      allowPrivateWebhooks: config.allowPrivateWebhooks || LOOPBACK_HOSTS.has(config.host),
       probes: { ...probes, onSend: (_agentId, task) => answers.record(task) },
       logLevel: config.logLevel === 'info' ? 'warn' : config.logLevel,
       auth: { ...config.auth, adminKeys: [adminKey] },
