@@ -44,6 +44,8 @@ Options (flag / environment variable / config-file key):
                                                      notification URLs (clients choose them: SSRF)
   --require-signed-cards   RIGHTSIZE_REQUIRE_SIGNED_CARDS=1 refuse unsigned cards (default: accept) requireSignedCards
   --max-concurrent <n>     RIGHTSIZE_MAX_CONCURRENT  tasks forwarded at once (default 1000)       maxConcurrentTasks
+  --max-concurrent-per-caller <n> RIGHTSIZE_MAX_CONCURRENT_PER_CALLER  tasks one caller      maxConcurrentTasksPerCaller
+                                                     forwards at once (default 0: no limit)
   --rate-limit <n>         RIGHTSIZE_RATE_LIMIT      requests/minute per caller (default 0: none)   rateLimitPerMinute
   --lambda <value>         RIGHTSIZE_LAMBDA          value of one success in the decision currency lambda
                                                      (the λ dial; default: each task's preference)
@@ -79,6 +81,7 @@ const FLAGS = {
   'allow-private-webhooks': { type: 'boolean' },
   'require-signed-cards': { type: 'boolean' },
   'max-concurrent': { type: 'string' },
+  'max-concurrent-per-caller': { type: 'string' },
   'rate-limit': { type: 'string' },
   lambda: { type: 'string' },
   exploration: { type: 'string' },
@@ -228,6 +231,13 @@ export function loadConfig(values: Values, env: NodeJS.ProcessEnv): CliConfig {
       '--max-concurrent',
       values['max-concurrent'] ?? env.RIGHTSIZE_MAX_CONCURRENT ?? fromFile.maxConcurrentTasks,
       1000,
+    ),
+    maxConcurrentTasksPerCaller: integer(
+      '--max-concurrent-per-caller',
+      values['max-concurrent-per-caller'] ??
+        env.RIGHTSIZE_MAX_CONCURRENT_PER_CALLER ??
+        fromFile.maxConcurrentTasksPerCaller,
+      0,
     ),
     rateLimitPerMinute: integer(
       '--rate-limit',

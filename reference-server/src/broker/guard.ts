@@ -30,7 +30,11 @@ export interface GuardOptions {
   readonly events?: RoutingEvents;
   /** Most tasks forwarded at once; beyond it new tasks are refused (default 1000). */
   readonly maxConcurrentTasks?: number;
+  /** Most tasks one caller has forwarded at once; beyond it its new tasks are refused (default: no such limit). */
+  readonly maxConcurrentTasksPerCaller?: number;
   readonly inflight: () => number;
+  /** Tasks being forwarded for this caller. */
+  readonly inflightOf: (caller: string) => number;
 }
 
 interface SendOperation {
@@ -112,12 +116,13 @@ function unsupportedMediaType(parts: readonly unknown[], card: () => AgentCard):
 const BUSY_RETRY_SECONDS = 1;
 
 /** The transient refusal at the concurrency limit: InternalError in its unavailable form (HTTP 503) with RetryInfo. */
-function busyError(): A2AError & { readonly retryAfterSeconds: number } {
+function busyError(
+  message = 'the broker is at its concurrency limit; retry later',
+): A2AError & { readonly retryAfterSeconds: number } {
   const retry = { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${BUSY_RETRY_SECONDS}s` };
-  return Object.assign(
-    new A2AError(RETRY_LATER_SPEC, 'the broker is at its concurrency limit; retry later', { details: [retry] }),
-    { retryAfterSeconds: BUSY_RETRY_SECONDS },
-  );
+  return Object.assign(new A2AError(RETRY_LATER_SPEC, message, { details: [retry] }), {
+    retryAfterSeconds: BUSY_RETRY_SECONDS,
+  });
 }
 
 function send(
@@ -163,6 +168,11 @@ export function createGuard(o: GuardOptions) {
     }
     if (o.inflight() >= (o.maxConcurrentTasks ?? 1000)) {
       await send(reply, op, busyError());
+      return;
+    }
+    const share = o.maxConcurrentTasksPerCaller;
+    if (share && o.inflightOf(owner) >= share) {
+      await send(reply, op, busyError(`this caller has ${share} tasks in flight, its concurrency limit; retry later`));
       return;
     }
     // A new task (a follow-up of an existing one may have subscribers and push configs watching its progress).
