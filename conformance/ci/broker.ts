@@ -1,6 +1,7 @@
 /**
  * Our reference broker (@rightsize/reference-server) on loopback, for CI and the suite's own tests: embedded PGlite
- * in memory, no registered agents (the broker level registers its own probe agents), loopback card URLs allowed.
+ * in memory, no registered agents (the broker level registers its own probe agents), loopback card and webhook URLs
+ * allowed.
  */
 import { type BrokerOptions, createBroker } from '@rightsize/reference-server';
 import type { RunningAgent } from './agents.js';
@@ -15,6 +16,7 @@ export async function startReferenceBroker(
 ): Promise<RunningAgent> {
   const broker = await createBroker({
     allowPrivateNetworks: true,
+    allowPrivateWebhooks: true, // the suite's webhook receiver is on loopback
     healthIntervalMs: 0,
     auth: { adminKeys: [ADMIN_KEY] },
     ...options,

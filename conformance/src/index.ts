@@ -7,6 +7,6 @@ export type { Exchange } from './http.js';
 export { ALL_CHECKS, CORE_CHECKS, checksOf } from './levels.js';
 export * from './model.js';
 export { failureDetail, formatText, progressLine, summaryLine, toJson, toJUnit } from './report.js';
-export { DEFAULT_TIMEOUT_MS, runSuite, select, summarize } from './runner.js';
+export { DEFAULT_TIMEOUT_MS, NOT_APPLICABLE_TO_BROKER, runSuite, select, summarize } from './runner.js';
 export { coverageTable, NOT_COVERED, TCK_REQUIREMENTS } from './tck.js';
 export { type Delivery, WebhookReceiver } from './webhook.js';

@@ -59,6 +59,12 @@ export interface CheckInfo {
   readonly tck?: readonly string[];
   /** A binding-specific check runs on that binding (when the card declares it), whatever `--transport` says. */
   readonly binding?: Binding;
+  /**
+   * The check needs an agent that plays the TCK scenario its messageId names (input-required, a delayed completion,
+   * given artifacts, a direct Message). A broker forwards each message under its own messageId to an agent it
+   * chooses, so against a card with the Rightsize broker role the check is not applicable (skipped, never failed).
+   */
+  readonly scripted?: true;
 }
 
 export interface CheckDefinition extends CheckInfo {
@@ -130,6 +136,8 @@ export interface Report {
   readonly summary: Summary;
   /** Files the checks attached, by name. */
   readonly attachments?: Readonly<Record<string, string>>;
+  /** What the reader must know about the run as a whole (e.g. checks not applicable to a broker). */
+  readonly notice?: string;
 }
 
 /** Thrown by a check to fail with an explanation. */

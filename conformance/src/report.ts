@@ -49,6 +49,7 @@ export function summaryLine(s: Summary): string {
 export function formatText(report: Report): string {
   const out: string[] = [];
   out.push(`A2A conformance — level ${report.level} — ${report.target} (${report.transport ?? 'no binding'})`);
+  if (report.notice) out.push(report.notice);
   for (const [group, title] of GROUPS) {
     const results = report.results.filter((r) => r.group === group);
     if (results.length === 0) continue;

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AgentCard } from '@rightsize/sdk/a2a';
 import { cardUrlFor } from '@rightsize/sdk/client';
+import { RIGHTSIZE_EXTENSION_URI } from '@rightsize/sdk/rightsize';
 import { createA2AValidator, formatIssues } from '@rightsize/sdk/validate';
 import { A2ACaller, BINDINGS, type Binding } from './a2a.js';
 import { type HttpAnswer, Probe } from './http.js';
@@ -45,6 +46,25 @@ interface Setup {
 }
 
 let cardValidator: ReturnType<typeof createA2AValidator> | undefined;
+
+/** The card declares the Rightsize broker role (spec §7.1), valid params or not. */
+function declaresBroker(card: AgentCard | undefined): boolean {
+  const declaration = card?.capabilities.extensions?.find((e) => e.uri === RIGHTSIZE_EXTENSION_URI);
+  return declaration?.params?.role === 'broker';
+}
+
+/** Why a scripted check (CheckInfo.scripted) does not apply to a broker: the skip reason of each such check. */
+export const NOT_APPLICABLE_TO_BROKER =
+  'not applicable to a broker: it needs an agent that plays the TCK scenario its messageId names, and a broker forwards each message under its own messageId to an agent it chooses';
+
+/** The run's notice when the target is a broker and scripted checks were skipped. */
+function brokerNotice(skipped: number): string {
+  return (
+    `The card declares the Rightsize broker role: ${skipped} core check(s) that need an agent playing the TCK ` +
+    'scenarios are not applicable to a broker and were skipped (not failed). For the broker itself run ' +
+    '--level broker and --level extension; run --level core against each agent directly.'
+  );
+}
 
 async function fetchCard(probe: Probe, url: string): Promise<Setup> {
   let cardUrl: URL;
@@ -105,6 +125,8 @@ export async function runSuite(input: SuiteOptions): Promise<Report> {
     .map((i) => i.protocolBinding.toUpperCase())
     .find((b): b is Binding => (BINDINGS as readonly string[]).includes(b) && callers[b as Binding] !== undefined);
   const selected = options.transport ?? preferred;
+  const broker = declaresBroker(card);
+  let notApplicable = 0;
 
   try {
     for (const [index, check] of checks.entries()) {
@@ -121,6 +143,10 @@ export async function runSuite(input: SuiteOptions): Promise<Report> {
       try {
         if (!setup?.answer || (!card && !CARD_ONLY.has(check.id)))
           throw new CheckFailure(setup?.problem ?? 'no agent card');
+        if (check.scripted && broker) {
+          notApplicable++;
+          throw new CheckSkipped(NOT_APPLICABLE_TO_BROKER);
+        }
         if (!CARD_ONLY.has(check.id) && !caller) {
           if (check.binding && options.transport && check.binding !== options.transport)
             throw new CheckSkipped(`binding ${check.binding} not selected (--transport ${options.transport})`);
@@ -214,5 +240,6 @@ export async function runSuite(input: SuiteOptions): Promise<Report> {
     results,
     summary: summarize(results, options.expectedFailures),
     ...(Object.keys(attachments).length ? { attachments } : {}),
+    ...(notApplicable > 0 ? { notice: brokerNotice(notApplicable) } : {}),
   };
 }

@@ -40,8 +40,12 @@ Options (flag / environment variable / config-file key):
   --public-metrics         RIGHTSIZE_PUBLIC_METRICS=1 serve /metrics without a credential        publicMetrics
                                                      (default: 401 without one)
   --allow-private          RIGHTSIZE_ALLOW_PRIVATE=1 accept loopback/private agent URLs           allowPrivateNetworks
+  --allow-private-webhooks RIGHTSIZE_ALLOW_PRIVATE_WEBHOOKS=1 accept loopback/private push-  allowPrivateWebhooks
+                                                     notification URLs (clients choose them: SSRF)
   --require-signed-cards   RIGHTSIZE_REQUIRE_SIGNED_CARDS=1 refuse unsigned cards (default: accept) requireSignedCards
   --max-concurrent <n>     RIGHTSIZE_MAX_CONCURRENT  tasks forwarded at once (default 1000)       maxConcurrentTasks
+  --max-concurrent-per-caller <n> RIGHTSIZE_MAX_CONCURRENT_PER_CALLER  tasks one caller      maxConcurrentTasksPerCaller
+                                                     forwards at once (default 0: no limit)
   --rate-limit <n>         RIGHTSIZE_RATE_LIMIT      requests/minute per caller (default 0: none)   rateLimitPerMinute
   --lambda <value>         RIGHTSIZE_LAMBDA          value of one success in the decision currency lambda
                                                      (the λ dial; default: each task's preference)
@@ -74,8 +78,10 @@ const FLAGS = {
   'metrics-token': { type: 'string' },
   'public-metrics': { type: 'boolean' },
   'allow-private': { type: 'boolean' },
+  'allow-private-webhooks': { type: 'boolean' },
   'require-signed-cards': { type: 'boolean' },
   'max-concurrent': { type: 'string' },
+  'max-concurrent-per-caller': { type: 'string' },
   'rate-limit': { type: 'string' },
   lambda: { type: 'string' },
   exploration: { type: 'string' },
@@ -213,6 +219,9 @@ export function loadConfig(values: Values, env: NodeJS.ProcessEnv): CliConfig {
     logLevel: values['log-level'] ?? env.RIGHTSIZE_LOG_LEVEL ?? fromFile.logLevel ?? 'info',
     allowPrivateNetworks:
       values['allow-private'] ?? (env.RIGHTSIZE_ALLOW_PRIVATE === '1' || fromFile.allowPrivateNetworks === true),
+    allowPrivateWebhooks:
+      values['allow-private-webhooks'] ??
+      (env.RIGHTSIZE_ALLOW_PRIVATE_WEBHOOKS === '1' || fromFile.allowPrivateWebhooks === true),
     publicMetrics:
       values['public-metrics'] ?? (env.RIGHTSIZE_PUBLIC_METRICS === '1' || fromFile.publicMetrics === true),
     requireSignedCards:
@@ -222,6 +231,13 @@ export function loadConfig(values: Values, env: NodeJS.ProcessEnv): CliConfig {
       '--max-concurrent',
       values['max-concurrent'] ?? env.RIGHTSIZE_MAX_CONCURRENT ?? fromFile.maxConcurrentTasks,
       1000,
+    ),
+    maxConcurrentTasksPerCaller: integer(
+      '--max-concurrent-per-caller',
+      values['max-concurrent-per-caller'] ??
+        env.RIGHTSIZE_MAX_CONCURRENT_PER_CALLER ??
+        fromFile.maxConcurrentTasksPerCaller,
+      0,
     ),
     rateLimitPerMinute: integer(
       '--rate-limit',

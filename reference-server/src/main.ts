@@ -7,6 +7,8 @@ import { AnswerKey, type SimulatedAgent, serveDemoFleet } from './demo/fleet.js'
 import { runTour } from './demo/tour.js';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
+/** Listen addresses only local clients reach. */
+const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', 'localhost', '::1']);
 /** The demo's simulated agents answer this many times faster than the latencies they declare. */
 const DEMO_SPEEDUP = 10;
 
@@ -63,6 +65,8 @@ async function demo(config: CliConfig): Promise<void> {
   const { broker, url } = await start(
     {
       ...config,
+      // Listening on loopback only local clients can set webhooks: loopback receivers (the conformance suite's) work.
+      allowPrivateWebhooks: config.allowPrivateWebhooks || LOOPBACK_HOSTS.has(config.host),
       probes: { ...probes, onSend: (_agentId, task) => answers.record(task) },
       logLevel: config.logLevel === 'info' ? 'warn' : config.logLevel,
       auth: { ...config.auth, adminKeys: [adminKey] },

@@ -58,6 +58,7 @@ beforeAll(async () => {
   hook = `${await receiver.listen({ port: 0, host: '127.0.0.1' })}/hooks`;
   broker = await createBroker({
     allowPrivateNetworks: true,
+    allowPrivateWebhooks: true,
     healthIntervalMs: 0,
     auth: { adminKeys: [ADMIN], clientKeys: { [ALICE]: 'alice' } },
   });
@@ -171,4 +172,38 @@ describe('push notifications from the broker', () => {
       await new Promise((resolve) => down.close(resolve));
     }
   });
+});
+
+describe('webhook network policy', () => {
+  it('refuses loopback webhooks when only agents may be on private networks (allowPrivateWebhooks unset)', async () => {
+    // Agents on a private network are the operator's choice; webhook URLs are any client's: an SSRF vector.
+    const strict = await createBroker({
+      allowPrivateNetworks: true,
+      healthIntervalMs: 0,
+      auth: { adminKeys: [ADMIN], clientKeys: { [ALICE]: 'alice' } },
+    });
+    try {
+      const base = await strict.listen();
+      const registered = await request(`${base}/rightsize/v1/agents`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': ADMIN },
+        body: JSON.stringify({ cardUrl: agent.cardUrl }),
+      });
+      expect(registered.statusCode).toBe(201);
+      await registered.body.dump();
+      const answer = await request(`${base}/a2a/rest/message:send`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': ALICE, 'a2a-version': '1.0' },
+        body: JSON.stringify({
+          message: { messageId: randomUUID(), role: 'ROLE_USER', parts: [{ text: 'hi' }] },
+          configuration: { returnImmediately: true, taskPushNotificationConfig: { url: `${hook}/ssrf` } },
+        }),
+      });
+      const text = await answer.body.text();
+      expect([answer.statusCode, text]).toEqual([400, expect.stringMatching(/private|loopback/)]);
+      expect(deliveries.filter((d) => d.path === 'ssrf')).toEqual([]);
+    } finally {
+      await strict.close();
+    }
+  }, 90_000); // starts its own broker (PGlite): slow on a loaded machine
 });

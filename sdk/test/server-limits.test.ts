@@ -475,3 +475,48 @@ async function readUntil(body: AsyncIterable<Buffer | string>, marker: string): 
   }
   return text;
 }
+
+describe('subscribers of one task', () => {
+  it('serves at most maxSubscribersPerTask streams of a task at once; a closed one frees its place', async () => {
+    const { agent, id, release } = await heldTask({ maxSubscribersPerTask: 3 });
+    const subscribe = async (binding: 'rest' | 'jsonrpc') => {
+      const r = await request(
+        binding === 'rest' ? `${agent.baseUrl}/a2a/rest/tasks/${id}:subscribe` : `${agent.baseUrl}/a2a/jsonrpc`,
+        {
+          method: binding === 'rest' ? 'GET' : 'POST',
+          headers: { ...V1, 'content-type': 'application/json' },
+          ...(binding === 'jsonrpc'
+            ? { body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'SubscribeToTask', params: { id } }) }
+            : {}),
+          signal: AbortSignal.timeout(10_000),
+        },
+      );
+      // the first chunk: the snapshot of a stream, or the whole error answer
+      const reader = r.body[Symbol.asyncIterator]();
+      const first = String((await reader.next()).value ?? '');
+      return { status: r.statusCode, first, close: () => r.body.destroy() };
+    };
+    try {
+      const open = [await subscribe('rest'), await subscribe('jsonrpc'), await subscribe('rest')];
+      for (const s of open) expect(s.first).toMatch(/"task"/);
+      const refused = await subscribe('rest');
+      expect(refused.status).toBe(500);
+      expect(refused.first).toMatch(/3 subscribers/);
+      const refusedRpc = await subscribe('jsonrpc');
+      expect(refusedRpc.first).toMatch(/"code":-32603.*3 subscribers/);
+      open[0]?.close();
+      // the server sees the close when it next writes or the socket ends; wait for the place, never a fixed sleep
+      let again = await subscribe('rest');
+      for (let i = 0; i < 500 && !again.first.includes('"task"'); i++) {
+        await new Promise((resolve) => setImmediate(resolve));
+        again = await subscribe('rest');
+      }
+      expect(again.first).toMatch(/"task"/);
+      again.close();
+      for (const s of open) s.close();
+    } finally {
+      release();
+      await agent.close();
+    }
+  });
+});

@@ -232,6 +232,7 @@ export const BINDING_CHECKS: CheckDefinition[] = [
     section: '11.3',
     requirement: 'MUST',
     name: 'rest-routes',
+    scripted: true,
     title: 'The REST routes of §11.3 serve their operations',
     binding: 'HTTP+JSON',
     requires:

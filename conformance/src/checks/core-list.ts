@@ -60,6 +60,7 @@ export const LIST_CHECKS: CheckDefinition[] = [
     section: '3.1.4',
     requirement: 'MUST',
     name: 'list-filter-status',
+    scripted: true,
     title: 'ListTasks filtered by status returns only tasks in that state',
     requires: 'ListTasks filters by status (A2A §3.1.4, §6.5).',
     run: async (context) => {
@@ -131,6 +132,7 @@ export const LIST_CHECKS: CheckDefinition[] = [
     section: '3.1.4',
     requirement: 'MUST',
     name: 'list-omits-artifacts',
+    scripted: true,
     title: 'ListTasks omits artifacts unless includeArtifacts is true',
     requires:
       'When includeArtifacts is false (the default) the artifacts field is omitted from each task; when true it is included (A2A §3.1.4).',

@@ -142,6 +142,7 @@ export const PUSH_CHECKS: CheckDefinition[] = [
     section: '4.3.3',
     requirement: 'MUST',
     name: 'push-delivery',
+    scripted: true,
     title: 'Task updates are POSTed to the webhook as StreamResponse, with the configured credentials',
     requires:
       'The agent POSTs each update as a StreamResponse to the webhook, with the credentials of the config’s authentication in the headers, at least once (A2A §4.3.3).',

@@ -93,6 +93,7 @@ export const STREAMING_CHECKS: CheckDefinition[] = [
     section: '3.1.2',
     requirement: 'MUST',
     name: 'stream-message-only',
+    scripted: true,
     title: 'A message-only stream holds exactly one Message and closes',
     requires:
       'If the agent answers with a Message, the stream contains exactly one Message and then closes (A2A §3.1.2).',
@@ -113,6 +114,7 @@ export const STREAMING_CHECKS: CheckDefinition[] = [
     section: '3.5.2',
     requirement: 'MUST',
     name: 'stream-event-order',
+    scripted: true,
     title: 'Stream events arrive in the order they were generated',
     requires: 'Events are delivered in generation order and never reordered (A2A §3.5.2, §11.7).',
     tck: ['STREAM-ORDER-001'],
@@ -217,6 +219,7 @@ export const STREAMING_CHECKS: CheckDefinition[] = [
     section: '3.1.6',
     requirement: 'MUST',
     name: 'subscribe-interrupted-task',
+    scripted: true,
     title: 'SubscribeToTask on an input-required task stays open until the task ends',
     requires:
       'SubscribeToTask works for any task that is not terminal, input-required included; the stream terminates only when the task reaches a terminal state (A2A §3.1.6).',
@@ -315,6 +318,7 @@ export const STREAMING_CHECKS: CheckDefinition[] = [
     section: '3.5.2',
     requirement: 'MUST',
     name: 'streams-broadcast',
+    scripted: true,
     title: 'Every stream of a task gets the same events; closing one leaves the others',
     requires:
       'Events are broadcast to all active streams of a task, each in the same order, and closing one stream does not affect the others (A2A §3.5.2).',

@@ -185,6 +185,7 @@ export const TASK_CHECKS: CheckDefinition[] = [
     section: '3.4.3',
     requirement: 'MUST',
     name: 'context-inferred-from-task',
+    scripted: true,
     title: 'A follow-up naming only the taskId continues the task in its context',
     requires:
       'The client continues an input-required task with its taskId; agents infer the contextId from the task if only taskId is provided (A2A §3.4.3).',
@@ -266,6 +267,7 @@ export const TASK_CHECKS: CheckDefinition[] = [
     section: '3.1.1',
     requirement: 'MUST',
     name: 'direct-message-response',
+    scripted: true,
     title: 'A direct answer is a valid agent Message',
     requires:
       'An agent MAY answer with a direct Message instead of a task (A2A §3.1.1); it is a valid Message from ROLE_AGENT (§4.1.4). Scenario tck-message-response.',
@@ -285,6 +287,7 @@ export const TASK_CHECKS: CheckDefinition[] = [
     section: '4.1.7',
     requirement: 'MUST',
     name: 'artifacts-valid',
+    scripted: true,
     title: 'Artifacts (text, file, file URL, data) are returned whole and valid',
     requires:
       'A task returns its results as Artifacts with an artifactId and at least one Part holding exactly one of text, raw, url or data (A2A §3.7, §4.1.6, §4.1.7). Scenarios tck-artifact-*.',
@@ -327,6 +330,7 @@ export const TASK_CHECKS: CheckDefinition[] = [
     section: '3.1.3',
     requirement: 'MUST',
     name: 'get-task',
+    scripted: true,
     title: 'GetTask returns the task’s current state and artifacts',
     requires: 'GetTask returns the current state of a task, including its status and artifacts (A2A §3.1.3).',
     tck: ['CORE-GET-001'],
@@ -375,6 +379,7 @@ export const TASK_CHECKS: CheckDefinition[] = [
     section: '3.2.4',
     requirement: 'MUST',
     name: 'history-length-limit',
+    scripted: true,
     title: 'historyLength n returns at most n messages',
     requires: 'historyLength > 0 returns at most that many recent messages of the task history (A2A §3.2.4).',
     tck: ['CORE-HIST-002'],
@@ -390,6 +395,7 @@ export const TASK_CHECKS: CheckDefinition[] = [
     section: '3.2.4',
     requirement: 'SHOULD',
     name: 'history-in-order',
+    scripted: true,
     title: 'The history holds the exchanged messages in order',
     requires:
       'History holds the messages exchanged during the task, oldest first, as they were sent (A2A §3.2.4, §3.7; TCK CORE-HIST-005/006).',
@@ -413,6 +419,7 @@ export const TASK_CHECKS: CheckDefinition[] = [
     section: '3.1.5',
     requirement: 'MUST',
     name: 'cancel-task',
+    scripted: true,
     title: 'CancelTask cancels a task that is not terminal',
     requires:
       'CancelTask attempts to cancel the task and returns it updated; a canceled task reads TASK_STATE_CANCELED (A2A §3.1.5).',
@@ -427,6 +434,7 @@ export const TASK_CHECKS: CheckDefinition[] = [
     section: '3.1.5',
     requirement: 'MUST',
     name: 'cancel-running-task-stays-canceled',
+    scripted: true,
     title: 'A canceled working task stays canceled',
     requires:
       'CancelTask of a working task returns it canceled; TASK_STATE_CANCELED is terminal, so the work finishing later does not change it (A2A §3.1.5, §4.1.3).',

@@ -26,6 +26,8 @@ export interface CheckSpec {
   readonly requires: string;
   readonly tck?: readonly string[];
   readonly binding?: Binding;
+  /** Needs an agent that plays the TCK scenario its messageId names (not applicable to a broker). */
+  readonly scripted?: true;
   readonly run: (context: CheckContext) => Promise<void>;
 }
 
@@ -40,6 +42,7 @@ export const definer =
     requires: spec.requires,
     ...(spec.tck ? { tck: spec.tck } : {}),
     ...(spec.binding ? { binding: spec.binding } : {}),
+    ...(spec.scripted ? { scripted: true } : {}),
     run: spec.run,
   });
 

@@ -44,6 +44,12 @@ export interface BrokerOptions {
   readonly auth?: AuthConfig;
   /** Card URLs and agents on loopback/private networks allowed (tests, the demo). Default false. */
   readonly allowPrivateNetworks?: boolean;
+  /**
+   * Push-notification webhooks to loopback/private addresses allowed. Default false, whatever
+   * `allowPrivateNetworks` says: agents on a private network are the operator's choice, webhook URLs any client's
+   * (allowing them lets a client make the broker POST into the private network).
+   */
+  readonly allowPrivateWebhooks?: boolean;
   readonly trustedKeys?: JSONWebKeySet;
   /** Refuse agent cards without signatures (default false: unsigned cards are accepted, signed ones verified). */
   readonly requireSignedCards?: boolean;
@@ -53,6 +59,8 @@ export interface BrokerOptions {
   /** Longest time to receive a whole request (default 30 s): slow clients cannot hold connections. */
   readonly requestTimeoutMs?: number;
   readonly maxConcurrentTasks?: number;
+  /** Most tasks one caller has forwarded at once (default 0: no limit beyond `maxConcurrentTasks`). */
+  readonly maxConcurrentTasksPerCaller?: number;
   /**
    * Serve `/metrics` to anyone (default false: it takes an admin credential or `auth.metricsToken`, and answers 401
    * with `WWW-Authenticate: Bearer` otherwise, since it names agents and their probe and routing counts).
@@ -189,6 +197,8 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
         )
       : undefined;
   let inflight = 0;
+  /** Tasks being forwarded per caller (only callers with at least one). */
+  const inflightByCaller = new Map<string, number>();
   const events = new RoutingEvents();
   const routingExecutor = new RoutingExecutor({
     store,
@@ -208,12 +218,17 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
     : undefined;
   const executor = {
     execute: async (...[context, sink]: Parameters<RoutingExecutor['execute']>) => {
+      const caller = context.principal.id;
       inflight++;
+      inflightByCaller.set(caller, (inflightByCaller.get(caller) ?? 0) + 1);
       const watched = events.listening ? watchTask(sink, context.taskId, events) : undefined;
       try {
         await routingExecutor.execute(context, watched?.events ?? sink);
       } finally {
         inflight--;
+        const left = (inflightByCaller.get(caller) ?? 1) - 1;
+        if (left > 0) inflightByCaller.set(caller, left);
+        else inflightByCaller.delete(caller);
         watched?.end(context.signal.aborted);
       }
     },
@@ -264,15 +279,20 @@ export async function createBroker(options: BrokerOptions = {}): Promise<Broker>
         store,
         routing,
         pending,
+        card,
         metrics,
         events,
         inflight: () => inflight,
+        inflightOf: (caller) => inflightByCaller.get(caller) ?? 0,
         ...(options.maxConcurrentTasks !== undefined ? { maxConcurrentTasks: options.maxConcurrentTasks } : {}),
+        ...(options.maxConcurrentTasksPerCaller
+          ? { maxConcurrentTasksPerCaller: options.maxConcurrentTasksPerCaller }
+          : {}),
       }),
     );
-    // Webhooks follow the same network policy as agent cards; a failed delivery is logged without credentials.
+    // Webhooks to private addresses only when allowed for webhooks; a failed delivery is logged without credentials.
     const pushSender = new WebhookPushSender({
-      allowPrivateNetworks: options.allowPrivateNetworks ?? false,
+      allowPrivateNetworks: options.allowPrivateWebhooks ?? false,
       onError: (error, target) => app.log.warn({ err: error, taskId: target.taskId }, 'push delivery failed'),
     });
     metrics.exportPushStats(() => pushSender.stats());

@@ -135,8 +135,8 @@ export class RoutingExecutor implements AgentExecutor {
   }
 
   async #execute(context: ExecutionContext, events: TaskEvents): Promise<void> {
-    const pending = this.#o.pending.take(context.message.messageId);
     const owner = context.principal.id;
+    const pending = this.#o.pending.take(owner, context.message.messageId);
     await this.#o.learner.feedbackFromMessage(context.message, owner);
     const relay = new Relay(events);
     relay.unary = pending?.unary === true;

@@ -5,10 +5,10 @@
  * to the executor. It refuses Rightsize extension data that violates its schema (InvalidParamsError, spec §2.2,
  * §10.4) and new tasks beyond the concurrency limit.
  */
-import type { Message } from '@rightsize/sdk/a2a';
+import { A2A_OBJECTS, type AgentCard, type Message, normalizeProtoJsonNames } from '@rightsize/sdk/a2a';
 import { A2AError, InvalidParamsError } from '@rightsize/sdk/errors';
 import { noCapableAgentError, RETRY_LATER_SPEC, readMessageExtension } from '@rightsize/sdk/rightsize';
-import { ANONYMOUS } from '@rightsize/sdk/server';
+import { ANONYMOUS, checkInputModes } from '@rightsize/sdk/server';
 import { formatIssues } from '@rightsize/sdk/validate';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Authenticator } from '../auth.js';
@@ -23,12 +23,18 @@ export interface GuardOptions {
   readonly store: BrokerStore;
   readonly routing: RoutingEngine;
   readonly pending: PendingDecisions;
+  /** The broker's card: its input modes bound the media types a message's parts may have. */
+  readonly card: () => AgentCard;
   readonly metrics?: BrokerMetrics;
   /** Observers of decisions (the dashboard sees refusals too). */
   readonly events?: RoutingEvents;
   /** Most tasks forwarded at once; beyond it new tasks are refused (default 1000). */
   readonly maxConcurrentTasks?: number;
+  /** Most tasks one caller has forwarded at once; beyond it its new tasks are refused (default: no such limit). */
+  readonly maxConcurrentTasksPerCaller?: number;
   readonly inflight: () => number;
+  /** Tasks being forwarded for this caller. */
+  readonly inflightOf: (caller: string) => number;
 }
 
 interface SendOperation {
@@ -38,21 +44,40 @@ interface SendOperation {
   readonly unary: boolean;
 }
 
-/** SendMessage / SendStreamingMessage in either binding; undefined for every other request. */
+/**
+ * The REST operation a path names as the SDK's router reads it: the last non-empty segment, percent-decoded (so
+ * `/message:send/` and `/message%3Asend` are SendMessage too).
+ */
+function restOperation(url: string): string | undefined {
+  const segments = (url.split('?')[0] ?? '').split('/').filter((s) => s !== '');
+  try {
+    return decodeURIComponent(segments.at(-1) ?? '');
+  } catch {
+    return undefined; // the SDK answers InvalidRequest
+  }
+}
+
+/**
+ * SendMessage / SendStreamingMessage in either binding, with the ProtoJSON proto names (`message_id`, `task_id`, …,
+ * A2A §5.5) renamed as the SDK renames them, so every spelling the SDK serves is guarded; undefined for every other
+ * request.
+ */
 function sendOperationOf(request: FastifyRequest): SendOperation | undefined {
   const config = request.routeOptions.config as { a2aBinding?: string } | undefined;
   const body = (request.body ?? {}) as Record<string, unknown>;
+  let op: SendOperation | undefined;
   if (config?.a2aBinding === 'jsonrpc') {
     if (body.method !== 'SendMessage' && body.method !== 'SendStreamingMessage') return undefined;
     const id = typeof body.id === 'string' || typeof body.id === 'number' ? body.id : null;
     const params = (body.params && typeof body.params === 'object' ? body.params : {}) as Record<string, unknown>;
-    return { params, jsonRpcId: id, unary: body.method === 'SendMessage' };
+    op = { params, jsonRpcId: id, unary: body.method === 'SendMessage' };
+  } else if (request.method === 'POST') {
+    const operation = restOperation(request.url);
+    if (operation === 'message:send') op = { params: body, jsonRpcId: undefined, unary: true };
+    else if (operation === 'message:stream') op = { params: body, jsonRpcId: undefined, unary: false };
   }
-  if (request.method !== 'POST') return undefined;
-  const path = request.url.split('?')[0] ?? '';
-  if (path.endsWith('/message:send')) return { params: body, jsonRpcId: undefined, unary: true };
-  if (path.endsWith('/message:stream')) return { params: body, jsonRpcId: undefined, unary: false };
-  return undefined;
+  if (op) normalizeProtoJsonNames(A2A_OBJECTS.SendMessageRequest, op.params);
+  return op;
 }
 
 /**
@@ -67,16 +92,37 @@ function answerOnly(op: SendOperation): boolean {
   return configuration?.returnImmediately !== true && configuration?.taskPushNotificationConfig === undefined;
 }
 
+/**
+ * ContentTypeNotSupportedError for a part in a media type the broker's card does not accept (A2A §3.1.1), as the SDK
+ * answers after the guard: checked first, so such a message is not routed (and refused as NO_CAPABLE_AGENT). Parts
+ * that are not objects with a string media type are left to the SDK's validation.
+ */
+function unsupportedMediaType(parts: readonly unknown[], card: () => AgentCard): A2AError | undefined {
+  const typed = parts.filter(
+    (p): p is { mediaType: string } =>
+      typeof p === 'object' && p !== null && typeof (p as { mediaType?: unknown }).mediaType === 'string',
+  );
+  if (typed.length === 0) return undefined;
+  try {
+    checkInputModes({ parts: typed } as unknown as Message, card());
+    return undefined;
+  } catch (error) {
+    if (error instanceof A2AError) return error;
+    throw error;
+  }
+}
+
 /** Seconds before a refused task may be retried at the concurrency limit (spec §7.7: a transient refusal). */
 const BUSY_RETRY_SECONDS = 1;
 
 /** The transient refusal at the concurrency limit: InternalError in its unavailable form (HTTP 503) with RetryInfo. */
-function busyError(): A2AError & { readonly retryAfterSeconds: number } {
+function busyError(
+  message = 'the broker is at its concurrency limit; retry later',
+): A2AError & { readonly retryAfterSeconds: number } {
   const retry = { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${BUSY_RETRY_SECONDS}s` };
-  return Object.assign(
-    new A2AError(RETRY_LATER_SPEC, 'the broker is at its concurrency limit; retry later', { details: [retry] }),
-    { retryAfterSeconds: BUSY_RETRY_SECONDS },
-  );
+  return Object.assign(new A2AError(RETRY_LATER_SPEC, message, { details: [retry] }), {
+    retryAfterSeconds: BUSY_RETRY_SECONDS,
+  });
 }
 
 function send(
@@ -112,17 +158,27 @@ export function createGuard(o: GuardOptions) {
       return;
     }
     if (typeof message.taskId === 'string') {
-      o.pending.put(message.messageId, {});
+      o.pending.put(owner, message.messageId, {});
+      return;
+    }
+    const unsupported = unsupportedMediaType(message.parts, o.card);
+    if (unsupported) {
+      await send(reply, op, unsupported);
       return;
     }
     if (o.inflight() >= (o.maxConcurrentTasks ?? 1000)) {
       await send(reply, op, busyError());
       return;
     }
+    const share = o.maxConcurrentTasksPerCaller;
+    if (share && o.inflightOf(owner) >= share) {
+      await send(reply, op, busyError(`this caller has ${share} tasks in flight, its concurrency limit; retry later`));
+      return;
+    }
     // A new task (a follow-up of an existing one may have subscribers and push configs watching its progress).
     const unary = answerOnly(op);
     if (typeof message.contextId === 'string' && (await o.store.contextRoute(owner, message.contextId))) {
-      o.pending.put(message.messageId, { unary });
+      o.pending.put(owner, message.messageId, { unary });
       return;
     }
     const configuration = op.params.configuration as { acceptedOutputModes?: string[] } | undefined;
@@ -143,6 +199,6 @@ export function createGuard(o: GuardOptions) {
       await send(reply, op, noCapableAgentError(route.decision, route.result));
       return;
     }
-    o.pending.put(message.messageId, { route, unary });
+    o.pending.put(owner, message.messageId, { route, unary });
   };
 }

@@ -1,6 +1,8 @@
 /**
  * Hand-over from the request guard (which sees the whole request and the caller) to the executor (which sees the
- * message): the decision already made for a message, if any. Entries expire after a minute. Also the metadata the
+ * message): the decision already made for a message, if any, keyed by the caller and the message id, so that a
+ * caller reusing (or guessing) another caller's message id never takes nor replaces that caller's decision (its
+ * descriptor, complexity and candidates). Entries expire after a minute. Also the metadata the
  * broker's task must carry from its creation (the decision record, spec §7.5), so that the first Task event of a
  * stream already has it: the SDK server creates the task on the executor's first event, through the task store.
  */
@@ -16,6 +18,9 @@ export interface PendingEntry {
    */
   readonly unary?: boolean;
 }
+
+/** One key per (caller, message id); the owner's length first makes it unambiguous. */
+const keyOf = (owner: string, messageId: string) => `${owner.length}:${owner}${messageId}`;
 
 export class PendingDecisions {
   readonly #entries = new Map<string, PendingEntry & { readonly expires: number }>();
@@ -34,20 +39,23 @@ export class PendingDecisions {
     return this.#entries.size;
   }
 
-  put(messageId: string, entry: PendingEntry): void {
+  put(owner: string, messageId: string, entry: PendingEntry): void {
+    const key = keyOf(owner, messageId);
     const now = Date.now();
     // Entries are in insertion order, so oldest first: drop the expired and the overflow from the front.
     for (const [key, value] of this.#entries) {
       if (value.expires >= now && this.#entries.size < this.maxEntries) break;
       this.#entries.delete(key);
     }
-    this.#entries.delete(messageId);
-    this.#entries.set(messageId, { ...entry, expires: now + this.ttlMs });
+    this.#entries.delete(key);
+    this.#entries.set(key, { ...entry, expires: now + this.ttlMs });
   }
 
-  take(messageId: string): PendingEntry | undefined {
-    const entry = this.#entries.get(messageId);
-    this.#entries.delete(messageId);
+  /** The decision the guard made for this caller's message (once). */
+  take(owner: string, messageId: string): PendingEntry | undefined {
+    const key = keyOf(owner, messageId);
+    const entry = this.#entries.get(key);
+    this.#entries.delete(key);
     return entry && entry.expires >= Date.now() ? entry : undefined;
   }
 

@@ -3,6 +3,7 @@
 export * from './auth.js';
 export * from './event-channel.js';
 export * from './executor.js';
+export * from './media-types.js';
 export * from './plugin.js';
 export * from './push.js';
 export * from './redact.js';

@@ -74,6 +74,8 @@ export interface A2AServerOptions {
   readonly maxBlockingMs?: number;
   /** Most events queued for a stream whose client is not reading before it is dropped (default 10 000). */
   readonly maxQueuedEvents?: number;
+  /** Most SubscribeToTask streams of one task open at once; beyond it InternalError, retry later (default 100). */
+  readonly maxSubscribersPerTask?: number;
   /** How long a stream may wait for a client that stopped reading before it is dropped (default 30 s). */
   readonly streamStallTimeoutMs?: number;
   /**
@@ -593,6 +595,7 @@ export const a2aServer: FastifyPluginAsync<A2AServerOptions> = async (app, optio
     ...(push ? { push } : {}),
     ...(options.maxBlockingMs !== undefined ? { maxBlockingMs: options.maxBlockingMs } : {}),
     ...(options.maxQueuedEvents !== undefined ? { maxQueuedEvents: options.maxQueuedEvents } : {}),
+    ...(options.maxSubscribersPerTask !== undefined ? { maxSubscribersPerTask: options.maxSubscribersPerTask } : {}),
   });
   const bodyLimit = options.bodyLimit ?? 1024 * 1024;
   const maxDepth = options.maxDepth ?? DEFAULT_LIMITS.maxDepth;

@@ -66,6 +66,8 @@ export interface RequestHandlerOptions {
   readonly maxBlockingMs?: number;
   /** Most events queued for one stream's reader before it is dropped as stalled (default 10 000). */
   readonly maxQueuedEvents?: number;
+  /** Most SubscribeToTask streams of one task open at once; beyond it InternalError, retry later (default 100). */
+  readonly maxSubscribersPerTask?: number;
   /**
    * Called with every unexpected error (executor exceptions, store failures) and its correlation id, which is the
    * only thing the client sees. Default: nothing (the plugin passes a redacting logger).
@@ -120,6 +122,8 @@ interface Run {
 export class RequestHandler {
   readonly #o: RequestHandlerOptions;
   readonly #runs = new Map<string, Run>();
+  /** Open SubscribeToTask streams per task (runKey). */
+  readonly #subscribers = new Map<string, number>();
   /** Webhook deliveries started or queued (see `#delivered`). */
   readonly #deliveries = new Set<Promise<void>>();
   /** Blocking SendMessage calls and when they stop waiting: one sweeper instead of a timer per request. */
@@ -248,26 +252,45 @@ export class RequestHandler {
   async *subscribeToTask(id: string, call: CallContext, afterSeq?: number): AsyncGenerator<SequencedEvent> {
     const scope = scopeOf(call);
     const record = await this.#subscribable(id, call, afterSeq);
-    let seq = afterSeq ?? record.seq;
-    if (afterSeq === undefined) yield { event: { task: record.task }, seq: record.seq };
-    for (;;) {
-      try {
-        for await (const stored of this.#o.store.subscribe(scope, id, seq, call.signal)) {
-          seq = stored.seq;
-          yield stored;
-          const state = stateOf(stored.event);
-          if (state && isTerminal(state)) return;
+    const key = runKey(scope, id);
+    this.#checkSubscribers(key, id);
+    this.#subscribers.set(key, (this.#subscribers.get(key) ?? 0) + 1);
+    try {
+      let seq = afterSeq ?? record.seq;
+      if (afterSeq === undefined) yield { event: { task: record.task }, seq: record.seq };
+      for (;;) {
+        try {
+          for await (const stored of this.#o.store.subscribe(scope, id, seq, call.signal)) {
+            seq = stored.seq;
+            yield stored;
+            const state = stateOf(stored.event);
+            if (state && isTerminal(state)) return;
+          }
+          return;
+        } catch (error) {
+          if (!(error instanceof EventsExpiredError)) throw error;
+          // The missed events are gone: send the current task instead, then continue after it.
+          const latest = await this.#o.store.get(scope, id, call.signal);
+          if (!latest) return;
+          seq = latest.seq;
+          yield { event: { task: latest.task }, seq };
+          if (isTerminal(latest.task.status.state)) return;
         }
-        return;
-      } catch (error) {
-        if (!(error instanceof EventsExpiredError)) throw error;
-        // The missed events are gone: send the current task instead, then continue after it.
-        const latest = await this.#o.store.get(scope, id, call.signal);
-        if (!latest) return;
-        seq = latest.seq;
-        yield { event: { task: latest.task }, seq };
-        if (isTerminal(latest.task.status.state)) return;
       }
+    } finally {
+      const left = (this.#subscribers.get(key) ?? 1) - 1;
+      if (left > 0) this.#subscribers.set(key, left);
+      else this.#subscribers.delete(key);
+    }
+  }
+
+  /** A task's streams are bounded: one caller cannot hold unbounded sockets and store subscriptions on it. */
+  #checkSubscribers(key: string, id: string): void {
+    const max = this.#o.maxSubscribersPerTask ?? 100;
+    if ((this.#subscribers.get(key) ?? 0) >= max) {
+      throw new InternalError(`task ${id} has ${max} subscribers, the most this agent serves at once; retry later`, {
+        metadata: { taskId: id },
+      });
     }
   }
 
@@ -277,6 +300,7 @@ export class RequestHandler {
    */
   async checkSubscription(id: string, call: CallContext, afterSeq?: number): Promise<void> {
     await this.#subscribable(id, call, afterSeq);
+    this.#checkSubscribers(runKey(scopeOf(call), id), id);
   }
 
   async #subscribable(id: string, call: CallContext, afterSeq: number | undefined): Promise<TaskRecord> {
