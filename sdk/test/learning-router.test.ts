@@ -492,6 +492,34 @@ describe('exploration for the whole dial (lambdaRange)', () => {
   });
 });
 
+describe('a decaying exploration budget (decayAfter)', () => {
+  /** Explores whenever allowed for `n` decisions; returns the explored counts after 100 and after `n`. */
+  const greedyExplorer = (options: { budget: number; decayAfter?: number }, n: number) => {
+    const exploration = new ThompsonExploration(options);
+    let early = 0;
+    let explored = 0;
+    for (let i = 0; i < n; i++) {
+      const go = exploration.allowed();
+      if (go) explored++;
+      exploration.record(go);
+      if (i === 99) early = explored;
+    }
+    return { early, explored };
+  };
+
+  it('keeps the constant share up to n₀ decisions, then caps the explored count at budget · √(n₀ · n)', () => {
+    expect(greedyExplorer({ budget: 0.5 }, 10_000).explored).toBe(5000);
+    const decayed = greedyExplorer({ budget: 0.5, decayAfter: 100 }, 10_000);
+    expect(decayed.early).toBe(50);
+    expect(decayed.explored).toBe(Math.floor(0.5 * Math.sqrt(100 * 10_000)));
+  });
+
+  it('rejects an invalid n₀', () => {
+    expect(() => new ThompsonExploration({ decayAfter: 0 })).toThrow(/decayAfter/);
+    expect(() => new ThompsonExploration({ decayAfter: 2.5 })).toThrow(/decayAfter/);
+  });
+});
+
 describe('information probes (exploration probe)', () => {
   const greedy = assessment('cheap', 0.6, 0.05);
   const dear = assessment('dear', 0.62, 1);

@@ -40,6 +40,8 @@ export interface ReplaySettings {
   readonly seed: number;
   /** Explore for every λ of this range rather than the training λ only (exploration.ts); absent: the training λ. */
   readonly lambdaRange?: readonly [number, number];
+  /** Decisions after which the exploration budget decays as 1/√n (exploration.ts); absent: a constant share. */
+  readonly decayAfter?: number;
   /** Information probes (exploration.ts); absent: none. */
   readonly probe?: ProbeOptions;
   /** Learner options beyond n-grams (prior widths, empirical Bayes). */
@@ -76,6 +78,7 @@ export function routerFor(settings: ReplaySettings, lambda: number): Router {
             seed: settings.seed,
             ...(settings.lambdaRange ? { lambdaRange: settings.lambdaRange } : {}),
             ...(settings.probe ? { probe: settings.probe } : {}),
+            ...(settings.decayAfter !== undefined ? { decayAfter: settings.decayAfter } : {}),
           }
         : false,
     learner: { ...settings.learner, ngramScale: settings.ngramScale },

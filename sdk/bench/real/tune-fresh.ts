@@ -26,7 +26,8 @@ const EMPIRICAL_BAYES = { empiricalBayes: { pseudoCount: 0.5, every: 64 } } as c
 /**
  * The candidates: the report's settings (exploration budget 0.1, empirical Bayes) with the dial's benefit-of-the-doubt
  * ratio ρ (dial.ts) at the previous default 6 or at 32 (only the runs with λ above 6 price gaps differ between them);
- * then (sixth round) information probes (exploration.ts, `probe`) at minimum spreads 0.05–0.3 on top of ρ 32.
+ * then (sixth round) information probes (exploration.ts, `probe`) at minimum spreads 0.05–0.3 on top of ρ 32, and
+ * an exploration budget that decays as 1/√n after n₀ decisions (`decayAfter`).
  */
 const BASE = { explorationBudget: 0.1, learner: EMPIRICAL_BAYES } as const;
 const CANDIDATES: Record<string, Omit<ReplaySettings, 'seed' | 'ngramScale'>> = {
@@ -38,6 +39,8 @@ const CANDIDATES: Record<string, Omit<ReplaySettings, 'seed' | 'ngramScale'>> = 
   'probe 0.15': { ...BASE, doubtFrom: 32, probe: { minSpread: 0.15 } },
   'probe 0.2': { ...BASE, doubtFrom: 32, probe: { minSpread: 0.2 } },
   'probe 0.3': { ...BASE, doubtFrom: 32, probe: { minSpread: 0.3 } },
+  'decay 2000': { ...BASE, doubtFrom: 32, decayAfter: 2000 },
+  'decay 500': { ...BASE, doubtFrom: 32, decayAfter: 500 },
 };
 const names = values.candidates?.split(',') ?? Object.keys(CANDIDATES);
 

@@ -2,7 +2,10 @@
  * Exploration by Thompson sampling with a budget (issue 10, item 3). Each decision draws the agents' curves and the
  * task's difficulty from the learner's posterior and decides on the draw; when the drawn choice differs from the
  * greedy one (posterior means) the decision is exploratory. The budget caps the share of exploratory decisions:
- * once explored/decisions would exceed it, the greedy choice is kept. `enabled: false` turns exploration off.
+ * once explored/decisions would exceed it, the greedy choice is kept. `enabled: false` turns exploration off. With
+ * `decayAfter: n₀` the cap is that share for the first n₀ decisions and budget · √(n₀ · n) after n (the share falls as
+ * 1/√n): near a decision boundary posterior draws keep flipping the choice however much is known, so a constant share
+ * keeps paying for exploration long after it informs anything.
  *
  * With `lambdaRange`, exploration serves the whole λ dial rather than the Router's own λ: each decision draws a λ'
  * log-uniformly from the range and explores only where the posterior draw's choice at λ' differs from the posterior
@@ -38,6 +41,12 @@ export interface ExplorationOptions {
   readonly enabled?: boolean;
   /** Largest share of decisions that may explore (default 0.1). */
   readonly budget?: number;
+  /**
+   * Decisions after which the budget decays (default none: a constant share). Beyond n₀ decisions the explored count
+   * is capped at budget · √(n₀ · n) rather than budget · n, so the share falls as 1/√n: a learner that has seen n₀
+   * outcomes explores less and less (the schedule of ε-greedy with ε ∝ 1/√t, applied to Thompson draws).
+   */
+  readonly decayAfter?: number;
   /** Seed of the sampling PRNG (default 1), for reproducible runs. */
   readonly seed?: number;
   /** Explore for every λ in [lo, hi] (0 < lo ≤ hi), not only the Router's λ; applies when the Router decides by λ. */
@@ -98,6 +107,7 @@ export class ThompsonExploration {
   readonly budget: number;
   readonly lambdaRange: readonly [number, number] | undefined;
   readonly probe: Required<ProbeOptions> | undefined;
+  readonly decayAfter: number | undefined;
   readonly #rng: ResumablePrng;
   #decisions: number;
   #explored: number;
@@ -111,6 +121,9 @@ export class ThompsonExploration {
     if (range !== undefined && !(range[0] > 0 && range[1] >= range[0] && Number.isFinite(range[1])))
       throw new RangeError('exploration lambdaRange must be [lo, hi] with 0 < lo ≤ hi < ∞');
     this.lambdaRange = range;
+    this.decayAfter = options.decayAfter;
+    if (this.decayAfter !== undefined && !(Number.isInteger(this.decayAfter) && this.decayAfter >= 1))
+      throw new RangeError('exploration decayAfter must be an integer ≥ 1');
     const probe = options.probe;
     if (probe !== undefined) {
       this.probe = { optimism: 2, budget: 1, ...probe };
@@ -139,7 +152,10 @@ export class ThompsonExploration {
 
   /** Whether this decision may explore (the budget would still hold if it did). */
   allowed(): boolean {
-    return this.enabled && this.#explored + 1 <= this.budget * (this.#decisions + 1);
+    const n = this.#decisions + 1;
+    const decay = this.decayAfter;
+    const cap = decay !== undefined && n > decay ? this.budget * Math.sqrt(decay * n) : this.budget * n;
+    return this.enabled && this.#explored + 1 <= cap;
   }
 
   /**
