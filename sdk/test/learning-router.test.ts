@@ -492,6 +492,130 @@ describe('exploration for the whole dial (lambdaRange)', () => {
   });
 });
 
+describe('a decaying exploration budget (decayAfter)', () => {
+  /** Explores whenever allowed for `n` decisions; returns the explored counts after 100 and after `n`. */
+  const greedyExplorer = (options: { budget: number; decayAfter?: number }, n: number) => {
+    const exploration = new ThompsonExploration(options);
+    let early = 0;
+    let explored = 0;
+    for (let i = 0; i < n; i++) {
+      const go = exploration.allowed();
+      if (go) explored++;
+      exploration.record(go);
+      if (i === 99) early = explored;
+    }
+    return { early, explored };
+  };
+
+  it('keeps the constant share up to n₀ decisions, then caps the explored count at budget · √(n₀ · n)', () => {
+    expect(greedyExplorer({ budget: 0.5 }, 10_000).explored).toBe(5000);
+    const decayed = greedyExplorer({ budget: 0.5, decayAfter: 100 }, 10_000);
+    expect(decayed.early).toBe(50);
+    expect(decayed.explored).toBe(Math.floor(0.5 * Math.sqrt(100 * 10_000)));
+  });
+
+  it('rejects an invalid n₀', () => {
+    expect(() => new ThompsonExploration({ decayAfter: 0 })).toThrow(/decayAfter/);
+    expect(() => new ThompsonExploration({ decayAfter: 2.5 })).toThrow(/decayAfter/);
+  });
+});
+
+describe('information probes (exploration probe)', () => {
+  const greedy = assessment('cheap', 0.6, 0.05);
+  const dear = assessment('dear', 0.62, 1);
+  const spreads = (cheap: number, dearSpread: number) => (id: string) => (id === 'cheap' ? cheap : dearSpread);
+
+  it('probes an alternative only while its own success is uncertain and it could be worth its price at λ', () => {
+    const probes = new ThompsonExploration({ budget: 0, probe: { minSpread: 0.2 } });
+    const pool = [greedy, dear];
+    // Uncertain and optimistically worth it at λ 4: 4 · (0.02 + 2 · hypot(0.25, 0.05)) > 0.95.
+    expect(probes.probeTarget(greedy, pool, 4, spreads(0.05, 0.25))?.agentId).toBe('dear');
+    // Known well enough (its own spread below 0.2), even when the greedy choice is the uncertain one.
+    expect(probes.probeTarget(greedy, pool, 4, spreads(0.5, 0.15))).toBeUndefined();
+    // No λ at which the price could be worth paying: λ 0, or λ 1 with a gain that cannot reach 0.95.
+    expect(probes.probeTarget(greedy, pool, 0, spreads(0.05, 0.25))).toBeUndefined();
+    expect(probes.probeTarget(greedy, pool, 1, spreads(0.05, 0.25))).toBeUndefined();
+    // Without λ (the descriptor's preference) there is no price of information: no probe.
+    expect(probes.probeTarget(greedy, pool, undefined, spreads(0.05, 0.25))).toBeUndefined();
+    // Probes off (the default) or exploration disabled.
+    expect(new ThompsonExploration({}).probeTarget(greedy, pool, 4, spreads(0.05, 0.25))).toBeUndefined();
+    const disabled = new ThompsonExploration({ enabled: false, probe: { minSpread: 0.2 } });
+    expect(disabled.probeTarget(greedy, pool, 4, spreads(0.05, 0.25))).toBeUndefined();
+  });
+
+  it('respects its share cap and round-trips its count', () => {
+    const capped = new ThompsonExploration({ probe: { minSpread: 0.2, budget: 0.25 } });
+    let probed = 0;
+    for (let i = 0; i < 40; i++) {
+      const target = capped.probeTarget(greedy, [greedy, dear], 4, spreads(0.05, 0.3));
+      if (target) probed++;
+      capped.record(false, target !== undefined);
+    }
+    expect(probed).toBe(10);
+    expect(capped.probeShare).toBe(0.25);
+    const restored = new ThompsonExploration(
+      { probe: { minSpread: 0.2 } },
+      JSON.parse(JSON.stringify(capped.toJSON())),
+    );
+    expect(restored.probeShare).toBe(0.25);
+  });
+
+  it('rejects invalid settings', () => {
+    expect(() => new ThompsonExploration({ probe: { minSpread: 0 } })).toThrow(/minSpread/);
+    expect(() => new ThompsonExploration({ probe: { minSpread: 1 } })).toThrow(/minSpread/);
+    expect(() => new ThompsonExploration({ probe: { minSpread: 0.1, optimism: -1 } })).toThrow(/optimism/);
+    expect(() => new ThompsonExploration({ probe: { minSpread: 0.1, budget: 2 } })).toThrow(/budget/);
+  });
+
+  // Simulated: both declare the same curve; in `algebra` the dear agent truly succeeds 0.98 of the time and the cheap
+  // one 0.55 (worth its 20× price at λ 2.5: 0.43 > 0.95 / 2.5), in `history` both 0.9. At λ 2.5 with no Thompson
+  // budget the Router alone never tries the dear agent; probes find where it is worth its price, then stop.
+  const agents = [agent('cheap', { general: 5 }, 0.05), agent('dear', { general: 5 }, 1)];
+  const truth: Record<string, Record<string, number>> = {
+    algebra: { cheap: 0.55, dear: 0.98 },
+    history: { cheap: 0.9, dear: 0.9 },
+  };
+  const play = (probe?: { minSpread: number }) => {
+    const router = new Router({
+      agents,
+      lambda: 2.5,
+      exploration: { budget: 0, seed: 2, ...(probe ? { probe } : {}) },
+    });
+    const rng = mulberry32(4);
+    const late: Record<string, { dear: number; tasks: number }> = {
+      algebra: { dear: 0, tasks: 0 },
+      history: { dear: 0, tasks: 0 },
+    };
+    let lateProbes = 0;
+    for (let i = 0; i < 1200; i++) {
+      const domain = i % 2 === 0 ? 'algebra' : 'history';
+      const d = router.route({ id: `p${i}`, text: `question ${i % 17}`, descriptor: { domain } });
+      const id = d.chosen as string;
+      if (i >= 900) {
+        const counts = late[domain] as { dear: number; tasks: number };
+        counts.tasks++;
+        if (id === 'dear') counts.dear++;
+        if (d.probed) lateProbes++;
+      }
+      router.observe({ taskId: d.taskId, agentId: id, success: rng.next() < (truth[domain]?.[id] as number) });
+      router.complete(d.taskId);
+    }
+    const share = (domain: string) => (late[domain]?.dear ?? 0) / (late[domain]?.tasks ?? 1);
+    return { router, algebra: share('algebra'), history: share('history'), lateProbes };
+  };
+
+  it('at a low λ, find the domain where the pricier agent is worth its price, then stop probing', () => {
+    const none = play();
+    expect(none.algebra).toBe(0);
+    const probed = play({ minSpread: 0.2 });
+    expect(probed.algebra).toBeGreaterThan(0.9);
+    expect(probed.history).toBeLessThan(0.1);
+    expect(probed.lateProbes).toBe(0);
+    expect(probed.router.probeShare).toBeGreaterThan(0);
+    expect(probed.router.probeShare).toBeLessThan(0.1);
+  });
+});
+
 describe('a learning Router at a moderate λ (simulated: two agents truly equal, both declared equal)', () => {
   const agents = [agent('cheap', { general: 5 }, 0.05), agent('dear', { general: 5 }, 1)];
   /** The share of the cheaper agent over the last 300 of 600 tasks, learned online with Thompson exploration. */

@@ -29,7 +29,9 @@ export type Job =
 export interface OnlineRun {
   readonly strong: boolean[];
   readonly correct: boolean[];
+  /** Decisions that explored (Thompson draws and information probes), and of which probes. */
   readonly explored: number;
+  readonly probed: number;
 }
 
 type Result<J extends Job> = J extends { kind: 'online' } ? OnlineRun : DialSweep;
@@ -41,7 +43,7 @@ function runJob(all: readonly Question[], job: Job): OnlineRun | DialSweep {
     .slice(0, job.stream.limit);
   if (job.kind === 'dial') return dialSweep(qs, job.settings, job.trainLambda, job.lambdas, job.from);
   const r = continueReplay(routerFor(job.settings, job.lambda), qs, true);
-  return { strong: r.strong, correct: r.correct, explored: r.explored };
+  return { strong: r.strong, correct: r.correct, explored: r.explored, probed: r.probed };
 }
 
 /**

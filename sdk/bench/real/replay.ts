@@ -3,6 +3,7 @@
  * fixed shuffled order, sees only the chosen model's real outcome, and learns from it.
  */
 
+import type { ProbeOptions } from '../../src/rightsize/learning/exploration.js';
 import {
   dialChoice,
   type LearnerOptions,
@@ -39,6 +40,10 @@ export interface ReplaySettings {
   readonly seed: number;
   /** Explore for every λ of this range rather than the training λ only (exploration.ts); absent: the training λ. */
   readonly lambdaRange?: readonly [number, number];
+  /** Decisions after which the exploration budget decays as 1/√n (exploration.ts); absent: a constant share. */
+  readonly decayAfter?: number;
+  /** Information probes (exploration.ts); absent: none. */
+  readonly probe?: ProbeOptions;
   /** Learner options beyond n-grams (prior widths, empirical Bayes). */
   readonly learner?: LearnerOptions;
   /** The dial's benefit-of-the-doubt ratio ρ (dial.ts); absent: the Router's default; Infinity: off. */
@@ -50,7 +55,10 @@ export interface ReplayResult {
   readonly strong: boolean[];
   /** Per question: the answer was correct. */
   readonly correct: boolean[];
+  /** Decisions that explored (Thompson draws and probes). */
   readonly explored: number;
+  /** Of which probes. */
+  readonly probed: number;
   readonly router: Router;
   /**
    * Per λ of `dial` (when given), per question: the Router's greedy choice at that λ over the SAME beliefs the
@@ -69,6 +77,8 @@ export function routerFor(settings: ReplaySettings, lambda: number): Router {
             budget: settings.explorationBudget,
             seed: settings.seed,
             ...(settings.lambdaRange ? { lambdaRange: settings.lambdaRange } : {}),
+            ...(settings.probe ? { probe: settings.probe } : {}),
+            ...(settings.decayAfter !== undefined ? { decayAfter: settings.decayAfter } : {}),
           }
         : false,
     learner: { ...settings.learner, ngramScale: settings.ngramScale },
@@ -95,6 +105,7 @@ export function continueReplay(
   const correct: boolean[] = [];
   const dialChoices = dial.map(() => [] as boolean[]);
   let explored = 0;
+  let probed = 0;
   for (const [i, q] of qs.entries()) {
     const decision = router.route(taskOf(q, String(i)));
     for (const [j, lambda] of dial.entries())
@@ -102,12 +113,13 @@ export function continueReplay(
     const isStrong = decision.chosen === AGENTS.strong.id;
     const ok = isStrong ? q.strong : q.weak;
     if (decision.explored) explored++;
+    if (decision.probed) probed++;
     if (learn && decision.chosen) router.observe({ taskId: decision.taskId, agentId: decision.chosen, success: ok });
     router.complete(decision.taskId);
     strong.push(isStrong);
     correct.push(ok);
   }
-  return { strong, correct, explored, router, dial: dialChoices };
+  return { strong, correct, explored, probed, router, dial: dialChoices };
 }
 
 /** The frozen router's score per question: P(strong succeeds) − P(weak succeeds) at the posterior means. The router

@@ -25,11 +25,22 @@ const EMPIRICAL_BAYES = { empiricalBayes: { pseudoCount: 0.5, every: 64 } } as c
 
 /**
  * The candidates: the report's settings (exploration budget 0.1, empirical Bayes) with the dial's benefit-of-the-doubt
- * ratio ρ (dial.ts) at the previous default 6 or at 32. (Only the runs with λ above 6 price gaps differ between them.)
+ * ratio ρ (dial.ts) at the previous default 6 or at 32 (only the runs with λ above 6 price gaps differ between them);
+ * then (sixth round) information probes (exploration.ts, `probe`) at minimum spreads 0.05–0.3 on top of ρ 32, and
+ * an exploration budget that decays as 1/√n after n₀ decisions (`decayAfter`).
  */
+const BASE = { explorationBudget: 0.1, learner: EMPIRICAL_BAYES } as const;
 const CANDIDATES: Record<string, Omit<ReplaySettings, 'seed' | 'ngramScale'>> = {
-  'rho 6': { explorationBudget: 0.1, learner: EMPIRICAL_BAYES, doubtFrom: 6 },
-  'rho 32': { explorationBudget: 0.1, learner: EMPIRICAL_BAYES, doubtFrom: 32 },
+  'rho 6': { ...BASE, doubtFrom: 6 },
+  'rho 32': { ...BASE, doubtFrom: 32 },
+  'probe 0.05': { ...BASE, doubtFrom: 32, probe: { minSpread: 0.05 } },
+  'probe 0.075': { ...BASE, doubtFrom: 32, probe: { minSpread: 0.075 } },
+  'probe 0.1': { ...BASE, doubtFrom: 32, probe: { minSpread: 0.1 } },
+  'probe 0.15': { ...BASE, doubtFrom: 32, probe: { minSpread: 0.15 } },
+  'probe 0.2': { ...BASE, doubtFrom: 32, probe: { minSpread: 0.2 } },
+  'probe 0.3': { ...BASE, doubtFrom: 32, probe: { minSpread: 0.3 } },
+  'decay 2000': { ...BASE, doubtFrom: 32, decayAfter: 2000 },
+  'decay 500': { ...BASE, doubtFrom: 32, decayAfter: 500 },
 };
 const names = values.candidates?.split(',') ?? Object.keys(CANDIDATES);
 
@@ -53,7 +64,7 @@ for (const name of names) {
     const points = LAMBDAS.map((lambda) => {
       const settings: ReplaySettings = { ...c, ngramScale: 0, seed };
       const r = continueReplay(routerFor(settings, lambda), qs, true);
-      return { lambda, ...point(qs, r.strong, from) };
+      return { lambda, ...point(qs, r.strong, from), probed: r.probed / qs.length };
     });
     const weak = rest.filter((q) => q.weak).length / rest.length;
     const strong = rest.filter((q) => q.strong).length / rest.length;
@@ -63,7 +74,7 @@ for (const name of names) {
         candidate: name,
         seed,
         apgr: round(apgr(points, weak, strong)),
-        points: points.map((p) => [p.lambda, round(p.share), round(p.accuracy)]),
+        points: points.map((p) => [p.lambda, round(p.share), round(p.accuracy), round(p.probed)]),
       }),
     );
   }

@@ -66,6 +66,11 @@ export interface RouterDecision {
   readonly bestEffort: boolean;
   /** The choice came from a posterior draw that differed from the greedy choice. */
   readonly explored: boolean;
+  /**
+   * The choice is an information probe (exploration.ts, `probe`): an alternative to the greedy choice whose success
+   * the learner does not yet know well enough. A probe is also `explored`.
+   */
+  readonly probed: boolean;
   readonly lambda: number | undefined;
   /**
    * The learned difficulty of the task, on the complexity scale (a declared complexity's sigma). The complexity the
@@ -293,9 +298,14 @@ export class Router {
     return this.#learner;
   }
 
-  /** Share of decisions that explored so far. */
+  /** Share of decisions that explored by Thompson sampling so far (probes not included). */
   get explorationShare(): number {
     return this.#exploration.share;
+  }
+
+  /** Share of decisions that probed so far (exploration.ts, `probe`). */
+  get probeShare(): number {
+    return this.#exploration.probeShare;
   }
 
   /** The agent's profile with its learned curve for the domain and its corrected prices. */
@@ -494,7 +504,16 @@ export class Router {
         if (!assessed) greedyMatch = this.#matchWith(task, undefined, difficulty, lambda, true);
       }
     }
-    this.#exploration.record(explored);
+    let probed = false;
+    const greedyFirst = greedy.order.find((a) => a.agentId === greedy.plan[0]);
+    const probe =
+      !explored && greedyFirst ? this.#exploration.probeTarget(greedyFirst, greedy.order, lambda, spreadOf) : undefined;
+    if (probe) {
+      explored = true;
+      probed = true;
+      plan = [probe.agentId, ...greedy.plan.filter((id) => id !== probe.agentId)];
+    }
+    this.#exploration.record(explored && !probed, probed);
     const taskId = task.id ?? randomUUID();
     const declaredFactor = (id: string) => this.#costs.factor(id);
     const predictedCost = new Map(
@@ -511,6 +530,7 @@ export class Router {
       plan,
       bestEffort,
       explored,
+      probed,
       lambda,
       difficulty,
       successSpread,
