@@ -77,6 +77,8 @@ export interface RouterDecision {
    * ability in the task's domain): the spread the λ dial's benefit of the doubt uses (dial.ts).
    */
   readonly successSpread: Readonly<Record<string, number>>;
+  /** The task's features as the learner read them (what an outcome of this decision is learned from). */
+  readonly features: TaskFeatures;
   /** The matcher's result over the learned profiles at the posterior means (the candidate index's: the ranked agents
    * and those it assessed; every candidate when none is feasible or an exploration picked an unassessed agent). */
   readonly match: MatchResult;
@@ -585,6 +587,7 @@ export class Router {
       lambda,
       difficulty,
       successSpread,
+      features,
       match: greedyMatch,
     };
   }
