@@ -112,7 +112,7 @@ export function createGuard(o: GuardOptions) {
       return;
     }
     if (typeof message.taskId === 'string') {
-      o.pending.put(message.messageId, {});
+      o.pending.put(message.messageId, { extension });
       return;
     }
     if (o.inflight() >= (o.maxConcurrentTasks ?? 1000)) {
@@ -122,13 +122,15 @@ export function createGuard(o: GuardOptions) {
     // A new task (a follow-up of an existing one may have subscribers and push configs watching its progress).
     const unary = answerOnly(op);
     if (typeof message.contextId === 'string' && (await o.store.contextRoute(owner, message.contextId))) {
-      o.pending.put(message.messageId, { unary });
+      o.pending.put(message.messageId, { unary, extension });
       return;
     }
     const configuration = op.params.configuration as { acceptedOutputModes?: string[] } | undefined;
+    const started = performance.now();
     const route = o.routing.route(
       routeRequestOf(message as unknown as Message, configuration?.acceptedOutputModes, extension),
     );
+    o.metrics?.decisionSeconds.observe((performance.now() - started) / 1000);
     if (!route.decision.chosen) {
       o.metrics?.noCapableAgent.inc();
       await o.store.saveDecision(route.decision, undefined, route.descriptor.domain);
@@ -143,6 +145,6 @@ export function createGuard(o: GuardOptions) {
       await send(reply, op, noCapableAgentError(route.decision, route.result));
       return;
     }
-    o.pending.put(message.messageId, { route, unary });
+    o.pending.put(message.messageId, { route, unary, extension });
   };
 }
