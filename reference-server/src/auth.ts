@@ -57,6 +57,8 @@ export class Authenticator {
   readonly #jwtKey: Uint8Array | JWTVerifyGetKey | undefined;
   readonly #metrics: Buffer | undefined;
   readonly #config: AuthConfig;
+  /** Each headers object's answer (see `authenticate`). */
+  readonly #answers = new WeakMap<Headers, Promise<Caller | undefined>>();
 
   constructor(config: AuthConfig = {}) {
     this.#config = config;
@@ -75,8 +77,21 @@ export class Authenticator {
     return this.#clients.length > 0 || this.#jwtKey !== undefined;
   }
 
-  /** The principal for these headers, or undefined when they carry no valid credential. */
-  async authenticate(headers: Headers): Promise<Caller | undefined> {
+  /**
+   * The principal for these headers, or undefined when they carry no valid credential. A request's headers object is
+   * asked several times (rate limit, request guard, the SDK server's authenticate hook): it is checked once (one
+   * digest per key, at most one JWT verification), the answer kept with the object and gone with it.
+   */
+  authenticate(headers: Headers): Promise<Caller | undefined> {
+    let answer = this.#answers.get(headers);
+    if (!answer) {
+      answer = this.#authenticate(headers);
+      this.#answers.set(headers, answer);
+    }
+    return answer;
+  }
+
+  async #authenticate(headers: Headers): Promise<Caller | undefined> {
     const { key, bearer } = presented(headers);
     if (!key) return undefined;
     const d = digest(key);

@@ -29,7 +29,7 @@ import { type Route, type RoutingEngine, routeRequestOf, textOf } from '../routi
 import type { AgentClients } from './agent-clients.js';
 import type { Learner } from './learner.js';
 import type { BrokerMetrics } from './metrics.js';
-import type { PendingDecisions } from './pending.js';
+import type { PendingDecisions, PendingEntry } from './pending.js';
 import { RelayOrder } from './relay-order.js';
 import type { RoutingEvents } from './routing-events.js';
 
@@ -137,7 +137,7 @@ export class RoutingExecutor implements AgentExecutor {
   async #execute(context: ExecutionContext, events: TaskEvents): Promise<void> {
     const owner = context.principal.id;
     const pending = this.#o.pending.take(owner, context.message.messageId);
-    await this.#o.learner.feedbackFromMessage(context.message, owner);
+    await this.#o.learner.feedbackFromMessage(context.message, owner, pending?.extension);
     const relay = new Relay(events);
     relay.unary = pending?.unary === true;
     if (context.task) {
@@ -162,9 +162,7 @@ export class RoutingExecutor implements AgentExecutor {
       await this.#forwardFollowUp(context, relay, held.agentId, undefined, held.downstreamContextId, owner);
       return;
     }
-    const started = performance.now();
-    const route = pending?.route ?? this.#o.routing.route(routeRequestOf(context.message));
-    this.#o.metrics?.decisionSeconds.observe((performance.now() - started) / 1000);
+    const route = pending?.route ?? this.#route(context.message, pending?.extension);
     relay.ext.decision = route.decision;
     relay.domain = route.descriptor.domain;
     // The task is created with its decision record, so the first Task event of a stream carries it (spec §7.5).
@@ -186,6 +184,14 @@ export class RoutingExecutor implements AgentExecutor {
     // already stored it as it is.
     if (relay.storedAttempts !== relay.attempts.length)
       await this.#o.store.saveDecision(relay.decision() as RoutingDecision, context.taskId, route.descriptor.domain);
+  }
+
+  /** Decide here: the guard did not (the registry or the context's agent changed since), or the request bypassed it. */
+  #route(message: Message, extension: PendingEntry['extension']): Route {
+    const started = performance.now();
+    const route = this.#o.routing.route(routeRequestOf(message, undefined, extension));
+    this.#o.metrics?.decisionSeconds.observe((performance.now() - started) / 1000);
+    return route;
   }
 
   /** Try the plan in order (spec §7.4) until an attempt answers, the deadline passes or the client cancels. */

@@ -158,7 +158,7 @@ export function createGuard(o: GuardOptions) {
       return;
     }
     if (typeof message.taskId === 'string') {
-      o.pending.put(owner, message.messageId, {});
+      o.pending.put(owner, message.messageId, { extension });
       return;
     }
     const unsupported = unsupportedMediaType(message.parts, o.card);
@@ -178,13 +178,15 @@ export function createGuard(o: GuardOptions) {
     // A new task (a follow-up of an existing one may have subscribers and push configs watching its progress).
     const unary = answerOnly(op);
     if (typeof message.contextId === 'string' && (await o.store.contextRoute(owner, message.contextId))) {
-      o.pending.put(owner, message.messageId, { unary });
+      o.pending.put(owner, message.messageId, { unary, extension });
       return;
     }
     const configuration = op.params.configuration as { acceptedOutputModes?: string[] } | undefined;
+    const started = performance.now();
     const route = o.routing.route(
       routeRequestOf(message as unknown as Message, configuration?.acceptedOutputModes, extension),
     );
+    o.metrics?.decisionSeconds.observe((performance.now() - started) / 1000);
     if (!route.decision.chosen) {
       o.metrics?.noCapableAgent.inc();
       await o.store.saveDecision(route.decision, undefined, route.descriptor.domain);
@@ -199,6 +201,6 @@ export function createGuard(o: GuardOptions) {
       await send(reply, op, noCapableAgentError(route.decision, route.result));
       return;
     }
-    o.pending.put(owner, message.messageId, { route, unary });
+    o.pending.put(owner, message.messageId, { route, unary, extension });
   };
 }

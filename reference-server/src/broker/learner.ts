@@ -188,9 +188,12 @@ export class Learner {
     );
   }
 
-  /** Feedback carried in a message's extension data (spec §8.2). */
-  async feedbackFromMessage(message: Message, owner: string): Promise<void> {
-    const read = readMessageExtension(message);
+  /** Feedback carried in a message's extension data (spec §8.2); `read`: the data when the caller has read it. */
+  async feedbackFromMessage(
+    message: Message,
+    owner: string,
+    read: ReturnType<typeof readMessageExtension> = readMessageExtension(message),
+  ): Promise<void> {
     if (read?.ok && read.value.feedback) await this.feedback(read.value.feedback, owner);
   }
 }

@@ -7,6 +7,7 @@
  * stream already has it: the SDK server creates the task on the executor's first event, through the task store.
  */
 import type { Task } from '@rightsize/sdk/a2a';
+import type { readMessageExtension } from '@rightsize/sdk/rightsize';
 import type { TaskStore } from '@rightsize/sdk/server';
 import type { Route } from '../routing/routing.js';
 
@@ -17,6 +18,8 @@ export interface PendingEntry {
    * before the final one, so the broker may forward with the agent's SendMessage instead of streaming from it.
    */
   readonly unary?: boolean;
+  /** The message's Rightsize extension data as the guard read (validated) it: the executor does not read it again. */
+  readonly extension?: ReturnType<typeof readMessageExtension>;
 }
 
 /** One key per (caller, message id); the owner's length first makes it unambiguous. */

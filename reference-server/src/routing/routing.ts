@@ -156,10 +156,10 @@ function modesOf(plan: readonly string[], result: MatchResult): Array<Assessment
 }
 
 /** The decision record of a Router decision: the matcher's assessments (with the complexity the Router used and its
- * origin, spec §5.2), the Router's choice and plan. */
+ * origin, spec §5.2), the Router's choice and plan. Its id and time are the caller's to set. */
 function recordOf(decision: RouterDecision, maxCandidates: number | undefined): RoutingDecision {
   const base = decisionRecord(decision.match, {
-    decisionId: `d-${randomUUID()}`,
+    decisionId: '',
     ...(maxCandidates !== undefined ? { maxCandidates } : {}),
     // Spec §7.5: an exploratory (Thompson) choice says so; a greedy one says false.
     explored: decision.explored,
@@ -188,6 +188,12 @@ export class BrokerRouting implements RoutingEngine {
   #waitingCount = 0;
   /** A greedy copy of the Router for dry runs (they must not count as decisions); rebuilt after learning. */
   #explainer: Router | undefined;
+  /**
+   * Decision records by the Router's match and what the record reads besides it (plan, exploration, listing depth):
+   * the Router reuses a match for like tasks while nothing changes (`RouterOptions.decisionCache`), and so does the
+   * record, with its own id and time. Read-only; entries go with their match.
+   */
+  readonly #records = new WeakMap<MatchResult, Map<string, RoutingDecision>>();
 
   constructor(options: RoutingOptions = {}) {
     const routerOptions: RouterOptions = {
@@ -241,10 +247,29 @@ export class BrokerRouting implements RoutingEngine {
     return {
       descriptor,
       result: decision.match,
-      decision: recordOf(decision, maxCandidates),
-      features: this.features(text, descriptor.domain, descriptor.complexity?.value),
+      decision: {
+        ...this.#record(decision, maxCandidates),
+        decisionId: `d-${randomUUID()}`,
+        decidedAt: new Date().toISOString(),
+      },
+      features: decision.features,
       explored: decision.explored,
     };
+  }
+
+  #record(decision: RouterDecision, maxCandidates: number | undefined): RoutingDecision {
+    let records = this.#records.get(decision.match);
+    if (!records) {
+      records = new Map();
+      this.#records.set(decision.match, records);
+    }
+    const key = `${decision.explored}|${decision.bestEffort}|${maxCandidates}|${decision.plan.join('\u0000')}`;
+    let record = records.get(key);
+    if (!record) {
+      record = recordOf(decision, maxCandidates);
+      records.set(key, record);
+    }
+    return record;
   }
 
   features(text: string, domain: string, declaredComplexity?: number): TaskFeatures {

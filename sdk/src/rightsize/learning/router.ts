@@ -31,7 +31,7 @@ import {
 } from '../routing/match.js';
 import { CostCorrection, type CostCorrectionOptions, type CostCorrectionState } from './cost.js';
 import { DeclaredScale, type DeclaredScaleState } from './declared-scale.js';
-import { type DialRule, decide, dialChoice, type SpreadOf } from './dial.js';
+import { type DialRule, decide, dialChoice, type RoutingChoice, type SpreadOf } from './dial.js';
 import { type ExplorationOptions, type ExplorationState, ThompsonExploration } from './exploration.js';
 import type { TaskFeatures } from './features.js';
 import {
@@ -83,6 +83,8 @@ export interface RouterDecision {
    * ability in the task's domain): the spread the λ dial's benefit of the doubt uses (dial.ts).
    */
   readonly successSpread: Readonly<Record<string, number>>;
+  /** The task's features as the learner read them (what an outcome of this decision is learned from). */
+  readonly features: TaskFeatures;
   /** The matcher's result over the learned profiles at the posterior means (the candidate index's: the ranked agents
    * and those it assessed; every candidate when none is feasible or an exploration picked an unassessed agent). */
   readonly match: MatchResult;
@@ -153,6 +155,14 @@ export interface RouterOptions {
    * seen a declaration in the task's domain.
    */
   readonly declaredScale?: boolean;
+  /**
+   * The greedy decisions kept for reuse: most assessments held in all (default 16 384; 0 keeps none). A decision's
+   * greedy part (the match over the posterior means, its plan and the success spreads) depends only on the task's
+   * descriptor, modes, λ, hard constraints and learned difficulty, and on the fleet and the learned state, which
+   * every change (an agent upserted or removed, an outcome learned, a price corrected) invalidates as a whole. A task
+   * like an earlier one then skips the match; exploration still draws for every decision.
+   */
+  readonly decisionCache?: number;
 }
 
 export interface RouterState {
@@ -182,6 +192,23 @@ export interface RouterRun {
   readonly attempts: ReadonlyArray<{ readonly agentId: string; readonly success: boolean }>;
   readonly success: boolean;
 }
+
+/** The part of a decision that the posterior means determine (see `RouterOptions.decisionCache`). Read-only. */
+interface Greedy {
+  readonly match: MatchResult;
+  readonly choice: RoutingChoice;
+  readonly spreadOf: SpreadOf;
+  /** Each assessed agent's predicted cost in its declared prices, and its success spread (non-exploring case). */
+  readonly predictedCost: ReadonlyMap<string, number>;
+  readonly successSpread: Readonly<Record<string, number>>;
+}
+
+/** Default of `RouterOptions.decisionCache`. */
+export const DEFAULT_DECISION_CACHE = 16_384;
+
+/** JSON with non-finite numbers kept apart from null (and from each other) for cache keys. */
+const keyOf = (parts: unknown[]) =>
+  JSON.stringify(parts, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? ['\u0000', String(v)] : v));
 
 interface Pending {
   readonly features: TaskFeatures;
@@ -247,6 +274,12 @@ export class Router {
   readonly #indexes = new Map<string, { readonly domain: string; readonly index: CandidateIndex }>();
   /** Agents whose learned profile changed since the indexes last saw them. */
   readonly #stale = new Set<string>();
+  /** Greedy decisions by task key, valid for `#cachedVersion`; `#cachedWeight` assessments held in all. */
+  readonly #greedy = new Map<string, Greedy>();
+  #cachedVersion = 0;
+  #cachedWeight = 0;
+  /** Bumped by every change of the fleet or the learned state (each makes the cached decisions stale). */
+  #version = 0;
 
   constructor(options: RouterOptions = {}, state?: RouterState) {
     if (options.lambda !== undefined && !(options.lambda >= 0)) throw new RangeError('lambda must be ≥ 0');
@@ -265,7 +298,7 @@ export class Router {
     );
     this.#costs = new CostCorrection(options.costCorrection, state?.costs);
     this.#scale = options.declaredScale === false ? undefined : new DeclaredScale({}, state?.declaredScale);
-    this.#learner.onAgentChange((id) => this.#stale.add(id));
+    this.#learner.onAgentChange((id) => this.#changed(id));
     for (const entry of state?.pending ?? []) {
       const { taskId, ...pending } = pendingFromState(entry, 2 ** this.#learner.hashBits);
       this.#remember(taskId, pending);
@@ -282,12 +315,18 @@ export class Router {
   /** Add or replace an agent (its declared profile is the learner's prior the first time it is seen). */
   upsertAgent(agent: MatchCandidate): void {
     this.#agents.set(agent.id, agent);
-    this.#stale.add(agent.id);
+    this.#changed(agent.id);
   }
 
   removeAgent(id: string): void {
     this.#agents.delete(id);
+    this.#changed(id);
+  }
+
+  /** The agent's learned profile changed (or it came or went): the indexes update it, the cached decisions go. */
+  #changed(id: string): void {
     this.#stale.add(id);
+    this.#version++;
   }
 
   get agents(): readonly MatchCandidate[] {
@@ -444,6 +483,69 @@ export class Router {
     })?.agentId;
   }
 
+  /**
+   * The greedy part of a decision (the match at the posterior means, the dial's plan, the success spreads): cached by
+   * everything it reads from the task, for as long as the fleet and the learned state are unchanged.
+   */
+  #greedyDecision(
+    task: RouterTask,
+    difficulty: { value: number; sigma: number },
+    lambda: number | undefined,
+    rule: Parameters<typeof decide>[1],
+  ): Greedy {
+    const budget = this.#options.decisionCache ?? DEFAULT_DECISION_CACHE;
+    if (this.#cachedVersion !== this.#version) {
+      this.#greedy.clear();
+      this.#cachedWeight = 0;
+      this.#cachedVersion = this.#version;
+    }
+    const key =
+      budget > 0
+        ? keyOf([
+            lambda,
+            rule.hardConstraints,
+            difficulty.value,
+            difficulty.sigma,
+            task.inputModes ?? null,
+            task.acceptedOutputModes ?? null,
+            task.descriptor,
+          ])
+        : '';
+    const cached = this.#greedy.get(key);
+    if (cached) return cached;
+    const spreadOf = this.#spreadOf(task.descriptor.domain, difficulty.value);
+    const match = this.#matchWith(task, undefined, difficulty, lambda);
+    const greedy: Greedy = {
+      match,
+      choice: decide(match, { ...rule, spreadOf }),
+      spreadOf,
+      ...this.#predictions(match, spreadOf),
+    };
+    const weight = 1 + match.ranked.length + match.rejected.length;
+    if (budget <= 0 || weight > budget) return greedy;
+    // Oldest first: drop until the new entry fits.
+    for (const [oldKey, old] of this.#greedy) {
+      if (this.#cachedWeight + weight <= budget) break;
+      this.#greedy.delete(oldKey);
+      this.#cachedWeight -= 1 + old.match.ranked.length + old.match.rejected.length;
+    }
+    this.#greedy.set(key, greedy);
+    this.#cachedWeight += weight;
+    return greedy;
+  }
+
+  /** Each assessed agent's predicted cost in its declared prices (for `observe`), and its success spread. */
+  #predictions(match: MatchResult, spreadOf: SpreadOf): Pick<Greedy, 'predictedCost' | 'successSpread'> {
+    const predictedCost = new Map(
+      [...match.ranked, ...match.rejected].map((a) => [
+        a.agentId,
+        a.predictions.cost.amount / this.#costs.factor(a.agentId),
+      ]),
+    );
+    const successSpread = Object.fromEntries([...predictedCost.keys()].map((id) => [id, spreadOf(id)]));
+    return { predictedCost, successSpread };
+  }
+
   /** Decide where a task goes (no side effect but remembering it for `observe` and counting exploration). */
   route(task: RouterTask): RouterDecision {
     const d = task.descriptor;
@@ -458,7 +560,6 @@ export class Router {
       ? (d.complexity.sigma ?? SOURCE_SIGMA[d.complexity.source ?? 'declared'])
       : scaleSigma;
     const difficulty = declaredSigma !== undefined ? { value: learned.value, sigma: declaredSigma } : learned;
-    const spreadOf = this.#spreadOf(d.domain, difficulty.value);
     const rule: Parameters<typeof decide>[1] & DialRule = {
       lambda,
       hardConstraints,
@@ -467,17 +568,17 @@ export class Router {
       detection: this.#options.failureDetection,
       escalationCost: (a: Assessment) =>
         (a.comparableCost * this.#costs.escalationFactor(a.agentId)) / this.#costs.factor(a.agentId),
-      spreadOf,
       doubtFrom: this.#options.doubtFrom,
     };
-    let greedyMatch = this.#matchWith(task, undefined, difficulty, lambda);
-    const greedy = decide(greedyMatch, rule);
-    let plan = greedy.plan;
-    let bestEffort = greedy.bestEffort;
+    const greedy = this.#greedyDecision(task, difficulty, lambda, rule);
+    const { spreadOf } = greedy;
+    let greedyMatch = greedy.match;
+    let plan = greedy.choice.plan;
+    let bestEffort = greedy.choice.bestEffort;
     let explored = false;
     if (
       this.#exploration.allowed() &&
-      (this.#agents.size > 1 || greedy.order.length + greedyMatch.rejected.length > 1)
+      (this.#agents.size > 1 || greedy.choice.order.length + greedyMatch.rejected.length > 1)
     ) {
       const rng = this.#exploration.rng;
       const target = this.#exploration.targetLambda(lambda);
@@ -491,39 +592,33 @@ export class Router {
         sampledDifficulty,
         lambda,
       );
-      const sampled = decide(sampledMatch, { ...rule, lambda: target });
+      const sampled = decide(sampledMatch, { ...rule, spreadOf, lambda: target });
       // At another λ (exploration for the whole dial), explore only where the draw and the means disagree there.
-      const reference = target === lambda ? greedy : decide(greedyMatch, { ...rule, lambda: target });
+      const reference = target === lambda ? greedy.choice : decide(greedyMatch, { ...rule, spreadOf, lambda: target });
       const first = sampled.plan[0];
-      if (first !== undefined && first !== greedy.plan[0] && first !== reference.plan[0]) {
+      if (first !== undefined && first !== greedy.choice.plan[0] && first !== reference.plan[0]) {
         explored = true;
         bestEffort = sampled.bestEffort;
-        plan = [first, ...greedy.plan.filter((id) => id !== first)];
+        plan = [first, ...greedy.choice.plan.filter((id) => id !== first)];
         // The explored agent's predicted cost (for observe) comes from the greedy assessments: assess it too.
         const assessed = [...greedyMatch.ranked, ...greedyMatch.rejected].some((a) => a.agentId === first);
         if (!assessed) greedyMatch = this.#matchWith(task, undefined, difficulty, lambda, true);
       }
     }
     let probed = false;
-    const greedyFirst = greedy.order.find((a) => a.agentId === greedy.plan[0]);
+    const greedyFirst = greedy.choice.order.find((a) => a.agentId === greedy.choice.plan[0]);
     const probe =
-      !explored && greedyFirst ? this.#exploration.probeTarget(greedyFirst, greedy.order, lambda, spreadOf) : undefined;
+      !explored && greedyFirst ? this.#exploration.probeTarget(greedyFirst, greedy.choice.order, lambda, spreadOf) : undefined;
     if (probe) {
       explored = true;
       probed = true;
-      plan = [probe.agentId, ...greedy.plan.filter((id) => id !== probe.agentId)];
+      plan = [probe.agentId, ...greedy.choice.plan.filter((id) => id !== probe.agentId)];
     }
     this.#exploration.record(explored && !probed, probed);
     const taskId = task.id ?? randomUUID();
-    const declaredFactor = (id: string) => this.#costs.factor(id);
-    const predictedCost = new Map(
-      [...greedyMatch.ranked, ...greedyMatch.rejected].map((a) => [
-        a.agentId,
-        a.predictions.cost.amount / declaredFactor(a.agentId),
-      ]),
-    );
+    const { predictedCost, successSpread } =
+      greedyMatch === greedy.match ? greedy : this.#predictions(greedyMatch, spreadOf);
     this.#remember(taskId, { features, predictedCost, observed: 0 });
-    const successSpread = Object.fromEntries([...predictedCost.keys()].map((id) => [id, spreadOf(id)]));
     return {
       taskId,
       chosen: plan[0],
@@ -534,6 +629,7 @@ export class Router {
       lambda,
       difficulty,
       successSpread,
+      features,
       match: greedyMatch,
     };
   }
@@ -580,8 +676,10 @@ export class Router {
     // An escalation follows failures (its task is harder than predicted): its cost is recorded apart (cost.ts).
     const escalation = pending.observed > 0;
     pending.observed++;
-    if (outcome.cost !== undefined)
+    if (outcome.cost !== undefined) {
       this.#costs.record(agent.id, pending.predictedCost.get(agent.id) ?? 0, outcome.cost, escalation);
+      this.#changed(agent.id);
+    }
     return true;
   }
 
