@@ -608,7 +608,9 @@ export class Router {
     let probed = false;
     const greedyFirst = greedy.choice.order.find((a) => a.agentId === greedy.choice.plan[0]);
     const probe =
-      !explored && greedyFirst ? this.#exploration.probeTarget(greedyFirst, greedy.choice.order, lambda, spreadOf) : undefined;
+      !explored && greedyFirst
+        ? this.#exploration.probeTarget(greedyFirst, greedy.choice.order, lambda, spreadOf)
+        : undefined;
     if (probe) {
       explored = true;
       probed = true;
