@@ -83,3 +83,14 @@ describe('decision records of like tasks', () => {
     expect(routing.route(LIKE).decision.candidates.map((c) => c.agentId)).not.toContain(after.chosen);
   });
 });
+
+describe('declarations and undeclared tasks', () => {
+  it('routed declarations do not move an undeclared task (no declared scale outside the outcome log)', () => {
+    const routing = engine();
+    const undeclared: RouteRequest = { text: 'an open question', descriptor: { domain: 'general' } };
+    const before = routing.route(undeclared).decision.complexity;
+    for (let i = 0; i < 50; i++)
+      routing.route({ text: `an open question ${i}`, descriptor: { domain: 'general', complexity: { value: 11 } } });
+    expect(routing.route(undeclared).decision.complexity).toEqual(before);
+  });
+});

@@ -154,6 +154,18 @@ describe('escalation costs kept apart from first attempts', () => {
     expect(costs?.escalations?.big?.[1]).toBe(10);
   });
 
+  it('another outcome of the first agent (client feedback on its answer) is not an escalation, also after a restore', () => {
+    const router = new Router({ agents, lambda: 0.1, exploration: false });
+    const d = router.route({ id: 'fb', text: 'x', descriptor: { domain: 'math', complexity: { value: 5 } } });
+    router.observe({ taskId: d.taskId, agentId: 'small', success: true, cost: 0.001 });
+    const restored = Router.fromJSON(router.toJSON(), { agents, lambda: 0.1, exploration: false });
+    restored.observe({ taskId: d.taskId, agentId: 'small', success: false, cost: 0.001 });
+    expect(restored.toJSON().costs?.agents).toEqual({ small: [2, 2] });
+    expect(restored.toJSON().costs?.escalations ?? {}).toEqual({});
+    restored.observe({ taskId: d.taskId, agentId: 'big', success: true, cost: 0.05 });
+    expect(restored.toJSON().costs?.escalations?.big?.[1]).toBe(1);
+  });
+
   it('the planner prices escalation steps at their escalation cost', () => {
     const a = (agentId: string, success: number, cost: number) =>
       ({

@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Router, type RouterDecision, type RouterOptions, type RouterTask } from '../src/rightsize/learning/router.js';
+import {
+  MAX_CACHE_KEY_CHARS,
+  Router,
+  type RouterDecision,
+  type RouterOptions,
+  type RouterTask,
+} from '../src/rightsize/learning/router.js';
 import type { CapabilityProfile } from '../src/rightsize/model/profile.js';
 import type { MatchCandidate } from '../src/rightsize/routing/match.js';
 
@@ -159,5 +165,15 @@ describe('Router decision cache', () => {
     // A budget below one decision's assessments holds nothing.
     const tiny = new Router({ agents: FLEET, exploration: false, decisionCache: 1 });
     expect(tiny.route(t).match).not.toBe(tiny.route(t).match);
+  });
+
+  it('keeps no decision whose key is longer than MAX_CACHE_KEY_CHARS (clients cannot fill memory through it)', () => {
+    const router = new Router({ agents: FLEET, exploration: false });
+    const t = TASKS[0] as RouterTask;
+    const long = { ...t, acceptedOutputModes: Array.from({ length: 200 }, (_, i) => `text/x-mode-${i}`) };
+    expect(JSON.stringify(long.acceptedOutputModes).length).toBeGreaterThan(MAX_CACHE_KEY_CHARS);
+    expect(router.route(long).match).not.toBe(router.route(long).match);
+    const short = { ...t, acceptedOutputModes: ['text/plain'] };
+    expect(router.route(short).match).toBe(router.route(short).match);
   });
 });

@@ -40,7 +40,7 @@ export interface Sql {
 
 export type Notification = (payload: string) => void;
 
-/** What a Database has been asked so far (read by tests and /metrics): monotonic counters. */
+/** What a Database has been asked so far (read by tests): monotonic counters. */
 export interface DatabaseCounts {
   /** Statements run, in a transaction or on their own. */
   readonly statements: number;

@@ -199,6 +199,10 @@ export class BrokerRouting implements RoutingEngine {
     const routerOptions: RouterOptions = {
       ...(options.lambda !== undefined ? { lambda: options.lambda } : {}),
       exploration: options.exploration ?? false,
+      // The declared scale learns from each routed declaration inside route(), outside the outcome log: replicas would
+      // each learn their own, and any caller's unverified declarations would move every caller's undeclared tasks.
+      // Off until declarations are logged and learned like outcomes.
+      declaredScale: false,
       ...(options.learner ? { learner: options.learner } : {}),
       policy: {
         ...(options.maxEscalations !== undefined ? { maxEscalations: options.maxEscalations } : {}),

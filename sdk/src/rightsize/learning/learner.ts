@@ -100,7 +100,8 @@ export interface LearnerOptions extends FeatureOptions {
    * Anchor declared difficulties (default false): a task whose complexity is declared (its `declared` feature is 1)
    * has that value as its difficulty (standard deviation 0), and its outcomes update only the agent's parameters,
    * never the difficulty weights, so whatever an outcome contradicts is the agent's (undeclared tasks learn c(x) as
-   * before). Binary outcomes cannot tell a shift of
+   * before; a Router's task put on the declared scale, `RouterOptions.declaredScale`, carries `declared` 1 and is
+   * anchored at its predicted value too). Binary outcomes cannot tell a shift of
    * every difficulty from the opposite shift of every ability the outcomes touch; learned freely, the scale drifts
    * with the agents that are tried most (e.g. free agents whose wrong answers a verifier sometimes accepts) away
    * from the declared scale that the agents not tried yet are still on. For clients whose declarations are unbiased.
@@ -438,7 +439,6 @@ export class OnlineIrtLearner implements ComplexityEstimator {
   observe(agentId: string, profile: CapabilityProfile, features: TaskFeatures, success: boolean): void {
     const domain = domainOf(features);
     const { global, offsets } = this.#agentBeliefs(agentId, profile, domain, true);
-    // Anchored: the difficulty weights enter the update with variance 0 (they do not move) and are not written back.
     // Anchored: the task's difficulty is its declared value, one fixed term (variance 0, not written back).
     const anchored = this.#anchored(features);
     const namedBeliefs = anchored ? [] : features.named.map(([name]) => this.#namedBelief(name, true));

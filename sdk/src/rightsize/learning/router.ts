@@ -183,8 +183,8 @@ export interface PendingState {
   readonly taskId: string;
   readonly features: TaskFeatures;
   readonly predictedCost: Readonly<Record<string, number>>;
-  /** Outcomes already observed for the task (absent in older states: 0). */
-  readonly observed?: number;
+  /** The agent whose outcome was observed first for the task (the decision's own attempt), once there is one. */
+  readonly firstObserved?: string;
 }
 
 export interface RouterRun {
@@ -206,6 +206,9 @@ interface Greedy {
 /** Default of `RouterOptions.decisionCache`. */
 export const DEFAULT_DECISION_CACHE = 16_384;
 
+/** The longest task key the decision cache keeps (characters); a longer one is decided afresh each time. */
+export const MAX_CACHE_KEY_CHARS = 2048;
+
 /** JSON with non-finite numbers kept apart from null (and from each other) for cache keys. */
 const keyOf = (parts: unknown[]) =>
   JSON.stringify(parts, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? ['\u0000', String(v)] : v));
@@ -214,8 +217,11 @@ interface Pending {
   readonly features: TaskFeatures;
   /** Each agent's predicted cost for the task (its currency), to compare with the reported one. */
   readonly predictedCost: ReadonlyMap<string, number>;
-  /** Outcomes observed so far for the task: the first is the decision's own attempt, the rest escalations. */
-  observed: number;
+  /**
+   * The agent whose outcome was observed first (the decision's own attempt): an outcome of another agent is an
+   * escalation's; another outcome of the same one (client feedback on its answer) is not.
+   */
+  firstObserved?: string;
 }
 
 const clampComplexity = (c: number) => Math.min(64, Math.max(0, c));
@@ -511,7 +517,10 @@ export class Router {
             task.descriptor,
           ])
         : '';
-    const cached = this.#greedy.get(key);
+    // A key longer than MAX_CACHE_KEY_CHARS (a client's long mode lists or descriptor) is neither looked up nor kept:
+    // the budget counts assessments, so keys of any length would let clients fill memory through the cache.
+    const cacheable = key.length > 0 && key.length <= MAX_CACHE_KEY_CHARS;
+    const cached = cacheable ? this.#greedy.get(key) : undefined;
     if (cached) return cached;
     const spreadOf = this.#spreadOf(task.descriptor.domain, difficulty.value);
     const match = this.#matchWith(task, undefined, difficulty, lambda);
@@ -522,7 +531,7 @@ export class Router {
       ...this.#predictions(match, spreadOf),
     };
     const weight = 1 + match.ranked.length + match.rejected.length;
-    if (budget <= 0 || weight > budget) return greedy;
+    if (!cacheable || weight > budget) return greedy;
     // Oldest first: drop until the new entry fits.
     for (const [oldKey, old] of this.#greedy) {
       if (this.#cachedWeight + weight <= budget) break;
@@ -546,7 +555,10 @@ export class Router {
     return { predictedCost, successSpread };
   }
 
-  /** Decide where a task goes (no side effect but remembering it for `observe` and counting exploration). */
+  /**
+   * Decide where a task goes. Side effects: it remembers the decision for `observe`, counts exploration and, with the
+   * declared scale on, learns the task's declared complexity (`RouterOptions.declaredScale`).
+   */
   route(task: RouterTask): RouterDecision {
     const d = task.descriptor;
     const lambda = task.lambda ?? this.#options.lambda;
@@ -620,7 +632,7 @@ export class Router {
     const taskId = task.id ?? randomUUID();
     const { predictedCost, successSpread } =
       greedyMatch === greedy.match ? greedy : this.#predictions(greedyMatch, spreadOf);
-    this.#remember(taskId, { features, predictedCost, observed: 0 });
+    this.#remember(taskId, { features, predictedCost });
     return {
       taskId,
       chosen: plan[0],
@@ -676,8 +688,8 @@ export class Router {
     this.#learner.observe(agent.id, agent.profile, pending.features, outcome.success);
     // Learning marks the agent stale (the learner's change listener), so its corrected prices reach the index too.
     // An escalation follows failures (its task is harder than predicted): its cost is recorded apart (cost.ts).
-    const escalation = pending.observed > 0;
-    pending.observed++;
+    pending.firstObserved ??= agent.id;
+    const escalation = pending.firstObserved !== agent.id;
     if (outcome.cost !== undefined) {
       this.#costs.record(agent.id, pending.predictedCost.get(agent.id) ?? 0, outcome.cost, escalation);
       this.#changed(agent.id);
@@ -734,7 +746,7 @@ export class Router {
           hashed: p.features.hashed.map(([b, x]) => [b, x]),
         },
         predictedCost: Object.fromEntries(p.predictedCost),
-        observed: p.observed,
+        ...(p.firstObserved !== undefined ? { firstObserved: p.firstObserved } : {}),
       })),
     };
   }
@@ -754,13 +766,13 @@ function pendingFromState(entry: PendingState, hashSize: number): Pending & { ta
     typeof entry.predictedCost !== 'object' ||
     entry.predictedCost === null ||
     !Object.values(entry.predictedCost).every(Number.isFinite) ||
-    !(entry.observed === undefined || (Number.isInteger(entry.observed) && entry.observed >= 0))
+    !(entry.firstObserved === undefined || typeof entry.firstObserved === 'string')
   )
     throw new Error(`router state: bad pending decision ${String(entry?.taskId)}`);
   return {
     taskId: entry.taskId,
     features: { named: f.named.map(([k, x]) => [k, x] as const), hashed: f.hashed.map(([b, x]) => [b, x] as const) },
     predictedCost: new Map(Object.entries(entry.predictedCost)),
-    observed: entry.observed ?? 0,
+    ...(entry.firstObserved !== undefined ? { firstObserved: entry.firstObserved } : {}),
   };
 }

@@ -29,7 +29,7 @@ const FACTOR_TOLERANCE = 1e-9;
 
 /** Why `prepare` excluded an entry: it misses a constraint best effort never relaxes, or (soft) a deadline. */
 export const EXCLUDED_HARD = 1;
-export const EXCLUDED_DEADLINE = 2;
+const EXCLUDED_DEADLINE = 2;
 
 /** Per-decision bound arrays over a domain's entries (scratch buffers reused across decisions). */
 export class Scratch {
