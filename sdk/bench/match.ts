@@ -260,7 +260,7 @@ async function runCase(size: number, c: BenchCase) {
   const warmupStart = performance.now();
   let warmedUp = 0;
   while (warmup === undefined ? warmedUp < 64 || performance.now() - warmupStart < budgetMs : warmedUp < warmup) {
-    index.match(tasks[(tasks.length - 1 - warmedUp) % tasks.length] as MatchTask);
+    index.match(tasks[tasks.length - 1 - (warmedUp % tasks.length)] as MatchTask);
     warmedUp++;
   }
   // Preallocated sample arrays: the timed loop allocates nothing of its own but process.cpuUsage's two objects.

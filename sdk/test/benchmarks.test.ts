@@ -57,6 +57,12 @@ describe('benchmarks (smoke)', () => {
     }
   });
 
+  it('bench:match warms up past its 2 048 tasks (it wraps round them; it crashed on an idle machine)', async () => {
+    const out = await json('match.ts', ['--sizes', '10', '--ms', '5', '--scan-decisions', '1', '--warmup', '2100']);
+    const [r] = out.results as Array<{ cases: Array<{ warmupDecisions: number }> }>;
+    for (const c of r?.cases ?? []) expect(c.warmupDecisions).toBe(2100);
+  });
+
   it('bench:server and bench:client compare us with the official SDK in the same run', async () => {
     for (const file of ['server.ts', 'client.ts']) {
       const out = await json(file, ['--ms', '300', '--rounds', '1', '--concurrency', '4']);
