@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Broker, createBroker } from '../src/index.js';
-import { profileOf, startTestAgent, type TestAgent } from './support/agents.js';
+import { profileOf, registerAgent, startTestAgent, type TestAgent } from './support/agents.js';
 
 const ADMIN = 'admin-key-for-caller-concurrency';
 const ALICE = 'alice-key-for-caller-concurrency';
@@ -25,13 +25,7 @@ beforeAll(async () => {
     auth: { adminKeys: [ADMIN], clientKeys: { [ALICE]: 'alice', [BOB]: 'bob' } },
   });
   url = await broker.listen();
-  const registered = await request(`${url}/rightsize/v1/agents`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-api-key': ADMIN },
-    body: JSON.stringify({ cardUrl: agent.cardUrl }),
-  });
-  expect(registered.statusCode).toBe(201);
-  await registered.body.dump();
+  await registerAgent(url, ADMIN, agent.cardUrl);
 }, 120_000);
 
 afterAll(async () => {

@@ -13,7 +13,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Broker, createBroker } from '../src/index.js';
-import { profileOf, startTestAgent, type TestAgent } from './support/agents.js';
+import { profileOf, registerAgent, startTestAgent, type TestAgent } from './support/agents.js';
 
 const ADMIN = 'push-admin-key';
 const ALICE = 'push-alice-key';
@@ -63,13 +63,7 @@ beforeAll(async () => {
     auth: { adminKeys: [ADMIN], clientKeys: { [ALICE]: 'alice' } },
   });
   url = await broker.listen();
-  const registered = await request(`${url}/rightsize/v1/agents`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-api-key': ADMIN },
-    body: JSON.stringify({ cardUrl: agent.cardUrl }),
-  });
-  expect(registered.statusCode).toBe(201);
-  await registered.body.dump();
+  await registerAgent(url, ADMIN, agent.cardUrl);
 }, 120_000);
 
 afterAll(async () => {
@@ -184,13 +178,7 @@ describe('webhook network policy', () => {
     });
     try {
       const base = await strict.listen();
-      const registered = await request(`${base}/rightsize/v1/agents`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-api-key': ADMIN },
-        body: JSON.stringify({ cardUrl: agent.cardUrl }),
-      });
-      expect(registered.statusCode).toBe(201);
-      await registered.body.dump();
+      await registerAgent(base, ADMIN, agent.cardUrl);
       const answer = await request(`${base}/a2a/rest/message:send`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-api-key': ALICE, 'a2a-version': '1.0' },

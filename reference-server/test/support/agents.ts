@@ -6,6 +6,7 @@ import type { AgentCard, Message } from '@rightsize/sdk/a2a';
 import { type CapabilityProfile, RIGHTSIZE_EXTENSION_URI, withCapabilityProfile } from '@rightsize/sdk/rightsize';
 import { a2aServer } from '@rightsize/sdk/server';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { request } from 'undici';
 
 /**
  * answer: complete at once; reply: answer with a Message (no task); fail: fail; wait: until canceled; steps: one
@@ -127,4 +128,15 @@ export async function startTestAgent(
   });
   url = await app.listen({ port: 0, host: '127.0.0.1' });
   return Object.assign(agent, { url, cardUrl: `${url}/.well-known/agent-card.json` });
+}
+
+/** Register an agent with a broker over its admin API (HTTP, as an operator would); throws unless it answers 201. */
+export async function registerAgent(brokerUrl: string, adminKey: string, cardUrl: string): Promise<void> {
+  const registered = await request(`${brokerUrl}/rightsize/v1/agents`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': adminKey },
+    body: JSON.stringify({ cardUrl }),
+  });
+  const body = await registered.body.text();
+  if (registered.statusCode !== 201) throw new Error(`registering ${cardUrl}: HTTP ${registered.statusCode} ${body}`);
 }
