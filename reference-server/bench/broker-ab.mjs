@@ -22,13 +22,30 @@ const { values } = parseArgs({
     warmup: { type: 'string' },
     prof: { type: 'string' },
     agentTree: { type: 'string' },
+    help: { type: 'boolean' },
   },
 });
-const trees = values.tree.map((t) => t.split('='));
+const USAGE = `Usage: node reference-server/bench/broker-ab.mjs --tree A=/path/to/main --tree B=/path/to/branch
+  [--requests 2000] [--rounds 10] [--concurrency 16] [--warmup 4000] [--prof B]
+Each tree must be a checked-out and built copy of this repository (npm ci && npm run build).`;
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const trees = (values.tree ?? []).map((t) => t.split('='));
 const N = Number(values.requests ?? 2000),
   R = Number(values.rounds ?? 10),
   C = Number(values.concurrency ?? 16);
 const W = Number(values.warmup ?? 4000);
+const counts = [N, R, C, W];
+if (
+  trees.length !== 2 ||
+  trees.some((t) => t.length !== 2 || !t[0] || !t[1]) ||
+  !counts.every((n) => Number.isInteger(n) && n > 0)
+) {
+  console.error(`broker-ab: two --tree NAME=PATH and positive whole counts are needed\n${USAGE}`);
+  process.exit(2);
+}
 const require = createRequire(`${trees[0][1]}/reference-server/package.json`);
 const { Pool } = require('undici');
 
